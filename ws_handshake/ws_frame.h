@@ -107,6 +107,12 @@ typedef struct ws_frame_header {
     size_t header_len;    /* 2..14 bytes */
 } ws_frame_header;
 
+/*
+ * One line for a person: "FIN=1 RSV=0 opcode=0x1 (text) MASK=1 key=37fa213d len=5 (7-bit)".
+ * Writes at most cap bytes (NUL included); returns what snprintf returns.
+ */
+int ws_frame_format(const ws_frame_header *h, char *out, size_t cap);
+
 /* Results of ws_frame_describe. */
 enum { WS_HDR_OK = 1, WS_HDR_TRUNCATED = 0 };
 
