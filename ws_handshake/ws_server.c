@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -51,6 +52,7 @@ typedef enum {
     PH_HTTP,    /* reading the request head */
     PH_OPEN,    /* 101 sent: frames both ways */
     PH_CLOSING, /* we sent a close frame and wait for the peer's */
+    PH_LINGER,  /* our last bytes are sent and our FIN follows; reading and dropping input */
     PH_DONE,    /* the TCP close is under way: send nothing more */
 } phase;
 
@@ -60,7 +62,7 @@ typedef struct client {
     phase ph;
     ws_http *http; /* only while PH_HTTP (it holds 8 KiB) */
     ws_decoder dec;
-    uint64_t opened_ms, ping_sent_ms, close_sent_ms;
+    uint64_t opened_ms, ping_sent_ms, close_sent_ms; /* close_sent_ms also starts PH_LINGER */
     int ping_outstanding;
     struct client *next_dead;
 } client;
@@ -93,7 +95,7 @@ static void begin_close(client *cl, unsigned code, const char *reason);
  */
 static void send_frame(client *cl, unsigned opcode, const uint8_t *payload, size_t len)
 {
-    if (cl->c == NULL || cl->ph == PH_DONE || (cl->ph == PH_CLOSING && opcode != WS_OP_CLOSE))
+    if (cl->c == NULL || cl->ph >= PH_LINGER || (cl->ph == PH_CLOSING && opcode != WS_OP_CLOSE))
         return;
     if (opcode < WS_OP_CLOSE && conn_pending(cl->c) + len > cl->s->max_queue) {
         begin_close(cl, WS_CLOSE_POLICY, "outgoing buffer over its limit: read faster");
@@ -131,6 +133,28 @@ static void begin_close(client *cl, unsigned code, const char *reason)
     send_close_frame(cl, code, reason);
 }
 
+/*
+ * Close while the peer may still be sending (a rejected request, a broken frame stream).
+ * close() with unread input makes the kernel answer with a TCP reset, and a reset can destroy
+ * our last bytes (the error response, the close frame) before the peer reads them. So, as web
+ * servers do ("lingering close"): half-close with shutdown(SHUT_WR) - our FIN goes out after
+ * our last bytes - then read and drop input until the peer's FIN, or close_timeout.
+ * The loop has no half-close call, so this is the one place that uses the socket directly.
+ */
+static void linger_close(client *cl)
+{
+    if (cl->c == NULL || cl->ph == PH_DONE)
+        return;
+    cl->ph = PH_LINGER;
+    cl->close_sent_ms = loop_now_ms();
+    if (conn_pending(cl->c) > 0) {
+        cl->ph = PH_DONE; /* still queued: let the loop flush it, then close */
+        conn_close(cl->c);
+    } else {
+        shutdown(conn_fd(cl->c), SHUT_WR);
+    }
+}
+
 /* Fail the WebSocket connection (RFC 6455 7.1.7): a close frame with the code, then TCP close. */
 static void fail_connection(client *cl, ws_error e)
 {
@@ -139,9 +163,7 @@ static void fail_connection(client *cl, ws_error e)
         cl->ph = PH_CLOSING;
         send_close_frame(cl, (unsigned)ws_error_close_code(e), ws_error_text(e));
     }
-    cl->ph = PH_DONE;
-    if (cl->c)
-        conn_close(cl->c);
+    linger_close(cl);
 }
 
 /* ---- messages: echo and chat ---- */
@@ -251,8 +273,7 @@ static void reject(client *cl, int status, const char *reason)
     trace(cl, "HTTP rejected: %s", reason);
     if (ws_http_error_response(status, reason, out, sizeof out) > 0)
         send_text(cl, out);
-    cl->ph = PH_DONE;
-    conn_close(cl->c);
+    linger_close(cl);
 }
 
 static void serve_page(client *cl)
@@ -266,8 +287,7 @@ static void serve_page(client *cl)
     send_text(cl, head);
     if (cl->c)
         conn_send(cl->c, ws_page, ws_page_len);
-    cl->ph = PH_DONE;
-    conn_close(cl->c);
+    linger_close(cl);
 }
 
 static void upgrade(client *cl)
@@ -390,6 +410,9 @@ static void check_client(conn *c, void *arg)
     } else if (cl->ph == PH_CLOSING && now - cl->close_sent_ms > s->close_timeout_ms) {
         cl->ph = PH_DONE;
         conn_abort(c, "the peer did not answer our close frame in time");
+    } else if (cl->ph == PH_LINGER && now - cl->close_sent_ms > s->close_timeout_ms) {
+        cl->ph = PH_DONE;
+        conn_abort(c, "the peer did not close its side in time");
     } else if (cl->ph == PH_OPEN && s->ping_interval_ms > 0) {
         if (cl->ping_outstanding && now - cl->ping_sent_ms > s->ping_interval_ms) {
             cl->ph = PH_DONE;
