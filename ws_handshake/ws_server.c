@@ -81,10 +81,11 @@ static void trace(const client *cl, const char *fmt, const char *arg)
 static void trace_frame(const client *cl, const char *dir, const ws_frame_header *h)
 {
     char line[160];
+    if (!cl->s->verbose || cl->c == NULL)
+        return;
     ws_frame_format(h, line, sizeof line);
-    if (cl->s->verbose && cl->c)
-        fprintf(stderr, "ws_server: client %llu %s frame %s\n", (unsigned long long)conn_id(cl->c),
-                dir, line);
+    fprintf(stderr, "ws_server: client %llu %s frame %s\n", (unsigned long long)conn_id(cl->c), dir,
+            line);
 }
 
 static void begin_close(client *cl, unsigned code, const char *reason);
@@ -108,9 +109,20 @@ static void send_frame(client *cl, unsigned opcode, const uint8_t *payload, size
         ws_frame_describe(hdr, n, &h, NULL);
         trace_frame(cl, "<", &h);
     }
-    conn_send(cl->c, hdr, n);
-    if (len > 0 && cl->c)
+    /*
+     * Header and payload in ONE write when the frame is small: two writes would be two TCP
+     * segments, and with Nagle's algorithm the second waits for the ACK of the first.
+     */
+    uint8_t one[WS_MAX_HEADER + 1024];
+    if (len <= sizeof one - n) {
+        memcpy(one, hdr, n);
+        if (len > 0)
+            memcpy(one + n, payload, len);
+        conn_send(cl->c, one, n + len);
+    } else {
+        conn_send(cl->c, hdr, n);
         conn_send(cl->c, payload, len);
+    }
 }
 
 static void send_close_frame(client *cl, unsigned code, const char *reason)
@@ -353,6 +365,8 @@ static void on_open(conn *c)
     cl->http = p;
     cl->opened_ms = loop_now_ms();
     conn_set_data(c, cl);
+    /* Messages are sent when they are complete: no reason to let Nagle hold small frames. */
+    net_set_nodelay(conn_fd(c));
 }
 
 static size_t on_data(conn *c, const uint8_t *data, size_t len)
