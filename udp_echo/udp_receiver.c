@@ -47,6 +47,7 @@ struct sender {
     struct sockaddr_storage addr;
     struct seqstat st;
     uint64_t truncated; /* datagrams bigger than our buffer (MSG_TRUNC) */
+    uint64_t corrupt;   /* numbered, but the payload is not the pattern the sender writes */
     uint64_t first_ns, last_ns;
 };
 
@@ -200,6 +201,18 @@ static void print_datagram(const char *who, size_t wirelen, int rc, const struct
     }
 }
 
+/* UDP's checksum guards each datagram on the way; this catches a sender that is not ours. */
+static void check_payload(struct sender *s, const uint8_t *buf, size_t len, uint32_t seq,
+                          const char *who)
+{
+    long bad = dgram_payload_check(buf + DGRAM_HEADER_LEN, len - DGRAM_HEADER_LEN, seq);
+    if (bad < 0)
+        return;
+    s->corrupt++;
+    printf("from %s  seq %u: payload byte %ld is not what udp_sender writes there\n", who, seq,
+           bad);
+}
+
 /*
  * One datagram arrived: wirelen bytes were sent, the first caplen of them are in buf (fewer
  * when it did not fit: MSG_TRUNC). Count it, and print its line.
@@ -226,6 +239,8 @@ static void account(struct receiver *rx, const uint8_t *buf, size_t caplen, size
         v = seqstat_add(&s->st, &h, wirelen);
     else
         seqstat_add_other(&s->st, wirelen);
+    if (rc == DGRAM_OK && caplen == wirelen)
+        check_payload(s, buf, wirelen, h.seq, who);
     if (caplen < wirelen) {
         s->truncated++;
         printf("from %s  %zu-byte datagram did not fit in the %zu-byte buffer: the kernel cut "
@@ -403,6 +418,8 @@ static void print_sender(const struct sender *s)
     if (st->too_old)
         printf("  too old to classify (more than %u behind): %llu\n", SEQSTAT_WINDOW,
                (unsigned long long)st->too_old);
+    if (s->corrupt)
+        printf("  payload not the expected pattern: %llu\n", (unsigned long long)s->corrupt);
     if (s->truncated)
         printf("  truncated (bigger than --buffer, MSG_TRUNC): %llu\n",
                (unsigned long long)s->truncated);
