@@ -259,7 +259,7 @@ static void note_drops(struct receiver *rx, struct msghdr *msg)
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
             continue;
         memcpy(&drops, CMSG_DATA(c), sizeof drops);
-        if (drops > rx->kernel_drops)
+        if (drops > rx->kernel_drops && !rx->opt.quiet)
             printf("kernel: %u more datagrams dropped because this socket's receive buffer was "
                    "full (SO_RXQ_OVFL says %u so far)\n",
                    drops - rx->kernel_drops, drops);
