@@ -20,6 +20,7 @@
 #include "udpnet.h"
 
 #include <errno.h>
+#include <linux/sock_diag.h> /* SK_MEMINFO_DROPS */
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -304,7 +305,10 @@ static void echo_back(struct receiver *rx, const uint8_t *buf, size_t len,
         fprintf(stderr, "[trace] sendto() of the echo failed: %s (UDP does not retry)\n",
                 strerror(errno));
     else if (rx->opt.verbose)
-        fprintf(stderr, "[trace] sendto(): the same %zu bytes back as one datagram\n", len);
+        fprintf(stderr,
+                "[trace] sendto(): the same %zu bytes back as one datagram, to the address "
+                "recvmsg() reported - no connection, we simply answer whoever sent it\n",
+                len);
 }
 
 /* The readable path: one recvmsg() per datagram. Returns 0, or -1 on a socket error. */
@@ -428,6 +432,19 @@ static void print_sender(const struct sender *s)
                (double)(st->received - 1) / secs, secs);
 }
 
+/*
+ * The drop counter rides on received datagrams, so drops after the last one would go unseen;
+ * at the end ask the socket directly (SO_MEMINFO, Linux 4.6+) and keep the larger count.
+ */
+static void final_drops(struct receiver *rx)
+{
+    uint32_t mem[SK_MEMINFO_VARS];
+    socklen_t len = sizeof mem;
+    if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+        len > SK_MEMINFO_DROPS * sizeof mem[0] && mem[SK_MEMINFO_DROPS] > rx->kernel_drops)
+        rx->kernel_drops = mem[SK_MEMINFO_DROPS];
+}
+
 static void print_summary(const struct receiver *rx, const char *why)
 {
     printf("summary (%s): %llu datagrams from %d sender%s; kernel dropped %u (receive buffer "
@@ -510,9 +527,10 @@ int main(int argc, char **argv)
         return 1;
     }
     catch_signals();
-    tune_socket(&rx);
     announce(&rx);
+    tune_socket(&rx);
     const char *why = run(&rx, bufs);
+    final_drops(&rx);
     print_summary(&rx, why);
     free(bufs);
     free(rx.senders);

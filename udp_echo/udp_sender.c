@@ -300,6 +300,9 @@ static int check_echo(struct sender *s, uint32_t seq, size_t n, const struct soc
         return 0;
     }
     uint64_t now = udpnet_now_ns();
+    if (s->opt.verbose)
+        fprintf(stderr, "[trace] recvfrom() = %zu: the echo of seq %u, one whole datagram\n", n,
+                seq);
     note_rtt(s, seq, now > h.send_ns ? (double)(now - h.send_ns) / 1e3 : 0.0, n);
     return 1;
 }
