@@ -90,9 +90,15 @@ const char *dgram_strerror(int result)
     }
 }
 
-static uint8_t pattern_byte(uint32_t seq, size_t i)
+/* The payload's first byte for seq; each next byte is the next letter, 'z' wrapping to 'a'. */
+static uint8_t pattern_start(uint32_t seq)
 {
-    return (uint8_t)('a' + (seq % DGRAM_PATTERN_LEN + i % DGRAM_PATTERN_LEN) % DGRAM_PATTERN_LEN);
+    return (uint8_t)('a' + seq % DGRAM_PATTERN_LEN);
+}
+
+static uint8_t pattern_next(uint8_t c)
+{
+    return c == 'z' ? 'a' : (uint8_t)(c + 1);
 }
 
 size_t dgram_fill(uint8_t *buf, size_t cap, size_t len, uint32_t seq, uint64_t send_ns,
@@ -107,15 +113,17 @@ size_t dgram_fill(uint8_t *buf, size_t cap, size_t len, uint32_t seq, uint64_t s
         h.payload_len = (uint32_t)(len - DGRAM_HEADER_LEN);
     dgram_encode(&h, hdrbytes, sizeof hdrbytes);
     memcpy(buf, hdrbytes, len < DGRAM_HEADER_LEN ? len : DGRAM_HEADER_LEN);
-    for (size_t i = DGRAM_HEADER_LEN; i < len; i++)
-        buf[i] = pattern_byte(seq, i - DGRAM_HEADER_LEN);
+    uint8_t c = pattern_start(seq);
+    for (size_t i = DGRAM_HEADER_LEN; i < len; i++, c = pattern_next(c))
+        buf[i] = c;
     return len;
 }
 
 long dgram_payload_check(const uint8_t *payload, size_t len, uint32_t seq)
 {
-    for (size_t i = 0; i < len; i++)
-        if (payload[i] != pattern_byte(seq, i))
+    uint8_t c = pattern_start(seq);
+    for (size_t i = 0; i < len; i++, c = pattern_next(c))
+        if (payload[i] != c)
             return (long)i;
     return -1;
 }

@@ -204,14 +204,25 @@ static void print_datagram(const char *who, size_t wirelen, int rc, const struct
 
 /* UDP's checksum guards each datagram on the way; this catches a sender that is not ours. */
 static void check_payload(struct sender *s, const uint8_t *buf, size_t len, uint32_t seq,
-                          const char *who)
+                          const struct sockaddr *from)
 {
+    char who[UDPNET_ADDR_LEN];
     long bad = dgram_payload_check(buf + DGRAM_HEADER_LEN, len - DGRAM_HEADER_LEN, seq);
     if (bad < 0)
         return;
     s->corrupt++;
+    udpnet_format_addr(from, who, sizeof who);
     printf("from %s  seq %u: payload byte %ld is not what udp_sender writes there\n", who, seq,
            bad);
+}
+
+static void report_truncated(const struct sockaddr *from, size_t caplen, size_t wirelen)
+{
+    char who[UDPNET_ADDR_LEN];
+    udpnet_format_addr(from, who, sizeof who);
+    printf("from %s  %zu-byte datagram did not fit in the %zu-byte buffer: the kernel cut it "
+           "(MSG_TRUNC) and the other %zu bytes are gone; use a bigger --buffer\n",
+           who, wirelen, caplen, wirelen - caplen);
 }
 
 /*
@@ -221,14 +232,12 @@ static void check_payload(struct sender *s, const uint8_t *buf, size_t len, uint
 static void account(struct receiver *rx, const uint8_t *buf, size_t caplen, size_t wirelen,
                     const struct sockaddr *from, socklen_t fromlen)
 {
-    char who[UDPNET_ADDR_LEN];
     struct dgram_header h;
     enum seqstat_verdict v = SEQ_IN_ORDER;
     struct sender *s = sender_for(rx, from, fromlen);
     int rc = dgram_decode(buf, caplen, wirelen, &h);
 
     rx->received++;
-    udpnet_format_addr(from, who, sizeof who);
     if (s == NULL) {
         rx->untracked++;
         return;
@@ -241,15 +250,16 @@ static void account(struct receiver *rx, const uint8_t *buf, size_t caplen, size
     else
         seqstat_add_other(&s->st, wirelen);
     if (rc == DGRAM_OK && caplen == wirelen)
-        check_payload(s, buf, wirelen, h.seq, who);
+        check_payload(s, buf, wirelen, h.seq, from);
     if (caplen < wirelen) {
         s->truncated++;
-        printf("from %s  %zu-byte datagram did not fit in the %zu-byte buffer: the kernel cut "
-               "it (MSG_TRUNC) and the other %zu bytes are gone; use a bigger --buffer\n",
-               who, wirelen, caplen, wirelen - caplen);
+        report_truncated(from, caplen, wirelen);
     }
-    if (!rx->opt.quiet)
+    if (!rx->opt.quiet) {
+        char who[UDPNET_ADDR_LEN];
+        udpnet_format_addr(from, who, sizeof who);
         print_datagram(who, wirelen, rc, &h, v, &s->st);
+    }
 }
 
 /* The kernel's drop counter (SO_RXQ_OVFL) rides along with each datagram as ancillary data. */
