@@ -341,7 +341,8 @@ static int receive_one(struct receiver *rx, uint8_t *buf)
     size_t caplen = (size_t)n < rx->opt.buf_size ? (size_t)n : rx->opt.buf_size;
     if (rx->opt.verbose)
         fprintf(stderr,
-                "[trace] recvmsg() = %zd: exactly one datagram, whole (never part of one, never "
+                "[trace] recvmsg() (recvfrom() plus the kernel's notes) = %zd: exactly one "
+                "datagram, whole (never part of one, never "
                 "two glued together)%s\n",
                 n, (msg.msg_flags & MSG_TRUNC) ? " - but cut to fit our buffer (MSG_TRUNC)" : "");
     note_drops(rx, &msg);

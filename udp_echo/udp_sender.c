@@ -290,7 +290,7 @@ static int check_echo(struct sender *s, uint32_t seq, size_t n, const struct soc
             s->rtt.bad++;
         return n == s->opt.size;
     }
-    if (dgram_decode(s->buf, n, n, &h) != DGRAM_OK || n != s->opt.size ||
+    if (n != s->opt.size || dgram_decode(s->buf, n, n, &h) != DGRAM_OK ||
         dgram_payload_check(s->buf + DGRAM_HEADER_LEN, n - DGRAM_HEADER_LEN, h.seq) >= 0) {
         s->rtt.bad++;
         return 0;

@@ -12,9 +12,9 @@ run_case() {
   # shellcheck disable=SC2086
   start_server "receiver-$label" "$WIRELAB_BIN/udp_receiver" --port 0 --quiet --expect 900 \
     --idle-timeout 5 --rcvbuf 4194304 $rx_flags
-  step "[$label] udp_sender --count 1000 --drop-every 10 --rate 20000 $*"
+  step "[$label] udp_sender --count 1000 --drop-every 10 --rate 5000 $*"
   "$WIRELAB_BIN/udp_sender" --host 127.0.0.1 --port "$SERVER_PORT" --count 1000 \
-    --drop-every 10 --rate 20000 "$@" >"sender-$label.log" 2>&1 \
+    --drop-every 10 --rate 5000 "$@" >"sender-$label.log" 2>&1 \
     || fail "udp_sender failed: $(cat "sender-$label.log")"
   grep -q 'sent 900 datagrams.*skipped 100 on purpose' "sender-$label.log" \
     || fail "udp_sender should say it sent 900 and skipped 100: $(cat "sender-$label.log")"

@@ -45,10 +45,10 @@ table inet wirelab_loss {
 }
 NFT
 
-step "UDP: udp_receiver, then udp_sender --count 1000 --rate 5000"
+step "UDP: udp_receiver, then udp_sender --count 1000 --rate 2000"
 start_server udp_receiver "$WIRELAB_BIN/udp_receiver" --port 0 --bind 127.0.0.1 --quiet \
-  --idle-timeout 2
-"$WIRELAB_BIN/udp_sender" --host 127.0.0.1 --port "$SERVER_PORT" --count 1000 --rate 5000 \
+  --idle-timeout 2 --rcvbuf 4194304
+"$WIRELAB_BIN/udp_sender" --host 127.0.0.1 --port "$SERVER_PORT" --count 1000 --rate 2000 \
   >udp_sender.log 2>&1 || fail "udp_sender failed: $(cat udp_sender.log)"
 wait "$SERVER_PID" || fail "udp_receiver exited with status $?: $(cat "$SERVER_LOG")"
 line=$(grep '^sender ' "$SERVER_LOG") || fail "no per-sender summary: $(cat "$SERVER_LOG")"
