@@ -36,7 +36,8 @@
 struct options {
     const char *host;
     int port;
-    unsigned long count, size, rate, drop_every, timeout_ms;
+    unsigned long count, size, rate, timeout_ms;
+    unsigned long drop_every, reorder_every, dup_every; /* the deterministic faults */
     int echo, batch, verbose, quiet;
 };
 
@@ -51,7 +52,7 @@ struct sender {
     struct udpnet_addr to;
     char to_text[UDPNET_ADDR_LEN];
     uint8_t *buf; /* BATCH datagrams of opt.size bytes (one without --batch) */
-    uint64_t sent, skipped, start_ns;
+    uint64_t sent, skipped, reordered, duplicated, start_ns;
     struct rtt_stats rtt;
 };
 
@@ -67,8 +68,8 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "usage: udp_sender --host H --port N [--count N] [--size BYTES] [--rate PER_SEC]\n"
-            "                  [--echo] [--timeout MS] [--drop-every K] [--batch] [--quiet]\n"
-            "                  [--verbose]\n"
+            "                  [--echo] [--timeout MS] [--drop-every K] [--reorder-every K]\n"
+            "                  [--duplicate-every K] [--batch] [--quiet] [--verbose]\n"
             "  --host H          where to send: a name, an IPv4 or an IPv6 address\n"
             "  --port N          the receiver's UDP port\n"
             "  --count N         how many sequence numbers to use, 0..N-1 (default 10)\n"
@@ -80,6 +81,8 @@ static void usage(FILE *to)
             "  --timeout MS      how long --echo waits for each one (default 1000)\n"
             "  --drop-every K    do not send every Kth sequence number (K-1, 2K-1, ...): a\n"
             "                    deterministic loss the receiver must notice\n"
+            "  --reorder-every K hold every Kth back and send it after the next one\n"
+            "  --duplicate-every K  send every Kth twice\n"
             "  --batch           send %d datagrams per system call (sendmmsg)\n"
             "  --quiet           no line per echo, only the summary\n"
             "  --verbose         explain each socket call (the teaching trace, on stderr)\n",
@@ -128,6 +131,8 @@ static void parse_args(int argc, char **argv, struct options *o)
                                              {"echo", no_argument, 0, 'e'},
                                              {"timeout", required_argument, 0, 't'},
                                              {"drop-every", required_argument, 0, 'd'},
+                                             {"reorder-every", required_argument, 0, 'o'},
+                                             {"duplicate-every", required_argument, 0, 'u'},
                                              {"batch", no_argument, 0, 'b'},
                                              {"quiet", no_argument, 0, 'q'},
                                              {"verbose", no_argument, 0, 'v'},
@@ -165,6 +170,12 @@ static void parse_args(int argc, char **argv, struct options *o)
         case 'd':
             o->drop_every = parse_num(optarg, 2, UINT32_MAX, "--drop-every");
             break;
+        case 'o':
+            o->reorder_every = parse_num(optarg, 2, UINT32_MAX, "--reorder-every");
+            break;
+        case 'u':
+            o->dup_every = parse_num(optarg, 2, UINT32_MAX, "--duplicate-every");
+            break;
         case 'b':
             o->batch = 1;
             break;
@@ -187,6 +198,10 @@ static void parse_args(int argc, char **argv, struct options *o)
         bad_args("--host and --port are required", NULL);
     if (o->echo && o->batch)
         bad_args("--echo waits for each datagram to come back, so it cannot --batch", NULL);
+    if (o->echo && (o->reorder_every || o->dup_every))
+        bad_args("--echo waits for each datagram in turn; use --reorder-every and "
+                 "--duplicate-every without it",
+                 NULL);
     o->port = port;
 }
 
@@ -200,18 +215,84 @@ static int is_ipv4(const struct udpnet_addr *a)
 
 /* ---- sending ------------------------------------------------------------------------------- */
 
-/* Should this sequence number be skipped on purpose (--drop-every K skips K-1, 2K-1, ...)? */
-static int skip_on_purpose(const struct sender *s, uint32_t seq)
+/*
+ * The sending plan: which sequence number goes next. Normally 0, 1, 2, ... count-1; the
+ * deterministic faults change that, so a student sees the receiver notice each one without
+ * needing a lossy network:
+ *   --drop-every K       K-1, 2K-1, ... are never sent (loss)
+ *   --reorder-every K    K-1, 2K-1, ... are held back and sent right after the next one
+ *   --duplicate-every K  K-1, 2K-1, ... are sent twice in a row
+ * Up to four datagrams can be due at once (one, its duplicate, a held one, its duplicate), so
+ * they wait in a small FIFO.
+ */
+struct plan {
+    uint64_t next; /* the next sequence number to consider */
+    int held;      /* a sequence number is being held back (--reorder-every) */
+    uint32_t held_seq;
+    uint32_t due[4]; /* FIFO of numbers to send, head..tail */
+    unsigned int head, tail;
+};
+
+static int every(unsigned long k, uint32_t seq)
 {
-    return s->opt.drop_every && seq % s->opt.drop_every == s->opt.drop_every - 1;
+    return k && seq % k == k - 1;
 }
 
-/* --rate: sleep until sequence number seq is due (start + seq / rate seconds). */
-static void pace(const struct sender *s, uint64_t seq)
+static void plan_push(struct sender *s, struct plan *p, uint32_t seq)
+{
+    p->due[p->tail++ % 4] = seq;
+    if (every(s->opt.dup_every, seq)) {
+        p->due[p->tail++ % 4] = seq;
+        s->duplicated++;
+        if (s->opt.verbose)
+            fprintf(stderr, "[trace] seq %u will go twice (--duplicate-every %lu)\n", seq,
+                    s->opt.dup_every);
+    }
+}
+
+/* Decide what comes next: 1 and *seq, or 0 when the plan is done. */
+static int plan_next(struct sender *s, struct plan *p, uint32_t *seq)
+{
+    while (p->head == p->tail && p->next < s->opt.count) {
+        uint32_t q = (uint32_t)p->next++;
+        if (every(s->opt.drop_every, q)) {
+            s->skipped++;
+            if (s->opt.verbose)
+                fprintf(stderr, "[trace] seq %u skipped on purpose (--drop-every %lu)\n", q,
+                        s->opt.drop_every);
+        } else if (every(s->opt.reorder_every, q) && !p->held && p->next < s->opt.count) {
+            p->held = 1;
+            p->held_seq = q;
+            s->reordered++;
+            if (s->opt.verbose)
+                fprintf(stderr,
+                        "[trace] seq %u held back, to go after the next one "
+                        "(--reorder-every %lu)\n",
+                        q, s->opt.reorder_every);
+        } else {
+            plan_push(s, p, q);
+            if (p->held) { /* the one held back goes right after this one */
+                p->held = 0;
+                plan_push(s, p, p->held_seq);
+            }
+        }
+    }
+    if (p->head == p->tail && p->held) { /* everything after it was dropped */
+        p->held = 0;
+        plan_push(s, p, p->held_seq);
+    }
+    if (p->head == p->tail)
+        return 0;
+    *seq = p->due[p->head++ % 4];
+    return 1;
+}
+
+/* --rate: sleep until datagram number i (counting from 0) is due: start + i / rate seconds. */
+static void pace(const struct sender *s, uint64_t i)
 {
     if (s->opt.rate == 0)
         return;
-    uint64_t due = s->start_ns + seq * 1000000000u / s->opt.rate;
+    uint64_t due = s->start_ns + i * 1000000000u / s->opt.rate;
     struct timespec ts = {(time_t)(due / 1000000000u), (long)(due % 1000000000u)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stop_requested)
         ;
@@ -339,15 +420,11 @@ static int await_echo(struct sender *s, uint32_t seq, uint64_t sent_mono)
 /* The readable default: one sendto() per datagram (and with --echo, wait for it). */
 static int run_plain(struct sender *s)
 {
-    for (uint32_t seq = 0; seq < s->opt.count && !stop_requested; seq++) {
-        if (skip_on_purpose(s, seq)) {
-            s->skipped++;
-            if (s->opt.verbose)
-                fprintf(stderr, "[trace] seq %u skipped on purpose (--drop-every %lu)\n", seq,
-                        s->opt.drop_every);
-            continue;
-        }
-        pace(s, seq);
+    struct plan p = {0};
+    uint32_t seq;
+
+    while (!stop_requested && plan_next(s, &p, &seq)) {
+        pace(s, s->sent);
         uint64_t sent_mono = udpnet_mono_ns();
         if (send_one(s, seq) < 0)
             return -1;
@@ -395,24 +472,23 @@ static int send_batch(struct sender *s, const uint32_t *seqs, unsigned int n)
 
 static int run_batch(struct sender *s)
 {
+    struct plan p = {0};
     uint32_t seqs[BATCH];
     unsigned int n = 0;
 
-    for (uint64_t seq = 0; seq < s->opt.count && !stop_requested; seq++) {
-        if (skip_on_purpose(s, (uint32_t)seq)) {
-            s->skipped++;
-            continue;
-        }
-        if (n == 0)
-            pace(s, seq);
-        seqs[n++] = (uint32_t)seq;
-        if (n == BATCH || seq + 1 == s->opt.count) {
+    while (!stop_requested) {
+        int more = plan_next(s, &p, &seqs[n]);
+        n += (unsigned int)more;
+        if (n == BATCH || (!more && n > 0)) {
+            pace(s, s->sent);
             if (send_batch(s, seqs, n) < 0)
                 return -1;
             n = 0;
         }
+        if (!more)
+            break;
     }
-    return n ? send_batch(s, seqs, n) : 0; /* after Ctrl-C, or when the last one was skipped */
+    return 0;
 }
 
 /* ---- main ---------------------------------------------------------------------------------- */
@@ -426,6 +502,12 @@ static void print_summary(const struct sender *s)
     if (s->skipped)
         printf("; skipped %llu on purpose (--drop-every %lu)", (unsigned long long)s->skipped,
                s->opt.drop_every);
+    if (s->reordered)
+        printf("; held back %llu (--reorder-every %lu)", (unsigned long long)s->reordered,
+               s->opt.reorder_every);
+    if (s->duplicated)
+        printf("; sent %llu twice (--duplicate-every %lu)", (unsigned long long)s->duplicated,
+               s->opt.dup_every);
     printf("\n");
     if (!s->opt.echo)
         return;
