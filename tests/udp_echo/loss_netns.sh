@@ -56,9 +56,11 @@ received=$(sed -n 's/.*received \([0-9]*\),.*/\1/p' <<<"$line")
 lost=$(sed -n 's/.*lost \([0-9]*\),.*/\1/p' <<<"$line")
 echo "UDP under ${DROP_PERCENT}% loss: $line"
 expect_eq "received + lost (every one of the 1000 is accounted for)" 1000 $((received + lost))
-# 20% of 1000 is 200 on average (standard deviation about 13); 0 would mean the rule did nothing.
-[ "$lost" -ge 100 ] && [ "$lost" -le 300 ] \
-  || fail "expected about $((DROP_PERCENT * 10)) of 1000 datagrams lost, got $lost: $line"
+# 20% of 1000 is 200 on average (standard deviation about 13); accept half to one and a half
+# times that, so only a rule that does nothing (or something else) fails.
+if [ "$lost" -lt $((DROP_PERCENT * 5)) ] || [ "$lost" -gt $((DROP_PERCENT * 15)) ]; then
+  fail "expected about $((DROP_PERCENT * 10)) of 1000 datagrams lost, got $lost: $line"
+fi
 grep -q 'kernel dropped 0 ' "$SERVER_LOG" \
   || fail "the receive buffer overflowed too, which muddles the lesson: $(cat "$SERVER_LOG")"
 

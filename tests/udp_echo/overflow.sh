@@ -14,7 +14,7 @@ wait "$SERVER_PID" || fail "udp_receiver exited with status $?: $(cat "$SERVER_L
 drops=$(sed -n 's/.*kernel dropped \([0-9]*\) .*/\1/p' "$SERVER_LOG")
 lost=$(sed -n 's/^sender .*lost \([0-9]*\),.*/\1/p' "$SERVER_LOG")
 received=$(sed -n 's/^sender .*received \([0-9]*\),.*/\1/p' "$SERVER_LOG")
-[ -n "$drops" ] && [ -n "$lost" ] || fail "no summary: $(cat "$SERVER_LOG")"
+if [ -z "$drops" ] || [ -z "$lost" ]; then fail "no summary: $(cat "$SERVER_LOG")"; fi
 [ "$lost" -gt 0 ] || fail "nothing was lost, so the buffer never filled: $(cat "$SERVER_LOG")"
 expect_eq "datagrams lost (sequence gaps) against datagrams the kernel dropped" "$drops" "$lost"
 expect_eq "received + lost" 20000 $((received + lost))
