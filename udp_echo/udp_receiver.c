@@ -17,6 +17,7 @@
 /* sendmmsg() and recvmmsg() (the --batch path) are Linux extensions, declared only with this. */
 #define _GNU_SOURCE
 #include "dgram.h"
+#include "net.h" /* net_format_addr, net_parse_port: shared with tcp_echo */
 #include "udpnet.h"
 
 #include <errno.h>
@@ -129,7 +130,7 @@ static void parse_args(int argc, char **argv, struct options *o)
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'p':
-            if ((o->port = udpnet_parse_port(optarg)) < 0)
+            if ((o->port = net_parse_port(optarg)) < 0)
                 bad_args("--port must be a number from 0 to 65535", optarg);
             break;
         case 'b':
@@ -206,20 +207,20 @@ static void print_datagram(const char *who, size_t wirelen, int rc, const struct
 static void check_payload(struct sender *s, const uint8_t *buf, size_t len, uint32_t seq,
                           const struct sockaddr *from)
 {
-    char who[UDPNET_ADDR_LEN];
+    char who[NET_ADDR_LEN];
     long bad = dgram_payload_check(buf + DGRAM_HEADER_LEN, len - DGRAM_HEADER_LEN, seq);
     if (bad < 0)
         return;
     s->corrupt++;
-    udpnet_format_addr(from, who, sizeof who);
+    net_format_addr(from, who, sizeof who);
     printf("from %s  seq %u: payload byte %ld is not what udp_sender writes there\n", who, seq,
            bad);
 }
 
 static void report_truncated(const struct sockaddr *from, size_t caplen, size_t wirelen)
 {
-    char who[UDPNET_ADDR_LEN];
-    udpnet_format_addr(from, who, sizeof who);
+    char who[NET_ADDR_LEN];
+    net_format_addr(from, who, sizeof who);
     printf("from %s  %zu-byte datagram did not fit in the %zu-byte buffer: the kernel cut it "
            "(MSG_TRUNC) and the other %zu bytes are gone; use a bigger --buffer\n",
            who, wirelen, caplen, wirelen - caplen);
@@ -256,8 +257,8 @@ static void account(struct receiver *rx, const uint8_t *buf, size_t caplen, size
         report_truncated(from, caplen, wirelen);
     }
     if (!rx->opt.quiet) {
-        char who[UDPNET_ADDR_LEN];
-        udpnet_format_addr(from, who, sizeof who);
+        char who[NET_ADDR_LEN];
+        net_format_addr(from, who, sizeof who);
         print_datagram(who, wirelen, rc, &h, v, &s->st);
     }
 }
@@ -410,11 +411,11 @@ static void print_sizes(const struct seqstat *st)
 
 static void print_sender(const struct sender *s)
 {
-    char who[UDPNET_ADDR_LEN];
+    char who[NET_ADDR_LEN];
     const struct seqstat *st = &s->st;
     double secs = (double)(s->last_ns - s->first_ns) / 1e9;
 
-    udpnet_format_addr((const struct sockaddr *)&s->addr, who, sizeof who);
+    net_format_addr((const struct sockaddr *)&s->addr, who, sizeof who);
     printf("sender %s: received %llu, lost %llu, duplicated %llu, reordered %llu\n", who,
            (unsigned long long)st->received, (unsigned long long)seqstat_lost(st),
            (unsigned long long)st->duplicated, (unsigned long long)st->reordered);

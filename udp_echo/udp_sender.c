@@ -15,6 +15,7 @@
 /* sendmmsg() and recvmmsg() (the --batch path) are Linux extensions, declared only with this. */
 #define _GNU_SOURCE
 #include "dgram.h"
+#include "net.h" /* net_format_addr, net_parse_port: shared with tcp_echo */
 #include "udpnet.h"
 
 #include <errno.h>
@@ -50,7 +51,7 @@ struct sender {
     struct options opt;
     int fd;
     struct udpnet_addr to;
-    char to_text[UDPNET_ADDR_LEN];
+    char to_text[NET_ADDR_LEN];
     uint8_t *buf; /* BATCH datagrams of opt.size bytes (one without --batch) */
     uint64_t sent, skipped, reordered, duplicated, start_ns;
     struct rtt_stats rtt;
@@ -147,7 +148,7 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->host = optarg;
             break;
         case 'p':
-            if ((port = udpnet_parse_port(optarg)) <= 0)
+            if ((port = net_parse_port(optarg)) <= 0)
                 bad_args("--port must be a number from 1 to 65535", optarg);
             break;
         case 'c':
@@ -536,9 +537,9 @@ static void setup(struct sender *s)
         fprintf(stderr, "udp_sender: %s\n", err);
         exit(1);
     }
-    udpnet_format_addr((struct sockaddr *)&s->to.ss, s->to_text, sizeof s->to_text);
+    net_format_addr((struct sockaddr *)&s->to.ss, s->to_text, sizeof s->to_text);
     if (is_ipv4(&s->to) && s->opt.size > DGRAM_MAX_IPV4) {
-        char note[UDPNET_ADDR_LEN + 32];
+        char note[NET_ADDR_LEN + 32];
         snprintf(note, sizeof note, " to the IPv4 address %s", s->to_text);
         size_error(s->opt.size, note);
     }

@@ -134,28 +134,6 @@ int udpnet_local_port(int fd)
     return -1;
 }
 
-void udpnet_format_addr(const struct sockaddr *sa, char *buf, size_t len)
-{
-    char ip[INET6_ADDRSTRLEN];
-
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
-        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
-        snprintf(buf, len, "%s:%u", ip, ntohs(a->sin_port));
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
-        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) { /* an IPv4 peer on a dual-stack socket */
-            inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], ip, sizeof ip);
-            snprintf(buf, len, "%s:%u", ip, ntohs(a->sin6_port));
-        } else {
-            inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
-            snprintf(buf, len, "[%s]:%u", ip, ntohs(a->sin6_port));
-        }
-    } else {
-        snprintf(buf, len, "(address family %d)", sa->sa_family);
-    }
-}
-
 /* The 16-byte IPv6 form of an address (IPv4 as ::ffff:a.b.c.d) and its port; 0 if neither. */
 static int canonical(const struct sockaddr *sa, uint8_t ip[16], uint16_t *port)
 {
@@ -199,12 +177,6 @@ int udpnet_parse_ulong(const char *text, unsigned long min, unsigned long max, u
         return -1;
     *out = v;
     return 0;
-}
-
-int udpnet_parse_port(const char *text)
-{
-    unsigned long v;
-    return udpnet_parse_ulong(text, 0, 65535, &v) < 0 ? -1 : (int)v;
 }
 
 static uint64_t clock_ns(clockid_t id)

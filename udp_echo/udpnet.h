@@ -6,6 +6,9 @@
  * its source port at the first send. These helpers turn host names and failures into
  * sentences a person can act on.
  *
+ * Naming addresses and parsing ports are shared with TCP: net_format_addr() and
+ * net_parse_port() in tcp_echo/net.h.
+ *
  * Library code: nothing here prints or exits. On failure a function returns -1 and writes one
  * line into the caller's err buffer (UDPNET_ERR_LEN bytes is always enough).
  */
@@ -16,8 +19,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define UDPNET_ERR_LEN  256
-#define UDPNET_ADDR_LEN 64 /* "[ffff:...:ffff]:65535" with room to spare */
+#define UDPNET_ERR_LEN 256
 
 /* An address to sendto(): what getaddrinfo found for host:port. */
 struct udpnet_addr {
@@ -43,14 +45,8 @@ int udpnet_bind(const char *bind_addr, int port, char *err, size_t errlen);
 /* The local port a socket is bound to, or -1. */
 int udpnet_local_port(int fd);
 
-/* "127.0.0.1:7007" or "[::1]:7007"; IPv4-mapped IPv6 addresses are shown as plain IPv4. */
-void udpnet_format_addr(const struct sockaddr *sa, char *buf, size_t len);
-
 /* Do two socket addresses name the same host and port (IPv4-mapped equals plain IPv4)? */
 int udpnet_same_addr(const struct sockaddr *a, const struct sockaddr *b);
-
-/* Parse a port number: 0..65535, digits only. Returns -1 when it is not one. */
-int udpnet_parse_port(const char *text);
 
 /* Parse a whole decimal number in [min, max] into *out. Returns 0, or -1 when it is not. */
 int udpnet_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out);
