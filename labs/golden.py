@@ -8,7 +8,7 @@ usage: golden.py CAPTURE.pcap summary                 the normalised trace, one 
 The capture is read through `sniffer -r CAPTURE --json` (its stable JSON Lines contract), so
 the lab checks what the student's own sniffer shows. Normalisation makes two runs comparable:
 - ports, addresses, sequence numbers and timestamps are dropped; packets are named by
-  direction, C>S (client to server: whoever sent the first SYN, or the first datagram) or S>C;
+  direction, C>S (to the server: where the first packet went) or S>C (from it);
 - TCP packets become SYN, SYN+ACK, ACK, FIN+ACK, RST..., or "data N" (N payload bytes, with
   +FIN when the segment also closes);
 - pure ACKs after the handshake are left out: whether the kernel sends one at once, delays it,
@@ -53,17 +53,15 @@ def tcp_name(tcp):
 
 def events(pcap):
     """[(event, packet number, raw packet)] normalised as described above."""
-    result, client, handshake_acks = [], None, 0
+    result, server, handshake_acks = [], None, 0
     for pkt in packets(pcap):
         ends = endpoints(pkt)
         if not ends:
             continue
         tcp, udp = layer(pkt, "tcp"), layer(pkt, "udp")
-        if client is None and (udp or (tcp and tcp["flags"] == ["SYN"])):
-            client = ends[0]
-        if client is None:
-            client = ends[0]
-        where = "C>S" if ends[0] == client else "S>C"
+        if server is None:  # whoever the first SYN or datagram went to is the server
+            server = ends[1]
+        where = "C>S" if ends[1] == server else "S>C"
         if udp:
             name = f"udp {udp['payload_len']}"
         else:

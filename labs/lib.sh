@@ -172,9 +172,14 @@ background() {
   { printf '$ %s &\n' "$(shown "$@")"; grep -m 1 'listening on' "$LAB_WORK/$name.log"; } | record_output
 }
 
-# stop_background NAME : SIGTERM to the server started as NAME (by its PID), show its log.
+# stop_background NAME [SECONDS] : give the server started last SECONDS to end by itself
+# (default 0), then SIGTERM to its PID; show what it printed after its first line.
 stop_background() {
-  local name=$1 pid=${LAB_PIDS[-1]}
+  local name=$1 pid=${LAB_PIDS[-1]} i
+  for i in $(seq 1 $((${2:-0} * 10))); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   unset 'LAB_PIDS[-1]'
