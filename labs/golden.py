@@ -4,6 +4,9 @@ usage: golden.py CAPTURE.pcap summary                 the normalised trace, one 
        golden.py CAPTURE.pcap compare GOLDEN.txt      exit 1 and explain if they differ
        golden.py CAPTURE.pcap handshake               one SYN, one SYN+ACK, one ACK, then data
        golden.py CAPTURE.pcap count EVENT N           exactly N events matching EVENT
+       golden.py CAPTURE.pcap retransmissions MIN     at least MIN TCP segments sent twice
+       golden.py CAPTURE.pcap udp-loss SENT GOT LO HI all SENT datagrams left (captured),
+                                                      and SENT-GOT (lost) is within LO..HI
 
 The capture is read through `sniffer -r CAPTURE --json` (its stable JSON Lines contract), so
 the lab checks what the student's own sniffer shows. Normalisation makes two runs comparable:
@@ -132,6 +135,38 @@ def count(pcap, event, n):
     return 0
 
 
+def retransmissions(pcap, minimum):
+    """TCP data segments whose (direction, seq, length) was already seen: sent again."""
+    seen, again = set(), 0
+    for pkt in packets(pcap):
+        tcp, ends = layer(pkt, "tcp"), endpoints(pkt)
+        if not tcp or not ends or tcp["payload_len"] == 0:
+            continue
+        key = (ends, tcp["seq"], tcp["payload_len"])
+        again += key in seen
+        seen.add(key)
+    if again < int(minimum):
+        print(f"expected at least {minimum} retransmitted TCP segment(s), the capture had {again}")
+        return 1
+    print(f"{again} TCP data segments were sent more than once")
+    return 0
+
+
+def udp_loss(pcap, sent, received, lo, hi):
+    """The capture sees each datagram as it leaves; the loss is what the receiver (whose count
+    is GOT) never got."""
+    received = int(received)
+    udp = sum(1 for p in packets(pcap) if layer(p, "udp"))
+    lost = int(sent) - received
+    if udp != int(sent):
+        print(f"expected the capture to hold all {sent} datagrams as they left, it had {udp}")
+        return 1
+    if not int(lo) <= lost <= int(hi):
+        print(f"expected between {lo} and {hi} of {sent} datagrams lost, the receiver lost {lost}")
+        return 1
+    return 0
+
+
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
@@ -146,6 +181,10 @@ def main(argv):
         return handshake(pcap)
     if cmd == "count" and len(argv) == 5:
         return count(pcap, argv[3], argv[4])
+    if cmd == "retransmissions" and len(argv) == 4:
+        return retransmissions(pcap, argv[3])
+    if cmd == "udp-loss" and len(argv) == 7:
+        return udp_loss(pcap, argv[3], argv[4], argv[5], argv[6])
     sys.exit(__doc__)
 
 

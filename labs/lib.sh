@@ -80,6 +80,7 @@ lab_begin() {
     mount -t tmpfs wirelab-run /run 2>/dev/null || true
   fi
   LAB_WORK=$(mktemp -d "${TMPDIR:-/tmp}/wirelab-lab$LAB_NUMBER.XXXXXX")
+  cd "$LAB_WORK"  # a scratch folder: files the steps make have short, stable names
   # --record writes each step's output (and the captures) here; labs/regen pastes them in.
   LAB_RECORD=${LAB_RECORD_DIR:-$LAB_DIR}
   LAB_OUT=$LAB_RECORD/output
