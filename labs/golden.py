@@ -4,6 +4,7 @@ usage: golden.py CAPTURE.pcap summary                 the normalised trace, one 
        golden.py CAPTURE.pcap compare GOLDEN.txt      exit 1 and explain if they differ
        golden.py CAPTURE.pcap handshake               one SYN, one SYN+ACK, one ACK, then data
        golden.py CAPTURE.pcap count EVENT N           exactly N events matching EVENT
+       golden.py CAPTURE.pcap arp-first              frames 1 and 2: ARP request, ARP reply
        golden.py CAPTURE.pcap retransmissions MIN     at least MIN TCP segments sent twice
        golden.py CAPTURE.pcap udp-loss SENT GOT LO HI all SENT datagrams left (captured),
                                                       and SENT-GOT (lost) is within LO..HI
@@ -135,6 +136,17 @@ def count(pcap, event, n):
     return 0
 
 
+def arp_first(pcap):
+    pkts = packets(pcap)
+    ops = [(layer(p, "arp") or {}).get("op") for p in pkts[:2]]
+    if ops != [1, 2]:
+        names = {1: "ARP request", 2: "ARP reply", None: "not ARP"}
+        print("expected an ARP request then a reply as frames 1 and 2; they were: " +
+              ", ".join(names.get(o, f"ARP op {o}") for o in ops))
+        return 1
+    return 0
+
+
 def retransmissions(pcap, minimum):
     """TCP data segments whose (direction, seq, length) was already seen: sent again."""
     seen, again = set(), 0
@@ -181,6 +193,8 @@ def main(argv):
         return handshake(pcap)
     if cmd == "count" and len(argv) == 5:
         return count(pcap, argv[3], argv[4])
+    if cmd == "arp-first":
+        return arp_first(pcap)
     if cmd == "retransmissions" and len(argv) == 4:
         return retransmissions(pcap, argv[3])
     if cmd == "udp-loss" and len(argv) == 7:
