@@ -208,6 +208,9 @@ int main(int argc, char **argv)
     if (c == NULL)
         return fprintf(stderr, "sniffer: %s\n", err), 1;
     a.linktype = cap_linktype(c);
+    if (cfg.read_file == NULL) /* tests wait for this line before they make traffic */
+        fprintf(stderr, "sniffer: listening on %s, link type %s, snapshot length 262144\n",
+                cfg.iface ? cfg.iface : "lo", names_or(names_linktype, (unsigned)a.linktype, "?"));
     if (!dec_linktype_known(a.linktype))
         fprintf(stderr, "sniffer: link type %d is not one the decoder knows; showing raw data\n",
                 a.linktype);

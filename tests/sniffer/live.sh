@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# live.sh - capture on the loopback interface while a real TCP echo exchange happens, and find
+# in the capture the three-way handshake, the data both ways and the teardown.
+# Needs root (or a sniffer with cap_net_raw); otherwise it is skipped (exit 77).
+. "$WIRELAB_SOURCE/tests/lib.sh"
+PY=/usr/bin/python3
+if [ "$(id -u)" -ne 0 ]; then
+  echo "skipped: live capture needs root"
+  exit 77
+fi
+
+step "start a TCP echo server on 127.0.0.1 (python3 socket, port 0)"
+cat >echo.py <<'PY'
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(1)
+print("listening on 127.0.0.1 port %d" % s.getsockname()[1], flush=True)
+s.settimeout(20)
+c, _ = s.accept()
+while True:
+    d = c.recv(4096)
+    if not d:
+        break
+    c.sendall(d)
+c.close()
+PY
+start_server echo $PY echo.py
+PORT=$SERVER_PORT
+
+step "start the sniffer on lo with filter 'tcp port $PORT', saving to live.pcap"
+"$WIRELAB_BIN/sniffer" -i lo -f "tcp port $PORT" --json -w live.pcap >live.json 2>sniffer.err &
+SNIFF=$!
+PIDS+=("$SNIFF")
+for _ in $(seq 1 100); do
+  grep -q 'listening on lo' sniffer.err && break
+  kill -0 $SNIFF 2>/dev/null || fail "the sniffer exited: $(cat sniffer.err)"
+  sleep 0.05
+done
+grep -q 'listening on lo' sniffer.err || fail "the sniffer did not start within 5 s: $(cat sniffer.err)"
+
+step "connect, send 'hello wirelab', read the echo, close"
+$PY - "$PORT" <<'PY' || fail "the echo exchange failed"
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+c.sendall(b"hello wirelab")
+got = b""
+while len(got) < 13:
+    got += c.recv(100)
+assert got == b"hello wirelab", got
+c.close()
+PY
+sleep 0.5
+
+step "stop the sniffer with SIGINT; it prints libpcap's counts"
+kill -INT $SNIFF
+wait $SNIFF || fail "the sniffer exited with status $? after SIGINT: $(cat sniffer.err)"
+grep -q 'packets received by filter' sniffer.err || fail "no received count: $(cat sniffer.err)"
+grep -q 'packets dropped by kernel' sniffer.err || fail "no dropped count: $(cat sniffer.err)"
+
+step "find the handshake, the data both ways and the teardown in the capture"
+$PY - live.json "$PORT" <<'PY' || fail "the capture does not show the whole exchange (see above)"
+import json, sys
+port = int(sys.argv[2])
+pk = [json.loads(l) for l in open(sys.argv[1])]
+tcp = [next(l for l in p["layers"] if l["proto"] == "tcp") for p in pk]
+def find(pred, what, start=0):
+    for i in range(start, len(tcp)):
+        if pred(tcp[i]):
+            return i
+    print("  missing: %s; segments seen: %s" % (what, [(t["sport"], t["flags"], t["payload_len"]) for t in tcp]))
+    sys.exit(1)
+to_srv = lambda t: t["dport"] == port
+syn = find(lambda t: to_srv(t) and t["flags"] == ["SYN"], "SYN from the client")
+synack = find(lambda t: not to_srv(t) and t["flags"] == ["SYN", "ACK"] and t["ack"] == (tcp[syn]["seq"] + 1) % 2**32, "SYN-ACK acknowledging it", syn)
+ack = find(lambda t: to_srv(t) and "ACK" in t["flags"] and "SYN" not in t["flags"] and t["ack"] == (tcp[synack]["seq"] + 1) % 2**32, "the client's ACK", synack)
+d1 = find(lambda t: to_srv(t) and t["payload_len"] == 13, "13 data bytes to the server", ack)
+d2 = find(lambda t: not to_srv(t) and t["payload_len"] == 13, "13 echoed bytes from the server", d1)
+f1 = find(lambda t: "FIN" in t["flags"], "a FIN", d2)
+f2 = find(lambda t: "FIN" in t["flags"] and to_srv(t) != to_srv(tcp[f1]), "the other side's FIN", f1)
+print("  handshake at packets %d,%d,%d; data at %d and %d; FINs at %d and %d" % (syn + 1, synack + 1, ack + 1, d1 + 1, d2 + 1, f1 + 1, f2 + 1))
+PY
+
+step "the saved live.pcap reads back with the same number of packets"
+expect_eq "packets in live.pcap" "$(wc -l <live.json)" "$("$WIRELAB_BIN/sniffer" -r live.pcap 2>/dev/null | wc -l)"
+stop_server
