@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# live.sh - capture on the loopback interface while a real TCP echo exchange happens, and find
+# live.sh - capture on the loopback interface while tcp_echo_client talks to tcp_echo_server, and find
 # in the capture the three-way handshake, the data both ways and the teardown.
 # Needs root (or a sniffer with cap_net_raw); otherwise it is skipped (exit 77).
 . "$WIRELAB_SOURCE/tests/lib.sh"
@@ -9,22 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 77
 fi
 
-step "start a TCP echo server on 127.0.0.1 (python3 socket, port 0)"
-cat >echo.py <<'PY'
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0)); s.listen(1)
-print("listening on 127.0.0.1 port %d" % s.getsockname()[1], flush=True)
-s.settimeout(20)
-c, _ = s.accept()
-while True:
-    d = c.recv(4096)
-    if not d:
-        break
-    c.sendall(d)
-c.close()
-PY
-start_server echo $PY echo.py
+step "start tcp_echo_server on 127.0.0.1 (port 0: any free port)"
+start_server echo "$WIRELAB_BIN/tcp_echo_server" --port 0 --bind 127.0.0.1
 PORT=$SERVER_PORT
 
 step "start the sniffer on lo with filter 'tcp port $PORT', saving to live.pcap"
@@ -38,17 +24,9 @@ for _ in $(seq 1 100); do
 done
 grep -q 'listening on lo' sniffer.err || fail "the sniffer did not start within 5 s: $(cat sniffer.err)"
 
-step "connect, send 'hello wirelab', read the echo, close"
-$PY - "$PORT" <<'PY' || fail "the echo exchange failed"
-import socket, sys
-c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-c.sendall(b"hello wirelab")
-got = b""
-while len(got) < 13:
-    got += c.recv(100)
-assert got == b"hello wirelab", got
-c.close()
-PY
+step "tcp_echo_client --port $PORT --message 'hello wirelab'"
+"$WIRELAB_BIN/tcp_echo_client" --port "$PORT" --message "hello wirelab" >client.log 2>&1 \
+  || fail "the echo exchange failed: $(cat client.log)"
 sleep 0.5
 
 step "stop the sniffer with SIGINT; it prints libpcap's counts"
@@ -73,8 +51,8 @@ to_srv = lambda t: t["dport"] == port
 syn = find(lambda t: to_srv(t) and t["flags"] == ["SYN"], "SYN from the client")
 synack = find(lambda t: not to_srv(t) and t["flags"] == ["SYN", "ACK"] and t["ack"] == (tcp[syn]["seq"] + 1) % 2**32, "SYN-ACK acknowledging it", syn)
 ack = find(lambda t: to_srv(t) and "ACK" in t["flags"] and "SYN" not in t["flags"] and t["ack"] == (tcp[synack]["seq"] + 1) % 2**32, "the client's ACK", synack)
-d1 = find(lambda t: to_srv(t) and t["payload_len"] == 13, "13 data bytes to the server", ack)
-d2 = find(lambda t: not to_srv(t) and t["payload_len"] == 13, "13 echoed bytes from the server", d1)
+d1 = find(lambda t: to_srv(t) and t["payload_len"] >= 13, "the message's bytes to the server", ack)
+d2 = find(lambda t: not to_srv(t) and t["payload_len"] == tcp[d1]["payload_len"], "the same number of bytes echoed back", d1)
 f1 = find(lambda t: "FIN" in t["flags"], "a FIN", d2)
 f2 = find(lambda t: "FIN" in t["flags"] and to_srv(t) != to_srv(tcp[f1]), "the other side's FIN", f1)
 print("  handshake at packets %d,%d,%d; data at %d and %d; FINs at %d and %d" % (syn + 1, synack + 1, ack + 1, d1 + 1, d2 + 1, f1 + 1, f2 + 1))
