@@ -23,15 +23,19 @@
 static const char *const osi_name[8] = {"",          "", "Data link", "Network",
                                         "Transport", "", "",          "Application"};
 
-/* One field: name, value (printf format), explanation. */
+/* One field: name, value (printf format), explanation. The value is printed straight into the
+ * stream and padded after, rather than formatted twice: this view prints ~20 fields a packet. */
 static void fld(FILE *out, const char *name, const char *expl, const char *fmt, ...)
 {
-    char v[160];
     va_list ap;
+    fprintf(out, "      %-14s ", name);
     va_start(ap, fmt);
-    vsnprintf(v, sizeof v, fmt, ap);
+    int n = vfprintf(out, fmt, ap);
     va_end(ap);
-    fprintf(out, "      %-14s %-30s %s\n", name, v, expl);
+    static const char spaces[] = "                               "; /* 31 */
+    fwrite(spaces, 1, n < 30 ? (size_t)(31 - n) : 1, out);
+    fputs(expl, out);
+    putc('\n', out);
 }
 
 static void l_eth(FILE *out, const dec_eth *e)
