@@ -15,36 +15,35 @@
  * of the line.
  */
 #include "dec_impl.h"
+#include "dgram.h"
 
-#define UDPECHO_MAGIC 0x574C5531u /* "WLU1" */
-#define UDPECHO_HDR   24
-
+/* The header is udp_echo's own codec (udp_echo/dgram.h), the one udp_receiver uses: the sniffer
+ * explains a datagram exactly as the receiver reads it. */
 bool dis_udpecho(dec_state *s, rd r, uint32_t wire)
 {
-    uint32_t magic;
-    if (!rd_has(&r, 0, 4) || rd_be32_(r.p) != UDPECHO_MAGIC)
+    struct dgram_header h;
+    if (r.len < 4) /* too little to tell; dgram_decode would call 0 bytes "ours" */
+        return false;
+    int rc = dgram_decode(r.p, r.len, wire, &h);
+    if (rc == DGRAM_FOREIGN)
         return false;
     dec_layer *l = dec_push(s, DEC_UDPECHO, 7, &r, wire);
     if (l == NULL)
         return true;
+    if (rc == DGRAM_TRUNCATED) {
+        if (r.len < wire) /* the capture was cut inside the header */
+            dec_trunc(l);
+        else /* the datagram itself is shorter than the header (udp_sender --size 1..23) */
+            l->invalid = dgram_strerror(rc), l->hdr = r.len;
+        return true;
+    }
     dec_udpecho *u = &l->u.uecho;
-    uint32_t hi, lo;
-    RD_U32(&r, 0, magic);
-    RD_U32(&r, 4, u->seq);
-    RD_U32(&r, 8, hi);
-    RD_U32(&r, 12, lo);
-    RD_U32(&r, 16, u->total);
-    RD_U32(&r, 20, u->payload_len);
-    u->send_ns = (uint64_t)hi << 32 | lo;
-    l->hdr = UDPECHO_HDR;
-    l->claimed = UDPECHO_HDR + u->payload_len;
-    u->length_ok = wire >= UDPECHO_HDR && u->payload_len == wire - UDPECHO_HDR;
-    if (!u->length_ok)
-        l->invalid = "payload length field disagrees with the datagram's length";
-    (void)magic;
-    return true;
-trunc:
-    dec_trunc(l);
+    u->seq = h.seq, u->send_ns = h.send_ns, u->total = h.total, u->payload_len = h.payload_len;
+    u->length_ok = rc == DGRAM_OK;
+    l->hdr = DGRAM_HEADER_LEN;
+    l->claimed = DGRAM_HEADER_LEN + h.payload_len;
+    if (rc != DGRAM_OK)
+        l->invalid = dgram_strerror(rc);
     return true;
 }
 

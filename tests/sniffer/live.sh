@@ -61,3 +61,26 @@ PY
 step "the saved live.pcap reads back with the same number of packets"
 expect_eq "packets in live.pcap" "$(wc -l <live.json)" "$("$WIRELAB_BIN/sniffer" -r live.pcap 2>/dev/null | wc -l)"
 stop_server
+
+step "UDP: udp_sender sends 3 numbered datagrams to udp_receiver; the sniffer explains each header"
+start_server receiver "$WIRELAB_BIN/udp_receiver" --port 0 --expect 3
+UPORT=$SERVER_PORT
+"$WIRELAB_BIN/sniffer" -i lo -f "udp port $UPORT" -c 3 --json >udp.json 2>udp.err &
+SNIFF=$!
+PIDS+=("$SNIFF")
+for _ in $(seq 1 100); do
+  grep -q 'listening on lo' udp.err && break
+  sleep 0.05
+done
+"$WIRELAB_BIN/udp_sender" --host 127.0.0.1 --port "$UPORT" --count 3 --size 100 >sender.log 2>&1 \
+  || fail "udp_sender failed: $(cat sender.log)"
+for _ in $(seq 1 100); do
+  kill -0 $SNIFF 2>/dev/null || break
+  sleep 0.05
+done
+kill -0 $SNIFF 2>/dev/null && fail "the sniffer did not see 3 datagrams: $(cat udp.json)"
+expect_eq "udp_echo sequence numbers seen" "0 1 2" \
+  "$(/usr/bin/python3 -c '
+import json, sys
+seqs = [l["seq"] for p in map(json.loads, open(sys.argv[1])) for l in p["layers"] if l.get("wirelab") == "udp_echo" and l.get("payload_len") == 76]
+print(*seqs)' udp.json)"
