@@ -67,15 +67,18 @@ void view_hex(FILE *out, const view_opts *o, const dec_packet *pkt)
             }
             fprintf(out, "      %04" PRIx32 ": ", i);
         }
-        if (k != cur) {
+        bool first = i % 16 == 0; /* no separator before the first byte of a line */
+        if (k != cur) {           /* a new layer starts here: close the old, open the new */
             if (!o->color && cur >= 0)
-                fputs("] ", out);
+                putc(']', out);
+            if (!first)
+                putc(' ', out);
             if (o->color)
                 fputs(k >= 0 ? layer_color(pkt->layers[k].osi) : "\033[0m", out);
             else if (k >= 0)
                 fprintf(out, "[%s ", dec_proto_json(pkt->layers[k].proto));
             cur = k;
-        } else if (i % 16 != 0) {
+        } else if (!first) {
             putc(' ', out);
         }
         fprintf(out, "%02x", pkt->bytes[i]);
