@@ -28,15 +28,16 @@ struct capture {
     uint64_t want, pushed, delivered, ring_dropped;
 };
 
-static int activate_error(pcap_t *p, int rc, const char *iface, char *err, size_t errlen)
+static int activate_error(pcap_t *p, int rc, const cap_cfg *cfg, const char *iface, char *err,
+                          size_t errlen)
 {
     if (rc == PCAP_ERROR_PERM_DENIED)
         snprintf(err, errlen,
                  "no permission to capture on %s. Live capture needs the CAP_NET_RAW and "
                  "CAP_NET_ADMIN capabilities: run it with sudo, or give the binary them once:\n"
-                 "  sudo setcap cap_net_raw,cap_net_admin=eip build/bin/sniffer\n"
+                 "  sudo setcap cap_net_raw,cap_net_admin=eip %s\n"
                  "(reading a file with -r needs no privilege)",
-                 iface);
+                 iface, cfg->self ? cfg->self : "build/bin/sniffer");
     else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
         snprintf(err, errlen, "there is no interface named '%s'; `sniffer --list` shows them",
                  iface);
@@ -48,7 +49,7 @@ static int activate_error(pcap_t *p, int rc, const char *iface, char *err, size_
     return -1;
 }
 
-static pcap_t *open_live(const char *iface, char *err, size_t errlen)
+static pcap_t *open_live(const cap_cfg *cfg, const char *iface, char *err, size_t errlen)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     pcap_t *p = pcap_create(iface, ebuf);
@@ -61,7 +62,7 @@ static pcap_t *open_live(const char *iface, char *err, size_t errlen)
     pcap_set_buffer_size(p, 8 << 20);
     int rc = pcap_activate(p);
     if (rc < 0) {
-        activate_error(p, rc, iface, err, errlen);
+        activate_error(p, rc, cfg, iface, err, errlen);
         pcap_close(p);
         return NULL;
     }
@@ -99,7 +100,7 @@ capture *cap_open(const cap_cfg *cfg, char *err, size_t errlen)
     }
     c->live = cfg->read_file == NULL;
     if (c->live) {
-        c->p = open_live(cfg->iface ? cfg->iface : "lo", err, errlen);
+        c->p = open_live(cfg, cfg->iface ? cfg->iface : "lo", err, errlen);
     } else {
         c->p = pcap_open_offline(cfg->read_file, ebuf);
         if (c->p == NULL)

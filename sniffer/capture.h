@@ -28,6 +28,7 @@ typedef struct cap_cfg {
     const char *read_file;  /* or read this pcap file */
     const char *write_file; /* also save every packet delivered here (pcap format) */
     const char *filter;     /* BPF filter expression, or NULL */
+    const char *self;       /* this program's path, for the setcap advice (or NULL) */
 } cap_cfg;
 
 typedef struct cap_counts {

@@ -191,7 +191,10 @@ static void print_counts(capture *c)
 int main(int argc, char **argv)
 {
     static app a;
+    static char self[4096];
     cap_cfg cfg = {0};
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1); /* for the setcap advice */
+    cfg.self = n > 0 ? (self[n] = '\0', self) : NULL;
     uint64_t count = 0;
     bool list = false;
     char err[512];
