@@ -12,13 +12,16 @@
  *   +---------------------------------------------------------------+
  *   |  payload ...
  *
- * TCP is a byte stream: a segment may hold several frames, the end of a frame begun earlier
- * (hints->ws_skip), or a frame header cut in two by the segment end (that last layer is marked
- * truncated). pkt->ws_carry tells the caller how much of the last frame is still to come.
+ * TCP is a byte stream, so frame boundaries and segment boundaries are unrelated. A segment may
+ * hold several frames, the rest of a frame's payload begun earlier (hints->ws_skip bytes), or
+ * the first bytes of a header whose rest is in the next segment. That last header is a layer
+ * marked truncated, and its bytes go back to the caller (pkt->ws_head), who hands them in with
+ * the next segment of the same direction (hints->ws_head) so the header can be read whole.
+ * pkt->ws_carry says how much of the last frame's payload is still to come.
  */
 #include "dec_impl.h"
 
-/* One frame header at off; returns its length, or 0 when the bytes end inside it. */
+/* One frame header from r at off; returns its length, or 0 when the bytes end inside it. */
 static uint32_t ws_header(dec_ws *w, const rd *r, uint32_t off)
 {
     uint8_t b0, b1;
@@ -51,7 +54,55 @@ trunc:
     return 0;
 }
 
-/* Decode frames from off to the end of the segment. */
+/* A header that does not end in this segment: keep its bytes for the next one. */
+static void ws_cut(dec_state *s, dec_layer *l, const uint8_t *p, uint32_t n)
+{
+    dec_trunc(l);
+    if (n <= DEC_WS_MAX_HDR) {
+        memcpy(s->pkt->ws_head, p, n);
+        s->pkt->ws_head_len = (uint8_t)n;
+    }
+}
+
+/* The payload after a header that ends at seg_off in the segment; returns where the next frame
+ * starts, or wire when the payload goes on past this segment. */
+static uint32_t ws_payload(dec_state *s, dec_ws *w, const rd *r, uint32_t wire, uint32_t seg_off)
+{
+    uint32_t room = wire - seg_off; /* payload bytes of this segment after the header */
+    uint32_t cap = rd_left(r, seg_off);
+    if (w->payload_len > room) {
+        w->continues = true;
+        s->pkt->ws_carry = w->payload_len - room;
+        w->payload_cap = cap;
+        return wire;
+    }
+    w->payload_cap = (uint32_t)w->payload_len < cap ? (uint32_t)w->payload_len : cap;
+    return seg_off + (uint32_t)w->payload_len;
+}
+
+/* The frame whose header began in the previous segment: join the two pieces of the header. */
+static uint32_t ws_joined(dec_state *s, const rd *r, uint32_t wire)
+{
+    uint8_t buf[2 * DEC_WS_MAX_HDR];
+    uint32_t had = s->hints->ws_head_len, take = r->len < DEC_WS_MAX_HDR ? r->len : DEC_WS_MAX_HDR;
+    memcpy(buf, s->hints->ws_head, had);
+    memcpy(buf + had, r->p, take);
+    rd j = rd_make(buf, had + take);
+    dec_layer *l = dec_push(s, DEC_WS, 7, r, wire);
+    if (l == NULL)
+        return wire;
+    dec_ws *w = &l->u.ws;
+    uint32_t hl = ws_header(w, &j, 0);
+    if (hl == 0) { /* still not whole (or not captured) */
+        ws_cut(s, l, buf, had + take);
+        return wire;
+    }
+    w->joined = true;
+    w->hdr_len = (uint8_t)hl;
+    l->hdr = hl - had; /* only these header bytes are in this segment */
+    return ws_payload(s, w, r, wire, hl - had);
+}
+
 static void ws_frames(dec_state *s, const rd *r, uint32_t wire, uint32_t off)
 {
     while (off < wire) {
@@ -62,22 +113,12 @@ static void ws_frames(dec_state *s, const rd *r, uint32_t wire, uint32_t off)
         dec_ws *w = &l->u.ws;
         uint32_t hl = ws_header(w, r, off);
         if (hl == 0) { /* the header continues in the next segment, or was not captured */
-            dec_trunc(l);
+            ws_cut(s, l, fr.p, r->len < wire ? DEC_WS_MAX_HDR + 1 : fr.len);
             return;
         }
         w->hdr_len = (uint8_t)hl;
         l->hdr = hl;
-        uint32_t room = wire - off - hl; /* payload bytes of this segment after the header */
-        if (w->payload_len > room) {
-            w->continues = true;
-            s->pkt->ws_carry = w->payload_len - room;
-            w->payload_cap = rd_left(r, off + hl);
-            return;
-        }
-        w->payload_cap = (uint32_t)w->payload_len;
-        if (w->payload_cap > rd_left(r, off + hl))
-            w->payload_cap = rd_left(r, off + hl);
-        off += hl + (uint32_t)w->payload_len;
+        off = ws_payload(s, w, r, wire, off + hl);
     }
 }
 
@@ -89,5 +130,8 @@ void dis_ws(dec_state *s, rd r, uint32_t wire)
         dis_data(s, r, wire, wire);
         return;
     }
-    ws_frames(s, &r, wire, (uint32_t)skip);
+    uint32_t off = (uint32_t)skip;
+    if (skip == 0 && s->hints->ws_head_len > 0)
+        off = ws_joined(s, &r, wire);
+    ws_frames(s, &r, wire, off);
 }

@@ -96,6 +96,7 @@ int dec_decode(dec_packet *pkt, int linktype, const uint8_t *bytes, uint32_t cap
     pkt->nlayers = 0;
     pkt->more_layers = false;
     pkt->ws_carry = 0;
+    pkt->ws_head_len = 0;
     pkt->nstrs = 1;
     pkt->strs[0] = '\0';
     dec_state s = {pkt, hints ? hints : &none, 0, NULL, NULL};

@@ -197,6 +197,7 @@ typedef struct dec_ws {
     uint64_t payload_len;
     uint32_t payload_cap; /* payload bytes of this frame inside this segment's capture */
     bool continues;       /* the payload goes on in the next segment */
+    bool joined;          /* the header began at the end of the previous segment */
 } dec_ws;
 
 #define DEC_MAX_RR 8
@@ -266,9 +267,12 @@ typedef struct dec_layer {
 } dec_layer;
 
 /* What the caller knows about the flow from earlier packets (the decoder keeps no state). */
+#define DEC_WS_MAX_HDR 14 /* 2 + 8 (64-bit length) + 4 (masking key) */
 typedef struct dec_hints {
-    bool websocket;   /* this TCP flow completed a WebSocket upgrade earlier */
-    uint64_t ws_skip; /* payload bytes of a frame begun in an earlier segment */
+    bool websocket;                  /* this TCP flow completed a WebSocket upgrade earlier */
+    uint64_t ws_skip;                /* payload bytes of a frame begun in an earlier segment */
+    uint8_t ws_head_len;             /* a frame header cut by the previous segment's end: */
+    uint8_t ws_head[DEC_WS_MAX_HDR]; /* its first bytes */
 } dec_hints;
 
 #define DEC_MAX_LAYERS 24
@@ -278,8 +282,10 @@ typedef struct dec_packet {
     uint32_t caplen, len;
     int linktype;
     uint8_t nlayers;
-    bool more_layers;  /* more than DEC_MAX_LAYERS; the rest was not decoded */
-    uint64_t ws_carry; /* payload bytes of the last WebSocket frame still to come */
+    bool more_layers;                /* more than DEC_MAX_LAYERS; the rest was not decoded */
+    uint64_t ws_carry;               /* payload bytes of the last WebSocket frame still to come */
+    uint8_t ws_head_len;             /* a frame header cut by this segment's end: */
+    uint8_t ws_head[DEC_WS_MAX_HDR]; /* its first bytes, for the next segment */
     dec_layer layers[DEC_MAX_LAYERS];
     uint32_t nstrs;
     char strs[DEC_STRS]; /* NUL-terminated strings the decoder built (DNS names, addresses) */

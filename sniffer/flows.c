@@ -114,6 +114,8 @@ void flows_hints(flows *t, const dec_packet *pkt, dec_hints *h)
     if (f && f->websocket) {
         h->websocket = true;
         h->ws_skip = f->ws_carry[dir];
+        h->ws_head_len = f->ws_head_len[dir];
+        memcpy(h->ws_head, f->ws_head[dir], sizeof h->ws_head);
     }
 }
 
@@ -162,8 +164,11 @@ static void ws_track(flow *f, const dec_packet *pkt, const dec_tcp *t, const flo
     const dec_layer *http = dec_find(pkt, DEC_HTTP);
     if (http && !http->u.http.request && http->u.http.status == 101 && http->u.http.ws_upgrade)
         f->websocket = true;
-    else if (f->websocket && t->payload_len > 0 && !in->retransmission)
+    else if (f->websocket && t->payload_len > 0 && !in->retransmission) {
         f->ws_carry[in->dir] = pkt->ws_carry;
+        f->ws_head_len[in->dir] = pkt->ws_head_len;
+        memcpy(f->ws_head[in->dir], pkt->ws_head, sizeof pkt->ws_head);
+    }
 }
 
 void flows_track(flows *t, const dec_packet *pkt, flow_info *info)

@@ -46,8 +46,10 @@ typedef struct flow {
     uint32_t hi[2]; /* highest seq + length sent in each direction */
     flow_phase phase;
     bool fin[2];
-    bool websocket;       /* a 101 Switching Protocols with Upgrade: websocket was seen */
-    uint64_t ws_carry[2]; /* payload bytes of a frame still to come in each direction */
+    bool websocket;         /* a 101 Switching Protocols with Upgrade: websocket was seen */
+    uint64_t ws_carry[2];   /* payload bytes of a frame still to come in each direction */
+    uint8_t ws_head_len[2]; /* a frame header cut at a segment end, per direction */
+    uint8_t ws_head[2][DEC_WS_MAX_HDR];
     uint64_t packets;
 } flow;
 

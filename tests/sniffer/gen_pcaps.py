@@ -496,7 +496,7 @@ def web(p):
     resp = ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
     seq_c, seq_s = 100, 900
-    def seg(src_is_client, payload_layers, flags=("PSH", "ACK")):
+    def seg(src_is_client, payload_layers, flags=("PSH", "ACK"), expect=None, note=None):
         nonlocal seq_c, seq_s
         sp, dp = (cli, srv) if src_is_client else (srv, cli)
         s, a = (seq_c, seq_s) if src_is_client else (seq_s, seq_c)
@@ -506,7 +506,7 @@ def web(p):
             seq_c += n + (1 if "SYN" in flags or "FIN" in flags else 0)
         else:
             seq_s += n + (1 if "SYN" in flags or "FIN" in flags else 0)
-        p.add(fr, ex)
+        p.add(fr, ex if expect is None else ex[:3] + expect, note=note)
     seg(True, [], ("SYN",))
     seg(False, [], ("SYN", "ACK"))
     seg(True, [], ("ACK",))
@@ -518,12 +518,22 @@ def web(p):
     f3, e3 = ws_frame(b"x" * 300, opcode=2)
     f4, e4 = ws_frame(b"", opcode=9)
     seg(False, [L("websocket", 7, f2, e2), L("websocket", 7, f3, e3), L("websocket", 7, f4, e4)])
-    # a frame header cut by the segment's end: 126-length header needs 4 bytes, we send 3
+    # a frame header cut by the segment's end: a 16-bit length header needs 4 bytes, we send 3;
+    # the next segment brings the 4th byte, the payload and another frame
     f5, e5 = ws_frame(b"y" * 200, opcode=1)
-    head = f2 + f5[:3]
-    fr, ex = assemble(link() + [tcp(srv, cli, seq_s, seq_c, ["PSH", "ACK"]), L("websocket", 7, head, {})])
-    ex = ex[:3] + [dict(layer=7, proto="websocket", **e2), dict(layer=7, proto="websocket", truncated=True)]
-    p.add(fr, ex, note="frame header cut at the segment end")
+    f6, e6 = ws_frame(b"bye")
+    ws = lambda e: dict(layer=7, proto="websocket", **e)
+    seg(False, [L("websocket", 7, f2 + f5[:3], {})],
+        expect=[ws(e2), dict(layer=7, proto="websocket", truncated=True)],
+        note="frame header cut at the segment end")
+    seg(False, [L("websocket", 7, f5[3:] + f6, {})], expect=[ws(e5), ws(e6)],
+        note="the rest of the cut header, its payload, one more frame")
+    # a frame whose payload goes on in the next segment, which then starts a close frame
+    f7, e7 = ws_frame(bytes(range(256)) * 4, opcode=2)
+    f8, e8 = ws_frame(b"\x03\xe8", opcode=8)
+    seg(False, [L("websocket", 7, f7[:404], {})], expect=[ws(e7)], note="payload continues")
+    seg(False, [L("websocket", 7, f7[404:] + f8, {})], expect=[ws(e8)],
+        note="the rest of that payload, then a close frame")
 
 
 def lying(files):
