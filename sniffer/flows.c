@@ -29,6 +29,8 @@ static bool packet_key(const dec_packet *pkt, flow_key *k, const dec_layer **l4)
     const dec_layer *ip = NULL, *tr = NULL;
     for (int i = 0; i < pkt->nlayers; i++) {
         const dec_layer *l = &pkt->layers[i];
+        if (l->proto == DEC_ICMP || l->proto == DEC_ICMPV6)
+            break; /* an ICMP error quotes another packet: not part of that conversation */
         if (l->proto == DEC_IPV4 || l->proto == DEC_IPV6)
             ip = l, tr = NULL;
         else if ((l->proto == DEC_TCP || l->proto == DEC_UDP) && !l->truncated && !tr)

@@ -432,9 +432,15 @@ def build(outdir):
         fr, ex = assemble([eth(B, A, 0x0800), ipv4("10.0.0.1", "10.0.0.2", 1), icmp(typ, 0, 99, 3),
                            data(b"abcdefgh")])
         p.add(fr, [ex[0], ex[1], dict(layer=3, proto="icmp", type=typ, code=0, checksum="ok")])
-    fr, ex = assemble([eth(B, A, 0x0800), ipv4("10.0.0.1", "10.0.0.2", 1), icmp(3, 3),
-                       data(bytes(28))])
-    p.add(fr, [ex[0], ex[1], dict(layer=3, proto="icmp", type=3, code=3)])
+    # port unreachable: the error quotes the IP header and first 8 bytes of the datagram
+    # it is about, which the decoder shows as more layers (the quoted UDP's payload is cut)
+    quoted, qex = assemble([ipv4("10.0.0.1", "10.0.0.2", 17), udp(40000, 33434), data(b"z" * 20)])
+    fr, ex = assemble([eth(A, B, 0x0800), ipv4("10.0.0.2", "10.0.0.1", 1), icmp(3, 3),
+                       data(quoted[:28])])
+    qex[1]["checksum"] = "unchecked"
+    p.add(fr, [ex[0], ex[1], dict(layer=3, proto="icmp", type=3, code=3, checksum="ok"), qex[0],
+               qex[1], dict(layer=7, proto="data", truncated=True)],
+          note="ICMP port unreachable quoting a UDP datagram")
     files.append(p)
 
     p = Pcap("dns", "eth")

@@ -86,10 +86,18 @@ def flatten(tree, out):
 
 
 def instances(layers, name):
-    v = layers.get(name)
-    if v is None:
-        return []
-    return [flatten(x, {}) for x in (v if isinstance(v, list) else [v])]
+    """Each instance of a protocol, in document order, including those tshark nests inside
+    another layer (the packet an ICMP error quotes sits inside "icmp")."""
+    found = []
+
+    def walk(tree):
+        for k, v in tree.items():
+            if k == name:
+                found.extend(flatten(x, {}) for x in (v if isinstance(v, list) else [v]))
+            elif isinstance(v, dict):
+                walk(v)
+    walk(layers)
+    return found
 
 
 def ws_len(inst):
