@@ -187,7 +187,7 @@ static void line_arp(FILE *out, const dec_arp *a, uint32_t wire)
 }
 
 /* "IP 1.2.3.4.80 > 5.6.7.8.40000: " from the IP layer and the ports of the next one. */
-static void line_addrs(FILE *out, const dec_layer *ip, const dec_layer *tr)
+static void line_addrs(FILE *out, const dec_layer *ip, const dec_layer *tr, const char *end)
 {
     char s[ADDR_STRLEN], d[ADDR_STRLEN];
     bool v4 = ip->proto == DEC_IPV4;
@@ -197,10 +197,22 @@ static void line_addrs(FILE *out, const dec_layer *ip, const dec_layer *tr)
     if (tr && (tr->proto == DEC_TCP || tr->proto == DEC_UDP) && !tr->truncated) {
         uint16_t sp = tr->proto == DEC_TCP ? tr->u.tcp.sport : tr->u.udp.sport;
         uint16_t dp = tr->proto == DEC_TCP ? tr->u.tcp.dport : tr->u.udp.dport;
-        fprintf(out, "%s.%u > %s.%u: ", s, sp, d, dp);
+        fprintf(out, "%s.%u > %s.%u%s", s, sp, d, dp, end);
     } else {
-        fprintf(out, "%s > %s: ", s, d);
+        fprintf(out, "%s > %s%s", s, d, end);
     }
+}
+
+/* "(about IP 10.0.0.1.40000 > 10.0.0.2.33434 UDP)": which packet an ICMP error is about. */
+static void line_quoted(FILE *out, const dec_packet *pkt, int i)
+{
+    const dec_layer *ip = &pkt->layers[i], *tr = i + 1 < pkt->nlayers ? ip + 1 : NULL;
+    if (ip->proto != DEC_IPV4 && ip->proto != DEC_IPV6)
+        return;
+    bool ports = tr && (tr->proto == DEC_TCP || tr->proto == DEC_UDP) && !tr->truncated;
+    fputs(" (about ", out);
+    line_addrs(out, ip, tr, "");
+    fputs(!ports ? ")" : tr->proto == DEC_TCP ? " TCP)" : " UDP)", out);
 }
 
 static void line_ip(FILE *out, const view_opts *o, const dec_packet *pkt, int i,
@@ -211,7 +223,7 @@ static void line_ip(FILE *out, const view_opts *o, const dec_packet *pkt, int i,
         fputs(ip->proto == DEC_IPV4 ? "IP [|ip]" : "IP6 [|ip6]", out);
         return;
     }
-    line_addrs(out, ip, tr);
+    line_addrs(out, ip, tr, ": ");
     if (tr == NULL) {
         fprintf(out, "%s", ip->truncated ? "[|ip]" : ip->invalid ? ip->invalid : "no payload");
         return;
@@ -230,7 +242,9 @@ static void line_ip(FILE *out, const view_opts *o, const dec_packet *pkt, int i,
     case DEC_ICMP:
     case DEC_ICMPV6:
         line_icmp(out, tr);
-        break;
+        if (i + 2 < pkt->nlayers && !pkt->layers[i + 2].truncated) /* an error's quoted packet */
+            line_quoted(out, pkt, i + 2);
+        return;
     case DEC_DATA:
         fprintf(out, "ip-proto-%u, fragment or payload, length %" PRIu32,
                 ip->proto == DEC_IPV4 ? ip->u.ip4.protocol : ip->u.ip6.upper, tr->u.data.declared);

@@ -72,6 +72,11 @@ step "-x without a terminal brackets the bytes by layer"
 "$S" -r "$T" -x -c 1 2>/dev/null | grep -q '0000: \[eth 00 00 00 00 00 00 00 00 00 00 00 00 08 00\] \[ipv4 45 00\]' \
   || fail "-x did not bracket the Ethernet and IPv4 bytes"
 
+step "an ICMP port unreachable names the datagram it is about"
+"$S" -r "$CORPUS/ipv4_opts_frag_icmp.pcap" 2>/dev/null \
+  | grep -q 'ICMP destination unreachable, length 36 (about IP 10.0.0.1.40000 > 10.0.0.2.33434 UDP)' \
+  || fail "the ICMP error does not say which datagram it is about"
+
 step "the WebSocket upgrade and frames in http_ws.pcap"
 "$S" -r "$CORPUS/http_ws.pcap" >ws.txt 2>/dev/null
 grep -q 'HTTP: GET /chat?room=a%20b HTTP/1.1' ws.txt || fail "no HTTP request line"
