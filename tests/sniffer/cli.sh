@@ -37,6 +37,10 @@ step "-w writes a pcap that reads back the same"
 "$S" -r "$WIRELAB_SOURCE/tests/sniffer/pcaps/eth_tcp.pcap" -c 3 -w copy.pcap >/dev/null 2>&1
 expect_eq "packets in the copy" 3 "$("$S" -r copy.pcap 2>/dev/null | wc -l)"
 
+step "--list shows the loopback interface"
+"$S" --list >list.txt 2>&1 || fail "--list failed: $(cat list.txt)"
+grep -q "^lo .*(loopback)" list.txt || fail "lo is not listed as loopback: $(cat list.txt)"
+
 step "an interface that does not exist"
 if [ "$(id -u)" -eq 0 ]; then
   rc=0; "$S" -i wirelab-nosuch0 -c 1 >out.txt 2>err.txt || rc=$?
