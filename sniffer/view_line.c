@@ -54,7 +54,7 @@ static void print_time(FILE *out, const view_frame *fr)
     fprintf(out, "%s.%06d ", hms, (int)fr->usec);
 }
 
-static void tcp_options(FILE *out, const dec_tcp *t)
+static void tcp_options(FILE *out, const dec_tcp *t, uint32_t base)
 {
     if (t->nopts == 0)
         return;
@@ -78,8 +78,11 @@ static void tcp_options(FILE *out, const dec_tcp *t)
         case 4:
             fputs("sackOK", out);
             break;
-        case 5:
-            fprintf(out, "sack %u", t->nsack);
+        case 5: /* tcpdump's form: the block count, then {left:right} in the ack's numbering */
+            fprintf(out, "sack %u ", t->nsack);
+            for (int b = 0; b < t->nsack; b++)
+                fprintf(out, "{%" PRIu32 ":%" PRIu32 "}", t->sack[b][0] - base,
+                        t->sack[b][1] - base);
             break;
         case 8:
             fprintf(out, "TS val %" PRIu32 " ecr %" PRIu32, t->ts_val, t->ts_ecr);
@@ -106,7 +109,7 @@ static void line_tcp(FILE *out, const view_opts *o, const dec_tcp *t, const flow
     if (t->flags & DEC_TH_ACK)
         fprintf(out, ", ack %" PRIu32, ack);
     fprintf(out, ", win %u", t->window);
-    tcp_options(out, t);
+    tcp_options(out, t, rel && fi->rel_ack_known ? t->ack - fi->rel_ack : 0);
     fprintf(out, ", length %" PRIu32, t->payload_len);
     if (fi->retransmission)
         fputs(" (retransmission)", out);
