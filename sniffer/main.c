@@ -236,8 +236,8 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     int rc = cap_run(c, count, on_packet, &a, err, sizeof err);
-    if (a.stats)
-        stats_print(stdout, a.st);
+    if (a.stats) /* with --json, stdout stays pure JSON Lines: the table goes to stderr */
+        stats_print(a.json ? stderr : stdout, a.st);
     fflush(stdout);
     if (rc < 0)
         fprintf(stderr, "sniffer: %s\n", err);
