@@ -188,42 +188,42 @@ static void print_counts(capture *c)
                 (unsigned long long)k.ring_dropped);
 }
 
-int main(int argc, char **argv)
+/* This binary's path, for the setcap advice (NULL when /proc is not there). */
+static const char *self_path(void)
 {
-    static app a;
     static char self[4096];
-    cap_cfg cfg = {0};
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1); /* for the setcap advice */
-    cfg.self = n > 0 ? (self[n] = '\0', self) : NULL;
-    uint64_t count = 0;
-    bool list = false;
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = '\0';
+    return self;
+}
+
+static int list_interfaces(void)
+{
     char err[512];
-    a.vo.color = isatty(STDOUT_FILENO);
-    if (parse_args(argc, argv, &a, &cfg, &count, &list) < 0) {
-        usage(stderr);
-        return 2;
-    }
-    if (list) {
-        if (cap_list(print_iface, NULL, err, sizeof err) < 0)
-            return fprintf(stderr, "sniffer: %s\n", err), 1;
-        return 0;
-    }
-    capture *c = cap_open(&cfg, err, sizeof err);
-    if (c == NULL)
+    if (cap_list(print_iface, NULL, err, sizeof err) < 0)
         return fprintf(stderr, "sniffer: %s\n", err), 1;
-    a.linktype = cap_linktype(c);
-    if (cfg.read_file == NULL) /* tests wait for this line before they make traffic */
-        fprintf(stderr, "sniffer: listening on %s, link type %s, snapshot length 262144\n",
-                cfg.iface ? cfg.iface : "lo", names_or(names_linktype, (unsigned)a.linktype, "?"));
-    if (!dec_linktype_known(a.linktype))
-        fprintf(stderr, "sniffer: link type %d is not one the decoder knows; showing raw data\n",
-                a.linktype);
-    a.flows = flows_new();
-    a.st = stats_new();
-    if (a.flows == NULL || a.st == NULL)
-        return fprintf(stderr, "sniffer: out of memory\n"), 1;
+    return 0;
+}
+
+/* Output buffering, the tables, Ctrl-C. */
+static int app_start(app *a, capture *c, const cap_cfg *cfg)
+{
     static char obuf[1 << 16];
-    if (cfg.read_file) /* a file: write whole blocks, not a write per line */
+    a->linktype = cap_linktype(c);
+    if (cfg->read_file == NULL) /* tests wait for this line before they make traffic */
+        fprintf(stderr, "sniffer: listening on %s, link type %s, snapshot length 262144\n",
+                cfg->iface ? cfg->iface : "lo",
+                names_or(names_linktype, (unsigned)a->linktype, "?"));
+    if (!dec_linktype_known(a->linktype))
+        fprintf(stderr, "sniffer: link type %d is not one the decoder knows; showing raw data\n",
+                a->linktype);
+    a->flows = flows_new();
+    a->st = stats_new();
+    if (a->flows == NULL || a->st == NULL)
+        return fprintf(stderr, "sniffer: out of memory\n"), -1;
+    if (cfg->read_file) /* a file: write whole blocks, not a write per line */
         setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     else /* live: show each packet as it comes */
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -235,15 +235,40 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    int rc = cap_run(c, count, on_packet, &a, err, sizeof err);
-    if (a.stats) /* with --json, stdout stays pure JSON Lines: the table goes to stderr */
-        stats_print(a.json ? stderr : stdout, a.st);
+    return 0;
+}
+
+static void app_finish(app *a, capture *c)
+{
+    if (a->stats) /* with --json, stdout stays pure JSON Lines: the table goes to stderr */
+        stats_print(a->json ? stderr : stdout, a->st);
     fflush(stdout);
-    if (rc < 0)
-        fprintf(stderr, "sniffer: %s\n", err);
     print_counts(c);
     cap_close(c);
-    flows_free(a.flows);
-    stats_free(a.st);
+    flows_free(a->flows);
+    stats_free(a->st);
+}
+
+int main(int argc, char **argv)
+{
+    static app a;
+    cap_cfg cfg = {.self = self_path()};
+    uint64_t count = 0;
+    bool list = false;
+    char err[512];
+    a.vo.color = isatty(STDOUT_FILENO);
+    if (parse_args(argc, argv, &a, &cfg, &count, &list) < 0)
+        return usage(stderr), 2;
+    if (list)
+        return list_interfaces();
+    capture *c = cap_open(&cfg, err, sizeof err);
+    if (c == NULL)
+        return fprintf(stderr, "sniffer: %s\n", err), 1;
+    if (app_start(&a, c, &cfg) < 0)
+        return 1;
+    int rc = cap_run(c, count, on_packet, &a, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "sniffer: %s\n", err);
+    app_finish(&a, c);
     return rc < 0 ? 1 : 0;
 }
