@@ -10,7 +10,7 @@
 #   check "exactly one SYN before the data" ...  # --check: compare, explain the first difference
 #   lab_end
 #
-# Modes: `run` (step by step: Enter between steps, the sniffer's view after each),
+# Modes: `--tour` (no pauses, no checks: ./wirelab tour), `run` (step by step: Enter between steps, the sniffer's view after each),
 # `run --check` (unattended: every check must hold, exit 1 with an explanation if not), and
 # `run --record` (like --check, and also saves each step's output for labs/regen to paste into
 # the README, and the captures into the lab folder for machines where namespaces are forbidden).
@@ -53,6 +53,7 @@ lab_begin() {
       --check) LAB_MODE=check ;;
       --record) LAB_MODE=record ;;
       --step) LAB_MODE=step ;;
+      --tour) LAB_MODE=tour ;;
       *) echo "lab $LAB_NUMBER: unknown option '$a' (use --check or --record)" >&2; exit 2 ;;
     esac
   done
@@ -86,7 +87,7 @@ lab_begin() {
   LAB_OUT=$LAB_RECORD/output
   if [ "$LAB_MODE" = record ]; then rm -rf "$LAB_OUT"; mkdir -p "$LAB_OUT"; fi
   trap lab_cleanup EXIT
-  printf '%sLab %s: %s%s\n' "$bold" "$LAB_NUMBER" "$LAB_TITLE" "$off"
+  [ "$LAB_MODE" = tour ] || printf '%sLab %s: %s%s\n' "$bold" "$LAB_NUMBER" "$LAB_TITLE" "$off"
   [ "$LAB_MODE" = step ] && printf '%sPress Enter to go on at each step; Ctrl-C to stop.%s\n' "$dim" "$off"
   return 0
 }
@@ -104,7 +105,9 @@ lab_end() {
     printf '\n%sLab %s: %d check(s) failed.%s\n' "$red" "$LAB_NUMBER" "$LAB_FAILS" "$off"
     exit 1
   fi
-  [ "$LAB_MODE" = step ] || printf '\n%sLab %s: every check passed.%s\n' "$green" "$LAB_NUMBER" "$off"
+  case "$LAB_MODE" in
+    check | record) printf '\n%sLab %s: every check passed.%s\n' "$green" "$LAB_NUMBER" "$off" ;;
+  esac
   return 0
 }
 
@@ -243,7 +246,7 @@ lab_fail() {
 check() {
   local what=$1
   shift
-  [ "$LAB_MODE" = step ] && return 0
+  case "$LAB_MODE" in step | tour) return 0 ;; esac
   local out
   if out=$("$@" 2>&1); then
     printf '%scheck%s %s\n' "$green" "$off" "$what"
