@@ -37,6 +37,18 @@ grep -q "404" err.txt || fail "the 404 was not reported: $(cat err.txt)"
 stop_server
 expect_eq "ws_server exit status after SIGTERM" 0 "$SERVER_RC"
 
+step "SIGTERM with a client connected: it gets close 1001 (going away), then the server exits"
+start_server echo2 "$S" --port 0 --verbose
+"$C" "ws://127.0.0.1:$SERVER_PORT/ws" < <(sleep 5) >/dev/null 2>away.txt & # stdin stays open
+CLIENT=$!
+for _ in $(seq 1 50); do grep -q "client 1" "$SERVER_LOG" 2>/dev/null && break; sleep 0.05; done
+sleep 0.3
+stop_server
+expect_eq "ws_server exit status after SIGTERM" 0 "$SERVER_RC"
+wait "$CLIENT" || true
+grep -q "the server is closing: code 1001" away.txt \
+  || fail "the client was not told 1001 going away: $(cat away.txt)"
+
 step "ws_client to a closed port: a sentence, exit 1"
 rc=0; "$C" "ws://127.0.0.1:$SERVER_PORT/ws" --message x >/dev/null 2>err.txt || rc=$?
 expect_eq "exit status" 1 "$rc"
