@@ -39,7 +39,7 @@ expect_eq "ws_server exit status after SIGTERM" 0 "$SERVER_RC"
 
 step "SIGTERM with a client connected: it gets close 1001 (going away), then the server exits"
 start_server echo2 "$S" --port 0 --verbose
-"$C" "ws://127.0.0.1:$SERVER_PORT/ws" < <(sleep 5) >/dev/null 2>away.txt & # stdin stays open
+"$C" "ws://127.0.0.1:$SERVER_PORT/ws" < <(exec sleep 5 2>/dev/null) >/dev/null 2>away.txt & # stdin stays open
 CLIENT=$!
 for _ in $(seq 1 50); do grep -q "client 1" "$SERVER_LOG" 2>/dev/null && break; sleep 0.05; done
 sleep 0.3
