@@ -47,16 +47,23 @@ typedef struct url {
     char path[1024];
 } url;
 
+/* Set the reason a URL was refused; returns -1 for the caller to pass on. */
+static int url_error(const char **why, const char *reason)
+{
+    *why = reason;
+    return -1;
+}
+
 static int parse_url(const char *text, url *u, const char **why)
 {
     if (strncmp(text, "wss://", 6) == 0)
-        return *why = "wss:// (WebSocket over TLS) is not supported here: use ws://", -1;
+        return url_error(why, "wss:// (WebSocket over TLS) is not supported here: use ws://");
     if (strncmp(text, "ws://", 5) != 0)
-        return *why = "the URL must start with ws:// (for example ws://127.0.0.1:8080/ws)", -1;
+        return url_error(why, "the URL must start with ws:// (for example ws://127.0.0.1:8080/ws)");
     const char *h = text + 5, *slash = strchr(h, '/');
     size_t hp_len = slash ? (size_t)(slash - h) : strlen(h);
     if (hp_len == 0 || hp_len >= sizeof u->hostport)
-        return *why = "the URL has no host (or a host that is too long)", -1;
+        return url_error(why, "the URL has no host (or a host that is too long)");
     memcpy(u->hostport, h, hp_len);
     u->hostport[hp_len] = '\0';
     snprintf(u->path, sizeof u->path, "%s", slash ? slash : "/");
@@ -64,7 +71,7 @@ static int parse_url(const char *text, url *u, const char **why)
     if (u->hostport[0] == '[') { /* [::1]:8080 */
         const char *close = strchr(u->hostport, ']');
         if (close == NULL)
-            return *why = "an IPv6 address in a URL needs its closing ']'", -1;
+            return url_error(why, "an IPv6 address in a URL needs its closing ']'");
         start = u->hostport + 1;
         end = close;
         port = close[1] == ':' ? close + 2 : NULL;
@@ -74,7 +81,7 @@ static int parse_url(const char *text, url *u, const char **why)
     snprintf(u->host, sizeof u->host, "%.*s", (int)(end - start), start);
     u->port = port ? net_parse_port(port) : 80;
     if (u->port <= 0)
-        return *why = "the port in the URL is not a number from 1 to 65535", -1;
+        return url_error(why, "the port in the URL is not a number from 1 to 65535");
     return 0;
 }
 
@@ -192,20 +199,27 @@ static void trace_head(const char *mark, const char *text, size_t len)
     }
 }
 
+/* Print one line of explanation; returns -1 for the caller to pass on. */
+static long say(const char *what)
+{
+    fprintf(stderr, "ws_client: %s\n", what);
+    return -1;
+}
+
 /* Returns how many bytes of buf[0..*got) follow the response head (frames), or -1. */
 static long handshake(client *cl, const url *u, uint8_t *buf, size_t cap, size_t *got)
 {
     uint8_t nonce[16];
     char req[2048], key[WS_KEY_LEN + 1];
     if (getrandom(nonce, sizeof nonce, 0) != sizeof nonce)
-        return fprintf(stderr, "ws_client: the kernel gave no random bytes for the key\n"), -1;
+        return say("the kernel gave no random bytes for the key");
     size_t n = ws_handshake_request(u->hostport, u->path, nonce, NULL, req, sizeof req, key);
     if (n == 0)
-        return fprintf(stderr, "ws_client: the URL is too long\n"), -1;
+        return say("the URL is too long");
     if (cl->trace)
         trace_head("> ", req, n);
     if (send_all(cl->fd, req, n) < 0)
-        return fprintf(stderr, "ws_client: the server closed the connection at once\n"), -1;
+        return say("the server closed the connection before we could send the request");
     static ws_http resp;
     ws_http_init(&resp, WS_HTTP_RESPONSE);
     size_t used = 0;
@@ -346,17 +360,22 @@ int main(int argc, char **argv)
     char *messages[MAX_MESSAGES];
     int n_messages = 0, opt;
     while ((opt = getopt_long(argc, argv, "tm:h", opts, NULL)) != -1) {
-        if (opt == 't')
+        if (opt == 't') {
             cl.trace = 1;
-        else if (opt == 'm' && n_messages < MAX_MESSAGES)
+        } else if (opt == 'm' && n_messages < MAX_MESSAGES) {
             messages[n_messages++] = optarg;
-        else if (opt == 'h')
-            return usage(stdout), 0;
-        else
-            return usage(stderr), 2;
+        } else if (opt == 'h') {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
     }
-    if (optind != argc - 1)
-        return usage(stderr), 2;
+    if (optind != argc - 1) {
+        usage(stderr);
+        return 2;
+    }
     url u;
     const char *why;
     if (parse_url(argv[optind], &u, &why) < 0) {
