@@ -105,6 +105,9 @@ int ring_log_push(ring_log *l, const void *data, size_t len, uint64_t *offset);
  */
 int ring_log_pop(ring_log *l, void *buf, size_t cap, size_t *len, uint64_t *offset);
 
+/* Copy the oldest message like ring_log_pop, but leave it in the log. */
+int ring_log_peek(const ring_log *l, void *buf, size_t cap, size_t *len, uint64_t *offset);
+
 size_t ring_log_count(const ring_log *l);         /* messages held now */
 uint64_t ring_log_first(const ring_log *l);       /* offset of the oldest held (== next if none) */
 uint64_t ring_log_next(const ring_log *l);        /* the offset the next push will get */

@@ -11,7 +11,7 @@
  *                `next`; so next - first messages are held, and record k (from the tail) has
  *                offset first + k
  *
- * Interface: ring_log_new/_new_at/free, push, pop, count/first/next/overwritten, after +
+ * Interface: ring_log_new/_new_at/free, push, pop, peek, count/first/next/overwritten, after +
  * iter_next (see ring.h for the contracts). Run the tests: ctest -R queue_ring_test.
  */
 #include "ring.h"
@@ -158,7 +158,7 @@ int ring_log_push(ring_log *l, const void *data, size_t len, uint64_t *offset)
     return RING_OK;
 }
 
-int ring_log_pop(ring_log *l, void *buf, size_t cap, size_t *len, uint64_t *offset)
+int ring_log_peek(const ring_log *l, void *buf, size_t cap, size_t *len, uint64_t *offset)
 {
     if (l->head == l->tail)
         return RING_EMPTY;
@@ -169,8 +169,15 @@ int ring_log_pop(ring_log *l, void *buf, size_t cap, size_t *len, uint64_t *offs
     ring_copy_out(l->buf, l->mask, l->tail + RING_HDR, buf, n);
     if (offset != NULL)
         *offset = l->first;
-    drop_oldest(l);
     return RING_OK;
+}
+
+int ring_log_pop(ring_log *l, void *buf, size_t cap, size_t *len, uint64_t *offset)
+{
+    int rc = ring_log_peek(l, buf, cap, len, offset);
+    if (rc == RING_OK)
+        drop_oldest(l);
+    return rc;
 }
 
 int ring_log_after(const ring_log *l, uint64_t after, ring_log_iter *it, uint64_t *missed)
