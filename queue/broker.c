@@ -666,3 +666,8 @@ broker_stats broker_get_stats(const broker *b)
         s.overwritten += ring_log_overwritten(b->topics[i]->ring);
     return s;
 }
+
+size_t broker_max_line(const broker *b)
+{
+    return b->cfg.max_line;
+}

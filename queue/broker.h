@@ -78,4 +78,7 @@ void broker_client_gone(broker_client *c);
 
 broker_stats broker_get_stats(const broker *b);
 
+/* The longest line the broker accepts (cfg.max_line): what a framer should be given. */
+size_t broker_max_line(const broker *b);
+
 #endif

@@ -32,7 +32,7 @@ int proto_frame(proto_framer *f, const uint8_t *buf, size_t len, size_t *line_le
         /* One read is not one line: wait for the rest. (+ 1: a "\r" may precede the "\n".) */
         if (len <= f->max_line + 1)
             return PROTO_NEED_MORE;
-        f->skipping = 1;            /* report once, then skip up to the "\n" whenever it comes */
+        f->skipping = 1; /* report once, then skip up to the "\n" whenever it comes */
         *used = len;
         return PROTO_TOO_LONG;
     }
