@@ -22,6 +22,35 @@ static inline int ring_is_pow2(size_t n)
     return n != 0 && (n & (n - 1)) == 0;
 }
 
+/*
+ * memcpy for the short messages rings mostly carry. A call into libc's memcpy costs more than
+ * copying 8 bytes; fixed-size memcpy calls compile to plain loads and stores, so for n <= 16 two
+ * overlapping fixed-size copies cover any length (e.g. n = 12: bytes 0..7 and 4..11).
+ */
+static inline void ring_memcpy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    if (n > 16) {
+        memcpy(d, s, n);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+}
+
 /* Copy n bytes from src into buf (cap = mask + 1 bytes) starting at counter pos. n <= cap. */
 static inline void ring_copy_in(uint8_t *buf, uint64_t mask, uint64_t pos, const void *src,
                                 size_t n)
@@ -29,7 +58,7 @@ static inline void ring_copy_in(uint8_t *buf, uint64_t mask, uint64_t pos, const
     size_t at = (size_t)(pos & mask);
     size_t first = (size_t)(mask + 1) - at; /* bytes before the end of the array */
     if (n <= first) {
-        memcpy(buf + at, src, n);
+        ring_memcpy(buf + at, src, n);
     } else {
         memcpy(buf + at, src, first);
         memcpy(buf, (const uint8_t *)src + first, n - first); /* the rest wraps to the start */
@@ -43,7 +72,7 @@ static inline void ring_copy_out(const uint8_t *buf, uint64_t mask, uint64_t pos
     size_t at = (size_t)(pos & mask);
     size_t first = (size_t)(mask + 1) - at;
     if (n <= first) {
-        memcpy(dst, buf + at, n);
+        ring_memcpy(dst, buf + at, n);
     } else {
         memcpy(dst, buf + at, first);
         memcpy((uint8_t *)dst + first, buf, n - first);

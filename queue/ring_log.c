@@ -90,6 +90,16 @@ size_t ring_log_capacity(const ring_log *l)
     return (size_t)l->mask + 1;
 }
 
+size_t ring_log_used(const ring_log *l)
+{
+    return (size_t)(l->head - l->tail);
+}
+
+size_t ring_log_max_msgs(const ring_log *l)
+{
+    return l->max_msgs;
+}
+
 size_t ring_log_max_msg(const ring_log *l)
 {
     size_t m = ring_log_capacity(l) - RING_HDR;

@@ -92,6 +92,19 @@ size_t ring_spsc_max_msg(const ring_spsc *r)
     return m > UINT32_MAX ? UINT32_MAX : m;
 }
 
+/* Producer: is there room for `need` bytes at head? Re-reads tail only when it looks full. */
+static int spsc_room(ring_spsc *r, uint64_t head, uint64_t need)
+{
+    uint64_t cap = r->mask + 1;
+    if (need <= cap - (head - r->tail_cache))
+        return 1;
+    /* Acquire pairs with the consumer's release store of tail: the consumer's reads of the
+     * bytes below tail happen before our writes over them (no overwriting a record the
+     * consumer is still copying out). */
+    r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
+    return need <= cap - (head - r->tail_cache);
+}
+
 int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_t *offset)
 {
     size_t len = 0;
@@ -101,17 +114,10 @@ int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_
         len += parts[i].len;
     }
     uint64_t need = RING_HDR + (uint64_t)len;
-    uint64_t cap = ring_spsc_capacity(r);
     /* Relaxed: only this thread ever writes head, so it always sees its own latest value. */
     uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    if (need > cap - (head - r->tail_cache)) {
-        /* Acquire pairs with the consumer's release store of tail: the consumer's reads of
-         * the bytes below tail happen before our writes over them (no overwriting a record
-         * the consumer is still copying out). */
-        r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
-        if (need > cap - (head - r->tail_cache))
-            return RING_FULL;
-    }
+    if (!spsc_room(r, head, need))
+        return RING_FULL;
     uint32_t len32 = (uint32_t)len;
     ring_copy_in(r->buf, r->mask, head, &len32, RING_HDR);
     uint64_t at = head + RING_HDR;
@@ -128,10 +134,30 @@ int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_
     return RING_OK;
 }
 
+/* The common case, one piece, written with straight copies when it does not straddle. */
 int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uint64_t *offset)
 {
-    ring_part part = {data, len};
-    return ring_spsc_pushv(r, &part, 1, offset);
+    if (len > ring_spsc_max_msg(r))
+        return RING_TOOBIG;
+    uint64_t need = RING_HDR + (uint64_t)len;
+    uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+    if (!spsc_room(r, head, need))
+        return RING_FULL;
+    uint32_t len32 = (uint32_t)len;
+    size_t at = (size_t)(head & r->mask);
+    if (at + need <= r->mask + 1) {
+        memcpy(r->buf + at, &len32, RING_HDR);
+        ring_memcpy(r->buf + at + RING_HDR, data, len);
+    } else {
+        ring_copy_in(r->buf, r->mask, head, &len32, RING_HDR);
+        ring_copy_in(r->buf, r->mask, head + RING_HDR, data, len);
+    }
+    /* Release publishes the record (see ring_spsc_pushv). */
+    atomic_store_explicit(&r->head, head + need, memory_order_release);
+    if (offset != NULL)
+        *offset = r->p_offset;
+    r->p_offset++;
+    return RING_OK;
 }
 
 /* Consumer: is there a record at tail? Refresh the view of head only when it looks empty. */
@@ -162,16 +188,53 @@ int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *of
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
     if (!spsc_available(r, tail))
         return RING_EMPTY;
-    uint32_t n = ring_read_len(r->buf, r->mask, tail);
+    uint32_t n;
+    size_t at = (size_t)(tail & r->mask);
+    if (at + RING_HDR <= r->mask + 1)
+        memcpy(&n, r->buf + at, RING_HDR);
+    else
+        n = ring_read_len(r->buf, r->mask, tail);
     *len = n;
     if (n > cap)
         return RING_TOOSMALL;
-    ring_copy_out(r->buf, r->mask, tail + RING_HDR, buf, n);
+    if (at + RING_HDR + n <= r->mask + 1)
+        ring_memcpy(buf, r->buf + at + RING_HDR, n);
+    else
+        ring_copy_out(r->buf, r->mask, tail + RING_HDR, buf, n);
     /* Release hands the bytes back: our reads above complete before the producer, acquiring
      * this tail, may write new records over them. */
     atomic_store_explicit(&r->tail, tail + RING_HDR + n, memory_order_release);
     if (offset != NULL)
         *offset = r->c_offset;
     r->c_offset++;
+    return RING_OK;
+}
+
+int ring_spsc_pop_many(ring_spsc *r, void *buf, size_t cap, size_t *lens, size_t max, size_t *n)
+{
+    *n = 0;
+    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    if (!spsc_available(r, tail))
+        return RING_EMPTY;
+    /* One acquire (in spsc_available) covers every record below head_cache, and one release
+     * below hands all their bytes back: the two atomic operations are paid once per batch. */
+    uint8_t *out = buf;
+    size_t used = 0;
+    while (*n < max && tail != r->head_cache) {
+        uint32_t len = ring_read_len(r->buf, r->mask, tail);
+        if (len > cap - used) {
+            if (*n == 0) {
+                lens[0] = len;
+                return RING_TOOSMALL;
+            }
+            break;
+        }
+        ring_copy_out(r->buf, r->mask, tail + RING_HDR, out + used, len);
+        used += len;
+        lens[(*n)++] = len;
+        tail += RING_HDR + len;
+    }
+    atomic_store_explicit(&r->tail, tail, memory_order_release);
+    r->c_offset += *n;
     return RING_OK;
 }

@@ -3,6 +3,8 @@
  * ring_mpmc; every item must be consumed exactly once, and each consumer must see any one
  * producer's items in the order that producer pushed them (a FIFO under one lock).
  *
+ * Two producers push one item per call and two push batches (ring_mpmc_push_many); two
+ * consumers pop one item per call and two take batches (ring_mpmc_pop_many).
  * The queue is small (4 KiB, reject policy) so producers really block on "full" and consumers
  * on "empty": the condition-variable paths run, not just the fast path.
  *
@@ -32,56 +34,94 @@ static uint64_t per_producer;
 static _Atomic unsigned char *seen[PRODUCERS]; /* seen[p][seq]: times delivered */
 static _Atomic int failed;
 
+static int push_failed(uint32_t id, int rc)
+{
+    fprintf(stderr, "FAILED: producer %u: push returned %s\n", id, ring_status_str(rc));
+    atomic_store(&failed, 1);
+    return 1;
+}
+
+/* Item s of producer id, with (s % 8) extra bytes so record sizes vary. Returns its length. */
+static size_t make_item(uint32_t id, uint64_t s, uint8_t *msg)
+{
+    struct item it = {.producer = id, .seq = s};
+    memset(msg, 0, sizeof it + 7);
+    memcpy(msg, &it, sizeof it);
+    return sizeof it + (size_t)(s % 8);
+}
+
+/* Even producers push one item per call, odd ones batches of up to 16 (push_many). */
 static void *producer(void *arg)
 {
     uint32_t id = (uint32_t)(uintptr_t)arg;
-    for (uint64_t s = 0; s < per_producer; s++) {
-        struct item it = {.producer = id, .seq = s};
-        /* A few extra bytes on some items, so record sizes vary. */
-        uint8_t msg[sizeof it + 7] = {0};
-        memcpy(msg, &it, sizeof it);
-        size_t len = sizeof it + (size_t)(s % 8);
-        int rc = ring_mpmc_push(queue, msg, len, RING_WAIT_FOREVER, NULL);
-        if (rc != RING_OK) {
-            fprintf(stderr, "FAILED: producer %u: push returned %s\n", id, ring_status_str(rc));
-            atomic_store(&failed, 1);
-            return NULL;
+    uint8_t batch[16 * 32];
+    size_t lens[16];
+    for (uint64_t s = 0; s < per_producer;) {
+        size_t n = 0, at = 0;
+        for (; n < (id % 2 ? 16u : 1u) && s + n < per_producer; n++) {
+            lens[n] = make_item(id, s + n, batch + at);
+            at += lens[n];
         }
+        size_t pushed = 0;
+        int rc = id % 2 ? ring_mpmc_push_many(queue, batch, lens, n, RING_WAIT_FOREVER, &pushed)
+                        : ring_mpmc_push(queue, batch, lens[0], RING_WAIT_FOREVER, NULL);
+        if (rc != RING_OK && push_failed(id, rc))
+            return NULL;
+        s += id % 2 ? pushed : 1; /* a partial batch: the rest goes in the next call */
     }
     return NULL;
 }
 
+/* Check one item a consumer got; returns -1 on a torn or invented one. */
+static int account(const uint8_t *msg, size_t len, uint64_t *next_min)
+{
+    struct item it;
+    if (len < sizeof it) {
+        fprintf(stderr, "FAILED: an item of %zu bytes, shorter than any pushed\n", len);
+        return -1;
+    }
+    memcpy(&it, msg, sizeof it);
+    if (it.producer >= PRODUCERS || it.seq >= per_producer ||
+        len != sizeof it + (size_t)(it.seq % 8)) {
+        fprintf(stderr, "FAILED: a torn or invented item (producer %u, seq %llu)\n", it.producer,
+                (unsigned long long)it.seq);
+        return -1;
+    }
+    if (it.seq < next_min[it.producer]) {
+        fprintf(stderr, "FAILED: producer %u's item %llu arrived after a later one\n", it.producer,
+                (unsigned long long)it.seq);
+        atomic_store(&failed, 1);
+    }
+    next_min[it.producer] = it.seq + 1;
+    atomic_fetch_add_explicit(&seen[it.producer][it.seq], 1, memory_order_relaxed);
+    return 0;
+}
+
+/* Even consumers take one item per call (ring_mpmc_pop), odd ones batches (pop_many). */
 static void *consumer(void *arg)
 {
-    (void)arg;
+    int batch = (int)(uintptr_t)arg % 2;
     uint64_t next_min[PRODUCERS] = {0}; /* per producer: the lowest seq we may see next */
-    uint8_t msg[64];
+    uint8_t msg[16 * 64];
+    size_t lens[16], n = 1;
     for (;;) {
-        size_t len;
-        int rc = ring_mpmc_pop(queue, msg, sizeof msg, &len, NULL, RING_WAIT_FOREVER);
+        int rc = batch ? ring_mpmc_pop_many(queue, msg, sizeof msg, lens, 16, &n, RING_WAIT_FOREVER)
+                       : ring_mpmc_pop(queue, msg, sizeof msg, &lens[0], NULL, RING_WAIT_FOREVER);
         if (rc == RING_CLOSED)
             return NULL;
-        struct item it;
-        if (rc != RING_OK || len < sizeof it) {
-            fprintf(stderr, "FAILED: pop returned %s, length %zu\n", ring_status_str(rc), len);
+        if (rc != RING_OK) {
+            fprintf(stderr, "FAILED: pop returned %s\n", ring_status_str(rc));
             atomic_store(&failed, 1);
             return NULL;
         }
-        memcpy(&it, msg, sizeof it);
-        if (it.producer >= PRODUCERS || it.seq >= per_producer ||
-            len != sizeof it + (size_t)(it.seq % 8)) {
-            fprintf(stderr, "FAILED: a torn or invented item (producer %u, seq %llu)\n",
-                    it.producer, (unsigned long long)it.seq);
-            atomic_store(&failed, 1);
-            return NULL;
+        size_t at = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (account(msg + at, lens[i], next_min) < 0) {
+                atomic_store(&failed, 1);
+                return NULL;
+            }
+            at += lens[i];
         }
-        if (it.seq < next_min[it.producer]) {
-            fprintf(stderr, "FAILED: producer %u's item %llu arrived after a later one\n",
-                    it.producer, (unsigned long long)it.seq);
-            atomic_store(&failed, 1);
-        }
-        next_min[it.producer] = it.seq + 1;
-        atomic_fetch_add_explicit(&seen[it.producer][it.seq], 1, memory_order_relaxed);
     }
 }
 

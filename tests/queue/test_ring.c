@@ -376,6 +376,60 @@ static void test_mpmc_overwrite_never_blocks(void **state)
     ring_mpmc_free(q);
 }
 
+static void test_mpmc_pop_many(void **state)
+{
+    (void)state;
+    ring_mpmc *q = ring_mpmc_new(256, 0, RING_REJECT);
+    const char *msgs[] = {"one", "two", "three", "four", "five"};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ring_mpmc_push(q, msgs[i], strlen(msgs[i]), 0, NULL), RING_OK);
+    char buf[64];
+    size_t lens[8], n = 99;
+    /* 11 bytes: "one" "two" "three" fit (3 + 3 + 5), "four" does not. */
+    assert_int_equal(ring_mpmc_pop_many(q, buf, 11, lens, 8, &n, 0), RING_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(lens[2], 5);
+    assert_memory_equal(buf, "onetwothree", 11);
+    assert_int_equal(ring_mpmc_pop_many(q, buf, 2, lens, 8, &n, 0), RING_TOOSMALL);
+    assert_int_equal(n, 0);
+    assert_int_equal(lens[0], 4);
+    assert_int_equal(ring_mpmc_pop_many(q, buf, sizeof buf, lens, 1, &n, 0), RING_OK);
+    assert_int_equal(n, 1); /* max 1 */
+    assert_int_equal(ring_mpmc_pop_many(q, buf, sizeof buf, lens, 8, &n, 0), RING_OK);
+    assert_int_equal(n, 1);
+    assert_memory_equal(buf, "five", 4);
+    assert_int_equal(ring_mpmc_pop_many(q, buf, sizeof buf, lens, 8, &n, 10), RING_TIMEOUT);
+    ring_mpmc_close(q);
+    assert_int_equal(ring_mpmc_pop_many(q, buf, sizeof buf, lens, 8, &n, 10), RING_CLOSED);
+    ring_mpmc_free(q);
+}
+
+static void test_mpmc_push_many(void **state)
+{
+    (void)state;
+    ring_mpmc *q = ring_mpmc_new(32, 0, RING_REJECT); /* room for four 4-byte messages */
+    size_t lens[6] = {4, 4, 4, 4, 4, 4}, pushed = 99;
+    assert_int_equal(ring_mpmc_push_many(q, "aaaabbbbccccddddeeeeffff", lens, 6, 0, &pushed),
+                     RING_OK);
+    assert_int_equal(pushed, 4); /* the rest did not fit */
+    assert_int_equal(ring_mpmc_push_many(q, "eeee", lens, 1, 0, &pushed), RING_FULL);
+    assert_int_equal(pushed, 0);
+    char buf[32];
+    size_t out[8], n;
+    uint64_t off;
+    assert_int_equal(ring_mpmc_pop_many(q, buf, sizeof buf, out, 8, &n, 0), RING_OK);
+    assert_int_equal(n, 4);
+    assert_memory_equal(buf, "aaaabbbbccccdddd", 16);
+    assert_int_equal(ring_mpmc_push_many(q, "eeeeffff", lens, 2, 0, &pushed), RING_OK);
+    assert_int_equal(pushed, 2);
+    size_t len;
+    assert_int_equal(ring_mpmc_pop(q, buf, sizeof buf, &len, &off, 0), RING_OK);
+    assert_int_equal(off, 5); /* offsets continue across batches */
+    assert_int_equal(ring_mpmc_push_many(q, "", lens, 0, 0, &pushed), RING_OK);
+    assert_int_equal(pushed, 0);
+    ring_mpmc_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +449,8 @@ int main(void)
         cmocka_unit_test(test_spsc_straddling_and_pushv),
         cmocka_unit_test(test_mpmc_timeouts_and_close),
         cmocka_unit_test(test_mpmc_overwrite_never_blocks),
+        cmocka_unit_test(test_mpmc_pop_many),
+        cmocka_unit_test(test_mpmc_push_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
