@@ -106,7 +106,7 @@ void *conn_data(const conn *c);
 loop *conn_loop(const conn *c);
 const char *conn_peer(const conn *c); /* "127.0.0.1:51234" */
 int conn_fd(const conn *c);
-uint64_t conn_id(const conn *c);          /* 1, 2, 3... in accept order */
+uint64_t conn_id(const conn *c); /* 1, 2, 3... in accept order */
 uint64_t conn_bytes_in(const conn *c);
 uint64_t conn_bytes_out(const conn *c);
 uint64_t conn_last_read_ms(const conn *c); /* loop_now_ms() when bytes last arrived */

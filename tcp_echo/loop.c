@@ -1,0 +1,599 @@
+/*
+ * loop.c - the non-blocking connection loop (see loop.h for what it offers).
+ *
+ * One round of the loop:
+ *   1. epoll_wait(): the kernel lists the sockets that are ready (level-triggered: a socket
+ *      stays "ready" until we have read all it holds, so no event is ever lost).
+ *   2. For a listening socket: accept() the connections the kernel has already completed.
+ *      For a connection: recv() what arrived and hand it to on_data; send() what is queued.
+ *   3. Run the timers that are due.
+ *   4. Free the connections that were closed during the round. Closing is deferred to here
+ *      so a callback may close any connection (even one another callback is looping over)
+ *      without leaving a dangling pointer behind.
+ *
+ * Run it: every server in Wirelab is this loop; `tcp_echo_server --verbose` prints each call.
+ */
+#define _GNU_SOURCE /* accept4(): accept and make non-blocking in one system call */
+#include "loop.h"
+
+#include "buf.h"
+#include "net.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_EVENTS       64
+#define MAX_TIMERS       8
+#define MAX_LISTENERS    4
+#define READ_CHUNK       65536
+#define DEFAULT_LIMIT    (1u << 20)
+#define ACCEPT_PER_ROUND 64 /* fairness: a burst of connects cannot starve the open ones */
+
+/* What an epoll event points at: the first member of a listener, a conn or the signalfd. */
+enum watch_kind { WATCH_LISTENER, WATCH_CONN, WATCH_SIGNAL };
+
+typedef struct watch {
+    enum watch_kind kind;
+    int fd;
+} watch;
+
+struct conn {
+    watch w;
+    loop *l;
+    uint64_t id;
+    char peer[NET_ADDR_LEN];
+    buf in;            /* received, not yet consumed by on_data */
+    buf out;           /* queued by conn_send, not yet taken by the kernel */
+    int closing;       /* graceful close asked for: flush `out`, then close */
+    int dead;          /* closed: skip it, free it at the end of the round */
+    int paused;        /* reading stopped by backpressure */
+    uint32_t interest; /* the epoll events we currently ask for */
+    const char *why;   /* reason passed to on_close */
+    uint64_t bytes_in, bytes_out, last_read_ms;
+    void *data;
+    conn *prev, *next; /* the list of open conns; `next` also links the dead list */
+};
+
+typedef struct timer {
+    unsigned interval_ms;
+    uint64_t due_ms;
+    void (*fn)(loop *l, void *arg);
+    void *arg;
+} timer;
+
+struct loop {
+    int epfd;
+    loop_config cfg;
+    loop_handlers h;
+    watch listeners[MAX_LISTENERS];
+    size_t nlisteners;
+    watch sig;
+    timer timers[MAX_TIMERS];
+    size_t ntimers;
+    conn *conns; /* open connections, newest first */
+    conn *dead;  /* closed this round, freed at its end */
+    uint64_t next_id;
+    uint64_t accept_resume_ms; /* out of fds: accepting paused until then (0 = not paused) */
+    int stop;
+    loop_stats stats;
+};
+
+#define TRACE(l, ...)                                                                              \
+    do {                                                                                           \
+        if ((l)->cfg.verbose)                                                                      \
+            fprintf(stderr, "  [trace] " __VA_ARGS__);                                             \
+    } while (0)
+
+uint64_t loop_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A server holds one descriptor per client: lift the soft limit (often 1024) to the hard one. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+loop *loop_new(const loop_config *cfg, const loop_handlers *h, char *err, size_t errlen)
+{
+    loop *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "out of memory creating the event loop");
+        return NULL;
+    }
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (l->epfd < 0) {
+        snprintf(err, errlen, "the kernel refused epoll_create1: %s", strerror(errno));
+        free(l);
+        return NULL;
+    }
+    l->cfg = *cfg;
+    if (!l->cfg.out_high)
+        l->cfg.out_high = DEFAULT_LIMIT;
+    if (!l->cfg.in_max)
+        l->cfg.in_max = DEFAULT_LIMIT;
+    l->h = *h;
+    l->sig.fd = -1;
+    raise_fd_limit();
+    return l;
+}
+
+static int watch_fd(loop *l, watch *w, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = w};
+    return epoll_ctl(l->epfd, EPOLL_CTL_ADD, w->fd, &ev);
+}
+
+int loop_add_listener(loop *l, int fd)
+{
+    if (l->nlisteners == MAX_LISTENERS || net_set_nonblocking(fd) < 0)
+        return -1;
+    watch *w = &l->listeners[l->nlisteners];
+    *w = (watch){WATCH_LISTENER, fd};
+    if (watch_fd(l, w, EPOLLIN) < 0)
+        return -1;
+    l->nlisteners++;
+    return 0;
+}
+
+conn *loop_add_conn(loop *l, int fd)
+{
+    conn *c = calloc(1, sizeof *c);
+    if (!c || net_set_nonblocking(fd) < 0) {
+        free(c);
+        return NULL;
+    }
+    c->w = (watch){WATCH_CONN, fd};
+    c->l = l;
+    c->id = ++l->next_id;
+    c->interest = EPOLLIN;
+    c->last_read_ms = loop_now_ms();
+    net_peer_name(fd, c->peer, sizeof c->peer);
+    if (watch_fd(l, &c->w, c->interest) < 0) {
+        free(c);
+        return NULL;
+    }
+    c->next = l->conns;
+    if (l->conns)
+        l->conns->prev = c;
+    l->conns = c;
+    l->stats.open++;
+    if (l->h.on_open)
+        l->h.on_open(c);
+    return c;
+}
+
+int loop_add_timer(loop *l, unsigned interval_ms, void (*fn)(loop *l, void *arg), void *arg)
+{
+    if (l->ntimers == MAX_TIMERS || interval_ms == 0)
+        return -1;
+    l->timers[l->ntimers++] = (timer){interval_ms, loop_now_ms() + interval_ms, fn, arg};
+    return 0;
+}
+
+int loop_stop_on_signals(loop *l)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    /* Blocked signals wait in the signalfd instead of interrupting us at a random line. */
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -1;
+    l->sig.kind = WATCH_SIGNAL;
+    l->sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (l->sig.fd < 0)
+        return -1;
+    return watch_fd(l, &l->sig, EPOLLIN);
+}
+
+void loop_stop(loop *l)
+{
+    l->stop = 1;
+}
+
+void *loop_user(const loop *l)
+{
+    return l->cfg.user;
+}
+
+int loop_verbose(const loop *l)
+{
+    return l->cfg.verbose;
+}
+
+loop_stats loop_get_stats(const loop *l)
+{
+    return l->stats;
+}
+
+/* ---- closing ------------------------------------------------------------------------- */
+
+/* Mark c closed now: stop watching it; on_close, close() and free() follow at round end. */
+void conn_abort(conn *c, const char *why)
+{
+    if (c->dead)
+        return;
+    c->dead = 1;
+    c->why = why;
+    epoll_ctl(c->l->epfd, EPOLL_CTL_DEL, c->w.fd, NULL);
+    /* Unlink from the open list, so broadcasts no longer see it. */
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->l->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = NULL;
+    c->next = c->l->dead;
+    c->l->dead = c;
+    c->l->stats.open--;
+}
+
+/* Free everything closed during this round. */
+static void reap_dead(loop *l)
+{
+    while (l->dead) {
+        conn *c = l->dead;
+        l->dead = c->next;
+        if (l->h.on_close)
+            l->h.on_close(c, c->why ? c->why : "closed");
+        TRACE(l, "close(fd %d) %s: the kernel sends our FIN (or a RST if unread data was left)\n",
+              c->w.fd, c->peer);
+        close(c->w.fd);
+        buf_free(&c->in);
+        buf_free(&c->out);
+        free(c);
+    }
+}
+
+/* ---- writing ------------------------------------------------------------------------- */
+
+static void set_interest(conn *c, uint32_t events)
+{
+    if (c->interest == events || c->dead)
+        return;
+    struct epoll_event ev = {.events = events, .data.ptr = &c->w};
+    epoll_ctl(c->l->epfd, EPOLL_CTL_MOD, c->w.fd, &ev);
+    c->interest = events;
+}
+
+/* Ask for exactly the events c needs: input unless paused or closing, output while queued. */
+static void update_interest(conn *c)
+{
+    uint32_t ev = 0;
+    if (!c->paused && !c->closing)
+        ev |= EPOLLIN;
+    if (buf_len(&c->out))
+        ev |= EPOLLOUT;
+    set_interest(c, ev);
+}
+
+/* send() as much as the kernel takes. Returns bytes sent, or -1 after aborting c. */
+static ssize_t send_some(conn *c, const uint8_t *p, size_t n)
+{
+    ssize_t w;
+    do /* MSG_NOSIGNAL: a peer that went away gives EPIPE here, not a process-killing SIGPIPE */
+        w = send(c->w.fd, p, n, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return 0; /* the kernel's send buffer is full: the peer is not reading fast enough */
+    if (w < 0) {
+        conn_abort(c,
+                   errno == ECONNRESET || errno == EPIPE ? "reset by peer (RST)" : "send failed");
+        return -1;
+    }
+    c->bytes_out += (uint64_t)w;
+    c->l->stats.bytes_out += (uint64_t)w;
+    return w;
+}
+
+/* Backpressure: stop reading c while its queue is over the limit, resume below half of it. */
+static void apply_backpressure(conn *c)
+{
+    size_t pending = buf_len(&c->out);
+    if (!c->paused && pending > c->l->cfg.out_high) {
+        c->paused = 1;
+        TRACE(c->l, "%s has %zu bytes queued: stop reading it until it reads (backpressure)\n",
+              c->peer, pending);
+    } else if (c->paused && pending <= c->l->cfg.out_high / 2) {
+        c->paused = 0;
+        TRACE(c->l, "%s caught up: reading it again\n", c->peer);
+    }
+}
+
+/* Write what is queued; finish a graceful close once the queue is empty. */
+static void flush_out(conn *c)
+{
+    while (buf_len(&c->out)) {
+        ssize_t w = send_some(c, buf_bytes(&c->out), buf_len(&c->out));
+        if (w <= 0)
+            break;
+        buf_consume(&c->out, (size_t)w);
+    }
+    if (c->dead)
+        return;
+    if (c->closing && buf_len(&c->out) == 0) {
+        conn_abort(c, c->why ? c->why : "closed by us");
+        return;
+    }
+    apply_backpressure(c);
+    update_interest(c);
+}
+
+int conn_send(conn *c, const void *data, size_t len)
+{
+    if (c->dead || c->closing)
+        return -1;
+    const uint8_t *p = data;
+    if (buf_len(&c->out) == 0) { /* nothing queued: try the kernel directly, no copy */
+        ssize_t w = send_some(c, p, len);
+        if (w < 0)
+            return -1;
+        TRACE(c->l, "send(fd %d, %zu) = %zd: into the kernel's send buffer; TCP segments it\n",
+              c->w.fd, len, w);
+        p += w;
+        len -= (size_t)w;
+    }
+    if (len && buf_append(&c->out, p, len) < 0) {
+        conn_abort(c, "out of memory queueing output");
+        return -1;
+    }
+    apply_backpressure(c);
+    update_interest(c);
+    return 0;
+}
+
+size_t conn_pending(const conn *c)
+{
+    return buf_len(&c->out);
+}
+
+void conn_close(conn *c)
+{
+    if (c->dead || c->closing)
+        return;
+    c->closing = 1;
+    if (!c->why)
+        c->why = "closed by us";
+    flush_out(c);
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+/* Offer the bytes to the protocol; keep what it did not consume for next time. */
+static void deliver(conn *c, const uint8_t *data, size_t n)
+{
+    loop *l = c->l;
+    if (buf_len(&c->in) == 0) { /* common case: hand over the fresh bytes without copying */
+        size_t used = l->h.on_data ? l->h.on_data(c, data, n) : n;
+        if (!c->dead && used < n && buf_append(&c->in, data + used, n - used) < 0)
+            conn_abort(c, "out of memory buffering input");
+    } else {
+        if (buf_append(&c->in, data, n) < 0) {
+            conn_abort(c, "out of memory buffering input");
+            return;
+        }
+        size_t used = l->h.on_data ? l->h.on_data(c, buf_bytes(&c->in), buf_len(&c->in)) : n;
+        if (!c->dead)
+            buf_consume(&c->in, used);
+    }
+    if (!c->dead && buf_len(&c->in) > l->cfg.in_max)
+        conn_abort(c, "sent more than the input limit without completing a message");
+}
+
+static void read_conn(conn *c)
+{
+    static uint8_t chunk[READ_CHUNK]; /* one thread, one loop: a shared scratch buffer is safe */
+    ssize_t n;
+    do
+        n = recv(c->w.fd, chunk, sizeof chunk, 0);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        TRACE(c->l, "recv(fd %d) = %zd bytes from %s (the kernel has already ACKed them)\n",
+              c->w.fd, n, c->peer);
+        c->bytes_in += (uint64_t)n;
+        c->l->stats.bytes_in += (uint64_t)n;
+        c->last_read_ms = loop_now_ms();
+        deliver(c, chunk, (size_t)n);
+    } else if (n == 0) {
+        TRACE(c->l, "recv(fd %d) = 0: %s sent FIN, it will send nothing more\n", c->w.fd, c->peer);
+        /* Half-close: the peer is done sending, but may still read; flush, then close. */
+        c->why = "peer closed (FIN)";
+        conn_close(c);
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        conn_abort(c, errno == ECONNRESET ? "reset by peer (RST)" : "receive failed");
+    }
+}
+
+/* Enable or disable readiness reports for every listener. */
+static void watch_listeners(loop *l, uint32_t events)
+{
+    for (size_t i = 0; i < l->nlisteners; i++) {
+        struct epoll_event ev = {.events = events, .data.ptr = &l->listeners[i]};
+        epoll_ctl(l->epfd, EPOLL_CTL_MOD, l->listeners[i].fd, &ev);
+    }
+}
+
+/*
+ * Out of file descriptors: the pending connection stays in the kernel's queue and the
+ * listener stays "ready", so without a pause we would spin. Stop asking for 100 ms.
+ */
+static void pause_accepting(loop *l)
+{
+    TRACE(l, "accept: out of file descriptors; new connections wait in the kernel's queue\n");
+    watch_listeners(l, 0);
+    l->accept_resume_ms = loop_now_ms() + 100;
+}
+
+static void accept_ready(loop *l, watch *w)
+{
+    for (int i = 0; i < ACCEPT_PER_ROUND; i++) {
+        int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE)
+                pause_accepting(l);
+            return; /* EAGAIN: nothing more waiting; other errors: try again next round */
+        }
+        l->stats.accepted++;
+        if (l->cfg.max_conns && l->stats.open >= l->cfg.max_conns) {
+            l->stats.refused++;
+            TRACE(l, "accept() = fd %d, but %zu clients are already connected: closing it\n", fd,
+                  l->cfg.max_conns);
+            close(fd);
+            continue;
+        }
+        TRACE(l,
+              "accept() = fd %d: the three-way handshake (SYN, SYN-ACK, ACK) is already "
+              "complete; the kernel did it\n",
+              fd);
+        if (!loop_add_conn(l, fd))
+            close(fd);
+    }
+}
+
+static void handle_event(loop *l, struct epoll_event *ev)
+{
+    watch *w = ev->data.ptr;
+    if (w->kind == WATCH_LISTENER) {
+        accept_ready(l, w);
+    } else if (w->kind == WATCH_SIGNAL) {
+        struct signalfd_siginfo si;
+        while (read(w->fd, &si, sizeof si) == (ssize_t)sizeof si)
+            l->stop = 1;
+    } else {
+        conn *c = (conn *)w;
+        if (c->dead)
+            return;
+        if (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+            read_conn(c);
+        if (!c->dead && (ev->events & EPOLLOUT))
+            flush_out(c);
+    }
+}
+
+/* ---- timers and the loop itself ------------------------------------------------------ */
+
+static int next_timeout_ms(const loop *l)
+{
+    uint64_t now = loop_now_ms(), soonest = l->accept_resume_ms ? l->accept_resume_ms : UINT64_MAX;
+    for (size_t i = 0; i < l->ntimers; i++)
+        if (l->timers[i].due_ms < soonest)
+            soonest = l->timers[i].due_ms;
+    if (soonest == UINT64_MAX)
+        return -1; /* nothing scheduled: sleep until a socket is ready */
+    return soonest <= now ? 0 : (int)(soonest - now);
+}
+
+static void run_timers(loop *l)
+{
+    uint64_t now = loop_now_ms();
+    if (l->accept_resume_ms && l->accept_resume_ms <= now) {
+        l->accept_resume_ms = 0;
+        watch_listeners(l, EPOLLIN);
+    }
+    for (size_t i = 0; i < l->ntimers; i++) {
+        timer *t = &l->timers[i];
+        if (t->due_ms <= now) {
+            t->due_ms = now + t->interval_ms;
+            t->fn(l, t->arg);
+        }
+    }
+}
+
+int loop_run(loop *l)
+{
+    struct epoll_event events[MAX_EVENTS];
+    l->stop = 0;
+    while (!l->stop) {
+        int n = epoll_wait(l->epfd, events, MAX_EVENTS, next_timeout_ms(l));
+        if (n < 0 && errno != EINTR)
+            return -1;
+        for (int i = 0; i < n; i++)
+            handle_event(l, &events[i]);
+        run_timers(l);
+        reap_dead(l);
+    }
+    return 0;
+}
+
+void loop_foreach_conn(loop *l, void (*fn)(conn *c, void *arg), void *arg)
+{
+    /* Read `next` before the call: fn may close c, which unlinks it from this list. */
+    for (conn *c = l->conns, *next; c; c = next) {
+        next = c->next;
+        fn(c, arg);
+    }
+}
+
+void loop_free(loop *l)
+{
+    while (l->conns)
+        conn_abort(l->conns, "server shutting down");
+    reap_dead(l);
+    for (size_t i = 0; i < l->nlisteners; i++)
+        close(l->listeners[i].fd);
+    if (l->sig.fd >= 0)
+        close(l->sig.fd);
+    close(l->epfd);
+    free(l);
+}
+
+/* ---- small accessors ----------------------------------------------------------------- */
+
+void conn_set_data(conn *c, void *data)
+{
+    c->data = data;
+}
+void *conn_data(const conn *c)
+{
+    return c->data;
+}
+loop *conn_loop(const conn *c)
+{
+    return c->l;
+}
+const char *conn_peer(const conn *c)
+{
+    return c->peer;
+}
+int conn_fd(const conn *c)
+{
+    return c->w.fd;
+}
+uint64_t conn_id(const conn *c)
+{
+    return c->id;
+}
+uint64_t conn_bytes_in(const conn *c)
+{
+    return c->bytes_in;
+}
+uint64_t conn_bytes_out(const conn *c)
+{
+    return c->bytes_out;
+}
+uint64_t conn_last_read_ms(const conn *c)
+{
+    return c->last_read_ms;
+}
+int conn_is_closing(const conn *c)
+{
+    return c->closing || c->dead;
+}

@@ -1,0 +1,218 @@
+/*
+ * test_loop.c - unit tests for the connection loop (tcp_echo/loop.c), driven through
+ * socketpairs so no network is involved: one end is adopted by the loop, the test holds the
+ * other and plays the client.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "loop.h"
+
+/* What the handlers saw, for the assertions. */
+static struct {
+    int opened, closed;
+    char last_why[64];
+    size_t offered; /* bytes offered to on_data in the last call */
+    char line[256]; /* last complete line (line-framing test) */
+    size_t reply_size;
+} seen;
+
+static void on_open(conn *c)
+{
+    (void)c;
+    seen.opened++;
+}
+
+static void on_close(conn *c, const char *why)
+{
+    (void)c;
+    seen.closed++;
+    strncpy(seen.last_why, why, sizeof seen.last_why - 1);
+}
+
+static size_t echo_data(conn *c, const uint8_t *d, size_t n)
+{
+    conn_send(c, d, n);
+    return n;
+}
+
+/* Consumes only whole lines: the loop must keep a partial line and offer it again. */
+static size_t line_data(conn *c, const uint8_t *d, size_t n)
+{
+    (void)c;
+    seen.offered = n;
+    const uint8_t *nl = memchr(d, '\n', n);
+    if (!nl)
+        return 0;
+    size_t len = (size_t)(nl - d);
+    snprintf(seen.line, sizeof seen.line, "%.*s", (int)len, (const char *)d);
+    return len + 1;
+}
+
+/* Replies to every byte with reply_size bytes: a client that never reads fills our queue. */
+static size_t flood_data(conn *c, const uint8_t *d, size_t n)
+{
+    (void)d;
+    static uint8_t big[65536];
+    for (size_t i = 0; i < n; i++)
+        conn_send(c, big, seen.reply_size);
+    return n;
+}
+
+static void stop_after_tick(loop *l, void *arg)
+{
+    int *ticks = arg;
+    if (--*ticks <= 0)
+        loop_stop(l);
+}
+
+static loop *make_loop(size_t (*on_data)(conn *, const uint8_t *, size_t), size_t out_high,
+                       int *ticks)
+{
+    memset(&seen, 0, sizeof seen);
+    char err[128];
+    loop_config cfg = {.out_high = out_high};
+    loop_handlers h = {.on_open = on_open, .on_data = on_data, .on_close = on_close};
+    loop *l = loop_new(&cfg, &h, err, sizeof err);
+    assert_non_null(l);
+    assert_int_equal(loop_add_timer(l, 10, stop_after_tick, ticks), 0);
+    return l;
+}
+
+static void echoes_through_a_socketpair(void **state)
+{
+    (void)state;
+    int ticks = 5, sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    loop *l = make_loop(echo_data, 0, &ticks);
+    assert_non_null(loop_add_conn(l, sv[0]));
+    assert_int_equal(seen.opened, 1);
+    assert_int_equal(write(sv[1], "ping", 4), 4);
+    loop_run(l);
+    char got[8] = {0};
+    assert_int_equal(read(sv[1], got, sizeof got), 4);
+    assert_string_equal(got, "ping");
+    assert_int_equal(loop_get_stats(l).bytes_in, 4);
+    assert_int_equal(loop_get_stats(l).bytes_out, 4);
+    close(sv[1]);
+    ticks = 3;
+    loop_run(l); /* sees the FIN (read of 0), closes its end */
+    assert_int_equal(seen.closed, 1);
+    assert_string_equal(seen.last_why, "peer closed (FIN)");
+    assert_int_equal(loop_get_stats(l).open, 0);
+    loop_free(l);
+}
+
+static void keeps_partial_messages(void **state)
+{
+    (void)state;
+    int ticks = 3, sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    loop *l = make_loop(line_data, 0, &ticks);
+    assert_non_null(loop_add_conn(l, sv[0]));
+    assert_int_equal(write(sv[1], "PUSH q hel", 10), 10);
+    loop_run(l);
+    assert_int_equal(seen.offered, 10);
+    assert_string_equal(seen.line, "");
+    assert_int_equal(write(sv[1], "lo\nPU", 5), 5);
+    ticks = 3;
+    loop_run(l);
+    /* The kept 10 bytes were offered again together with the new 5; "PU" is kept. */
+    assert_string_equal(seen.line, "PUSH q hello");
+    assert_int_equal(seen.offered, 15);
+    assert_int_equal(write(sv[1], "LL q\n", 5), 5);
+    ticks = 3;
+    loop_run(l);
+    assert_string_equal(seen.line, "PULL q");
+    assert_int_equal(seen.offered, 7);
+    close(sv[1]);
+    loop_free(l);
+}
+
+/* A peer that sends but never reads: the loop must stop reading it once its queue is full. */
+static void backpressure_stops_reading(void **state)
+{
+    (void)state;
+    int ticks = 1, sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    int small = 4096;
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    loop *l = make_loop(flood_data, 256 * 1024, &ticks);
+    seen.reply_size = 65536;
+    conn *c = loop_add_conn(l, sv[0]);
+    assert_non_null(c);
+    /* 64 requests of one byte, each answered with 64 KiB that nobody reads. */
+    for (int i = 0; i < 64; i++) {
+        assert_int_equal(write(sv[1], "r", 1), 1);
+        ticks = 1;
+        loop_run(l);
+    }
+    /* It queued a little over 256 KiB, then stopped reading: the other requests still wait. */
+    assert_true(conn_bytes_in(c) < 10);
+    assert_true(conn_pending(c) > 256 * 1024);
+    assert_true(conn_pending(c) < 256 * 1024 + 65536 * 2);
+    close(sv[1]);
+    loop_free(l);
+    assert_int_equal(seen.closed, 1);
+}
+
+/* Closing every connection from inside a callback must be safe; on_close once for each. */
+static void close_all(conn *c, void *arg)
+{
+    (void)arg;
+    conn_abort(c, "closed by test");
+    conn_abort(c, "closed twice"); /* a second close is a no-op */
+}
+
+static size_t close_everyone(conn *c, const uint8_t *d, size_t n)
+{
+    (void)d;
+    loop_foreach_conn(conn_loop(c), close_all, NULL);
+    conn_send(c, "x", 1); /* sending on a closed conn is refused, not a crash */
+    return n;
+}
+
+static void close_inside_callbacks(void **state)
+{
+    (void)state;
+    int ticks = 3, sv[3][2];
+    loop *l = make_loop(close_everyone, 0, &ticks);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]), 0);
+        assert_non_null(loop_add_conn(l, sv[i][0]));
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(write(sv[i][1], "go", 2), 2);
+    loop_run(l);
+    assert_int_equal(seen.closed, 3);
+    assert_string_equal(seen.last_why, "closed by test");
+    assert_int_equal(loop_get_stats(l).open, 0);
+    for (int i = 0; i < 3; i++) {
+        /* Each end is closed: a FIN (read 0), or a reset (-1) where our close() found the
+         * peer's "go" still unread - closing with unread input makes the kernel send RST. */
+        char b;
+        assert_true(read(sv[i][1], &b, 1) <= 0);
+        close(sv[i][1]);
+    }
+    loop_free(l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(echoes_through_a_socketpair),
+        cmocka_unit_test(keeps_partial_messages),
+        cmocka_unit_test(backpressure_stops_reading),
+        cmocka_unit_test(close_inside_callbacks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
