@@ -113,6 +113,8 @@ def competing(port):
     p.send("PUSH jobs late")  # ... and gets the next one pushed
     p.expect("OK 11")
     c1.expect("MSG jobs 11 new late")
+    c1.send("ACK 11")  # (unacked, it would be redelivered to c2 as the script's sockets close)
+    c1.expect("OK")
     c2.send("PULL jobs")
     c2.expect_silence()
 
