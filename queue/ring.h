@@ -25,7 +25,8 @@
  * the whole ring minus its header.
  *
  * Every message gets a 64-bit offset: 1 for the first message, then 2, 3, ... (ring_*_new_at
- * starts elsewhere, for tests). "After offset 0" therefore means "everything still held".
+ * starts elsewhere, for tests). "After offset 0" therefore means "everything still held" (with
+ * a count of what was lost, if the oldest were already overwritten).
  *
  * The three types (one interface style: new/free, push/pop, RING_* status codes):
  *
@@ -38,7 +39,8 @@
  *              only (overwriting would need the producer to move the consumer's counter).
  *              The sniffer's capture thread -> printing thread hand-off.
  *   ring_mpmc  any number of threads, a mutex and two condition variables around a ring_log;
- *              push and pop wait with a timeout. The broker's worker-pool shape.
+ *              push and pop wait with a timeout; batches move under one lock.
+ *              The shape of a worker pool.
  *
  * Library code: nothing here prints, exits, or touches a file or socket.
  */
