@@ -192,6 +192,20 @@ int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *of
  */
 int ring_spsc_pop_many(ring_spsc *r, void *buf, size_t cap, size_t *lens, size_t max, size_t *n);
 
+/* Where ring_spsc_popv scatters a message: fill data[0..cap), then the next part. */
+typedef struct ring_outpart {
+    void *data;
+    size_t cap;
+} ring_outpart;
+
+/*
+ * Consumer thread only. Like ring_spsc_pop, but the message is scattered over the parts in
+ * order (e.g. a header struct, then the packet buffer): the mirror of ring_spsc_pushv.
+ * RING_TOOSMALL (*len = size needed, message stays) when the parts hold less than the message.
+ */
+int ring_spsc_popv(ring_spsc *r, const ring_outpart *parts, size_t nparts, size_t *len,
+                   uint64_t *offset);
+
 /* Consumer thread only: the length of the next message, or RING_EMPTY. */
 int ring_spsc_peek_len(ring_spsc *r, size_t *len);
 
