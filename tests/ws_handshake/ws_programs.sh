@@ -2,6 +2,9 @@
 # ws_programs.sh - ws_client against ws_server (echo and chat), and how both programs treat bad
 # arguments and unreachable servers. No software from outside Wirelab: runs in --quick too.
 . "$WIRELAB_SOURCE/tests/lib.sh"
+# start_server reads NAME.log as soon as the server starts: a log left by an earlier run could
+# give it the old port before the new server truncates the file. Start from a clean directory.
+rm -f ./*.log
 S="$WIRELAB_BIN/ws_server" C="$WIRELAB_BIN/ws_client"
 
 step "bad arguments: usage and exit status 2"
