@@ -10,7 +10,7 @@
  *       ttl           64                       hops left before a router discards it
  *
  * Layer numbers are the OSI model's: 2 data link, 3 network, 4 transport, 7 application.
- * ARP and ICMP are shown at layer 3 (README.md says why).
+ * ARP is shown at layer 2 and ICMP at layer 3 (README.md says why).
  */
 #include "addr.h"
 #include "names.h"

@@ -91,7 +91,7 @@ def null(family, order="<"):
 
 def arp(op, sha, spa, tha, tpa):
     data = struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + mac(sha) + ip4(spa) + mac(tha) + ip4(tpa)
-    return L("arp", 3, data, {"op": op, "sender_ip": spa, "target_ip": tpa})
+    return L("arp", 2, data, {"op": op, "sender_ip": spa, "target_ip": tpa})
 
 
 def tcp_opts(mss=None, ws=None, sackok=False, ts=None, sack=None):
