@@ -141,7 +141,9 @@ static void l_tcp(FILE *out, const view_opts *o, const dec_tcp *t, const flow_in
     bool rel = !o->absolute && fi->f;
     fld(out, "src port", "the sending application's port", "%u", t->sport);
     fld(out, "dst port", "the receiving application's port", "%u", t->dport);
-    fld(out, "seq", rel ? "first byte's number, from 0 at SYN" : "first byte's number (raw)",
+    fld(out, "seq",
+        rel && fi->rel_seq_known ? "first byte's number, from 0 at SYN"
+                                 : "first byte's number (raw: SYN not seen)",
         "%" PRIu32, rel ? fi->rel_seq : t->seq);
     if (t->flags & DEC_TH_ACK)
         fld(out, "ack", "next byte expected from the peer", "%" PRIu32,
