@@ -266,7 +266,7 @@ void view_line(FILE *out, const view_opts *o, const view_frame *fr, const dec_pa
 {
     print_time(out, fr);
     int i = 0;
-    for (; i < pkt->nlayers && pkt->layers[i].osi == 2; i++) {
+    for (; i < pkt->nlayers && pkt->layers[i].osi == 2 && pkt->layers[i].proto != DEC_ARP; i++) {
         const dec_layer *l = &pkt->layers[i];
         if (l->proto == DEC_VLAN && !l->truncated)
             fprintf(out, "vlan %u, ", l->u.vlan.id);
