@@ -151,7 +151,6 @@ static void begin_close(client *cl, unsigned code, const char *reason)
  * our last bytes (the error response, the close frame) before the peer reads them. So, as web
  * servers do ("lingering close"): half-close with shutdown(SHUT_WR) - our FIN goes out after
  * our last bytes - then read and drop input until the peer's FIN, or close_timeout.
- * The loop has no half-close call, so this is the one place that uses the socket directly.
  */
 static void linger_close(client *cl)
 {
@@ -159,12 +158,7 @@ static void linger_close(client *cl)
         return;
     cl->ph = PH_LINGER;
     cl->close_sent_ms = loop_now_ms();
-    if (conn_pending(cl->c) > 0) {
-        cl->ph = PH_DONE; /* still queued: let the loop flush it, then close */
-        conn_close(cl->c);
-    } else {
-        shutdown(conn_fd(cl->c), SHUT_WR);
-    }
+    conn_shutdown_write(cl->c); /* the loop flushes what is queued first */
 }
 
 /* Fail the WebSocket connection (RFC 6455 7.1.7): a close frame with the code, then TCP close. */
@@ -365,8 +359,6 @@ static void on_open(conn *c)
     cl->http = p;
     cl->opened_ms = loop_now_ms();
     conn_set_data(c, cl);
-    /* Messages are sent when they are complete: no reason to let Nagle hold small frames. */
-    net_set_nodelay(conn_fd(c));
 }
 
 static size_t on_data(conn *c, const uint8_t *data, size_t len)
