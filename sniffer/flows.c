@@ -115,6 +115,7 @@ void flows_hints(flows *t, const dec_packet *pkt, dec_hints *h)
     flow *f = lookup(t, &k, false, &dir);
     if (f && f->websocket) {
         h->websocket = true;
+        h->ws_from_client = dir == 0;
         h->ws_skip = f->ws_carry[dir];
         h->ws_head_len = f->ws_head_len[dir];
         memcpy(h->ws_head, f->ws_head[dir], sizeof h->ws_head);

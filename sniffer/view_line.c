@@ -137,6 +137,8 @@ static void line_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
         fprintf(out, ": WebSocket %s%s%s, %" PRIu64 " bytes",
                 names_or(names_ws_opcode, l->u.ws.opcode, "reserved"), l->u.ws.fin ? " fin" : "",
                 l->u.ws.masked ? " masked" : "", l->u.ws.payload_len);
+        if (l->invalid) /* an RFC 6455 rule the header breaks */
+            fprintf(out, " [%s]", l->invalid);
         break;
     case DEC_UDPECHO:
         fprintf(out, ": udp_echo seq %" PRIu32 ", %" PRIu32 " payload bytes", l->u.uecho.seq,

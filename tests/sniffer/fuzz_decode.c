@@ -33,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Hints as a flow would give them: WebSocket or not, bytes of a frame to skip, and the
      * start of a frame header cut by the previous segment (taken from the input itself). */
     dec_hints h = {.websocket = data[1] & 1, .ws_skip = (data[1] >> 1) & 7};
-    h.ws_head_len = (uint8_t)(data[1] >> 6);
-    memcpy(h.ws_head, data, h.ws_head_len);
+    h.ws_head_len = (uint8_t)(data[1] >> 6 < size - 2 ? data[1] >> 6 : size - 2);
+    memcpy(h.ws_head, data + 2, h.ws_head_len);
     uint32_t n = (uint32_t)(size - 2);
     uint8_t *copy = malloc(n ? n : 1); /* exact size: one byte too far is an ASan error */
     memcpy(copy, data + 2, n);

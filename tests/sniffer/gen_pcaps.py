@@ -547,6 +547,14 @@ def web(p):
     seg(False, [L("websocket", 7, f7[:404], {})], expect=[ws(e7)], note="payload continues")
     seg(False, [L("websocket", 7, f7[404:] + f8, {})], expect=[ws(e8)],
         note="the rest of that payload, then a close frame")
+    # rules ws_frame_header_check names: a client frame must be masked (RFC 6455 5.1), a control
+    # frame carries at most 125 bytes (5.5)
+    f9, e9 = ws_frame(b"not masked")
+    seg(True, [L("websocket", 7, f9, e9)], expect=[dict(ws(e9), invalid=True)],
+        note="an unmasked client frame")
+    f10, e10 = ws_frame(b"p" * 126, opcode=9)
+    seg(False, [L("websocket", 7, f10, e10)], expect=[dict(ws(e10), invalid=True)],
+        note="a ping longer than 125 bytes")
 
 
 def lying(files):
