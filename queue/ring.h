@@ -171,8 +171,9 @@ typedef struct ring_part {
 /*
  * Producer thread only. Append one message; RING_OK, RING_FULL (retry later: the consumer is
  * behind) or RING_TOOBIG. *offset (may be NULL) is its offset.
+ *   int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uint64_t *offset);
+ * Defined static inline in ring_spsc_inline.h (included below): see there why.
  */
-int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uint64_t *offset);
 
 /* Producer thread only. One message made of nparts pieces, copied back to back (no temp copy). */
 int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_t *offset);
@@ -181,8 +182,10 @@ int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_
  * Consumer thread only. Remove the oldest message into buf (cap bytes). RING_OK with *len and
  * *offset (may be NULL), RING_EMPTY (try later), or RING_TOOSMALL (*len = size needed; the
  * message stays).
+ *   int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset);
+ * Defined static inline in ring_spsc_inline.h, like ring_spsc_push.
  */
-int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset);
+#include "ring_spsc_inline.h"
 
 /*
  * Consumer thread only. Up to max messages in one go, copied back to back into buf (cap bytes),

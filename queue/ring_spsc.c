@@ -22,35 +22,20 @@
 #include "ring.h"
 #include "ring_bytes.h"
 
-#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#define CACHE_LINE 64
-
-struct ring_spsc {
-    /* Set at creation, read-only afterwards: safe to share without atomics. */
-    alignas(CACHE_LINE) uint8_t *buf;
-    uint64_t mask;
-
-    /* The producer's cache line: written by the producer, `head` read by the consumer. */
-    alignas(CACHE_LINE) _Atomic uint64_t head;
-    uint64_t tail_cache; /* producer's last view of tail: space it already knows is free */
-    uint64_t p_offset;   /* offset of the next message pushed */
-
-    /* The consumer's cache line: written by the consumer, `tail` read by the producer. */
-    alignas(CACHE_LINE) _Atomic uint64_t tail;
-    uint64_t head_cache; /* consumer's last view of head: bytes it already knows are there */
-    uint64_t c_offset;   /* offset of the next message popped */
-};
+/* struct ring_spsc, ring_spsc_room (the producer's "is there room?") and ring_spsc_available
+ * (the consumer's "is there a record?") are in ring_spsc_inline.h, with the fast paths of push
+ * and pop that the compiler inlines into the caller. */
 
 ring_spsc *ring_spsc_new_at(size_t capacity_bytes, uint64_t start)
 {
     if (!ring_is_pow2(capacity_bytes) || capacity_bytes < 16 || start == 0)
         return NULL;
     /* aligned_alloc wants the size to be a multiple of the alignment. */
-    size_t size = (sizeof(ring_spsc) + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
-    ring_spsc *r = aligned_alloc(CACHE_LINE, size);
+    size_t size = (sizeof(ring_spsc) + RING_CACHE_LINE - 1) / RING_CACHE_LINE * RING_CACHE_LINE;
+    ring_spsc *r = aligned_alloc(RING_CACHE_LINE, size);
     if (r == NULL)
         return NULL;
     r->buf = malloc(capacity_bytes);
@@ -59,6 +44,8 @@ ring_spsc *ring_spsc_new_at(size_t capacity_bytes, uint64_t start)
         return NULL;
     }
     r->mask = capacity_bytes - 1;
+    size_t max = capacity_bytes - RING_HDR;
+    r->max_msg = max > UINT32_MAX ? UINT32_MAX : max; /* the header holds 32 bits */
     /* Before any other thread sees r, so plain (relaxed) initialisation is enough: the thread
      * creation that hands r over is itself a synchronisation point. */
     atomic_init(&r->head, start - 1);
@@ -88,21 +75,7 @@ size_t ring_spsc_capacity(const ring_spsc *r)
 
 size_t ring_spsc_max_msg(const ring_spsc *r)
 {
-    size_t m = ring_spsc_capacity(r) - RING_HDR;
-    return m > UINT32_MAX ? UINT32_MAX : m;
-}
-
-/* Producer: is there room for `need` bytes at head? Re-reads tail only when it looks full. */
-static int spsc_room(ring_spsc *r, uint64_t head, uint64_t need)
-{
-    uint64_t cap = r->mask + 1;
-    if (need <= cap - (head - r->tail_cache))
-        return 1;
-    /* Acquire pairs with the consumer's release store of tail: the consumer's reads of the
-     * bytes below tail happen before our writes over them (no overwriting a record the
-     * consumer is still copying out). */
-    r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
-    return need <= cap - (head - r->tail_cache);
+    return r->max_msg;
 }
 
 int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_t *offset)
@@ -116,7 +89,7 @@ int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_
     uint64_t need = RING_HDR + (uint64_t)len;
     /* Relaxed: only this thread ever writes head, so it always sees its own latest value. */
     uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    if (!spsc_room(r, head, need))
+    if (!ring_spsc_room(r, head, need))
         return RING_FULL;
     uint32_t len32 = (uint32_t)len;
     ring_copy_in(r->buf, r->mask, head, &len32, RING_HDR);
@@ -134,14 +107,15 @@ int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_
     return RING_OK;
 }
 
-/* The common case, one piece, written with straight copies when it does not straddle. */
-int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uint64_t *offset)
+/* The complete push: ring_spsc_push (ring_spsc_inline.h) comes here for a message that is too
+ * big or whose record would straddle the end of the array. */
+int ring_spsc_push_slow(ring_spsc *r, const void *data, size_t len, uint64_t *offset)
 {
     if (len > ring_spsc_max_msg(r))
         return RING_TOOBIG;
     uint64_t need = RING_HDR + (uint64_t)len;
     uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    if (!spsc_room(r, head, need))
+    if (!ring_spsc_room(r, head, need))
         return RING_FULL;
     uint32_t len32 = (uint32_t)len;
     size_t at = (size_t)(head & r->mask);
@@ -160,33 +134,22 @@ int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uint64_t *offset)
     return RING_OK;
 }
 
-/* Consumer: is there a record at tail? Refresh the view of head only when it looks empty. */
-static int spsc_available(ring_spsc *r, uint64_t tail)
-{
-    if (r->head_cache == tail) {
-        /* Acquire pairs with the producer's release store of head: every byte of the records
-         * below the head we read here is visible to us before we copy it out. */
-        r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
-        if (r->head_cache == tail)
-            return 0;
-    }
-    return 1;
-}
-
 int ring_spsc_peek_len(ring_spsc *r, size_t *len)
 {
     /* Relaxed: only this thread writes tail. */
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (!spsc_available(r, tail))
+    if (!ring_spsc_available(r, tail))
         return RING_EMPTY;
     *len = ring_read_len(r->buf, r->mask, tail);
     return RING_OK;
 }
 
-int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset)
+/* The complete pop: ring_spsc_pop comes here when the record straddles the end of the array or
+ * the caller's buffer is too small. */
+int ring_spsc_pop_slow(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset)
 {
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (!spsc_available(r, tail))
+    if (!ring_spsc_available(r, tail))
         return RING_EMPTY;
     uint32_t n;
     size_t at = (size_t)(tail & r->mask);
@@ -214,7 +177,7 @@ int ring_spsc_pop_many(ring_spsc *r, void *buf, size_t cap, size_t *lens, size_t
 {
     *n = 0;
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (!spsc_available(r, tail))
+    if (!ring_spsc_available(r, tail))
         return RING_EMPTY;
     /* One acquire (in spsc_available) covers every record below head_cache, and one release
      * below hands all their bytes back: the two atomic operations are paid once per batch. */
@@ -243,7 +206,7 @@ int ring_spsc_popv(ring_spsc *r, const ring_outpart *parts, size_t nparts, size_
                    uint64_t *offset)
 {
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (!spsc_available(r, tail))
+    if (!ring_spsc_available(r, tail))
         return RING_EMPTY;
     uint32_t n = ring_read_len(r->buf, r->mask, tail);
     *len = n;
