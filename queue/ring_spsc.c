@@ -13,7 +13,12 @@
  *     the line from the consumer's core and every pop steal it back ("false sharing").
  *   - each side keeps a private copy of the other's counter (tail_cache, head_cache) and only
  *     re-reads the shared one when the copy says "full" or "empty". Most operations then touch
- *     no line the other core is writing.
+ *     no line the other core is writing. (The record bytes live in their own allocation, so
+ *     they never share a line with the counters either.)
+ * A third is about instructions: the common push and pop (a record that does not straddle the
+ * end) are static inline in ring_spsc_inline.h, so a caller passing a small fixed-size message
+ * gets a handful of loads and stores instead of a library call. This file holds the rest: the
+ * complete push and pop those fast paths fall back to, and the gather/scatter/batch variants.
  *
  * Use (the sniffer's shape): the capture thread calls ring_spsc_push/pushv and counts RING_FULL
  * as a drop; the printing thread calls ring_spsc_pop and sleeps briefly on RING_EMPTY.

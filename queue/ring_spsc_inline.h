@@ -98,8 +98,7 @@ static inline int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uin
     return RING_OK;
 }
 
-static inline int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len,
-                                uint64_t *offset)
+static inline int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset)
 {
     /* Relaxed: only this thread writes tail. */
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);

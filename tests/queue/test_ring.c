@@ -333,6 +333,51 @@ static void test_spsc_straddling_and_pushv(void **state)
     ring_spsc_free(r);
 }
 
+/*
+ * ring_spsc_push/pop have an inline fast path (no straddle) in front of the complete slow path
+ * (ring_spsc_inline.h). Lengths 0..40 through a 64-byte ring, two messages in flight, put the
+ * header and the payload on every side of the end of the array: whichever path a record takes,
+ * the bytes, the lengths and the offsets must come out the same.
+ */
+static void test_spsc_push_pop_every_length_and_position(void **state)
+{
+    (void)state;
+    ring_spsc *r = ring_spsc_new_at(64, 7);
+    uint8_t in[2][64], out[64];
+    uint64_t want_off = 7, off = 0;
+    for (int i = 0; i < 2000; i++) {
+        size_t n0 = (size_t)(i * 7 % 41), n1 = (size_t)(i * 3 % 23);
+        for (size_t k = 0; k < 64; k++) {
+            in[0][k] = (uint8_t)(i + (int)k);
+            in[1][k] = (uint8_t)(i * 5 + (int)k);
+        }
+        assert_int_equal(ring_spsc_push(r, in[0], n0, &off), RING_OK);
+        assert_int_equal(off, want_off);
+        int second = ring_spsc_push(r, in[1], n1, NULL); /* RING_FULL when both do not fit */
+        assert_true(second == RING_OK || second == RING_FULL);
+        size_t len = 0;
+        if (n0 > 0) {
+            assert_int_equal(ring_spsc_pop(r, out, n0 - 1, &len, NULL), RING_TOOSMALL);
+            assert_int_equal(len, n0); /* and the message stays */
+        }
+        assert_int_equal(ring_spsc_pop(r, out, sizeof out, &len, &off), RING_OK);
+        assert_int_equal(len, n0);
+        assert_int_equal(off, want_off++);
+        assert_memory_equal(out, in[0], n0);
+        if (second == RING_OK) {
+            assert_int_equal(ring_spsc_pop(r, out, sizeof out, &len, &off), RING_OK);
+            assert_int_equal(len, n1);
+            assert_int_equal(off, want_off++);
+            assert_memory_equal(out, in[1], n1);
+        }
+        assert_int_equal(ring_spsc_pop(r, out, sizeof out, &len, NULL), RING_EMPTY);
+    }
+    assert_int_equal(ring_spsc_push(r, in[0], 61, NULL), RING_TOOBIG);
+    volatile size_t huge = SIZE_MAX; /* volatile: a run-time length, as a caller's would be */
+    assert_int_equal(ring_spsc_push(r, in[0], huge, NULL), RING_TOOBIG); /* len + 4 overflows */
+    ring_spsc_free(r);
+}
+
 /* The sniffer's shape: a header struct and the packet bytes in, the same two parts out. */
 static void test_spsc_pushv_popv_header_and_packet(void **state)
 {
@@ -476,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_spsc_full_empty_and_offsets),
         cmocka_unit_test(test_spsc_straddling_and_pushv),
+        cmocka_unit_test(test_spsc_push_pop_every_length_and_position),
         cmocka_unit_test(test_spsc_pushv_popv_header_and_packet),
         cmocka_unit_test(test_mpmc_timeouts_and_close),
         cmocka_unit_test(test_mpmc_overwrite_never_blocks),
