@@ -37,7 +37,8 @@
  *              the missed-event replay log (broker topics, the events layer).
  *   ring_spsc  one producer thread and one consumer thread, lock-free with C11 atomics. Reject
  *              only (overwriting would need the producer to move the consumer's counter).
- *              The sniffer's capture thread -> printing thread hand-off.
+ *              The sniffer's capture thread -> printing thread hand-off. Its push and pop
+ *              are static inline (ring_spsc_inline.h): a small message costs a few stores.
  *   ring_mpmc  any number of threads, a mutex and two condition variables around a ring_log;
  *              push and pop wait with a timeout; batches move under one lock.
  *              The shape of a worker pool.
