@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# ws_protocol.sh - start three ws_servers (echo, ping, chat) and run the Autobahn-style cases
+# of ws_protocol.py against them. Run by CTest; by hand:
+#   WIRELAB_BIN=build/bin WIRELAB_SOURCE=. bash tests/ws_handshake/ws_protocol.sh
+. "$WIRELAB_SOURCE/tests/lib.sh"
+HERE="$WIRELAB_SOURCE/tests/ws_handshake"
+
+step "start ws_server (echo, --max-message 100000, --http-timeout 1)"
+start_server echo "$WIRELAB_BIN/ws_server" --port 0 --max-message 100000 --http-timeout 1
+ECHO_PORT=$SERVER_PORT ECHO_PID=$SERVER_PID
+step "start ws_server (echo, --ping-interval 0.5)"
+start_server ping "$WIRELAB_BIN/ws_server" --port 0 --ping-interval 0.5
+PING_PORT=$SERVER_PORT
+step "start ws_server (chat, --max-queue 200000, --close-timeout 1, --verbose)"
+start_server chat "$WIRELAB_BIN/ws_server" --port 0 --mode chat --max-queue 200000 \
+  --max-message 100000 --close-timeout 1 --verbose
+CHAT_PORT=$SERVER_PORT CHAT_LOG=$SERVER_LOG
+
+step "run ws_protocol.py (every case sends raw bytes and checks the RFC's outcome)"
+/usr/bin/python3 "$HERE/ws_protocol.py" "$ECHO_PORT" "$PING_PORT" "$CHAT_PORT" "$CHAT_LOG" \
+  || fail "some protocol cases failed (listed above); server logs are in $PWD"
+
+step "the echo server is still alive and holds no leaked sockets"
+kill -0 "$ECHO_PID" 2>/dev/null || fail "the echo server died: $(tail -5 echo.log)"
+fds=$(fd_count "$ECHO_PID")
+[ "$fds" -le 8 ] || fail "the echo server has $fds open descriptors after all clients left"
+echo "all protocol cases passed"

@@ -1,0 +1,570 @@
+/*
+ * ws_server.c - a WebSocket server: the Wirelab echo loop with RFC 6455 on top.
+ *
+ * What it teaches: the same non-blocking loop as tcp_echo (tcp_echo/loop.h), where each
+ * connection starts as HTTP and becomes a stream of frames:
+ *   1. bytes arrive -> ws_http parses the request head (any chunking, at most 8 KiB)
+ *   2. GET /   -> the page (ws_handshake/page.html, built into the binary), then close
+ *      GET /ws -> ws_handshake_check: 101 Switching Protocols, or 400/404/405/426 with a reason
+ *   3. after the 101 -> ws_decoder turns bytes into messages; echo or chat answers them
+ *   4. close: answer the peer's close frame and close TCP, or send ours and wait for its answer
+ * Timers drop what would otherwise hold resources forever: a request head that never ends
+ * (slowloris), a client that does not answer our pings, a peer that never finishes closing.
+ * A client that stops reading while we queue for it is closed with 1008 once over the bound.
+ *
+ * Run:  ws_server --port 8080 --mode chat --verbose   then open http://127.0.0.1:8080/
+ *       or build/bin/ws_client ws://127.0.0.1:8080/ws --trace
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "net.h"
+#include "ws_frame.h"
+#include "ws_handshake.h"
+#include "ws_http.h"
+
+extern const unsigned char ws_page[];
+extern const size_t ws_page_len;
+
+typedef enum { MODE_ECHO, MODE_CHAT } server_mode;
+
+typedef struct server {
+    server_mode mode;
+    unsigned ping_interval_ms; /* 0: never ping */
+    unsigned http_timeout_ms;  /* slowloris: the whole request head must arrive in time */
+    unsigned close_timeout_ms; /* how long we wait for the peer's half of the closing handshake */
+    size_t max_message;
+    size_t max_queue; /* bytes queued for one client before it is closed with 1008 */
+    int verbose;
+    loop *l;
+    struct client *graveyard; /* clients whose conn is gone, freed on the next tick */
+    unsigned online;
+} server;
+
+/* Where one connection is in its life. */
+typedef enum {
+    PH_HTTP,    /* reading the request head */
+    PH_OPEN,    /* 101 sent: frames both ways */
+    PH_CLOSING, /* we sent a close frame and wait for the peer's */
+    PH_DONE,    /* the TCP close is under way: send nothing more */
+} phase;
+
+typedef struct client {
+    server *s;
+    conn *c; /* NULL once the loop has closed it */
+    phase ph;
+    ws_http *http; /* only while PH_HTTP (it holds 8 KiB) */
+    ws_decoder dec;
+    uint64_t opened_ms, ping_sent_ms, close_sent_ms;
+    int ping_outstanding;
+    struct client *next_dead;
+} client;
+
+/* ---- sending ---- */
+
+static void trace(const client *cl, const char *fmt, const char *arg)
+{
+    if (cl->s->verbose && cl->c) {
+        fprintf(stderr, "ws_server: client %llu ", (unsigned long long)conn_id(cl->c));
+        fprintf(stderr, fmt, arg);
+        fputc('\n', stderr);
+    }
+}
+
+static void trace_frame(const client *cl, const char *dir, const ws_frame_header *h)
+{
+    char line[160];
+    ws_frame_format(h, line, sizeof line);
+    if (cl->s->verbose && cl->c)
+        fprintf(stderr, "ws_server: client %llu %s frame %s\n", (unsigned long long)conn_id(cl->c),
+                dir, line);
+}
+
+static void begin_close(client *cl, unsigned code, const char *reason);
+
+/*
+ * Queue one unmasked frame (servers never mask, RFC 6455 5.1). A client whose queue would go
+ * over max_queue is not reading: it is closed with 1008 instead of growing our memory.
+ */
+static void send_frame(client *cl, unsigned opcode, const uint8_t *payload, size_t len)
+{
+    if (cl->c == NULL || cl->ph == PH_DONE || (cl->ph == PH_CLOSING && opcode != WS_OP_CLOSE))
+        return;
+    if (opcode < WS_OP_CLOSE && conn_pending(cl->c) + len > cl->s->max_queue) {
+        begin_close(cl, WS_CLOSE_POLICY, "outgoing buffer over its limit: read faster");
+        return;
+    }
+    uint8_t hdr[WS_MAX_HEADER];
+    size_t n = ws_encode_header(hdr, 1, opcode, len, NULL);
+    if (cl->s->verbose) {
+        ws_frame_header h;
+        ws_frame_describe(hdr, n, &h, NULL);
+        trace_frame(cl, "<", &h);
+    }
+    conn_send(cl->c, hdr, n);
+    if (len > 0 && cl->c)
+        conn_send(cl->c, payload, len);
+}
+
+static void send_close_frame(client *cl, unsigned code, const char *reason)
+{
+    uint8_t p[WS_MAX_CONTROL];
+    size_t n = code == WS_CLOSE_NO_STATUS ? 0 : ws_close_payload(p, code, reason);
+    send_frame(cl, WS_OP_CLOSE, p, n);
+}
+
+/* We start the closing handshake: our close frame, then wait (close_timeout) for the peer's. */
+static void begin_close(client *cl, unsigned code, const char *reason)
+{
+    if (cl->ph != PH_OPEN)
+        return;
+    char why[160];
+    snprintf(why, sizeof why, "%u %s", code, reason);
+    trace(cl, "closing: %s", why);
+    cl->ph = PH_CLOSING;
+    cl->close_sent_ms = loop_now_ms();
+    send_close_frame(cl, code, reason);
+}
+
+/* Fail the WebSocket connection (RFC 6455 7.1.7): a close frame with the code, then TCP close. */
+static void fail_connection(client *cl, ws_error e)
+{
+    trace(cl, "protocol error: %s", ws_error_text(e));
+    if (cl->ph == PH_OPEN) {
+        cl->ph = PH_CLOSING;
+        send_close_frame(cl, (unsigned)ws_error_close_code(e), ws_error_text(e));
+    }
+    cl->ph = PH_DONE;
+    if (cl->c)
+        conn_close(cl->c);
+}
+
+/* ---- messages: echo and chat ---- */
+
+typedef struct broadcast {
+    unsigned opcode;
+    const uint8_t *data;
+    size_t len;
+} broadcast;
+
+static void send_to_one(conn *c, void *arg)
+{
+    const broadcast *b = arg;
+    client *cl = conn_data(c);
+    if (cl && cl->ph == PH_OPEN)
+        send_frame(cl, b->opcode, b->data, b->len);
+}
+
+static void chat_broadcast(server *s, unsigned opcode, const uint8_t *data, size_t len)
+{
+    broadcast b = {opcode, data, len};
+    loop_foreach_conn(s->l, send_to_one, &b);
+}
+
+static void chat_notice(server *s, client *cl, const char *what)
+{
+    char text[160];
+    int n = snprintf(text, sizeof text, "* client %llu (%s) %s, %u online",
+                     (unsigned long long)conn_id(cl->c), conn_peer(cl->c), what, s->online);
+    if (n > 0)
+        chat_broadcast(s, WS_OP_TEXT, (const uint8_t *)text, strlen(text));
+}
+
+static void on_ws_message(void *user, unsigned opcode, const uint8_t *data, size_t len)
+{
+    client *cl = user;
+    if (cl->ph != PH_OPEN)
+        return; /* after our close frame, data is read but not answered (RFC 6455 5.5.1) */
+    if (cl->s->mode == MODE_ECHO) {
+        send_frame(cl, opcode, data, len); /* text as text, binary as binary */
+        return;
+    }
+    if (opcode == WS_OP_BINARY) {
+        chat_broadcast(cl->s, opcode, data, len);
+        return;
+    }
+    /* Chat text: "[3] hello" - the sender's number, then the message, to everyone. */
+    char prefix[32];
+    int p = snprintf(prefix, sizeof prefix, "[%llu] ", (unsigned long long)conn_id(cl->c));
+    uint8_t *line = malloc((size_t)p + len);
+    if (line == NULL)
+        return;
+    memcpy(line, prefix, (size_t)p);
+    if (len > 0)
+        memcpy(line + p, data, len);
+    chat_broadcast(cl->s, opcode, line, (size_t)p + len);
+    free(line);
+}
+
+static void on_ws_control(void *user, unsigned opcode, const uint8_t *data, size_t len)
+{
+    client *cl = user;
+    if (opcode == WS_OP_PING)
+        send_frame(cl, WS_OP_PONG, data, len); /* same payload back (5.5.2) */
+    else
+        cl->ping_outstanding = 0; /* any pong proves the peer is alive (5.5.3) */
+}
+
+/* The peer's close frame: answer it (if we have not sent ours) and close TCP - the server
+ * closes the TCP connection first, so the TIME_WAIT state stays here (RFC 6455 7.1.1). */
+static void on_ws_close(void *user, unsigned code, const uint8_t *reason, size_t len)
+{
+    client *cl = user;
+    (void)reason;
+    (void)len;
+    char why[16];
+    snprintf(why, sizeof why, "%u", code);
+    trace(cl, "peer sent close %s", why);
+    if (cl->ph == PH_OPEN) {
+        cl->ph = PH_CLOSING;
+        send_close_frame(cl, code, ""); /* echo the code; 1005 = none, so an empty payload */
+    }
+    cl->ph = PH_DONE;
+    if (cl->c)
+        conn_close(cl->c);
+}
+
+static void on_ws_frame(void *user, const ws_frame_header *h)
+{
+    trace_frame(user, ">", h);
+}
+
+static const ws_decoder_callbacks decoder_callbacks = {on_ws_frame, on_ws_message, on_ws_control,
+                                                       on_ws_close};
+
+/* ---- HTTP: the page, the upgrade, the rejections ---- */
+
+static void send_text(client *cl, const char *text)
+{
+    if (cl->c)
+        conn_send(cl->c, text, strlen(text));
+}
+
+static void reject(client *cl, int status, const char *reason)
+{
+    char out[WS_RESPONSE_MAX];
+    trace(cl, "HTTP rejected: %s", reason);
+    if (ws_http_error_response(status, reason, out, sizeof out) > 0)
+        send_text(cl, out);
+    cl->ph = PH_DONE;
+    conn_close(cl->c);
+}
+
+static void serve_page(client *cl)
+{
+    char head[256];
+    snprintf(head, sizeof head,
+             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+             "Content-Length: %zu\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+             ws_page_len);
+    trace(cl, "%s", "GET / -> 200, the page");
+    send_text(cl, head);
+    if (cl->c)
+        conn_send(cl->c, ws_page, ws_page_len);
+    cl->ph = PH_DONE;
+    conn_close(cl->c);
+}
+
+static void upgrade(client *cl)
+{
+    ws_http *p = cl->http;
+    ws_verdict v;
+    char out[WS_RESPONSE_MAX];
+    static const char *const protocols[] = {"chat", "echo", NULL};
+    ws_handshake_check(p, "/ws", protocols, &v);
+    if (v.status != 101) {
+        reject(cl, v.status, v.reason);
+        return;
+    }
+    ws_handshake_response(p, &v, out, sizeof out);
+    if (cl->s->verbose)
+        fprintf(stderr, "ws_server: client %llu request:\n%.*sws_server: response:\n%s",
+                (unsigned long long)conn_id(cl->c), (int)p->used, (const char *)p->head, out);
+    send_text(cl, out);
+    cl->ph = PH_OPEN;
+    ws_decoder_config cfg = {WS_ROLE_SERVER, cl->s->max_message, cl};
+    ws_decoder_init(&cl->dec, &cfg, &decoder_callbacks);
+    free(cl->http);
+    cl->http = NULL;
+    cl->s->online++;
+    if (cl->s->mode == MODE_CHAT)
+        chat_notice(cl->s, cl, "joined");
+}
+
+/* Parse request bytes; returns how many were part of the head. */
+static size_t http_data(client *cl, const uint8_t *data, size_t len)
+{
+    ws_http *p = cl->http;
+    size_t used = ws_http_feed(p, data, len);
+    if (p->result == WS_HTTP_FAIL) {
+        reject(cl, p->status, p->reason);
+    } else if (p->result == WS_HTTP_DONE) {
+        int is_page =
+            ws_http_span_ieq(p, p->target, "/") || ws_http_span_ieq(p, p->target, "/index.html");
+        if (is_page && !p->upgrade_websocket && ws_http_span_ieq(p, p->method, "GET"))
+            serve_page(cl);
+        else
+            upgrade(cl);
+    }
+    return used;
+}
+
+/* ---- the loop's three events ---- */
+
+static void on_open(conn *c)
+{
+    server *s = loop_user(conn_loop(c));
+    client *cl = calloc(1, sizeof *cl);
+    ws_http *p = malloc(sizeof *p);
+    if (cl == NULL || p == NULL) {
+        free(cl);
+        free(p);
+        conn_abort(c, "out of memory for a new client");
+        return;
+    }
+    ws_http_init(p, WS_HTTP_REQUEST);
+    cl->s = s;
+    cl->c = c;
+    cl->http = p;
+    cl->opened_ms = loop_now_ms();
+    conn_set_data(c, cl);
+}
+
+static size_t on_data(conn *c, const uint8_t *data, size_t len)
+{
+    client *cl = conn_data(c);
+    if (cl == NULL)
+        return len;
+    size_t used = 0;
+    if (cl->ph == PH_HTTP)
+        used = http_data(cl, data, len);
+    /* Frames right behind the request head (an eager client) belong to the decoder. */
+    if ((cl->ph == PH_OPEN || cl->ph == PH_CLOSING) && used < len) {
+        ws_error e = ws_decoder_feed(&cl->dec, data + used, len - used);
+        if (e != WS_OK)
+            fail_connection(cl, e);
+    }
+    return len; /* the decoder keeps partial frames itself: everything is consumed */
+}
+
+static void on_close(conn *c, const char *why)
+{
+    client *cl = conn_data(c);
+    if (cl == NULL)
+        return;
+    server *s = cl->s;
+    if (s->verbose)
+        fprintf(stderr, "ws_server: client %llu closed: %s\n", (unsigned long long)conn_id(c), why);
+    int was_open = cl->http == NULL;
+    if (was_open && s->online > 0)
+        s->online--;
+    if (was_open && s->mode == MODE_CHAT) {
+        cl->ph = PH_DONE; /* no notice to the one leaving */
+        chat_notice(s, cl, "left");
+    }
+    conn_set_data(c, NULL);
+    cl->c = NULL;
+    /* Freed on the next tick, not now: we may be inside one of this client's own callbacks. */
+    cl->next_dead = s->graveyard;
+    s->graveyard = cl;
+}
+
+static const loop_handlers handlers = {on_open, on_data, on_close};
+
+/* ---- timers ---- */
+
+static void check_client(conn *c, void *arg)
+{
+    uint64_t now = *(uint64_t *)arg;
+    client *cl = conn_data(c);
+    if (cl == NULL)
+        return;
+    server *s = cl->s;
+    if (cl->ph == PH_HTTP && now - cl->opened_ms > s->http_timeout_ms) {
+        reject(cl, 408, "the request head did not arrive in time");
+    } else if (cl->ph == PH_CLOSING && now - cl->close_sent_ms > s->close_timeout_ms) {
+        cl->ph = PH_DONE;
+        conn_abort(c, "the peer did not answer our close frame in time");
+    } else if (cl->ph == PH_OPEN && s->ping_interval_ms > 0) {
+        if (cl->ping_outstanding && now - cl->ping_sent_ms > s->ping_interval_ms) {
+            cl->ph = PH_DONE;
+            conn_abort(c, "no pong: the client stopped answering pings");
+        } else if (!cl->ping_outstanding && now - conn_last_read_ms(c) >= s->ping_interval_ms) {
+            cl->ping_outstanding = 1;
+            cl->ping_sent_ms = now;
+            send_frame(cl, WS_OP_PING, (const uint8_t *)"wirelab", 7);
+        }
+    }
+}
+
+static void bury(server *s)
+{
+    while (s->graveyard) {
+        client *cl = s->graveyard;
+        s->graveyard = cl->next_dead;
+        ws_decoder_free(&cl->dec);
+        free(cl->http);
+        free(cl);
+    }
+}
+
+static void tick(loop *l, void *arg)
+{
+    server *s = arg;
+    uint64_t now = loop_now_ms();
+    bury(s);
+    loop_foreach_conn(l, check_client, &now);
+}
+
+static void going_away(conn *c, void *arg)
+{
+    (void)arg;
+    client *cl = conn_data(c);
+    if (cl && cl->ph == PH_OPEN)
+        begin_close(cl, WS_CLOSE_GOING_AWAY, "server shutting down");
+}
+
+/* ---- main ---- */
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ws_server [--port 8080] [--bind ADDR] [--mode echo|chat]\n"
+               "                 [--ping-interval S] [--max-message BYTES] [--max-queue BYTES]\n"
+               "                 [--http-timeout S] [--close-timeout S] [--verbose]\n"
+               "Serves the page at http://HOST:PORT/ and WebSocket connections at /ws.\n"
+               "  --mode echo         send every message back (default); chat: to everyone\n"
+               "  --ping-interval S   ping clients idle for S seconds, drop them if no pong\n"
+               "                      within S more (default 30; 0 = never)\n"
+               "  --max-message N     close with 1009 a message larger than N (default 16 MiB)\n"
+               "  --max-queue N       close with 1008 a client with more than N bytes queued\n"
+               "                      (default: max-message + 64 KiB)\n"
+               "  --http-timeout S    drop a client whose request head takes longer (default 10)\n"
+               "  --close-timeout S   wait this long for the peer's close frame (default 5)\n"
+               "  --verbose           print each request, response and frame (the teaching "
+               "trace)\n");
+}
+
+/* Seconds (fractions allowed) to milliseconds; -1 if it is not a number in 0..86400. */
+static long parse_seconds(const char *text)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || v < 0 || v > 86400)
+        return -1;
+    return (long)(v * 1000);
+}
+
+static long long parse_size(const char *text)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > (1LL << 31))
+        return -1;
+    return v;
+}
+
+static int parse_args(int argc, char **argv, server *s, int *port, const char **bind)
+{
+    static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
+                                         {"bind", required_argument, NULL, 'b'},
+                                         {"mode", required_argument, NULL, 'm'},
+                                         {"ping-interval", required_argument, NULL, 'i'},
+                                         {"max-message", required_argument, NULL, 'x'},
+                                         {"max-queue", required_argument, NULL, 'q'},
+                                         {"http-timeout", required_argument, NULL, 't'},
+                                         {"close-timeout", required_argument, NULL, 'c'},
+                                         {"verbose", no_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    long ms;
+    long long n;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "p:b:m:i:x:q:t:c:vh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'p':
+            if ((*port = net_parse_port(optarg)) < 0)
+                return fprintf(stderr, "ws_server: '%s' is not a port (0-65535)\n", optarg), -1;
+            break;
+        case 'b':
+            *bind = optarg;
+            break;
+        case 'm':
+            if (strcmp(optarg, "echo") && strcmp(optarg, "chat"))
+                return fprintf(stderr, "ws_server: --mode is echo or chat, not '%s'\n", optarg), -1;
+            s->mode = strcmp(optarg, "chat") == 0 ? MODE_CHAT : MODE_ECHO;
+            break;
+        case 'i':
+        case 't':
+        case 'c':
+            if ((ms = parse_seconds(optarg)) < 0)
+                return fprintf(stderr, "ws_server: '%s' is not a number of seconds\n", optarg), -1;
+            *(opt == 'i'   ? &s->ping_interval_ms
+              : opt == 't' ? &s->http_timeout_ms
+                           : &s->close_timeout_ms) = (unsigned)ms;
+            break;
+        case 'x':
+        case 'q':
+            if ((n = parse_size(optarg)) < 0)
+                return fprintf(stderr, "ws_server: '%s' is not a size in bytes\n", optarg), -1;
+            *(opt == 'x' ? &s->max_message : &s->max_queue) = (size_t)n;
+            break;
+        case 'v':
+            s->verbose = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            return -1;
+        }
+    }
+    return optind == argc ? 0 : (fprintf(stderr, "ws_server: unexpected '%s'\n", argv[optind]), -1);
+}
+
+int main(int argc, char **argv)
+{
+    server s = {MODE_ECHO, 30000, 10000, 5000, WS_DEFAULT_MAX_MSG, 0, 0, NULL, NULL, 0};
+    int port = 8080;
+    const char *bind_addr = NULL;
+    if (parse_args(argc, argv, &s, &port, &bind_addr) < 0) {
+        usage(stderr);
+        return 2;
+    }
+    if (s.max_queue == 0)
+        s.max_queue = s.max_message + 65536;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    char err[NET_ERR_LEN];
+    int fd = net_listen(bind_addr, port, 128, err, sizeof err);
+    if (fd < 0) {
+        fprintf(stderr, "ws_server: %s\n", err);
+        return 1;
+    }
+    loop_config cfg = {1024, 0, 0, 0, &s};
+    s.l = loop_new(&cfg, &handlers, err, sizeof err);
+    if (s.l == NULL || loop_add_listener(s.l, fd) < 0 || loop_add_timer(s.l, 100, tick, &s) < 0 ||
+        loop_stop_on_signals(s.l) < 0) {
+        fprintf(stderr, "ws_server: cannot start the event loop: %s\n",
+                s.l ? "the kernel refused a timer or a signal handler" : err);
+        return 1;
+    }
+    printf("listening on %s port %d (%s mode): open http://127.0.0.1:%d/ or ws://127.0.0.1:%d/ws\n",
+           bind_addr ? bind_addr : "[::]", net_local_port(fd),
+           s.mode == MODE_CHAT ? "chat" : "echo", net_local_port(fd), net_local_port(fd));
+    int rc = loop_run(s.l);
+    loop_foreach_conn(s.l, going_away, NULL); /* a 1001 close frame to everyone, best effort */
+    loop_free(s.l);
+    bury(&s);
+    if (rc < 0) {
+        fprintf(stderr, "ws_server: the event loop failed (epoll_wait); see the messages above\n");
+        return 1;
+    }
+    return 0;
+}
