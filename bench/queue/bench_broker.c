@@ -1,0 +1,172 @@
+/*
+ * bench_broker.c - messages per second through queue_broker's work queue over loopback:
+ * 4 producer connections PUSH, 4 consumer connections PULL and ACK, every message pulled and
+ * acked exactly once (the consumers check the ids: each must be new to them and in range).
+ *
+ * Producers pipeline their PUSHes 64 at a time (then read the 64 OKs); consumers send
+ * "ACK <id>\nPULL q\n" together, so each message costs a consumer one round trip.
+ *
+ * Usage: bench_broker PORT [MESSAGES]      (start build/bin/queue_broker --port N first)
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PRODUCERS 4
+#define CONSUMERS 4
+#define PIPELINE  64
+
+static int port;
+static uint64_t total;
+static _Atomic unsigned char *seen;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_broker: %s\n", what);
+    exit(1);
+}
+
+static int dial(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+        die("cannot connect to the broker on 127.0.0.1 (is queue_broker running?)");
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+static void send_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0)
+            die("write to the broker failed");
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* A tiny line reader over a blocking socket. */
+struct reader {
+    int fd;
+    char buf[65536];
+    size_t start, end;
+};
+
+static char *read_line(struct reader *r)
+{
+    for (;;) {
+        char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+        if (nl != NULL) {
+            *nl = '\0';
+            char *line = r->buf + r->start;
+            r->start = (size_t)(nl - r->buf) + 1;
+            return line;
+        }
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->end -= r->start;
+        r->start = 0;
+        ssize_t n = read(r->fd, r->buf + r->end, sizeof r->buf - r->end);
+        if (n <= 0)
+            die("the broker closed the connection");
+        r->end += (size_t)n;
+    }
+}
+
+static void *producer(void *arg)
+{
+    uint64_t n = total / PRODUCERS, id = (uint64_t)(uintptr_t)arg;
+    struct reader *r = calloc(1, sizeof *r);
+    r->fd = dial();
+    char batch[PIPELINE * 64];
+    for (uint64_t done = 0; done < n;) {
+        size_t len = 0, k = 0;
+        for (; k < PIPELINE && done + k < n; k++)
+            len += (size_t)snprintf(batch + len, sizeof batch - len,
+                                    "PUSH bench job %llu from producer %llu\n",
+                                    (unsigned long long)(done + k), (unsigned long long)id);
+        send_all(r->fd, batch, len);
+        for (size_t i = 0; i < k; i++)
+            if (strncmp(read_line(r), "OK ", 3) != 0)
+                die("a PUSH was refused (is the queue full? run with a larger --capacity)");
+        done += k;
+    }
+    close(r->fd);
+    free(r);
+    return NULL;
+}
+
+static void *consumer(void *arg)
+{
+    (void)arg;
+    uint64_t quota = total / CONSUMERS;
+    struct reader *r = calloc(1, sizeof *r);
+    r->fd = dial();
+    send_all(r->fd, "PULL bench\n", 11);
+    for (uint64_t got = 0; got < quota; got++) {
+        char *line = read_line(r);
+        unsigned long long id;
+        if (sscanf(line, "MSG bench %llu", &id) != 1 || id == 0 || id > total)
+            die("expected a MSG line for queue bench");
+        if (atomic_fetch_add(&seen[id - 1], 1) != 0)
+            die("a message was delivered twice");
+        char ack[64];
+        int n = got + 1 < quota ? snprintf(ack, sizeof ack, "ACK %llu\nPULL bench\n", id)
+                                : snprintf(ack, sizeof ack, "ACK %llu\n", id);
+        send_all(r->fd, ack, (size_t)n);
+        if (strcmp(read_line(r), "OK") != 0)
+            die("an ACK was refused");
+    }
+    close(r->fd);
+    free(r);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_broker PORT [MESSAGES]\n");
+        return 2;
+    }
+    port = atoi(argv[1]);
+    total = argc > 2 ? strtoull(argv[2], NULL, 10) : 200000;
+    total -= total % (PRODUCERS * CONSUMERS);
+    seen = calloc(total, 1);
+    pthread_t p[PRODUCERS], c[CONSUMERS];
+    double t0 = now_s();
+    for (uintptr_t i = 0; i < CONSUMERS; i++)
+        pthread_create(&c[i], NULL, consumer, (void *)i);
+    for (uintptr_t i = 0; i < PRODUCERS; i++)
+        pthread_create(&p[i], NULL, producer, (void *)i);
+    for (int i = 0; i < PRODUCERS; i++)
+        pthread_join(p[i], NULL);
+    for (int i = 0; i < CONSUMERS; i++)
+        pthread_join(c[i], NULL);
+    double dt = now_s() - t0;
+    for (uint64_t i = 0; i < total; i++)
+        if (seen[i] != 1)
+            die("a message was never delivered");
+    printf("broker PUSH/PULL/ACK, 4 producers + 4 consumers: %llu messages in %.2f s = %.0f "
+           "messages/s\n",
+           (unsigned long long)total, dt, (double)total / dt);
+    return 0;
+}

@@ -1,0 +1,369 @@
+/*
+ * bench_ring.c - items per second through Wirelab's rings and their peers, one producer thread
+ * and one consumer thread, in the same run:
+ *
+ *   spsc   ring_spsc (8-byte messages)        vs  Concurrency Kit ck_ring_*_spsc (pointers)
+ *   mpmc   ring_mpmc (blocking, one op/lock)   vs  ck_ring_*_mpmc (lock-free, spinning)
+ *          ring_mpmc push_many/pop_many (batches)  and a naive mutex-per-operation queue
+ *                                                  (malloc'd list nodes, signal every op)
+ *
+ * Every run checks that the consumer saw 0, 1, 2, ... in order, so a fast wrong ring cannot
+ * win. Build and run through bench/queue/run; by hand:
+ *   cc -O2 -Iqueue bench/queue/bench_ring.c build/queue/libwirelab_queue.a -lpthread -o br
+ *   ./br 20000000
+ */
+#include <ck_ring.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ring.h"
+
+static uint64_t items;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void check(uint64_t got, uint64_t want, const char *who)
+{
+    if (got != want) {
+        fprintf(stderr, "bench_ring: %s delivered %llu where %llu was due: broken ring\n", who,
+                (unsigned long long)got, (unsigned long long)want);
+        exit(1);
+    }
+}
+
+/* Run producer and consumer on two threads; return items per second. */
+static double run_pair(void *(*prod)(void *), void *(*cons)(void *), void *arg)
+{
+    pthread_t p, c;
+    double t0 = now_s();
+    pthread_create(&c, NULL, cons, arg);
+    pthread_create(&p, NULL, prod, arg);
+    pthread_join(p, NULL);
+    pthread_join(c, NULL);
+    return (double)items / (now_s() - t0);
+}
+
+/* ---- ring_spsc ---------------------------------------------------------------------------- */
+
+static void *spsc_prod(void *arg)
+{
+    ring_spsc *r = arg;
+    for (uint64_t i = 0; i < items; i++)
+        while (ring_spsc_push(r, &i, sizeof i, NULL) != RING_OK)
+            sched_yield();
+    return NULL;
+}
+
+static void *spsc_cons(void *arg)
+{
+    ring_spsc *r = arg;
+    for (uint64_t i = 0; i < items; i++) {
+        uint64_t v;
+        size_t len;
+        while (ring_spsc_pop(r, &v, sizeof v, &len, NULL) != RING_OK)
+            sched_yield();
+        check(v, i, "ring_spsc");
+    }
+    return NULL;
+}
+
+static void *spsc_cons_many(void *arg)
+{
+    ring_spsc *r = arg;
+    uint64_t v[64];
+    size_t lens[64], n;
+    for (uint64_t i = 0; i < items;) {
+        while (ring_spsc_pop_many(r, v, sizeof v, lens, 64, &n) != RING_OK)
+            sched_yield();
+        for (size_t k = 0; k < n; k++, i++)
+            check(v[k], i, "ring_spsc pop_many");
+    }
+    return NULL;
+}
+
+/* ---- ck_ring spsc and mpmc ----------------------------------------------------------------- */
+
+#define CK_SLOTS 8192 /* 8192 pointers = 64 KiB, the same bytes as the ring_spsc below */
+
+struct ck {
+    ck_ring_t ring;
+    ck_ring_buffer_t *buf;
+};
+
+static void *ck_spsc_prod(void *arg)
+{
+    struct ck *k = arg;
+    for (uint64_t i = 0; i < items; i++)
+        while (!ck_ring_enqueue_spsc(&k->ring, k->buf, (void *)(uintptr_t)(i + 1)))
+            sched_yield();
+    return NULL;
+}
+
+static void *ck_spsc_cons(void *arg)
+{
+    struct ck *k = arg;
+    for (uint64_t i = 0; i < items; i++) {
+        void *v;
+        while (!ck_ring_dequeue_spsc(&k->ring, k->buf, &v))
+            sched_yield();
+        check((uint64_t)(uintptr_t)v, i + 1, "ck_ring spsc");
+    }
+    return NULL;
+}
+
+/* ck_ring carries pointers: to pass a message whose bytes the sender reuses (a libpcap packet),
+ * each item must be a heap copy that the consumer frees. */
+static void *ck_copy_prod(void *arg)
+{
+    struct ck *k = arg;
+    for (uint64_t i = 0; i < items; i++) {
+        uint64_t *copy = malloc(sizeof *copy);
+        memcpy(copy, &i, sizeof i);
+        while (!ck_ring_enqueue_spsc(&k->ring, k->buf, copy))
+            sched_yield();
+    }
+    return NULL;
+}
+
+static void *ck_copy_cons(void *arg)
+{
+    struct ck *k = arg;
+    for (uint64_t i = 0; i < items; i++) {
+        uint64_t *copy;
+        while (!ck_ring_dequeue_spsc(&k->ring, k->buf, &copy))
+            sched_yield();
+        check(*copy, i, "ck_ring spsc + malloc");
+        free(copy);
+    }
+    return NULL;
+}
+
+static void *ck_mpmc_prod(void *arg)
+{
+    struct ck *k = arg;
+    for (uint64_t i = 0; i < items; i++)
+        while (!ck_ring_enqueue_mpmc(&k->ring, k->buf, (void *)(uintptr_t)(i + 1)))
+            sched_yield();
+    return NULL;
+}
+
+static void *ck_mpmc_cons(void *arg)
+{
+    struct ck *k = arg;
+    for (uint64_t i = 0; i < items; i++) {
+        void *v;
+        while (!ck_ring_dequeue_mpmc(&k->ring, k->buf, &v))
+            sched_yield();
+        check((uint64_t)(uintptr_t)v, i + 1, "ck_ring mpmc");
+    }
+    return NULL;
+}
+
+/* kind: 0 spsc, 1 mpmc, 2 spsc carrying malloc'd copies. */
+static double bench_ck(int kind)
+{
+    struct ck k;
+    k.buf = calloc(CK_SLOTS, sizeof *k.buf);
+    ck_ring_init(&k.ring, CK_SLOTS);
+    double r = kind == 1   ? run_pair(ck_mpmc_prod, ck_mpmc_cons, &k)
+               : kind == 2 ? run_pair(ck_copy_prod, ck_copy_cons, &k)
+                           : run_pair(ck_spsc_prod, ck_spsc_cons, &k);
+    free(k.buf);
+    return r;
+}
+
+/* ---- ring_mpmc ----------------------------------------------------------------------------- */
+
+static void *mpmc_prod(void *arg)
+{
+    ring_mpmc *q = arg;
+    for (uint64_t i = 0; i < items; i++)
+        ring_mpmc_push(q, &i, sizeof i, RING_WAIT_FOREVER, NULL);
+    return NULL;
+}
+
+static void *mpmc_cons(void *arg)
+{
+    ring_mpmc *q = arg;
+    for (uint64_t i = 0; i < items; i++) {
+        uint64_t v;
+        size_t len;
+        ring_mpmc_pop(q, &v, sizeof v, &len, NULL, RING_WAIT_FOREVER);
+        check(v, i, "ring_mpmc");
+    }
+    return NULL;
+}
+
+#define BATCH 64
+
+static void *mpmc_prod_many(void *arg)
+{
+    ring_mpmc *q = arg;
+    uint64_t v[BATCH];
+    size_t lens[BATCH], pushed;
+    for (size_t k = 0; k < BATCH; k++)
+        lens[k] = sizeof v[0];
+    for (uint64_t i = 0; i < items; i += pushed) {
+        size_t n = items - i < BATCH ? (size_t)(items - i) : BATCH;
+        for (size_t k = 0; k < n; k++)
+            v[k] = i + k;
+        ring_mpmc_push_many(q, v, lens, n, RING_WAIT_FOREVER, &pushed);
+    }
+    return NULL;
+}
+
+static void *mpmc_cons_many(void *arg)
+{
+    ring_mpmc *q = arg;
+    uint64_t v[BATCH];
+    size_t lens[BATCH], n;
+    for (uint64_t i = 0; i < items;) {
+        ring_mpmc_pop_many(q, v, sizeof v, lens, BATCH, &n, RING_WAIT_FOREVER);
+        for (size_t k = 0; k < n; k++, i++)
+            check(v[k], i, "ring_mpmc pop_many");
+    }
+    return NULL;
+}
+
+/* ---- the naive queue: one malloc, one lock and one signal per operation ------------------ */
+
+struct node {
+    struct node *next;
+    uint64_t v;
+};
+
+struct naive {
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty, not_full;
+    struct node *head, *tail;
+    size_t count, limit;
+};
+
+static void *naive_prod(void *arg)
+{
+    struct naive *q = arg;
+    for (uint64_t i = 0; i < items; i++) {
+        struct node *n = malloc(sizeof *n);
+        n->next = NULL;
+        n->v = i;
+        pthread_mutex_lock(&q->lock);
+        while (q->count == q->limit)
+            pthread_cond_wait(&q->not_full, &q->lock);
+        if (q->tail)
+            q->tail->next = n;
+        else
+            q->head = n;
+        q->tail = n;
+        q->count++;
+        pthread_cond_signal(&q->not_empty);
+        pthread_mutex_unlock(&q->lock);
+    }
+    return NULL;
+}
+
+static void *naive_cons(void *arg)
+{
+    struct naive *q = arg;
+    for (uint64_t i = 0; i < items; i++) {
+        pthread_mutex_lock(&q->lock);
+        while (q->head == NULL)
+            pthread_cond_wait(&q->not_empty, &q->lock);
+        struct node *n = q->head;
+        q->head = n->next;
+        if (q->head == NULL)
+            q->tail = NULL;
+        q->count--;
+        pthread_cond_signal(&q->not_full);
+        pthread_mutex_unlock(&q->lock);
+        check(n->v, i, "naive queue");
+        free(n);
+    }
+    return NULL;
+}
+
+static double bench_naive(void)
+{
+    struct naive q = {.limit = 4096};
+    pthread_mutex_init(&q.lock, NULL);
+    pthread_cond_init(&q.not_empty, NULL);
+    pthread_cond_init(&q.not_full, NULL);
+    return run_pair(naive_prod, naive_cons, &q);
+}
+
+static double bench_mpmc(int many)
+{
+    /* 4096 messages of 8 bytes (12 with the header): 64 KiB, like the others. */
+    ring_mpmc *q = ring_mpmc_new(65536, 4096, RING_REJECT);
+    double r =
+        many ? run_pair(mpmc_prod_many, mpmc_cons_many, q) : run_pair(mpmc_prod, mpmc_cons, q);
+    ring_mpmc_free(q);
+    return r;
+}
+
+static double bench_spsc(int many)
+{
+    ring_spsc *r = ring_spsc_new(65536);
+    double v = run_pair(spsc_prod, many ? spsc_cons_many : spsc_cons, r);
+    ring_spsc_free(r);
+    return v;
+}
+
+#define ROUNDS 3
+
+static double best(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+int main(int argc, char **argv)
+{
+    items = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000000;
+    if (items == 0) {
+        fprintf(stderr, "usage: bench_ring [ITEMS]\n");
+        return 2;
+    }
+    /* The machine is shared and noisy: run every contender once per round, interleaved, and
+     * keep each one's best round, so a burst of someone else's load hits all of them alike. */
+    double spsc = 0, spsc_many = 0, ck_spsc = 0, ck_copy = 0, mpmc = 0, mpmc_many = 0;
+    double ck_mpmc = 0, naive = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        spsc = best(spsc, bench_spsc(0));
+        spsc_many = best(spsc_many, bench_spsc(1));
+        ck_copy = best(ck_copy, bench_ck(2));
+        ck_spsc = best(ck_spsc, bench_ck(0));
+        mpmc = best(mpmc, bench_mpmc(0));
+        mpmc_many = best(mpmc_many, bench_mpmc(1));
+        ck_mpmc = best(ck_mpmc, bench_ck(1));
+        naive = best(naive, bench_naive());
+    }
+    printf("best of %d interleaved rounds\n", ROUNDS);
+    printf("%-40s %14s\n", "1 producer + 1 consumer thread", "items/s");
+    printf("%-40s %14.0f\n", "ring_spsc (Wirelab)", spsc);
+    printf("%-40s %14.0f\n", "ring_spsc, pop_many of 64", spsc_many);
+    printf("%-40s %14.0f\n", "ck_ring spsc (Concurrency Kit)", ck_spsc);
+    printf("%-40s %14.0f\n", "ck_ring spsc + malloc'd copy per item", ck_copy);
+    printf("%-40s %14.0f\n", "ring_mpmc, pop (Wirelab, blocking)", mpmc);
+    printf("%-40s %14.0f\n", "ring_mpmc, push_many/pop_many of 64", mpmc_many);
+    printf("%-40s %14.0f\n", "ck_ring mpmc (lock-free, spins)", ck_mpmc);
+    printf("%-40s %14.0f\n", "naive mutex-per-operation queue", naive);
+    printf("\nratios (same run)\n");
+    printf("  ring_spsc / ck_ring spsc          %6.2f   (goal >= 1)\n", spsc / ck_spsc);
+    printf("  ring_spsc pop_many / ck_ring spsc %6.2f\n", spsc_many / ck_spsc);
+    printf("  ring_spsc / ck_ring spsc + malloc %6.2f   (ck carrying copies, as variable-length "
+           "messages need)\n",
+           spsc / ck_copy);
+    printf("  ring_mpmc / ck_ring mpmc          %6.2f\n", mpmc / ck_mpmc);
+    printf("  ring_mpmc / naive queue           %6.2f\n", mpmc / naive);
+    printf("  ring_mpmc batches / naive queue   %6.2f   (goal >= 5)\n", mpmc_many / naive);
+    return 0;
+}

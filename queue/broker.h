@@ -1,0 +1,84 @@
+/*
+ * broker.h - the queue broker's state: work queues (PUSH/PULL/ACK with redelivery) and topics
+ * (PUB/SUB with replay by offset). No sockets: each client is an opaque handle, and every line
+ * the broker wants to send goes through one callback. queue_broker.c puts this on the TCP loop;
+ * the unit tests drive it with fake handles and read what it "sent".
+ *
+ * What it teaches: the two ways a message queue hands messages out.
+ *   - Work queue (competing consumers): each message goes to exactly one consumer, is held
+ *     "in flight" until that consumer ACKs it, and goes back to the queue - marked redelivered
+ *     - if the consumer disconnects first. At-least-once: a consumer may see a message twice
+ *     (it crashed after working but before ACK), never zero times.
+ *   - Topic (publish/subscribe): each message goes to every subscriber, and stays in the topic's
+ *     ring (a ring_log) so a subscriber that was away can come back with the last offset it saw
+ *     and get what it missed - or be told exactly how much was overwritten.
+ *
+ * Interface:
+ *   broker_new/free, broker_define (a --queue spec), broker_client_new, broker_client_line (one
+ *   command), broker_client_too_long, broker_client_gone (disconnect), broker_get_stats.
+ */
+#ifndef WIRELAB_BROKER_H
+#define WIRELAB_BROKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ring.h"
+
+typedef struct broker broker;
+typedef struct broker_client broker_client;
+
+/* Send one complete line (with its "\n") to the client behind handle. */
+typedef void (*broker_send_fn)(void *handle, const char *data, size_t len);
+
+typedef struct broker_config {
+    size_t capacity;         /* messages per queue/topic unless broker_define says otherwise */
+    enum ring_policy policy; /* work queues: reject or overwrite when full (topics overwrite) */
+    size_t max_line;         /* the longest command line; messages are at most this long */
+    size_t max_names;        /* queues + topics that may exist (clients create them by use) */
+    broker_send_fn send;
+} broker_config;
+
+typedef struct broker_stats {
+    uint64_t in;          /* messages accepted by PUSH and PUB */
+    uint64_t delivered;   /* MSG and EVENT lines sent (replays and redeliveries included) */
+    uint64_t redelivered; /* MSG lines marked redelivered */
+    uint64_t overwritten; /* messages dropped by the overwrite policy, queues and topics */
+    uint64_t acked;       /* work-queue messages ACKed (and so deleted) */
+    uint64_t rejected;    /* PUSHes refused because a reject-policy queue was full */
+} broker_stats;
+
+/* NULL if the configuration is impossible (sentence in err) or memory runs out. */
+broker *broker_new(const broker_config *cfg, char *err, size_t errlen);
+void broker_free(broker *b);
+
+/*
+ * Give the queue and the topic called name their own capacity and policy (--queue
+ * NAME=CAP:POLICY). Before any client uses that name. 0, or -1 with a sentence in err.
+ */
+int broker_define(broker *b, const char *name, size_t capacity, enum ring_policy policy, char *err,
+                  size_t errlen);
+
+/* A new connection. handle is passed back to cfg->send. NULL if out of memory. */
+broker_client *broker_client_new(broker *b, void *handle);
+
+/*
+ * One command line from c (without "\n"). Replies and deliveries go out through send, to c and
+ * possibly to other clients. Returns 1 if the client asked to QUIT (close it after the reply),
+ * else 0. Never fails: a bad line gets "ERR <reason>" and the client carries on.
+ */
+int broker_client_line(broker_client *c, const char *line, size_t len);
+
+/* c sent a line longer than max_line: tell it (the framer skips the line). */
+void broker_client_too_long(broker_client *c);
+
+/* c disconnected: its unacked messages go back to their queues (marked redelivered for the
+ * next consumer), its subscriptions and waiting PULLs end, and c is freed. */
+void broker_client_gone(broker_client *c);
+
+broker_stats broker_get_stats(const broker *b);
+
+/* The longest line the broker accepts (cfg.max_line): what a framer should be given. */
+size_t broker_max_line(const broker *b);
+
+#endif

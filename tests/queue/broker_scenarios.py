@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""broker_scenarios.py - drive a running queue_broker over TCP and check what it answers.
+
+Usage: /usr/bin/python3 broker_scenarios.py SCENARIO PORT
+Scenarios: competing, redelivery, replay, gap, errors, toolong. broker_test.sh starts the broker
+(with the capacity each scenario needs) and calls this; a failure prints what was sent, what
+should have come back and what did, and exits 1.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+HOST = "127.0.0.1"
+TIMEOUT = 5.0
+transcript = []
+
+
+def fail(what):
+    sys.stderr.write("\nFAILED scenario '%s'\nThe conversation so far:\n" % SCENARIO)
+    for line in transcript[-40:]:
+        sys.stderr.write("  %s\n" % line)
+    sys.stderr.write("What went wrong:\n  %s\n" % what)
+    sys.exit(1)
+
+
+class Client:
+    """One TCP connection speaking the line protocol."""
+
+    def __init__(self, name, port):
+        self.name = name
+        self.sock = socket.create_connection((HOST, port), timeout=TIMEOUT)
+        self.buf = b""
+
+    def send(self, line):
+        data = line if isinstance(line, bytes) else line.encode()
+        transcript.append("%s > %r" % (self.name, data))
+        self.sock.sendall(data + b"\n")
+
+    def line(self, timeout=TIMEOUT):
+        """The next line from the broker, or None after `timeout` seconds of silence."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                return None
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        text = line.decode(errors="replace")
+        transcript.append("%s < %s" % (self.name, text))
+        return text
+
+    def expect(self, want):
+        got = self.line()
+        if got != want:
+            fail("%s should have received %r but got %r" % (self.name, want, got))
+
+    def expect_prefix(self, prefix):
+        got = self.line()
+        if got is None or not got.startswith(prefix):
+            fail("%s should have received a line starting %r but got %r" % (self.name, prefix, got))
+        return got
+
+    def expect_silence(self, seconds=0.3):
+        got = self.line(seconds)
+        if got is not None:
+            fail("%s should have received nothing yet, but got %r" % (self.name, got))
+
+    def close(self):
+        self.sock.close()
+
+
+def competing(port):
+    """Two consumers PULL the same queue: each message goes to exactly one of them."""
+    p, c1, c2 = Client("producer", port), Client("consumer1", port), Client("consumer2", port)
+    for i in range(1, 11):
+        p.send("PUSH jobs job-%d" % i)
+        p.expect("OK %d" % i)
+    got = {}
+    for _ in range(5):
+        for c in (c1, c2):
+            c.send("PULL jobs")
+            words = c.expect_prefix("MSG jobs ").split(" ", 4)
+            if words[3] != "new":
+                fail("a first delivery must be marked new: %r" % " ".join(words))
+            if words[2] in got:
+                fail("message %s went to %s and to %s" % (words[2], got[words[2]], c.name))
+            got[words[2]] = c.name
+            c.send("ACK " + words[2])
+            c.expect("OK")
+    if sorted(got, key=int) != [str(i) for i in range(1, 11)]:
+        fail("the consumers together should have got ids 1..10, got %s" % sorted(got, key=int))
+    c1.send("PULL jobs")  # nothing left: it waits ...
+    c1.expect_silence()
+    p.send("PUSH jobs late")  # ... and gets the next one pushed
+    p.expect("OK 11")
+    c1.expect("MSG jobs 11 new late")
+    c2.send("PULL jobs")
+    c2.expect_silence()
+
+
+def consumer_child(port):
+    """Run in a child process: PULL one message, report it, then hang without ACKing."""
+    c = Client("doomed-consumer", port)
+    c.send("PULL jobs")
+    print(c.line(), flush=True)
+    time.sleep(60)
+
+
+def redelivery(port):
+    """A consumer killed before its ACK: the message arrives at the other, marked redelivered."""
+    p = Client("producer", port)
+    p.send("PUSH jobs resize cat.jpg")
+    p.expect("OK 1")
+    child = subprocess.Popen([sys.executable, __file__, "consumer-child", str(port)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        got = child.stdout.readline().strip()
+        transcript.append("doomed-consumer (a separate process) < %s" % got)
+        if got != "MSG jobs 1 new resize cat.jpg":
+            fail("the first consumer should have got 'MSG jobs 1 new resize cat.jpg', got %r" % got)
+        other = Client("consumer2", port)
+        other.send("PULL jobs")
+        other.expect_silence()  # message 1 is in flight at the first consumer
+        transcript.append("(kill -9 the first consumer, pid %d, before it ACKs)" % child.pid)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        other.expect("MSG jobs 1 redelivered resize cat.jpg")
+        other.send("ACK 1")
+        other.expect("OK")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def replay(port):
+    """A subscriber away for 10 messages comes back with FROM and gets exactly those 10."""
+    pub, sub = Client("publisher", port), Client("subscriber", port)
+    sub.send("SUB news")
+    sub.expect("OK 0")
+    for i in range(1, 6):
+        pub.send("PUB news before-%d" % i)
+        pub.expect("OK %d" % i)
+        sub.expect("EVENT news %d before-%d" % (i, i))
+    sub.close()  # the subscriber's last offset is 5
+    for i in range(6, 16):
+        pub.send("PUB news missed-%d" % i)
+        pub.expect("OK %d" % i)
+    sub = Client("subscriber-again", port)
+    sub.send("SUB news FROM 5")
+    for i in range(6, 16):
+        sub.expect("EVENT news %d missed-%d" % (i, i))
+    sub.expect("OK 15")
+    pub.send("PUB news live")
+    pub.expect("OK 16")
+    sub.expect("EVENT news 16 live")
+
+
+def gap(port):
+    """Away for more than the capacity (8): a GAP notice with the count, then what is held."""
+    pub, sub = Client("publisher", port), Client("subscriber", port)
+    sub.send("SUB ticks")
+    sub.expect("OK 0")
+    pub.send("PUB ticks t1")
+    pub.expect("OK 1")
+    sub.expect("EVENT ticks 1 t1")
+    sub.close()
+    for i in range(2, 22):  # 20 more; the topic keeps the last 8: 14..21
+        pub.send("PUB ticks t%d" % i)
+        pub.expect("OK %d" % i)
+    sub = Client("subscriber-again", port)
+    sub.send("SUB ticks FROM 1")
+    sub.expect("GAP ticks 12")  # 2..13 were overwritten
+    for i in range(14, 22):
+        sub.expect("EVENT ticks %d t%d" % (i, i))
+    sub.expect("OK 21")
+
+
+def errors(port):
+    """Malformed lines get ERR and the connection keeps working."""
+    c = Client("client", port)
+    for bad, reply in [
+        ("HELLO", "ERR unknown command 'HELLO' (try PUSH PULL ACK PUB SUB QUIT)"),
+        ("PUSH", "ERR usage: PUSH <queue> <message>"),
+        ("PUSH jobs", "ERR usage: PUSH <queue> <message> (the message cannot be empty)"),
+        ("PULL a/b", "ERR bad name: use 1-64 of A-Z a-z 0-9 . _ -"),
+        ("ACK nine", "ERR usage: ACK <id> (the number from a MSG line)"),
+        ("ACK 99", "ERR no message 99 is waiting for an ACK from this connection"),
+        ("SUB news FROM", "ERR usage: SUB <topic> [FROM <offset>]"),
+        ("SUB news FROM 7", "ERR offset 7 is newer than the newest on topic news (0): not subscribed"),
+        (b"\x00\xff\xfe", "ERR unknown command '???' (try PUSH PULL ACK PUB SUB QUIT)"),
+        ("", "ERR empty command (try PUSH PULL ACK PUB SUB QUIT)"),
+    ]:
+        c.send(bad)
+        c.expect(reply)
+    c.send("PUSH jobs still fine\r")  # a "\r\n" line ending (nc -C, telnet) works too
+    c.expect("OK 1")
+    c.send("PULL jobs")
+    c.expect("MSG jobs 1 new still fine")
+    c.send("QUIT")
+    c.expect("OK bye")
+    if c.line(2.0) is not None:
+        fail("after QUIT the broker should close the connection")
+
+
+def toolong(port):
+    """A line over --max-line (64) gets one ERR, is skipped, and the next line works."""
+    c = Client("client", port)
+    c.sock.sendall(b"PUSH jobs " + b"x" * 100)  # no newline yet: more than the limit already
+    transcript.append("client > 'PUSH jobs xxx...' (110 bytes, no newline yet)")
+    c.expect("ERR line too long (the broker accepts up to 64 bytes)")
+    c.sock.sendall(b"x" * 5000 + b"\nPUSH jobs ok\n")
+    transcript.append("client > 5000 more x, newline, 'PUSH jobs ok'")
+    c.expect("OK 1")
+    c.send("PUSH jobs " + "y" * 80)
+    c.expect("ERR line too long (the broker accepts up to 64 bytes)")
+    c.send("PUSH jobs " + "z" * 54)  # exactly 64 bytes
+    c.expect("OK 2")
+
+
+SCENARIOS = {"competing": competing, "redelivery": redelivery, "replay": replay, "gap": gap,
+             "errors": errors, "toolong": toolong, "consumer-child": consumer_child}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in SCENARIOS:
+        sys.stderr.write("usage: broker_scenarios.py %s PORT\n" % "|".join(SCENARIOS))
+        sys.exit(2)
+    SCENARIO = sys.argv[1]
+    SCENARIOS[SCENARIO](int(sys.argv[2]))
