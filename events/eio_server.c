@@ -41,9 +41,9 @@ enum {
     EIO_ERR_REQUEST = 3,   /* Bad request */
     EIO_ERR_VERSION = 5,   /* Unsupported protocol version */
 };
-static const char *const eio_err_msg[] = {"Transport unknown",    "Session ID unknown",
-                                          "Bad handshake method", "Bad request",
-                                          "Forbidden",            "Unsupported protocol version"};
+static const char *const eio_err_msg[] = {
+    "Transport unknown", "Session ID unknown", "Bad handshake method",
+    "Bad request",       "Forbidden",          "Unsupported protocol version"};
 
 typedef struct mount {
     char path[64];
@@ -71,13 +71,13 @@ struct eio_session {
     char sid[EIO_SID_LEN + 1];
     eio_server *srv;
     const mount *m;
-    int websocket;       /* 0: polling, 1: the session now lives on a WebSocket */
-    int closed;          /* on_close has run; freed on the next tick */
-    int upgrading;       /* a probe succeeded: held GETs are ended with noop */
-    eio_conn *poll_get;  /* the connection holding our long-poll GET, or NULL */
-    eio_conn *ws;        /* our WebSocket once websocket == 1 */
-    eio_conn *probe;     /* a WebSocket being probed for the upgrade */
-    out_packet **queue;  /* packets waiting for a GET (polling only) */
+    int websocket;      /* 0: polling, 1: the session now lives on a WebSocket */
+    int closed;         /* on_close has run; freed on the next tick */
+    int upgrading;      /* a probe succeeded: held GETs are ended with noop */
+    eio_conn *poll_get; /* the connection holding our long-poll GET, or NULL */
+    eio_conn *ws;       /* our WebSocket once websocket == 1 */
+    eio_conn *probe;    /* a WebSocket being probed for the upgrade */
+    out_packet **queue; /* packets waiting for a GET (polling only) */
     size_t nqueue, capqueue;
     uint64_t next_ping;     /* when the next ping is due */
     uint64_t pong_deadline; /* 0, or when a missing pong means "ping timeout" */
@@ -90,10 +90,10 @@ struct eio_conn {
     eio_server *srv;
     conn *c;
     int is_ws;
-    eio_req *req;       /* the HTTP request being read (HTTP connections only) */
-    ws_decoder dec;     /* WebSocket connections only */
-    eio_session *sess;  /* WebSocket: its session; HTTP: the session whose GET we hold */
-    int holding_get;    /* HTTP: a long-poll GET is waiting for packets */
+    eio_req *req;      /* the HTTP request being read (HTTP connections only) */
+    ws_decoder dec;    /* WebSocket connections only */
+    eio_session *sess; /* WebSocket: its session; HTTP: the session whose GET we hold */
+    int holding_get;   /* HTTP: a long-poll GET is waiting for packets */
 };
 
 struct eio_server {
@@ -163,8 +163,8 @@ static void send_http(eio_conn *ec, int status, const char *type, const void *bo
 static void send_eio_error(eio_conn *ec, int code)
 {
     char body[96];
-    int n = snprintf(body, sizeof body, "{\"code\":%d,\"message\":\"%s\"}", code,
-                     eio_err_msg[code]);
+    int n =
+        snprintf(body, sizeof body, "{\"code\":%d,\"message\":\"%s\"}", code, eio_err_msg[code]);
     trace(ec->srv, "%s -> HTTP 400 %s", conn_peer(ec->c), eio_err_msg[code]);
     send_http(ec, 400, "application/json", body, (size_t)n, NULL);
 }
@@ -363,7 +363,8 @@ static void session_free(eio_session *s)
     free(s);
 }
 
-/* The open packet: 0{"sid":..,"upgrades":[..],"pingInterval":..,"pingTimeout":..,"maxPayload":..} */
+/* The open packet: 0{"sid":..,"upgrades":[..],"pingInterval":..,"pingTimeout":..,"maxPayload":..}
+ */
 static char *open_json(const eio_session *s, int offer_upgrade)
 {
     const eio_config *c = &s->srv->cfg;
@@ -541,8 +542,7 @@ static int query_is(const eio_req *r, const char *key, const char *want)
 
 static int method_is(const eio_req *r, const char *m)
 {
-    return ws_http_span_ieq(&r->head, r->head.method, m) &&
-           r->head.method.len == strlen(m);
+    return ws_http_span_ieq(&r->head, r->head.method, m) && r->head.method.len == strlen(m);
 }
 
 /* A CORS preflight (the browser asks before a cross-origin POST): say yes to everything. */
@@ -583,8 +583,8 @@ static void polling_post(eio_conn *ec, eio_session *s)
     trace_packet(s, "<-", NULL, r->body, r->content_len);
     send_http(ec, 200, "text/html", "ok", 2, NULL);
     pos = 0;
-    while (!s->closed && eio_payload_next(r->body, r->content_len, &pos, scratch,
-                                          r->content_len + 1, &p) == 1)
+    while (!s->closed &&
+           eio_payload_next(r->body, r->content_len, &pos, scratch, r->content_len + 1, &p) == 1)
         session_packet(s, NULL, &p);
     free(scratch);
 }

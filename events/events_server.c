@@ -50,7 +50,7 @@ extern const size_t chat_page_len;
     "                     [--ping-interval MS] [--ping-timeout MS]\n"                              \
     "  --port N              TCP port (default 3000; 0 = any free port)\n"                         \
     "  --demo chat           a chat page at / with rooms and recovery (default)\n"                 \
-    "  --demo protocol-suite the reference server of the official protocol test suites\n"         \
+    "  --demo protocol-suite the reference server of the official protocol test suites\n"          \
     "  --verbose             print every Engine.IO / Socket.IO packet\n"                           \
     "  --recovery-window MS  how long a dropped client may come back (chat; default 120000)\n"     \
     "  --recovery-capacity N events kept for replay per namespace (chat; default 1024)\n"          \
@@ -321,9 +321,8 @@ static void chat_adapter(sio_nsp *n, const char *what, const char *room, const c
 
 static int setup_chat(eio_server *eio, const options *o, sio_server **out)
 {
-    sio_config sc = {.recovery = 1,
-                     .recovery_window_ms = (unsigned)o->window,
-                     .recovery_capacity = o->capacity};
+    sio_config sc = {
+        .recovery = 1, .recovery_window_ms = (unsigned)o->window, .recovery_capacity = o->capacity};
     sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
     if (srv == NULL)
         return -1;
@@ -364,7 +363,8 @@ static char *load_client_js(size_t *len)
     if (fseek(f, 0, SEEK_END) == 0) {
         long size = ftell(f);
         if (size > 0 && size < 16L * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 &&
-            (data = malloc((size_t)size)) != NULL && fread(data, 1, (size_t)size, f) != (size_t)size) {
+            (data = malloc((size_t)size)) != NULL &&
+            fread(data, 1, (size_t)size, f) != (size_t)size) {
             free(data);
             data = NULL;
         }

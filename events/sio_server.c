@@ -160,8 +160,8 @@ static sio_socket *client_socket(sio_client *c, const sio_nsp *n)
 /* sending packets                                                                           */
 
 /* One Socket.IO packet (and its attachments) as Engine.IO messages on the client's session. */
-static int send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id,
-                       const char *json, const sio_bin *bins, size_t nbins)
+static int send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, const char *json,
+                       const sio_bin *bins, size_t nbins)
 {
     size_t len;
     char *text = sio_encode(type, n ? n->name : "/", id, nbins, json, &len);
@@ -258,8 +258,8 @@ int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_
         json = event_json(event, args, NULL);
     if (json == NULL)
         return SIO_E_NOMEM;
-    rc = send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, -1, json, bins,
-                     nbins);
+    rc =
+        send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, -1, json, bins, nbins);
     free(json);
     return rc;
 }
@@ -269,8 +269,7 @@ int sio_emit(sio_socket *s, const char *event, const cJSON *args)
     return sio_emit_bin(s, event, args, NULL, 0);
 }
 
-int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn,
-                 void *user)
+int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn, void *user)
 {
     int rc = check_emit(event, args);
     if (rc < 0)
@@ -352,8 +351,8 @@ int sio_ack(sio_socket *s, int64_t id, const cJSON *args, const sio_bin *bins, s
     char *json = args ? cJSON_PrintUnformatted(args) : dupstr("[]");
     if (json == NULL)
         return SIO_E_NOMEM;
-    int rc = send_packet(s->client, nbins ? SIO_BINARY_ACK : SIO_ACK, s->nsp, id, json, bins,
-                         nbins);
+    int rc =
+        send_packet(s->client, nbins ? SIO_BINARY_ACK : SIO_ACK, s->nsp, id, json, bins, nbins);
     free(json);
     return rc;
 }

@@ -62,11 +62,11 @@ typedef struct sio_bin {
 
 /* One event (or ack) received from a client. Everything is valid during the handler only. */
 typedef struct sio_msg {
-    const char *event;    /* the event name; NULL for an ack */
-    const cJSON *args;    /* array of the arguments after the name (placeholders for binary) */
-    const sio_bin *bins;  /* the attachments the placeholders point at */
+    const char *event;   /* the event name; NULL for an ack */
+    const cJSON *args;   /* array of the arguments after the name (placeholders for binary) */
+    const sio_bin *bins; /* the attachments the placeholders point at */
     size_t nbins;
-    int64_t ack_id;       /* the client wants sio_ack(socket, ack_id, ...); -1 when it does not */
+    int64_t ack_id; /* the client wants sio_ack(socket, ack_id, ...); -1 when it does not */
 } sio_msg;
 
 typedef void (*sio_connection_fn)(sio_socket *s, void *user);
@@ -77,10 +77,10 @@ typedef void (*sio_adapter_fn)(sio_nsp *n, const char *what, const char *room, c
                                void *user);
 
 typedef struct sio_config {
-    unsigned connect_timeout_ms;  /* close an engine that sends no CONNECT in time; 0 = 45000 */
-    int recovery;                 /* connection state recovery on/off */
-    unsigned recovery_window_ms;  /* how long a dropped socket can come back; 0 = 120000 */
-    size_t recovery_capacity;     /* events each namespace's replay log holds; 0 = 1024 */
+    unsigned connect_timeout_ms; /* close an engine that sends no CONNECT in time; 0 = 45000 */
+    int recovery;                /* connection state recovery on/off */
+    unsigned recovery_window_ms; /* how long a dropped socket can come back; 0 = 120000 */
+    size_t recovery_capacity;    /* events each namespace's replay log holds; 0 = 1024 */
 } sio_config;
 
 /* Serve Socket.IO at path (usually "/socket.io/") of an Engine.IO server. */
@@ -107,8 +107,7 @@ int sio_emit(sio_socket *s, const char *event, const cJSON *args);
 int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_bin *bins,
                  size_t nbins);
 /* Emit to one socket and have fn(s, msg, user) called with the client's ack (msg->event NULL). */
-int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn,
-                 void *user);
+int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn, void *user);
 /* Emit to everyone in room (NULL: the whole namespace) except `except` (may be NULL). */
 int sio_emit_to(sio_nsp *n, const char *room, const sio_socket *except, const char *event,
                 const cJSON *args, const sio_bin *bins, size_t nbins);
