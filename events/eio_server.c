@@ -603,8 +603,9 @@ static void polling_get(eio_conn *ec, eio_session *s)
     snprintf(s->peer, sizeof s->peer, "%s", conn_peer(ec->c));
     if (s->nqueue)
         answer_get(s, NULL, 0);
-    else if (s->upgrading)
-        answer_get(s, "6", 1);
+    /* while upgrading, an empty GET is ended with noop by the next heartbeat tick (at most
+     * 100 ms later, as engine.io does), not at once: at once, the client would poll again at
+     * once, in a tight loop, until it has read the 3probe */
 }
 
 static void polling_request(eio_conn *ec, const mount *m)
@@ -837,6 +838,8 @@ static void heartbeat(loop *l, void *arg)
         } else if (!s->pong_deadline && now >= s->next_ping) {
             s->pong_deadline = now + srv->cfg.ping_timeout_ms;
             session_push(s, EIO_PING, 0, NULL, 0);
+        } else if (s->upgrading && s->poll_get && s->nqueue == 0) {
+            answer_get(s, "6", 1);
         }
     }
     if (srv->tick_fn)
@@ -888,8 +891,8 @@ int eio_server_attach(eio_server *srv, loop *l)
     t /= 8; /* checks several times per timeout, so "late" is late by at most an eighth */
     if (t < 10)
         t = 10;
-    if (t > 1000)
-        t = 1000;
+    if (t > 100) /* and at least every 100 ms: the noops of an upgrade wait for this tick */
+        t = 100;
     srv->l = l;
     return loop_add_timer(l, t, heartbeat, srv);
 }
