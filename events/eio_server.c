@@ -154,9 +154,14 @@ static void send_http(eio_conn *ec, int status, const char *type, const void *bo
                      cors ? "\r\n" : "", extra ? extra : "");
     if (n < 0 || (size_t)n >= sizeof head)
         return;
-    conn_send(ec->c, head, (size_t)n);
+    char *out = malloc((size_t)n + len); /* head and body in one write (see ws_send) */
+    if (out == NULL)
+        return;
+    memcpy(out, head, (size_t)n);
     if (len)
-        conn_send(ec->c, body, len);
+        memcpy(out + n, body, len);
+    conn_send(ec->c, out, (size_t)n + len);
+    free(out);
 }
 
 /* 400 with Engine.IO's error body: {"code":1,"message":"Session ID unknown"}. */
@@ -211,13 +216,20 @@ static eio_session *find_session(eio_server *srv, const char *sid, size_t len)
     return NULL;
 }
 
+/* One unmasked frame (servers never mask), header and payload in ONE write: two small writes
+ * would meet Nagle's algorithm and the peer's delayed ACK, and wait 40 ms for nothing. */
 static void ws_send(eio_conn *ec, unsigned opcode, const void *data, size_t len)
 {
-    uint8_t hdr[WS_MAX_HEADER];
-    size_t h = ws_encode_header(hdr, 1, opcode, len, NULL);
-    conn_send(ec->c, hdr, h);
+    uint8_t small[WS_MAX_HEADER + 256];
+    uint8_t *out = len <= 256 ? small : malloc(WS_MAX_HEADER + len);
+    if (out == NULL)
+        return;
+    size_t h = ws_encode_header(out, 1, opcode, len, NULL);
     if (len)
-        conn_send(ec->c, data, len);
+        memcpy(out + h, data, len);
+    conn_send(ec->c, out, h + len);
+    if (out != small)
+        free(out);
 }
 
 /* A text packet (digit + data) as one WebSocket text frame. */
@@ -780,6 +792,7 @@ static void on_open(conn *c)
     ec->srv = loop_user(conn_loop(c));
     ec->c = c;
     conn_set_data(c, ec);
+    net_set_nodelay(conn_fd(c)); /* events are small and should leave at once */
 }
 
 static size_t on_data(conn *c, const uint8_t *data, size_t len)
