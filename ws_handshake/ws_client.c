@@ -170,12 +170,27 @@ static void on_close(void *user, unsigned code, const uint8_t *reason, size_t le
     client *cl = user;
     cl->close_received = 1;
     cl->close_code = code;
-    fprintf(stderr, "ws_client: the server closed the connection: code %u%s%.*s\n", code,
+    fprintf(stderr, "ws_client: %s: code %u%s%.*s\n",
+            cl->close_sent ? "the server answered our close frame" : "the server is closing", code,
             len ? ", reason: " : "", (int)len, (const char *)reason);
     send_close(cl, code, ""); /* echo its code: the closing handshake (RFC 6455 5.5.1) */
 }
 
 /* ---- the handshake ---- */
+
+/* Print an HTTP head with a direction mark on every line ("> " sent, "< " received). */
+static void trace_head(const char *mark, const char *text, size_t len)
+{
+    size_t at = 0;
+    while (at < len) {
+        size_t end = at;
+        while (end < len && text[end] != '\n')
+            end++;
+        size_t shown = end > at && text[end - 1] == '\r' ? end - at - 1 : end - at;
+        fprintf(stderr, "%s%.*s\n", mark, (int)shown, text + at);
+        at = end + 1;
+    }
+}
 
 /* Returns how many bytes of buf[0..*got) follow the response head (frames), or -1. */
 static long handshake(client *cl, const url *u, uint8_t *buf, size_t cap, size_t *got)
@@ -188,7 +203,7 @@ static long handshake(client *cl, const url *u, uint8_t *buf, size_t cap, size_t
     if (n == 0)
         return fprintf(stderr, "ws_client: the URL is too long\n"), -1;
     if (cl->trace)
-        fprintf(stderr, "> %.*s", (int)n, req);
+        trace_head("> ", req, n);
     if (send_all(cl->fd, req, n) < 0)
         return fprintf(stderr, "ws_client: the server closed the connection at once\n"), -1;
     static ws_http resp;
@@ -205,7 +220,7 @@ static long handshake(client *cl, const url *u, uint8_t *buf, size_t cap, size_t
         used = ws_http_feed(&resp, buf, *got);
     }
     if (cl->trace && resp.used > 0)
-        fprintf(stderr, "< %.*s", (int)resp.used, (const char *)resp.head);
+        trace_head("< ", (const char *)resp.head, resp.used);
     const char *why;
     if (ws_handshake_check_response(&resp, key, NULL, &why) < 0) {
         fprintf(stderr, "ws_client: handshake failed: %s\n", why);

@@ -206,6 +206,12 @@ void ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t ke
         w[3] ^= k64;
         memcpy(dst + i, w, 32);
     }
+    for (; len - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, src + i, 8);
+        w ^= k64;
+        memcpy(dst + i, &w, 8);
+    }
     for (; i < len; i++)
         dst[i] = src[i] ^ k[i & 7];
 }
@@ -412,6 +418,11 @@ static ws_error start_frame(ws_decoder *d)
 /* Collect header bytes; returns how many of p[0..n) it used. */
 static size_t read_header(ws_decoder *d, const uint8_t *p, size_t n, ws_error *err)
 {
+    /* Fast path: the whole header is in this read (nearly always): describe it in place. */
+    if (d->hdr_used == 0 && ws_frame_describe(p, n, &d->cur, NULL) == WS_HDR_OK) {
+        *err = start_frame(d);
+        return d->cur.header_len;
+    }
     size_t used = 0;
     for (;;) { /* at most three rounds: 2 bytes, then the length, then the key */
         size_t need;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -51,6 +52,7 @@ typedef enum {
     PH_HTTP,    /* reading the request head */
     PH_OPEN,    /* 101 sent: frames both ways */
     PH_CLOSING, /* we sent a close frame and wait for the peer's */
+    PH_LINGER,  /* our last bytes are sent and our FIN follows; reading and dropping input */
     PH_DONE,    /* the TCP close is under way: send nothing more */
 } phase;
 
@@ -60,7 +62,7 @@ typedef struct client {
     phase ph;
     ws_http *http; /* only while PH_HTTP (it holds 8 KiB) */
     ws_decoder dec;
-    uint64_t opened_ms, ping_sent_ms, close_sent_ms;
+    uint64_t opened_ms, ping_sent_ms, close_sent_ms; /* close_sent_ms also starts PH_LINGER */
     int ping_outstanding;
     struct client *next_dead;
 } client;
@@ -79,10 +81,11 @@ static void trace(const client *cl, const char *fmt, const char *arg)
 static void trace_frame(const client *cl, const char *dir, const ws_frame_header *h)
 {
     char line[160];
+    if (!cl->s->verbose || cl->c == NULL)
+        return;
     ws_frame_format(h, line, sizeof line);
-    if (cl->s->verbose && cl->c)
-        fprintf(stderr, "ws_server: client %llu %s frame %s\n", (unsigned long long)conn_id(cl->c),
-                dir, line);
+    fprintf(stderr, "ws_server: client %llu %s frame %s\n", (unsigned long long)conn_id(cl->c), dir,
+            line);
 }
 
 static void begin_close(client *cl, unsigned code, const char *reason);
@@ -93,7 +96,7 @@ static void begin_close(client *cl, unsigned code, const char *reason);
  */
 static void send_frame(client *cl, unsigned opcode, const uint8_t *payload, size_t len)
 {
-    if (cl->c == NULL || cl->ph == PH_DONE || (cl->ph == PH_CLOSING && opcode != WS_OP_CLOSE))
+    if (cl->c == NULL || cl->ph >= PH_LINGER || (cl->ph == PH_CLOSING && opcode != WS_OP_CLOSE))
         return;
     if (opcode < WS_OP_CLOSE && conn_pending(cl->c) + len > cl->s->max_queue) {
         begin_close(cl, WS_CLOSE_POLICY, "outgoing buffer over its limit: read faster");
@@ -106,9 +109,20 @@ static void send_frame(client *cl, unsigned opcode, const uint8_t *payload, size
         ws_frame_describe(hdr, n, &h, NULL);
         trace_frame(cl, "<", &h);
     }
-    conn_send(cl->c, hdr, n);
-    if (len > 0 && cl->c)
+    /*
+     * Header and payload in ONE write when the frame is small: two writes would be two TCP
+     * segments, and with Nagle's algorithm the second waits for the ACK of the first.
+     */
+    uint8_t one[WS_MAX_HEADER + 1024];
+    if (len <= sizeof one - n) {
+        memcpy(one, hdr, n);
+        if (len > 0)
+            memcpy(one + n, payload, len);
+        conn_send(cl->c, one, n + len);
+    } else {
+        conn_send(cl->c, hdr, n);
         conn_send(cl->c, payload, len);
+    }
 }
 
 static void send_close_frame(client *cl, unsigned code, const char *reason)
@@ -131,6 +145,28 @@ static void begin_close(client *cl, unsigned code, const char *reason)
     send_close_frame(cl, code, reason);
 }
 
+/*
+ * Close while the peer may still be sending (a rejected request, a broken frame stream).
+ * close() with unread input makes the kernel answer with a TCP reset, and a reset can destroy
+ * our last bytes (the error response, the close frame) before the peer reads them. So, as web
+ * servers do ("lingering close"): half-close with shutdown(SHUT_WR) - our FIN goes out after
+ * our last bytes - then read and drop input until the peer's FIN, or close_timeout.
+ * The loop has no half-close call, so this is the one place that uses the socket directly.
+ */
+static void linger_close(client *cl)
+{
+    if (cl->c == NULL || cl->ph == PH_DONE)
+        return;
+    cl->ph = PH_LINGER;
+    cl->close_sent_ms = loop_now_ms();
+    if (conn_pending(cl->c) > 0) {
+        cl->ph = PH_DONE; /* still queued: let the loop flush it, then close */
+        conn_close(cl->c);
+    } else {
+        shutdown(conn_fd(cl->c), SHUT_WR);
+    }
+}
+
 /* Fail the WebSocket connection (RFC 6455 7.1.7): a close frame with the code, then TCP close. */
 static void fail_connection(client *cl, ws_error e)
 {
@@ -139,9 +175,7 @@ static void fail_connection(client *cl, ws_error e)
         cl->ph = PH_CLOSING;
         send_close_frame(cl, (unsigned)ws_error_close_code(e), ws_error_text(e));
     }
-    cl->ph = PH_DONE;
-    if (cl->c)
-        conn_close(cl->c);
+    linger_close(cl);
 }
 
 /* ---- messages: echo and chat ---- */
@@ -251,8 +285,7 @@ static void reject(client *cl, int status, const char *reason)
     trace(cl, "HTTP rejected: %s", reason);
     if (ws_http_error_response(status, reason, out, sizeof out) > 0)
         send_text(cl, out);
-    cl->ph = PH_DONE;
-    conn_close(cl->c);
+    linger_close(cl);
 }
 
 static void serve_page(client *cl)
@@ -266,8 +299,7 @@ static void serve_page(client *cl)
     send_text(cl, head);
     if (cl->c)
         conn_send(cl->c, ws_page, ws_page_len);
-    cl->ph = PH_DONE;
-    conn_close(cl->c);
+    linger_close(cl);
 }
 
 static void upgrade(client *cl)
@@ -333,6 +365,8 @@ static void on_open(conn *c)
     cl->http = p;
     cl->opened_ms = loop_now_ms();
     conn_set_data(c, cl);
+    /* Messages are sent when they are complete: no reason to let Nagle hold small frames. */
+    net_set_nodelay(conn_fd(c));
 }
 
 static size_t on_data(conn *c, const uint8_t *data, size_t len)
@@ -390,6 +424,9 @@ static void check_client(conn *c, void *arg)
     } else if (cl->ph == PH_CLOSING && now - cl->close_sent_ms > s->close_timeout_ms) {
         cl->ph = PH_DONE;
         conn_abort(c, "the peer did not answer our close frame in time");
+    } else if (cl->ph == PH_LINGER && now - cl->close_sent_ms > s->close_timeout_ms) {
+        cl->ph = PH_DONE;
+        conn_abort(c, "the peer did not close its side in time");
     } else if (cl->ph == PH_OPEN && s->ping_interval_ms > 0) {
         if (cl->ping_outstanding && now - cl->ping_sent_ms > s->ping_interval_ms) {
             cl->ph = PH_DONE;

@@ -308,7 +308,7 @@ static void rule_reserved_opcodes(void **state)
 static void rule_control_at_most_125(void **state)
 {
     (void)state;
-    static uint8_t buf[200], payload[126];
+    static uint8_t buf[400], payload[126];
     size_t at = 0;
     memset(payload, 'p', sizeof payload);
     put(buf, &at, 1, 0, WS_OP_PING, payload, 125, 1); /* 125 is fine */

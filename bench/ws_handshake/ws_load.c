@@ -1,0 +1,189 @@
+/*
+ * ws_load.c - a WebSocket load generator: N connections, each sending small text messages and
+ * waiting for their echoes; reports echoed messages per second.
+ *
+ * What it measures: how many round trips an echo server completes with many clients at once.
+ * Every connection does the handshake, then keeps `depth` messages in flight: each echo that
+ * comes back releases the next message. One thread, epoll, non-blocking sockets, the same
+ * program for every server compared, so the client's cost is the same in every figure.
+ * (All frames reuse one masking key: fine for a benchmark on loopback, wrong for a real client.)
+ *
+ *   ws_load HOST PORT [--conns 50] [--seconds 5] [--size 64] [--depth 1] [--path /ws]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "ws_frame.h"
+#include "ws_handshake.h"
+#include "ws_http.h"
+
+typedef struct lconn {
+    int fd;
+    uint8_t in[65536];
+    size_t in_len;
+    uint64_t received;
+} lconn;
+
+static uint8_t frame[1024];
+static size_t frame_len;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void fixed_key(void *user, uint8_t key[4])
+{
+    (void)user;
+    memcpy(key, "\x12\x34\x56\x78", 4);
+}
+
+static int send_all(int fd, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n > 0) {
+        ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+        if (w < 0 && (errno == EINTR || errno == EAGAIN))
+            continue; /* the socket buffer drains quickly on loopback */
+        if (w < 0)
+            return -1;
+        b += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Blocking connect and handshake; returns the fd, or -1 with a message printed. */
+static int open_ws(const char *host, int port, const char *path)
+{
+    char err[NET_ERR_LEN], req[512], key[WS_KEY_LEN + 1], hostport[300];
+    int fd = net_connect(host, port, err, sizeof err);
+    if (fd < 0) {
+        fprintf(stderr, "ws_load: %s\n", err);
+        return -1;
+    }
+    uint8_t nonce[16] = "wirelab-ws-load!";
+    snprintf(hostport, sizeof hostport, "%s:%d", host, port);
+    size_t n = ws_handshake_request(hostport, path, nonce, NULL, req, sizeof req, key);
+    static ws_http resp;
+    ws_http_init(&resp, WS_HTTP_RESPONSE);
+    if (send_all(fd, req, n) < 0)
+        return close(fd), -1;
+    while (resp.result == WS_HTTP_MORE) {
+        uint8_t b; /* one byte at a time: nothing of the first frame may be swallowed */
+        if (recv(fd, &b, 1, 0) != 1)
+            break;
+        ws_http_feed(&resp, &b, 1);
+    }
+    const char *why;
+    if (ws_handshake_check_response(&resp, key, NULL, &why) < 0) {
+        fprintf(stderr, "ws_load: handshake with %s failed: %s\n", hostport, why);
+        close(fd);
+        return -1;
+    }
+    net_set_nonblocking(fd);
+    net_set_nodelay(fd);
+    return fd;
+}
+
+/* Count whole frames in the buffer, drop them, send one new message per echo. */
+static int on_readable(lconn *c)
+{
+    for (;;) {
+        ssize_t r = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 0);
+        if (r < 0 && (errno == EAGAIN || errno == EINTR))
+            return 0;
+        if (r <= 0)
+            return -1;
+        c->in_len += (size_t)r;
+        size_t at = 0;
+        ws_frame_header h;
+        while (ws_frame_describe(c->in + at, c->in_len - at, &h, NULL) == WS_HDR_OK &&
+               h.payload_len <= c->in_len - at - h.header_len) {
+            at += h.header_len + (size_t)h.payload_len;
+            c->received++;
+            if (send_all(c->fd, frame, frame_len) < 0)
+                return -1;
+        }
+        memmove(c->in, c->in + at, c->in_len - at);
+        c->in_len -= at;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: ws_load HOST PORT [--conns 50] [--seconds 5] [--size 64] "
+                        "[--depth 1] [--path /ws]\n");
+        return 2;
+    }
+    const char *host = argv[1], *path = "/ws";
+    int port = net_parse_port(argv[2]), conns = 50, depth = 1;
+    double seconds = 5;
+    size_t size = 64;
+    for (int i = 3; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--conns"))
+            conns = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--seconds"))
+            seconds = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--size"))
+            size = (size_t)atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--depth"))
+            depth = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--path"))
+            path = argv[i + 1];
+    }
+    if (port <= 0 || conns < 1 || conns > 10000 || size > 900 || depth < 1 || seconds <= 0) {
+        fprintf(stderr, "ws_load: bad arguments\n");
+        return 2;
+    }
+    uint8_t payload[1024];
+    memset(payload, 'm', size);
+    frame_len = ws_encode_frame(frame, sizeof frame, 1, WS_OP_TEXT, payload, size, fixed_key, NULL);
+
+    lconn *cs = calloc((size_t)conns, sizeof *cs);
+    int ep = epoll_create1(0);
+    for (int i = 0; i < conns; i++) {
+        if ((cs[i].fd = open_ws(host, port, path)) < 0)
+            return 1;
+        struct epoll_event ev = {EPOLLIN, {.ptr = &cs[i]}};
+        epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+        for (int d = 0; d < depth; d++)
+            send_all(cs[i].fd, frame, frame_len);
+    }
+    /* A warm-up second, then count echoes over `seconds`. */
+    double start = now_s(), t0 = 0, stop = start + 1 + seconds;
+    uint64_t base = 0;
+    for (double t = start; t < stop; t = now_s()) {
+        struct epoll_event evs[64];
+        int n = epoll_wait(ep, evs, 64, 100);
+        for (int i = 0; i < n; i++)
+            if (on_readable(evs[i].data.ptr) < 0) {
+                fprintf(stderr, "ws_load: the server closed a connection\n");
+                return 1;
+            }
+        if (t0 == 0 && t >= start + 1) {
+            t0 = t;
+            for (int i = 0; i < conns; i++)
+                base += cs[i].received;
+        }
+    }
+    uint64_t total = 0;
+    for (int i = 0; i < conns; i++)
+        total += cs[i].received;
+    double took = now_s() - t0;
+    /* The first figure is the rate; the last, every echo of the run (for messages per CPU
+     * second of the server, which shared machines disturb less than wall-clock rates). */
+    printf("%.0f msgs/s (%d connections, %zu-byte messages, depth %d, %.1f s) %llu echoes\n",
+           (double)(total - base) / took, conns, size, depth, took, (unsigned long long)total);
+    return 0;
+}
