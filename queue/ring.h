@@ -25,7 +25,8 @@
  * the whole ring minus its header.
  *
  * Every message gets a 64-bit offset: 1 for the first message, then 2, 3, ... (ring_*_new_at
- * starts elsewhere, for tests). "After offset 0" therefore means "everything still held".
+ * starts elsewhere, for tests). "After offset 0" therefore means "everything still held" (with
+ * a count of what was lost, if the oldest were already overwritten).
  *
  * The three types (one interface style: new/free, push/pop, RING_* status codes):
  *
@@ -38,7 +39,8 @@
  *              only (overwriting would need the producer to move the consumer's counter).
  *              The sniffer's capture thread -> printing thread hand-off.
  *   ring_mpmc  any number of threads, a mutex and two condition variables around a ring_log;
- *              push and pop wait with a timeout. The broker's worker-pool shape.
+ *              push and pop wait with a timeout; batches move under one lock.
+ *              The shape of a worker pool.
  *
  * Library code: nothing here prints, exits, or touches a file or socket.
  */
@@ -189,6 +191,20 @@ int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *of
  * ring_spsc_pop under load: the shared counters are touched once per batch.
  */
 int ring_spsc_pop_many(ring_spsc *r, void *buf, size_t cap, size_t *lens, size_t max, size_t *n);
+
+/* Where ring_spsc_popv scatters a message: fill data[0..cap), then the next part. */
+typedef struct ring_outpart {
+    void *data;
+    size_t cap;
+} ring_outpart;
+
+/*
+ * Consumer thread only. Like ring_spsc_pop, but the message is scattered over the parts in
+ * order (e.g. a header struct, then the packet buffer): the mirror of ring_spsc_pushv.
+ * RING_TOOSMALL (*len = size needed, message stays) when the parts hold less than the message.
+ */
+int ring_spsc_popv(ring_spsc *r, const ring_outpart *parts, size_t nparts, size_t *len,
+                   uint64_t *offset);
 
 /* Consumer thread only: the length of the next message, or RING_EMPTY. */
 int ring_spsc_peek_len(ring_spsc *r, size_t *len);

@@ -238,3 +238,32 @@ int ring_spsc_pop_many(ring_spsc *r, void *buf, size_t cap, size_t *lens, size_t
     r->c_offset += *n;
     return RING_OK;
 }
+
+int ring_spsc_popv(ring_spsc *r, const ring_outpart *parts, size_t nparts, size_t *len,
+                   uint64_t *offset)
+{
+    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    if (!spsc_available(r, tail))
+        return RING_EMPTY;
+    uint32_t n = ring_read_len(r->buf, r->mask, tail);
+    *len = n;
+    size_t room = 0;
+    for (size_t i = 0; i < nparts && room < n; i++)
+        room += parts[i].cap < n - room ? parts[i].cap : n - room; /* capped: cannot overflow */
+    if (room < n)
+        return RING_TOOSMALL;
+    uint64_t at = tail + RING_HDR;
+    size_t left = n;
+    for (size_t i = 0; i < nparts && left > 0; i++) {
+        size_t k = parts[i].cap < left ? parts[i].cap : left;
+        ring_copy_out(r->buf, r->mask, at, parts[i].data, k);
+        at += k;
+        left -= k;
+    }
+    /* Release hands the bytes back, as in ring_spsc_pop. */
+    atomic_store_explicit(&r->tail, tail + RING_HDR + n, memory_order_release);
+    if (offset != NULL)
+        *offset = r->c_offset;
+    r->c_offset++;
+    return RING_OK;
+}

@@ -333,6 +333,35 @@ static void test_spsc_straddling_and_pushv(void **state)
     ring_spsc_free(r);
 }
 
+/* The sniffer's shape: a header struct and the packet bytes in, the same two parts out. */
+static void test_spsc_pushv_popv_header_and_packet(void **state)
+{
+    (void)state;
+    struct hdr {
+        int64_t sec;
+        uint32_t caplen, len;
+    } in = {1700000000, 5, 60}, out = {0, 0, 0};
+    ring_spsc *r = ring_spsc_new(64);
+    uint8_t packet[5] = {1, 2, 3, 4, 5}, got[8] = {0};
+    size_t len;
+    uint64_t off;
+    for (int i = 0; i < 40; i++) { /* 40 x 20-byte records through 64 bytes: every split */
+        ring_part parts[2] = {{&in, sizeof in}, {packet, sizeof packet}};
+        assert_int_equal(ring_spsc_pushv(r, parts, 2, NULL), RING_OK);
+        ring_outpart small[2] = {{&out, sizeof out}, {got, 4}};
+        assert_int_equal(ring_spsc_popv(r, small, 2, &len, NULL), RING_TOOSMALL);
+        assert_int_equal(len, sizeof in + sizeof packet);
+        ring_outpart outs[2] = {{&out, sizeof out}, {got, sizeof got}};
+        assert_int_equal(ring_spsc_popv(r, outs, 2, &len, &off), RING_OK);
+        assert_int_equal(off, (uint64_t)i + 1);
+        assert_int_equal(len - sizeof out, out.caplen);
+        assert_memory_equal(&in, &out, sizeof in);
+        assert_memory_equal(packet, got, sizeof packet);
+    }
+    assert_int_equal(ring_spsc_popv(r, NULL, 0, &len, NULL), RING_EMPTY);
+    ring_spsc_free(r);
+}
+
 /* --- MPMC, single-threaded behaviour and timeouts (threads: test_mpmc_stress.c) ----------- */
 
 static void test_mpmc_timeouts_and_close(void **state)
@@ -447,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_spsc_full_empty_and_offsets),
         cmocka_unit_test(test_spsc_straddling_and_pushv),
+        cmocka_unit_test(test_spsc_pushv_popv_header_and_packet),
         cmocka_unit_test(test_mpmc_timeouts_and_close),
         cmocka_unit_test(test_mpmc_overwrite_never_blocks),
         cmocka_unit_test(test_mpmc_pop_many),

@@ -1,0 +1,206 @@
+"""golden.py - compare a lab's capture with its golden trace, and explain the first difference.
+
+usage: golden.py CAPTURE.pcap summary                 the normalised trace, one event a line
+       golden.py CAPTURE.pcap compare GOLDEN.txt      exit 1 and explain if they differ
+       golden.py CAPTURE.pcap handshake               one SYN, one SYN+ACK, one ACK, then data
+       golden.py CAPTURE.pcap count EVENT N           exactly N events matching EVENT
+       golden.py CAPTURE.pcap arp-first              frames 1 and 2: ARP request, ARP reply
+       golden.py CAPTURE.pcap retransmissions MIN     at least MIN TCP segments sent twice
+       golden.py CAPTURE.pcap udp-loss SENT GOT LO HI all SENT datagrams left (captured),
+                                                      and SENT-GOT (lost) is within LO..HI
+
+The capture is read through `sniffer -r CAPTURE --json` (its stable JSON Lines contract), so
+the lab checks what the student's own sniffer shows. Normalisation makes two runs comparable:
+- ports, addresses, sequence numbers and timestamps are dropped; packets are named by
+  direction, C>S (to the server: where the first packet went) or S>C (from it);
+- TCP packets become SYN, SYN+ACK, ACK, FIN+ACK, RST..., or "data N" (N payload bytes, with
+  +FIN when the segment also closes);
+- pure ACKs after the handshake are left out: whether the kernel sends one at once, delays it,
+  or lets it ride on data varies from run to run, and is not what a lab teaches.
+Golden files hold one event a line; '#' starts a comment.
+"""
+import json
+import os
+import subprocess
+import sys
+
+SNIFFER = os.path.join(os.environ.get("WIRELAB_BIN", os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "build", "bin")), "sniffer")
+
+
+def packets(pcap):
+    out = subprocess.run([SNIFFER, "-r", pcap, "--json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"the sniffer could not read {pcap}: {out.stderr.strip()}")
+    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+def layer(pkt, proto):
+    return next((lay for lay in pkt["layers"] if lay["proto"] == proto), None)
+
+
+def endpoints(pkt):
+    ip = layer(pkt, "ipv4") or layer(pkt, "ipv6")
+    l4 = layer(pkt, "tcp") or layer(pkt, "udp")
+    if not ip or not l4:
+        return None
+    return (ip["src"], l4["sport"]), (ip["dst"], l4["dport"])
+
+
+def tcp_name(tcp):
+    flags = [f for f in tcp["flags"] if f in ("SYN", "FIN", "RST", "ACK")]
+    if tcp["payload_len"] > 0:
+        return f"data {tcp['payload_len']}" + ("+FIN" if "FIN" in flags else "")
+    order = {"SYN": 0, "FIN": 1, "RST": 2, "ACK": 3}
+    return "+".join(sorted(flags, key=order.get)) or "(no flags)"
+
+
+def events(pcap):
+    """[(event, packet number, raw packet)] normalised as described above."""
+    result, server, handshake_acks = [], None, 0
+    for pkt in packets(pcap):
+        ends = endpoints(pkt)
+        if not ends:
+            continue
+        tcp, udp = layer(pkt, "tcp"), layer(pkt, "udp")
+        if server is None:  # whoever the first SYN or datagram went to is the server
+            server = ends[1]
+        where = "C>S" if ends[1] == server else "S>C"
+        if udp:
+            name = f"udp {udp['payload_len']}"
+        else:
+            name = tcp_name(tcp)
+            if name == "ACK":
+                if handshake_acks or not any(e == "S>C SYN+ACK" for e, _, _ in result):
+                    continue  # a pure ACK after the handshake: timing-dependent, left out
+                handshake_acks = 1
+        result.append((f"{where} {name}", pkt["n"], pkt))
+    return result
+
+
+def explain(expected, got, pkt, port):
+    """A sentence for the first difference, naming the likely cause where there is one."""
+    if got is None:
+        return f"expected {expected} next, but the capture ended there"
+    text = f"expected {expected}, but packet {pkt['n']} was {got}"
+    if "RST" in got and expected.startswith("S>C SYN+ACK"):
+        text += f": nothing was listening on port {port}"
+    elif "RST" in got:
+        text += ": a reset, so the connection was torn down abruptly"
+    elif expected.endswith("SYN") and got.startswith("C>S data"):
+        text += ": the capture started after the connection was already open"
+    return text
+
+
+def compare(pcap, golden_path):
+    want = [line.split("#")[0].strip() for line in open(golden_path)]
+    want = [w for w in want if w]
+    got = events(pcap)
+    port = None
+    for _, _, pkt in got:
+        ends = endpoints(pkt)
+        port = ends[1][1] if ends else None
+        break
+    for i, expected in enumerate(want):
+        if i >= len(got):
+            print(explain(expected, None, None, port))
+            return 1
+        if got[i][0] != expected:
+            print(explain(expected, got[i][0], got[i][2], port))
+            print("the normalised capture was:\n  " + "\n  ".join(e for e, _, _ in got))
+            return 1
+    if len(got) > len(want):
+        print(f"expected the trace to end after {want[-1]}, but packet {got[len(want)][1]} "
+              f"followed: {got[len(want)][0]}")
+        return 1
+    return 0
+
+
+def handshake(pcap):
+    got = [e for e, _, _ in events(pcap)]
+    first = next((i for i, e in enumerate(got) if " data " in e), len(got))
+    before = got[:first]
+    want = ["C>S SYN", "S>C SYN+ACK", "C>S ACK"]
+    if before != want:
+        print(f"before the first data segment expected {', '.join(want)}; "
+              f"the capture had {', '.join(before) or 'nothing'}")
+        return 1
+    return 0
+
+
+def count(pcap, event, n):
+    got = sum(1 for e, _, _ in events(pcap) if e == event)
+    if got != int(n):
+        print(f"expected {n} × '{event}', the capture had {got}")
+        return 1
+    return 0
+
+
+def arp_first(pcap):
+    pkts = packets(pcap)
+    ops = [(layer(p, "arp") or {}).get("op") for p in pkts[:2]]
+    if ops != [1, 2]:
+        names = {1: "ARP request", 2: "ARP reply", None: "not ARP"}
+        print("expected an ARP request then a reply as frames 1 and 2; they were: " +
+              ", ".join(names.get(o, f"ARP op {o}") for o in ops))
+        return 1
+    return 0
+
+
+def retransmissions(pcap, minimum):
+    """TCP data segments whose (direction, seq, length) was already seen: sent again."""
+    seen, again = set(), 0
+    for pkt in packets(pcap):
+        tcp, ends = layer(pkt, "tcp"), endpoints(pkt)
+        if not tcp or not ends or tcp["payload_len"] == 0:
+            continue
+        key = (ends, tcp["seq"], tcp["payload_len"])
+        again += key in seen
+        seen.add(key)
+    if again < int(minimum):
+        print(f"expected at least {minimum} retransmitted TCP segment(s), the capture had {again}")
+        return 1
+    print(f"{again} TCP data segments were sent more than once")
+    return 0
+
+
+def udp_loss(pcap, sent, received, lo, hi):
+    """The capture sees each datagram as it leaves; the loss is what the receiver (whose count
+    is GOT) never got."""
+    received = int(received)
+    udp = sum(1 for p in packets(pcap) if layer(p, "udp"))
+    lost = int(sent) - received
+    if udp != int(sent):
+        print(f"expected the capture to hold all {sent} datagrams as they left, it had {udp}")
+        return 1
+    if not int(lo) <= lost <= int(hi):
+        print(f"expected between {lo} and {hi} of {sent} datagrams lost, the receiver lost {lost}")
+        return 1
+    return 0
+
+
+def main(argv):
+    if len(argv) < 3:
+        sys.exit(__doc__)
+    pcap, cmd = argv[1], argv[2]
+    if cmd == "summary":
+        for e, n, _ in events(pcap):
+            print(f"{n:4d}  {e}")
+        return 0
+    if cmd == "compare" and len(argv) == 4:
+        return compare(pcap, argv[3])
+    if cmd == "handshake":
+        return handshake(pcap)
+    if cmd == "count" and len(argv) == 5:
+        return count(pcap, argv[3], argv[4])
+    if cmd == "arp-first":
+        return arp_first(pcap)
+    if cmd == "retransmissions" and len(argv) == 4:
+        return retransmissions(pcap, argv[3])
+    if cmd == "udp-loss" and len(argv) == 7:
+        return udp_loss(pcap, argv[3], argv[4], argv[5], argv[6])
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,259 @@
+# labs/lib.sh - what every lab's `run` script shares. A lab script reads like the page:
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   lab_begin 1 "TCP echo and the three-way handshake" "$@"
+#   step start "Start the echo server"          # a heading; pauses first in step-by-step mode
+#   show tcp_echo_server ...                     # prints "$ command", runs it, records output
+#   background server tcp_echo_server ...        # a server, stopped by its PID at the end
+#   capture_start lab1 'tcp port 7007'           # sniffer -w into the lab's scratch folder
+#   capture_stop                                 # then the sniffer's view of the step
+#   check "exactly one SYN before the data" ...  # --check: compare, explain the first difference
+#   lab_end
+#
+# Modes: `run` (step by step: Enter between steps, the sniffer's view after each),
+# `run --check` (unattended: every check must hold, exit 1 with an explanation if not), and
+# `run --record` (like --check, and also saves each step's output for labs/regen to paste into
+# the README, and the captures into the lab folder for machines where namespaces are forbidden).
+#
+# Isolation: every lab re-runs itself inside a user + network namespace of its own
+# (`unshare --user --map-root-user --net`): a private loopback, where an ordinary user may
+# capture packets and add firewall rules, and nothing outside is touched. Where the system
+# forbids that, the lab says so and shows the captures shipped in its folder instead.
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
+LABS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$LABS_ROOT/.." && pwd)
+BIN=${WIRELAB_BIN:-$ROOT/build/bin}
+export PATH="$BIN:$PATH"
+PY=/usr/bin/python3
+
+LAB_MODE=step
+LAB_PIDS=()
+LAB_FAILS=0
+CAPTURE_PID=""
+CAPTURE_FILE=""
+
+bold=""; dim=""; red=""; green=""; off=""
+if [ -t 1 ]; then bold=$'\e[1m'; dim=$'\e[2m'; red=$'\e[31m'; green=$'\e[32m'; off=$'\e[0m'; fi
+
+# ---- set-up and isolation ----------------------------------------------------------------
+
+# Can this user make a network namespace of its own? (Some distributions forbid it.)
+lab_can_unshare() {
+  unshare --user --map-root-user --net true 2>/dev/null
+}
+
+lab_begin() {
+  LAB_NUMBER=$1 LAB_TITLE=$2
+  shift 2
+  local a
+  for a in "$@"; do
+    case "$a" in
+      --check) LAB_MODE=check ;;
+      --record) LAB_MODE=record ;;
+      --step) LAB_MODE=step ;;
+      *) echo "lab $LAB_NUMBER: unknown option '$a' (use --check or --record)" >&2; exit 2 ;;
+    esac
+  done
+  [ -t 0 ] || [ "$LAB_MODE" != step ] || LAB_MODE=check  # no terminal to press Enter on
+  for a in "${LAB_NEEDS[@]:-}"; do
+    [ -z "$a" ] || [ -x "$BIN/$a" ] || {
+      echo "lab $LAB_NUMBER needs $a, which is not built yet: run ./wirelab build" >&2
+      exit 1
+    }
+  done
+  if [ -z "${WIRELAB_IN_NS:-}" ]; then
+    if lab_can_unshare; then
+      # Run this same script again inside a namespace of its own, with its own loopback.
+      WIRELAB_IN_NS=1 exec unshare --user --map-root-user --net --mount \
+        bash "$0" "$@" --"$LAB_MODE"
+    fi
+    LAB_REPLAY=1
+    printf '%sThis system does not let ordinary users create network namespaces%s\n' "$bold" "$off"
+    printf '(kernel.unprivileged_userns_clone=0 or user.max_user_namespaces=0, or an AppArmor\n'
+    printf 'policy: kernel.apparmor_restrict_unprivileged_userns=1). The lab shows the captures\n'
+    printf 'recorded from the real programs and shipped in %s instead.\n' "labs/$(basename "$LAB_DIR")"
+  else
+    ip link set lo up
+    # A private /run, so `ip netns add` (two-host lab) works without touching the host's.
+    mount -t tmpfs wirelab-run /run 2>/dev/null || true
+  fi
+  LAB_WORK=$(mktemp -d "${TMPDIR:-/tmp}/wirelab-lab$LAB_NUMBER.XXXXXX")
+  cd "$LAB_WORK"  # a scratch folder: files the steps make have short, stable names
+  # --record writes each step's output (and the captures) here; labs/regen pastes them in.
+  LAB_RECORD=${LAB_RECORD_DIR:-$LAB_DIR}
+  LAB_OUT=$LAB_RECORD/output
+  if [ "$LAB_MODE" = record ]; then rm -rf "$LAB_OUT"; mkdir -p "$LAB_OUT"; fi
+  trap lab_cleanup EXIT
+  printf '%sLab %s: %s%s\n' "$bold" "$LAB_NUMBER" "$LAB_TITLE" "$off"
+  [ "$LAB_MODE" = step ] && printf '%sPress Enter to go on at each step; Ctrl-C to stop.%s\n' "$dim" "$off"
+  return 0
+}
+
+lab_cleanup() {
+  local p
+  [ -n "$CAPTURE_PID" ] && kill -INT "$CAPTURE_PID" 2>/dev/null
+  for p in "${LAB_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${LAB_PIDS[@]}" $CAPTURE_PID; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$LAB_WORK"
+}
+
+lab_end() {
+  if [ "$LAB_FAILS" -gt 0 ]; then
+    printf '\n%sLab %s: %d check(s) failed.%s\n' "$red" "$LAB_NUMBER" "$LAB_FAILS" "$off"
+    exit 1
+  fi
+  [ "$LAB_MODE" = step ] || printf '\n%sLab %s: every check passed.%s\n' "$green" "$LAB_NUMBER" "$off"
+  return 0
+}
+
+# ---- steps and commands ------------------------------------------------------------------
+
+STEP_NAME=""
+step() {
+  STEP_NAME=$1
+  shift
+  if [ "$LAB_MODE" = step ]; then
+    printf '\n%s[Enter] next: %s%s ' "$dim" "$*" "$off"
+    read -r _ || true
+  fi
+  printf '\n%s== %s ==%s\n' "$bold" "$*" "$off"
+}
+
+say() { printf '%s\n' "$*"; }
+
+# Record what a step printed, for labs/regen to paste into the README.
+record_output() {
+  if [ "$LAB_MODE" = record ]; then
+    cat >>"$LAB_OUT/$STEP_NAME.txt"
+  else
+    cat >/dev/null  # read it all anyway: a writer must never die of SIGPIPE here
+  fi
+}
+
+# The command line as a student would type it: a word with anything but safe characters is
+# put in single quotes.
+shown() {
+  local a out="" q="'"
+  for a in "$@"; do
+    if [[ -z "$a" || "$a" == *[![:alnum:]_./:=,@%+-]* ]]; then
+      out+=" $q${a//$q/$q\\$q$q}$q"
+    else
+      out+=" $a"
+    fi
+  done
+  printf '%s' "${out# }"
+}
+
+# show CMD... : print the command as a student would type it, run it, show and record output.
+show() {
+  printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$off"
+  local out rc=0
+  out=$("$@" 2>&1) || rc=$?
+  printf '%s\n' "$out"
+  { printf '$ %s\n' "$(shown "$@")"; printf '%s\n' "$out"; } | record_output
+  return $rc
+}
+
+# background NAME CMD... : start a server; waits for "listening on" (or 5 s) and shows it.
+background() {
+  local name=$1
+  shift
+  printf '%s$ %s &%s\n' "$bold" "$(shown "$@")" "$off"
+  "$@" >"$LAB_WORK/$name.log" 2>&1 &
+  LAB_PIDS+=("$!")
+  local i
+  for i in $(seq 1 100); do
+    grep -q 'listening on' "$LAB_WORK/$name.log" && break
+    kill -0 "${LAB_PIDS[-1]}" 2>/dev/null || { cat "$LAB_WORK/$name.log"; lab_fail "$name exited at once"; return 1; }
+    sleep 0.05
+  done
+  grep -m 1 'listening on' "$LAB_WORK/$name.log"
+  { printf '$ %s &\n' "$(shown "$@")"; grep -m 1 'listening on' "$LAB_WORK/$name.log"; } | record_output
+}
+
+# stop_background NAME [SECONDS] : give the server started last SECONDS to end by itself
+# (default 0), then SIGTERM to its PID; show what it printed after its first line.
+stop_background() {
+  local name=$1 pid=${LAB_PIDS[-1]} i
+  for i in $(seq 1 $((${2:-0} * 10))); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset 'LAB_PIDS[-1]'
+  sed -n '2,$p' "$LAB_WORK/$name.log"
+  sed -n '2,$p' "$LAB_WORK/$name.log" | record_output
+}
+
+# ---- capture -----------------------------------------------------------------------------
+
+# capture_start NAME FILTER : sniffer writes the lab's packets to NAME.pcap.
+capture_start() {
+  CAPTURE_FILE=$LAB_WORK/$1.pcap
+  CAPTURE_NAME=$1
+  [ -n "${LAB_REPLAY:-}" ] && return 0
+  sniffer -i lo -f "$2" -w "$CAPTURE_FILE" >/dev/null 2>"$LAB_WORK/sniffer.err" &
+  CAPTURE_PID=$!
+  local i
+  for i in $(seq 1 100); do
+    grep -q 'listening on' "$LAB_WORK/sniffer.err" && return 0
+    kill -0 "$CAPTURE_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  cat "$LAB_WORK/sniffer.err" >&2
+  lab_fail "the sniffer could not start capturing on lo"
+}
+
+# capture_stop : end the capture (SIGINT, as Ctrl-C would), keep the pcap.
+capture_stop() {
+  if [ -n "${LAB_REPLAY:-}" ]; then
+    cp "$LAB_DIR/captures/$CAPTURE_NAME.pcap" "$CAPTURE_FILE"
+    return 0
+  fi
+  sleep 0.3  # let the last packets (the final ACK) reach the capture
+  kill -INT "$CAPTURE_PID" 2>/dev/null || true
+  wait "$CAPTURE_PID" 2>/dev/null || true
+  CAPTURE_PID=""
+  if [ "$LAB_MODE" = record ]; then
+    mkdir -p "$LAB_RECORD/captures"
+    cp "$CAPTURE_FILE" "$LAB_RECORD/captures/$CAPTURE_NAME.pcap"
+  fi
+}
+
+# view ARGS... : the sniffer's view of the last capture (e.g. view --ladder).
+view() {
+  printf '%s$ sniffer -r %s.pcap %s%s\n' "$bold" "$CAPTURE_NAME" "$*" "$off"
+  local out
+  out=$(sniffer -r "$CAPTURE_FILE" "$@" 2>/dev/null)
+  printf '%s\n' "$out"
+  { printf '$ sniffer -r %s.pcap %s\n' "$CAPTURE_NAME" "$*"; printf '%s\n' "$out"; } | record_output
+}
+
+# ---- checks ------------------------------------------------------------------------------
+
+lab_fail() {
+  LAB_FAILS=$((LAB_FAILS + 1))
+  printf '%sFAILED%s %s\n' "$red" "$off" "$*"
+}
+
+# check WHAT CMD... : CMD must succeed; its output explains a failure (golden.py does that).
+check() {
+  local what=$1
+  shift
+  [ "$LAB_MODE" = step ] && return 0
+  local out
+  if out=$("$@" 2>&1); then
+    printf '%scheck%s %s\n' "$green" "$off" "$what"
+  else
+    lab_fail "$what"
+    printf '%s\n' "$out" | sed 's/^/    /'
+  fi
+}
+
+# golden ARGS... : labs/golden.py over the last capture (see its --help).
+golden() {
+  $PY "$LABS_ROOT/golden.py" "$CAPTURE_FILE" "$@"
+}

@@ -1,0 +1,33 @@
+/*
+ * dec_app.c - which application protocol (layer 7) is in a TCP or UDP payload.
+ *
+ * Ports are only a convention, so we look at the content where we can:
+ *  - a TCP flow that completed a WebSocket upgrade carries frames (the caller tells us: the
+ *    decoder itself keeps no state between packets, see dec_hints);
+ *  - a payload starting with an HTTP method or "HTTP/1." is HTTP;
+ *  - lines starting with the queue broker's verbs are Wirelab's queue protocol;
+ *  - UDP port 53 or 5353 is DNS; a datagram starting with udp_sender's magic is its header.
+ * Whatever nobody claims becomes a `data` layer.
+ */
+#include "dec_impl.h"
+
+void dec_tcp_payload(dec_state *s, const dec_tcp *t, rd r, uint32_t wire)
+{
+    if (s->hints->websocket) {
+        dis_ws(s, r, wire);
+        return;
+    }
+    if (dis_http(s, r, wire) || dis_queue(s, r, wire))
+        return;
+    dis_data(s, r, wire, t->payload_len);
+}
+
+void dec_udp_payload(dec_state *s, const dec_udp *u, rd r, uint32_t wire)
+{
+    bool dns_port = u->sport == 53 || u->dport == 53 || u->sport == 5353 || u->dport == 5353;
+    if (dns_port && dis_dns(s, r, wire))
+        return;
+    if (dis_udpecho(s, r, wire))
+        return;
+    dis_data(s, r, wire, u->payload_len);
+}

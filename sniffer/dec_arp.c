@@ -1,0 +1,39 @@
+/*
+ * dec_arp.c - ARP, the Address Resolution Protocol (RFC 826). Numbered layer 3 in this sniffer:
+ * it rides on an EtherType like IPv4 does and speaks in IP addresses, though it never leaves
+ * the local link (some textbooks call it "layer 2.5"; see README.md).
+ *
+ *    0        2        4    5    6        8
+ *   +--------+--------+----+----+--------+----------------------------------------------+
+ *   | htype  | ptype  |hlen|plen| op     | sender MAC | sender IP | target MAC | target IP |
+ *   +--------+--------+----+----+--------+----------------------------------------------+
+ *   htype 1 = Ethernet, ptype 0x0800 = IPv4, hlen 6, plen 4: then the addresses take 20 bytes.
+ */
+#include "dec_impl.h"
+
+void dis_arp(dec_state *s, rd r, uint32_t wire)
+{
+    dec_layer *l = dec_push(s, DEC_ARP, 3, &r, wire);
+    if (l == NULL)
+        return;
+    dec_arp *a = &l->u.arp;
+    RD_U16(&r, 0, a->htype);
+    RD_U16(&r, 2, a->ptype);
+    RD_U8(&r, 4, a->hlen);
+    RD_U8(&r, 5, a->plen);
+    RD_U16(&r, 6, a->op);
+    uint32_t need = 8 + 2 * ((uint32_t)a->hlen + a->plen);
+    RD_NEED(&r, 0, need);
+    l->hdr = need;
+    l->claimed = need;
+    a->ipv4_eth = a->htype == 1 && a->ptype == 0x0800 && a->hlen == 6 && a->plen == 4;
+    if (a->ipv4_eth) {
+        RD_BYTES(&r, 8, 6, a->sha);
+        RD_BYTES(&r, 14, 4, a->spa);
+        RD_BYTES(&r, 18, 6, a->tha);
+        RD_BYTES(&r, 24, 4, a->tpa);
+    }
+    return; /* what follows in the frame is Ethernet padding, not payload */
+trunc:
+    dec_trunc(l);
+}

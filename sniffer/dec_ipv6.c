@@ -1,0 +1,114 @@
+/*
+ * dec_ipv6.c - IPv6 (RFC 8200), layer 3, and its extension headers.
+ *
+ *    0       4               12                                      31
+ *   +-------+---------------+---------------------------------------+
+ *   |version| traffic class |              flow label               |
+ *   +-------+---------------+-------+---------------+---------------+
+ *   |        payload length         |  next header  |   hop limit   |
+ *   +-------------------------------+---------------+---------------+
+ *   |              source address (16 bytes)                        |
+ *   |              destination address (16 bytes)                   |
+ *   +---------------------------------------------------------------+
+ *
+ * The fixed header is always 40 bytes. Options live in extension headers chained by "next
+ * header": hop-by-hop (0), routing (43), fragment (44), destination options (60), each starting
+ * with (next header, length in 8-byte units not counting the first 8). We walk them until an
+ * upper-layer protocol (TCP 6, UDP 17, ICMPv6 58, ...). Only a fragment with offset 0 carries
+ * the upper-layer header.
+ */
+#include "dec_impl.h"
+
+static bool is_ext(uint8_t nh)
+{
+    return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51;
+}
+
+/* Walk the extension headers from off 40. Returns false when the capture ends inside one
+ * (truncated) or the chain is invalid; sets *next to the upper-layer protocol. */
+static bool ipv6_walk(dec_layer *l, const rd *r, uint8_t *next)
+{
+    dec_ipv6 *ip = &l->u.ip6;
+    uint32_t off = 40;
+    uint8_t nh = ip->first_nh;
+    while (is_ext(nh)) {
+        uint8_t hnext, hlen;
+        if (ip->next >= DEC_MAX_OPTS) {
+            l->invalid = "more than 8 extension headers";
+            return false;
+        }
+        RD_U8(r, off, hnext);
+        RD_U8(r, off + 1, hlen);
+        uint32_t len = nh == 44   ? 8
+                       : nh == 51 ? ((uint32_t)hlen + 2) * 4
+                                  : ((uint32_t)hlen + 1) * 8;
+        RD_NEED(r, off, len);
+        if (nh == 44) {
+            uint16_t fo = rd_be16_(r->p + off + 2);
+            ip->frag = true;
+            ip->frag_offset = (uint16_t)(fo & 0xfff8);
+            ip->frag_m = fo & 1;
+            ip->frag_id = rd_be32_(r->p + off + 4);
+        }
+        ip->ext[ip->next++] = (dec_opt){nh, (uint8_t)(len / 8), (uint16_t)(l->off + off)};
+        off += len;
+        nh = hnext;
+        if (off - 40 > ip->payload_len) {
+            l->invalid = "extension headers longer than the payload length";
+            return false;
+        }
+    }
+    ip->ext_len = (uint16_t)(off - 40);
+    *next = nh;
+    return true;
+trunc:
+    l->truncated = true;
+    return false;
+}
+
+void dis_ipv6(dec_state *s, rd r, uint32_t wire)
+{
+    dec_layer *l = dec_push(s, DEC_IPV6, 3, &r, wire);
+    if (l == NULL)
+        return;
+    dec_ipv6 *ip = &l->u.ip6;
+    uint32_t w0;
+    RD_U32(&r, 0, w0);
+    RD_NEED(&r, 0, 40);
+    ip->tclass = (uint8_t)(w0 >> 20);
+    ip->flow = w0 & 0xfffff;
+    ip->payload_len = rd_be16_(r.p + 4);
+    ip->first_nh = r.p[6];
+    ip->hop_limit = r.p[7];
+    memcpy(ip->src, r.p + 8, 16);
+    memcpy(ip->dst, r.p + 24, 16);
+    l->hdr = 40;
+    l->claimed = 40u + ip->payload_len;
+    ip->upper = ip->first_nh;
+    if (w0 >> 28 != 6) {
+        l->invalid = "IP version is not 6";
+        return;
+    }
+    if (!ipv6_walk(l, &r, &ip->upper)) {
+        if (l->truncated)
+            l->hdr = l->cap;
+        return;
+    }
+    l->hdr = 40u + ip->ext_len;
+    s->ipver = 6;
+    s->ip_src = ip->src;
+    s->ip_dst = ip->dst;
+    uint32_t declared = (uint32_t)ip->payload_len - ip->ext_len;
+    uint32_t inner_wire = (wire < l->claimed ? wire : l->claimed) - l->hdr;
+    rd payload = rd_sub(&r, l->hdr, declared);
+    if (ip->frag && ip->frag_offset != 0) {
+        if (declared > 0)
+            dis_data(s, payload, inner_wire, declared);
+        return;
+    }
+    if (ip->upper != 59) /* 59: no next header */
+        dec_ipproto(s, ip->upper, payload, inner_wire, declared);
+    return;
+trunc:
+    dec_trunc(l);
+}

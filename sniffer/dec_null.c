@@ -1,0 +1,51 @@
+/*
+ * dec_null.c - BSD loopback (DLT_NULL, DLT_LOOP) and raw IP link types.
+ *
+ * On macOS and the BSDs the loopback interface has no MAC addresses: each packet starts with a
+ * 4-byte address family (2 = IPv4; IPv6 is 24, 28 or 30 depending on the OS). DLT_NULL stores it
+ * in the byte order of the machine that captured it, so a file from a big-endian machine reads
+ * differently: a value with its low 16 bits zero is the other byte order, and we swap it.
+ *
+ * Raw IP (LINKTYPE_RAW and friends) has no link header at all: the first nibble, the IP version,
+ * says IPv4 or IPv6.
+ */
+#include "dec_impl.h"
+
+static uint32_t swap32(uint32_t v)
+{
+    return v >> 24 | (v >> 8 & 0xff00) | (v << 8 & 0xff0000) | v << 24;
+}
+
+void dis_null(dec_state *s, rd r, uint32_t wire, bool network_order)
+{
+    dec_layer *l = dec_push(s, DEC_NULL, 2, &r, wire);
+    if (l == NULL)
+        return;
+    uint32_t fam;
+    RD_U32(&r, 0, fam);
+    if (!network_order && (fam & 0xffff) == 0) /* written little-endian: swap to host value */
+        fam = swap32(fam);
+    l->u.null.family = fam;
+    l->hdr = 4;
+    rd rest = rd_sub(&r, 4, r.len);
+    if (fam == 2)
+        dis_ipv4(s, rest, wire - 4);
+    else if (fam == 10 || fam == 24 || fam == 28 || fam == 30)
+        dis_ipv6(s, rest, wire - 4);
+    else if (wire > 4)
+        dis_data(s, rest, wire - 4, wire - 4);
+    return;
+trunc:
+    dec_trunc(l);
+}
+
+void dis_rawip(dec_state *s, rd r, uint32_t wire)
+{
+    uint8_t v = 0;
+    if (rd_has(&r, 0, 1))
+        v = r.p[0] >> 4;
+    if (v == 6)
+        dis_ipv6(s, r, wire);
+    else
+        dis_ipv4(s, r, wire); /* also reports an empty or garbled packet as a truncated IPv4 */
+}

@@ -1,0 +1,74 @@
+/*
+ * flows.h - what the sniffer remembers between packets: one entry per conversation.
+ *
+ * What it teaches: IP and UDP are stateless, and so is our decoder; but reading TCP needs
+ * memory. Sequence numbers start at a random initial value (ISN), so "seq 3967291540" only
+ * makes sense as "byte 1 of the client's stream" once we know the ISN from the SYN. This table
+ * keeps, per conversation (the 5-tuple, either direction): who is the client, each side's ISN,
+ * the highest sequence number each side has sent (so a segment below it is a retransmission),
+ * the conversation's phase (handshake, data, teardown), and whether it turned into WebSocket.
+ *
+ * Memory is fixed at creation (FLOWS_SLOTS entries); when it is full the least recently seen
+ * conversation is forgotten, so a capture of any size runs in the same memory.
+ *
+ * Interface:
+ *   flows_new() / flows_free(t)
+ *   flows_hints(t, pkt, &hints)   before a (re)decode: what the decoder needs to know
+ *   flows_track(t, pkt, &info)    after decoding: update the conversation, describe the packet
+ * Pure: no I/O.
+ */
+#ifndef WIRELAB_FLOWS_H
+#define WIRELAB_FLOWS_H
+
+#include "decode.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FLOWS_SLOTS 4096 /* a power of two: slot = hash & (FLOWS_SLOTS - 1) */
+
+typedef enum flow_phase { PHASE_NONE, PHASE_HANDSHAKE, PHASE_DATA, PHASE_TEARDOWN } flow_phase;
+
+typedef struct flow_key {
+    uint8_t ipver, proto; /* 4 or 6; 6 = TCP, 17 = UDP */
+    uint8_t a[16], b[16]; /* addresses, a = the first sender seen */
+    uint16_t pa, pb;      /* ports */
+} flow_key;
+
+typedef struct flow {
+    bool used;
+    flow_key key;       /* key.a/pa is the client: it sent the SYN (or the first packet) */
+    uint64_t conv;      /* conversation number, 1-based, in order of first appearance */
+    uint64_t last_seen; /* packet counter, for eviction */
+    bool have_isn[2];
+    uint32_t isn[2]; /* [0] client, [1] server */
+    bool have_hi[2];
+    uint32_t hi[2]; /* highest seq + length sent in each direction */
+    flow_phase phase;
+    bool fin[2];
+    bool websocket;         /* a 101 Switching Protocols with Upgrade: websocket was seen */
+    uint64_t ws_carry[2];   /* payload bytes of a frame still to come in each direction */
+    uint8_t ws_head_len[2]; /* a frame header cut at a segment end, per direction */
+    uint8_t ws_head[2][DEC_WS_MAX_HDR];
+    uint64_t packets;
+} flow;
+
+/* What flows_track says about one packet. */
+typedef struct flow_info {
+    const flow *f;      /* NULL when the packet is not TCP or UDP over IP */
+    int dir;            /* 0 client to server, 1 server to client */
+    bool first;         /* the first packet of this conversation */
+    bool phase_changed; /* f->phase differs from the previous packet's */
+    uint32_t rel_seq, rel_ack;
+    bool rel_ack_known;
+    bool retransmission;
+} flow_info;
+
+typedef struct flows flows;
+
+flows *flows_new(void);
+void flows_free(flows *t);
+void flows_hints(flows *t, const dec_packet *pkt, dec_hints *h);
+void flows_track(flows *t, const dec_packet *pkt, flow_info *info);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * view.h - the ways the sniffer prints a decoded packet.
+ *
+ *   view_line     one line per packet, like `tcpdump -nn` (relative TCP seq/ack)
+ *   view_layers   a tree by OSI layer, each field named and explained
+ *   view_hex      the bytes, each coloured (terminal) or bracketed by the layer it belongs to
+ *   view_ladder   a sequence diagram per conversation
+ *   view_json     JSON Lines, the stable contract for graders and scripts (see README.md)
+ *   stats_*       the per-protocol table printed at the end (--stats)
+ *
+ * The views only print; they never change a packet. Each takes the frame's number and time,
+ * the decoded packet and what the conversation table said about it.
+ */
+#ifndef WIRELAB_VIEW_H
+#define WIRELAB_VIEW_H
+
+#include "decode.h"
+#include "flows.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct view_frame {
+    uint64_t n;  /* 1-based frame number */
+    int64_t sec; /* capture time */
+    int32_t usec;
+} view_frame;
+
+typedef struct view_opts {
+    bool absolute; /* raw TCP sequence numbers instead of relative ones */
+    bool color;    /* ANSI colours (stdout is a terminal) */
+} view_opts;
+
+void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt);
+void view_line(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
+               const flow_info *fi);
+void view_layers(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
+                 const flow_info *fi);
+void view_hex(FILE *out, const view_opts *o, const dec_packet *pkt);
+void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
+                 const flow_info *fi);
+
+/* Shared by the views: the TCP flags as tcpdump writes them ("S.", "P.", "F." ...). */
+void view_tcp_flags(char buf[16], uint8_t flags);
+/* Copy a span of the packet as printable text (other bytes become '.'). */
+void view_text(char *buf, size_t cap, const dec_packet *pkt, dec_span s);
+
+typedef struct stats stats;
+stats *stats_new(void);
+void stats_add(stats *s, const dec_packet *pkt, const flow_info *fi);
+void stats_print(FILE *out, const stats *s);
+void stats_free(stats *s);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * view_ladder.c - --ladder: a sequence diagram per conversation, drawn as packets arrive.
+ *
+ *   conversation 1 (TCP): client 127.0.0.1:40000  <->  server 127.0.0.1:7007
+ *          client                                                  server
+ *   handshake
+ *   1  c1  |------------------- SYN seq 0 ---------------------->|
+ *   2  c1  |<----------------- SYN,ACK seq 0 ack 1 ---------------|
+ *   data
+ *   4  c1  |--------------- PSH,ACK seq 1 ack 1 len 5 ---------->|
+ *
+ * The client is the side that sent the SYN (for UDP, the first datagram). Lines of several
+ * conversations interleave in time order; "c1" says which one each belongs to, and a phase
+ * name (handshake, data, teardown) is printed when a conversation enters a new phase. UDP
+ * datagrams are lone arrows: no handshake, no acknowledgments, no teardown.
+ */
+#include "addr.h"
+#include "names.h"
+#include "view.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#define WIDTH 58 /* characters between the two lifelines */
+
+static const char *phase_name[] = {"", "handshake", "data", "teardown"};
+
+static void endpoint(char *buf, size_t cap, const flow_key *k, int side)
+{
+    char a[ADDR_STRLEN];
+    addr_ip(a, side == 0 ? k->a : k->b, k->ipver == 4 ? 4 : 16);
+    snprintf(buf, cap, k->ipver == 4 ? "%s:%u" : "[%s]:%u", a, side == 0 ? k->pa : k->pb);
+}
+
+static void header(FILE *out, const flow *f)
+{
+    char c[64], s[64];
+    endpoint(c, sizeof c, &f->key, 0);
+    endpoint(s, sizeof s, &f->key, 1);
+    fprintf(out, "\nconversation %" PRIu64 " (%s): client %s  <->  server %s\n", f->conv,
+            f->key.proto == 6 ? "TCP" : "UDP", c, s);
+    fprintf(out, "%14sclient%*sserver\n", "", WIDTH - 4, "");
+}
+
+/* The arrow: |---- label ---->| or |<--- label ----|, label centred. */
+static void arrow(FILE *out, const char *label, int dir)
+{
+    char line[WIDTH + 1];
+    int n = (int)strlen(label);
+    if (n > WIDTH - 6)
+        n = WIDTH - 6;
+    memset(line, '-', WIDTH);
+    line[WIDTH] = '\0';
+    int at = (WIDTH - n - 2) / 2;
+    line[at] = ' ';
+    memcpy(line + at + 1, label, (size_t)n);
+    line[at + 1 + n] = ' ';
+    if (dir == 0)
+        line[WIDTH - 1] = '>';
+    else
+        line[0] = '<';
+    fprintf(out, "|%s|\n", line);
+}
+
+static void tcp_label(char *buf, size_t cap, const view_opts *o, const dec_tcp *t,
+                      const flow_info *fi)
+{
+    char fl[64] = "";
+    for (const name_entry *e = names_tcp_flag; e->name; e++)
+        if (t->flags & e->value)
+            strcat(fl, fl[0] ? "," : ""), strcat(fl, e->name);
+    bool rel = !o->absolute;
+    int n = snprintf(buf, cap, "%s seq %" PRIu32, fl, rel ? fi->rel_seq : t->seq);
+    if (t->flags & DEC_TH_ACK)
+        n += snprintf(buf + n, cap - (size_t)n, " ack %" PRIu32,
+                      rel && fi->rel_ack_known ? fi->rel_ack : t->ack);
+    if (t->payload_len)
+        n += snprintf(buf + n, cap - (size_t)n, " len %" PRIu32, t->payload_len);
+    if (fi->retransmission)
+        snprintf(buf + n, cap - (size_t)n, " RETRANS");
+}
+
+void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
+                 const flow_info *fi)
+{
+    const flow *f = fi->f;
+    if (f == NULL) { /* ARP, ICMP, ...: not part of a TCP/UDP conversation */
+        fprintf(out, "%-6" PRIu64 "    (no conversation) ", fr->n);
+        view_line(out, o, fr, pkt, fi);
+        return;
+    }
+    if (fi->first)
+        header(out, f);
+    if (fi->phase_changed && f->key.proto == 6)
+        fprintf(out, "  %s (c%" PRIu64 ")\n", phase_name[f->phase], f->conv);
+    char label[96];
+    const dec_layer *tcp = dec_find(pkt, DEC_TCP), *udp = dec_find(pkt, DEC_UDP);
+    if (tcp)
+        tcp_label(label, sizeof label, o, &tcp->u.tcp, fi);
+    else
+        snprintf(label, sizeof label, "UDP len %" PRIu32, udp ? udp->u.udp.payload_len : 0);
+    fprintf(out, "%-6" PRIu64 "c%-6" PRIu64 " ", fr->n, f->conv);
+    arrow(out, label, fi->dir);
+}

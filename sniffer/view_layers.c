@@ -1,0 +1,331 @@
+/*
+ * view_layers.c - --layers: each packet as a tree by OSI layer, every field named, its value
+ * shown, and a few words saying what it is for.
+ *
+ *   frame 1: 74 bytes on the wire, 74 captured
+ *   2 Data link  Ethernet II (14 bytes)
+ *       dst           00:00:00:00:00:00        who the frame is for (MAC address)
+ *       ...
+ *   3 Network    IPv4 (20 bytes of header, total length 60)
+ *       ttl           64                       hops left before a router discards it
+ *
+ * Layer numbers are the OSI model's: 2 data link, 3 network, 4 transport, 7 application.
+ * ARP and ICMP are shown at layer 3 (README.md says why).
+ */
+#include "addr.h"
+#include "names.h"
+#include "view.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+static const char *const osi_name[8] = {"",          "", "Data link", "Network",
+                                        "Transport", "", "",          "Application"};
+
+/* One field: name, value (printf format), explanation. The value is printed straight into the
+ * stream and padded after, rather than formatted twice: this view prints ~20 fields a packet. */
+static void fld(FILE *out, const char *name, const char *expl, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(out, "      %-14s ", name);
+    va_start(ap, fmt);
+    int n = vfprintf(out, fmt, ap);
+    va_end(ap);
+    static const char spaces[] = "                               "; /* 31 */
+    fwrite(spaces, 1, n < 30 ? (size_t)(31 - n) : 1, out);
+    fputs(expl, out);
+    putc('\n', out);
+}
+
+static void l_eth(FILE *out, const dec_eth *e)
+{
+    char a[ADDR_STRLEN], b[ADDR_STRLEN];
+    addr_mac(a, e->dst), addr_mac(b, e->src);
+    fld(out, "dst", "who the frame is for (MAC address)", "%s", a);
+    fld(out, "src", "who sent it on this link", "%s", b);
+    fld(out, "type", "what the payload is (EtherType)", "0x%04x %s", e->type,
+        names_or(names_ethertype, e->type, ""));
+}
+
+static void l_sll(FILE *out, const dec_layer *l)
+{
+    const dec_sll *s = &l->u.sll;
+    fld(out, "packet type", "how this host saw it", "%u %s", s->pkttype,
+        names_or(names_sll_pkttype, s->pkttype, ""));
+    fld(out, "link type", "ARPHRD number of the real link", "%u", s->hatype);
+    if (l->proto == DEC_SLL2)
+        fld(out, "interface", "index of the interface it was seen on", "%" PRIu32, s->ifindex);
+    fld(out, "protocol", "what the payload is (EtherType)", "0x%04x %s", s->protocol,
+        names_or(names_ethertype, s->protocol, ""));
+}
+
+static void l_arp(FILE *out, const dec_arp *a)
+{
+    char x[ADDR_STRLEN];
+    fld(out, "operation", "request: who has this IP? reply: I do", "%u %s", a->op,
+        names_or(names_arp_op, a->op, ""));
+    if (!a->ipv4_eth) {
+        fld(out, "hw/proto", "not Ethernet/IPv4: addresses not shown", "%u/0x%04x", a->htype,
+            a->ptype);
+        return;
+    }
+    addr_mac(x, a->sha), fld(out, "sender MAC", "the asker's (or answerer's) MAC", "%s", x);
+    addr_ipv4(x, a->spa), fld(out, "sender IP", "the asker's (or answerer's) IP", "%s", x);
+    addr_mac(x, a->tha), fld(out, "target MAC", "zero in a request: that is the question", "%s", x);
+    addr_ipv4(x, a->tpa), fld(out, "target IP", "the address being resolved", "%s", x);
+}
+
+static void l_ipv4(FILE *out, const dec_ipv4 *ip)
+{
+    char x[ADDR_STRLEN];
+    fld(out, "header len", "IHL x 4; above 20 means options", "%u bytes", ip->hdr_len);
+    fld(out, "tos/dscp", "priority marking, rarely used", "0x%02x", ip->tos);
+    fld(out, "total len", "header + payload, in bytes", "%u", ip->total_len);
+    fld(out, "id", "identifies the fragments of one datagram", "%u", ip->id);
+    fld(out, "flags", "DF: do not fragment, MF: more fragments", "%s%s", ip->df ? "DF " : "",
+        ip->mf ? "MF" : "");
+    fld(out, "frag offset", "where this fragment's bytes go", "%u bytes", ip->frag_offset);
+    fld(out, "ttl", "hops left before a router drops it", "%u", ip->ttl);
+    fld(out, "protocol", "what the payload is", "%u %s", ip->protocol,
+        names_or(names_ipproto, ip->protocol, ""));
+    fld(out, "checksum", "covers the header only", "0x%04x %s", ip->cksum, dec_cksum_name(ip->ck));
+    addr_ipv4(x, ip->src), fld(out, "src", "sender's IP address", "%s", x);
+    addr_ipv4(x, ip->dst), fld(out, "dst", "receiver's IP address", "%s", x);
+    for (int i = 0; i < ip->nopts; i++)
+        fld(out, "option", "extra header field", "%s (%u bytes)",
+            names_or(names_ip_opt, ip->opts[i].kind, "unknown"), ip->opts[i].len);
+}
+
+static void l_ipv6(FILE *out, const dec_ipv6 *ip)
+{
+    char x[ADDR_STRLEN];
+    fld(out, "traffic class", "priority marking", "0x%02x", ip->tclass);
+    fld(out, "flow label", "lets routers keep a flow together", "0x%05" PRIx32, ip->flow);
+    fld(out, "payload len", "bytes after the 40-byte header", "%u", ip->payload_len);
+    fld(out, "next header", "first header after this one", "%u %s", ip->first_nh,
+        names_or(names_ipproto, ip->first_nh, ""));
+    fld(out, "hop limit", "hops left (IPv4's TTL)", "%u", ip->hop_limit);
+    addr_ipv6(x, ip->src), fld(out, "src", "sender's IPv6 address", "%s", x);
+    addr_ipv6(x, ip->dst), fld(out, "dst", "receiver's IPv6 address", "%s", x);
+    for (int i = 0; i < ip->next; i++)
+        fld(out, "ext header", "an IPv6 extension header", "%s (%u bytes)",
+            names_or(names_ipproto, ip->ext[i].kind, "?"), ip->ext[i].len * 8u);
+    if (ip->frag)
+        fld(out, "fragment", "offset, more-fragments flag, id", "%u%s id %" PRIu32, ip->frag_offset,
+            ip->frag_m ? "+" : "", ip->frag_id);
+    fld(out, "upper layer", "the protocol after all extensions", "%u %s", ip->upper,
+        names_or(names_ipproto, ip->upper, ""));
+}
+
+static void l_icmp(FILE *out, const dec_layer *l)
+{
+    const dec_icmp *ic = &l->u.icmp;
+    const name_entry *t = l->proto == DEC_ICMP ? names_icmp : names_icmpv6;
+    fld(out, "type", "what kind of message", "%u %s", ic->type, names_or(t, ic->type, ""));
+    fld(out, "code", "detail within the type", "%u", ic->code);
+    fld(out, "checksum", "covers the whole ICMP message", "0x%04x %s", ic->cksum,
+        dec_cksum_name(ic->ck));
+    if (ic->echo) {
+        fld(out, "identifier", "which ping process", "%u", ic->id);
+        fld(out, "sequence", "which ping of that process", "%u", ic->seq);
+    }
+}
+
+static void l_tcp(FILE *out, const view_opts *o, const dec_tcp *t, const flow_info *fi)
+{
+    char fl[64] = "";
+    for (const name_entry *e = names_tcp_flag; e->name; e++)
+        if (t->flags & e->value)
+            strcat(fl, e->name), strcat(fl, " ");
+    bool rel = !o->absolute && fi->f;
+    fld(out, "src port", "the sending application's port", "%u", t->sport);
+    fld(out, "dst port", "the receiving application's port", "%u", t->dport);
+    fld(out, "seq", rel ? "first byte's number, from 0 at SYN" : "first byte's number (raw)",
+        "%" PRIu32, rel ? fi->rel_seq : t->seq);
+    if (t->flags & DEC_TH_ACK)
+        fld(out, "ack", "next byte expected from the peer", "%" PRIu32,
+            rel && fi->rel_ack_known ? fi->rel_ack : t->ack);
+    fld(out, "header len", "data offset x 4; above 20: options", "%u bytes", t->hdr_len);
+    fld(out, "flags", "SYN open, FIN close, ACK, PSH push, RST", "%s", fl);
+    fld(out, "window", "bytes the sender can still receive", "%u", t->window);
+    fld(out, "checksum", "header + payload + IP pseudo-header", "0x%04x %s", t->cksum,
+        dec_cksum_name(t->ck));
+    if (t->has_mss)
+        fld(out, "MSS", "largest segment payload it accepts", "%u", t->mss);
+    if (t->has_ws)
+        fld(out, "window scale", "window is multiplied by 2^this", "%u", t->wscale);
+    if (t->sack_ok)
+        fld(out, "SACK permitted", "may acknowledge out-of-order blocks", "yes");
+    for (int i = 0; i < t->nsack; i++)
+        fld(out, "SACK block", "bytes received beyond a gap", "%" PRIu32 "-%" PRIu32, t->sack[i][0],
+            t->sack[i][1]);
+    if (t->has_ts)
+        fld(out, "timestamps", "for RTT measurement and PAWS", "val %" PRIu32 " ecr %" PRIu32,
+            t->ts_val, t->ts_ecr);
+    fld(out, "payload", "bytes of data in this segment", "%" PRIu32 "%s", t->payload_len,
+        fi->retransmission ? " (retransmission)" : "");
+}
+
+static void l_udp(FILE *out, const dec_udp *u)
+{
+    fld(out, "src port", "the sending application's port", "%u", u->sport);
+    fld(out, "dst port", "the receiving application's port", "%u", u->dport);
+    fld(out, "length", "header (8) + data", "%u", u->length);
+    fld(out, "checksum", "header + data + IP pseudo-header", "0x%04x %s", u->cksum,
+        dec_cksum_name(u->ck));
+}
+
+static void l_http(FILE *out, const dec_packet *pkt, const dec_http *h)
+{
+    char a[200], b[200];
+    if (h->request) {
+        view_text(a, sizeof a, pkt, h->method);
+        fld(out, "method", "what the client asks for", "%s", a);
+        view_text(a, sizeof a, pkt, h->uri);
+        fld(out, "target", "which resource (as sent)", "%s", a);
+    } else {
+        fld(out, "status", "the server's answer (101: switching)", "%u", h->status);
+    }
+    for (int i = 0; i < h->nhdrs; i++) {
+        view_text(a, 40, pkt, h->hname[i]);
+        view_text(b, 60, pkt, h->hvalue[i]);
+        fprintf(out, "      %-14s %s\n", a, b);
+    }
+    if (h->ws_upgrade)
+        fld(out, "upgrade", "the connection becomes WebSocket", "websocket");
+}
+
+static void l_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
+{
+    switch (l->proto) {
+    case DEC_HTTP:
+        l_http(out, pkt, &l->u.http);
+        break;
+    case DEC_WS:
+        fld(out, "fin", "last frame of a message", "%d", l->u.ws.fin);
+        fld(out, "opcode", "text, binary, close, ping, pong", "%u %s", l->u.ws.opcode,
+            names_or(names_ws_opcode, l->u.ws.opcode, "reserved"));
+        fld(out, "masked", "client-to-server frames are masked", "%d", l->u.ws.masked);
+        fld(out, "payload len", "bytes of this frame's payload", "%" PRIu64 "%s",
+            l->u.ws.payload_len, l->u.ws.continues ? " (goes on in the next segment)" : "");
+        break;
+    case DEC_DNS:
+        fld(out, "id", "matches the answer to the question", "%u", l->u.dns.id);
+        fld(out, "question", "name and record type asked", "%s %s", dec_str(pkt, l->u.dns.qname),
+            names_or(names_dns_type, l->u.dns.qtype, "?"));
+        for (int i = 0; i < l->u.dns.nan; i++)
+            fld(out, "answer", "a record in the reply", "%s %s", dec_str(pkt, l->u.dns.an[i].name),
+                dec_str(pkt, l->u.dns.an[i].rdata));
+        break;
+    case DEC_UDPECHO:
+        fld(out, "sequence", "numbers datagrams: gaps are losses", "%" PRIu32, l->u.uecho.seq);
+        fld(out, "total", "how many the sender means to send", "%" PRIu32, l->u.uecho.total);
+        fld(out, "send time", "sender's clock, ns since 1970", "%" PRIu64, l->u.uecho.send_ns);
+        fld(out, "payload len", "bytes after this 24-byte header", "%" PRIu32,
+            l->u.uecho.payload_len);
+        break;
+    case DEC_QUEUE: {
+        char a[200];
+        view_text(a, sizeof a, pkt, l->u.queue.line);
+        fld(out, "line", "a command or reply of queue_broker", "%s", a);
+        break;
+    }
+    case DEC_DATA:
+        fld(out, "length", "bytes nobody here decodes", "%" PRIu32, l->u.data.declared);
+        break;
+    default:
+        break;
+    }
+}
+
+static const char *long_name(dec_proto p)
+{
+    static const char *const n[DEC_NPROTO] = {"Ethernet II",
+                                              "Linux cooked (SLL)",
+                                              "Linux cooked v2 (SLL2)",
+                                              "BSD loopback",
+                                              "802.1Q VLAN",
+                                              "ARP",
+                                              "IPv4",
+                                              "IPv6",
+                                              "ICMP",
+                                              "ICMPv6",
+                                              "TCP",
+                                              "UDP",
+                                              "HTTP",
+                                              "WebSocket frame",
+                                              "DNS",
+                                              "Wirelab udp_echo",
+                                              "Wirelab queue",
+                                              "Data"};
+    return n[p];
+}
+
+static void layer_fields(FILE *out, const view_opts *o, const dec_packet *pkt, const dec_layer *l,
+                         const flow_info *fi)
+{
+    switch (l->proto) {
+    case DEC_ETH:
+        l_eth(out, &l->u.eth);
+        break;
+    case DEC_SLL:
+    case DEC_SLL2:
+        l_sll(out, l);
+        break;
+    case DEC_NULL:
+        fld(out, "family", "address family of the payload", "%" PRIu32 " %s", l->u.null.family,
+            names_or(names_af, l->u.null.family, ""));
+        break;
+    case DEC_VLAN:
+        fld(out, "vlan id", "which virtual LAN", "%u", l->u.vlan.id);
+        fld(out, "priority", "802.1p class of service", "%u", l->u.vlan.pcp);
+        fld(out, "type", "what the payload is (EtherType)", "0x%04x", l->u.vlan.type);
+        break;
+    case DEC_ARP:
+        l_arp(out, &l->u.arp);
+        break;
+    case DEC_IPV4:
+        l_ipv4(out, &l->u.ip4);
+        break;
+    case DEC_IPV6:
+        l_ipv6(out, &l->u.ip6);
+        break;
+    case DEC_ICMP:
+    case DEC_ICMPV6:
+        l_icmp(out, l);
+        break;
+    case DEC_TCP:
+        l_tcp(out, o, &l->u.tcp, fi);
+        break;
+    case DEC_UDP:
+        l_udp(out, &l->u.udp);
+        break;
+    default:
+        l_app(out, pkt, l);
+        break;
+    }
+}
+
+void view_layers(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
+                 const flow_info *fi)
+{
+    fprintf(out, "frame %" PRIu64 ": %" PRIu32 " bytes on the wire, %" PRIu32 " captured\n", fr->n,
+            pkt->len, pkt->caplen);
+    for (int i = 0; i < pkt->nlayers; i++) {
+        const dec_layer *l = &pkt->layers[i];
+        fprintf(out, "  %u %-11s %s (%" PRIu32 " bytes of header", l->osi, osi_name[l->osi],
+                long_name(l->proto), l->hdr);
+        if (l->claimed)
+            fprintf(out, ", claims %" PRIu32, l->claimed);
+        fprintf(out, ", %" PRIu32 " captured of %" PRIu32 ")\n", l->cap, l->wire);
+        if (l->truncated)
+            fputs("      TRUNCATED     the capture ends inside this header\n", out);
+        if (l->invalid)
+            fprintf(out, "      INVALID       %s\n", l->invalid);
+        if (!l->truncated || l->proto >= DEC_HTTP)
+            layer_fields(out, o, pkt, l, fi);
+    }
+    if (pkt->more_layers)
+        fputs("  ... more layers than the decoder keeps\n", out);
+}

@@ -1,0 +1,291 @@
+/*
+ * view_line.c - the default view: one line per packet, in the shape of `tcpdump -nn`.
+ *
+ *   12:00:00.000001 IP 127.0.0.1.40000 > 127.0.0.1.7007: Flags [S], seq 0, win 65495,
+ *                   options [mss 65495,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0
+ *
+ * Differences from tcpdump, on purpose: sequence numbers are relative to each side's first
+ * SYN from the very first segment (tcpdump shows the SYN's raw value), so a student reads
+ * "seq 1:6" as "bytes 1 to 5"; --absolute shows raw values. Application layers are named at
+ * the end of the line ("HTTP: GET / HTTP/1.1", "WebSocket: text fin, 5 bytes").
+ */
+#include "addr.h"
+#include "names.h"
+#include "view.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+void view_tcp_flags(char buf[16], uint8_t f)
+{
+    static const char letters[] = "FSRP.UEW"; /* FIN SYN RST PSH ACK URG ECE CWR, tcpdump's */
+    static const int order[] = {1, 0, 2, 3, 5, 6, 7, 4}; /* tcpdump prints S F R P U E W . */
+    int n = 0;
+    for (int i = 0; i < 8; i++)
+        if (f & (1 << order[i]))
+            buf[n++] = letters[order[i]];
+    if (n == 0)
+        buf[n++] = 'n', buf[n++] = 'o', buf[n++] = 'n', buf[n++] = 'e';
+    buf[n] = '\0';
+}
+
+void view_text(char *buf, size_t cap, const dec_packet *pkt, dec_span s)
+{
+    size_t n = s.len < cap - 1 ? s.len : cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = pkt->bytes[s.off + i];
+        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+    }
+    buf[n] = '\0';
+}
+
+static void print_time(FILE *out, const view_frame *fr)
+{
+    static int64_t last = -1;
+    static char hms[16];
+    if (fr->sec != last) { /* localtime once per second, not once per packet */
+        time_t t = (time_t)fr->sec;
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+        last = fr->sec;
+    }
+    fprintf(out, "%s.%06d ", hms, (int)fr->usec);
+}
+
+static void tcp_options(FILE *out, const dec_tcp *t, uint32_t base)
+{
+    if (t->nopts == 0)
+        return;
+    fputs(", options [", out);
+    for (int i = 0; i < t->nopts; i++) {
+        const dec_opt *o = &t->opts[i];
+        fputs(i ? "," : "", out);
+        switch (o->kind) {
+        case 0:
+            fputs("eol", out);
+            break;
+        case 1:
+            fputs("nop", out);
+            break;
+        case 2:
+            fprintf(out, "mss %u", t->mss);
+            break;
+        case 3:
+            fprintf(out, "wscale %u", t->wscale);
+            break;
+        case 4:
+            fputs("sackOK", out);
+            break;
+        case 5: /* tcpdump's form: the block count, then {left:right} in the ack's numbering */
+            fprintf(out, "sack %u ", t->nsack);
+            for (int b = 0; b < t->nsack; b++)
+                fprintf(out, "{%" PRIu32 ":%" PRIu32 "}", t->sack[b][0] - base,
+                        t->sack[b][1] - base);
+            break;
+        case 8:
+            fprintf(out, "TS val %" PRIu32 " ecr %" PRIu32, t->ts_val, t->ts_ecr);
+            break;
+        default:
+            fprintf(out, "opt-%u:%u", o->kind, o->len);
+            break;
+        }
+    }
+    putc(']', out);
+}
+
+static void line_tcp(FILE *out, const view_opts *o, const dec_tcp *t, const flow_info *fi)
+{
+    char fl[16];
+    bool rel = !o->absolute && fi->f != NULL;
+    uint32_t seq = rel ? fi->rel_seq : t->seq,
+             ack = rel && fi->rel_ack_known ? fi->rel_ack : t->ack;
+    view_tcp_flags(fl, t->flags);
+    fprintf(out, "Flags [%s]", fl);
+    if (t->payload_len > 0 || (t->flags & (DEC_TH_SYN | DEC_TH_FIN | DEC_TH_RST)))
+        fprintf(out, t->payload_len ? ", seq %" PRIu32 ":%" PRIu32 : ", seq %" PRIu32, seq,
+                seq + t->payload_len);
+    if (t->flags & DEC_TH_ACK)
+        fprintf(out, ", ack %" PRIu32, ack);
+    fprintf(out, ", win %u", t->window);
+    tcp_options(out, t, rel && fi->rel_ack_known ? t->ack - fi->rel_ack : 0);
+    fprintf(out, ", length %" PRIu32, t->payload_len);
+    if (fi->retransmission)
+        fputs(" (retransmission)", out);
+}
+
+static void line_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
+{
+    char a[96], b[160], c[32];
+    switch (l->proto) {
+    case DEC_HTTP:
+        view_text(a, sizeof a, pkt, l->u.http.request ? l->u.http.method : l->u.http.version);
+        view_text(b, sizeof b, pkt, l->u.http.request ? l->u.http.uri : l->u.http.reason);
+        if (l->u.http.request) {
+            view_text(c, sizeof c, pkt, l->u.http.version);
+            fprintf(out, ": HTTP: %s %s %s", a, b, c);
+        } else {
+            fprintf(out, ": HTTP: %s %u %s", a, l->u.http.status, b);
+        }
+        break;
+    case DEC_WS:
+        if (l->truncated) {
+            fputs(" [WebSocket frame header cut at the segment end]", out);
+            break;
+        }
+        fprintf(out, ": WebSocket %s%s%s, %" PRIu64 " bytes",
+                names_or(names_ws_opcode, l->u.ws.opcode, "reserved"), l->u.ws.fin ? " fin" : "",
+                l->u.ws.masked ? " masked" : "", l->u.ws.payload_len);
+        break;
+    case DEC_UDPECHO:
+        fprintf(out, ": udp_echo seq %" PRIu32 ", %" PRIu32 " payload bytes", l->u.uecho.seq,
+                l->u.uecho.payload_len);
+        break;
+    case DEC_QUEUE:
+        view_text(b, sizeof b, pkt, l->u.queue.line);
+        fprintf(out, ": queue \"%s\"%s", b, l->u.queue.nlines > 1 ? " ..." : "");
+        break;
+    case DEC_DNS:
+        fprintf(out, ": DNS %u%s %s? %s", l->u.dns.id, l->u.dns.qr ? " response" : "",
+                names_or(names_dns_type, l->u.dns.qtype, "?"), dec_str(pkt, l->u.dns.qname));
+        for (int i = 0; i < l->u.dns.nan; i++)
+            fprintf(out, "%s %s %s", i ? "," : " ->",
+                    names_or(names_dns_type, l->u.dns.an[i].type, "?"),
+                    dec_str(pkt, l->u.dns.an[i].rdata));
+        break;
+    default:
+        break;
+    }
+}
+
+static void line_icmp(FILE *out, const dec_layer *l)
+{
+    const dec_icmp *ic = &l->u.icmp;
+    const name_entry *tab = l->proto == DEC_ICMP ? names_icmp : names_icmpv6;
+    fprintf(out, "%s %s", l->proto == DEC_ICMP ? "ICMP" : "ICMP6", names_or(tab, ic->type, "type"));
+    if (!names_lookup(tab, ic->type))
+        fprintf(out, " %u code %u", ic->type, ic->code);
+    if (ic->echo)
+        fprintf(out, ", id %u, seq %u", ic->id, ic->seq);
+    fprintf(out, ", length %" PRIu32, l->claimed);
+}
+
+static void line_arp(FILE *out, const dec_arp *a, uint32_t wire)
+{
+    char x[ADDR_STRLEN], y[ADDR_STRLEN];
+    if (!a->ipv4_eth) {
+        fprintf(out, "ARP, %s, hardware %u protocol 0x%04x", names_or(names_arp_op, a->op, "op"),
+                a->htype, a->ptype);
+        return;
+    }
+    addr_ipv4(x, a->tpa);
+    addr_ipv4(y, a->spa);
+    if (a->op == 1)
+        fprintf(out, "ARP, Request who-has %s tell %s, length %" PRIu32, x, y, wire);
+    else if (a->op == 2)
+        addr_mac(x, a->sha), fprintf(out, "ARP, Reply %s is-at %s, length %" PRIu32, y, x, wire);
+    else
+        fprintf(out, "ARP, %s", names_or(names_arp_op, a->op, "unknown op"));
+}
+
+/* "IP 1.2.3.4.80 > 5.6.7.8.40000: " from the IP layer and the ports of the next one. */
+static void line_addrs(FILE *out, const dec_layer *ip, const dec_layer *tr, const char *end)
+{
+    char s[ADDR_STRLEN], d[ADDR_STRLEN];
+    bool v4 = ip->proto == DEC_IPV4;
+    addr_ip(s, v4 ? ip->u.ip4.src : ip->u.ip6.src, v4 ? 4 : 16);
+    addr_ip(d, v4 ? ip->u.ip4.dst : ip->u.ip6.dst, v4 ? 4 : 16);
+    fputs(v4 ? "IP " : "IP6 ", out);
+    if (tr && (tr->proto == DEC_TCP || tr->proto == DEC_UDP) && !tr->truncated) {
+        uint16_t sp = tr->proto == DEC_TCP ? tr->u.tcp.sport : tr->u.udp.sport;
+        uint16_t dp = tr->proto == DEC_TCP ? tr->u.tcp.dport : tr->u.udp.dport;
+        fprintf(out, "%s.%u > %s.%u%s", s, sp, d, dp, end);
+    } else {
+        fprintf(out, "%s > %s%s", s, d, end);
+    }
+}
+
+/* "(about IP 10.0.0.1.40000 > 10.0.0.2.33434 UDP)": which packet an ICMP error is about. */
+static void line_quoted(FILE *out, const dec_packet *pkt, int i)
+{
+    const dec_layer *ip = &pkt->layers[i], *tr = i + 1 < pkt->nlayers ? ip + 1 : NULL;
+    if (ip->proto != DEC_IPV4 && ip->proto != DEC_IPV6)
+        return;
+    bool ports = tr && (tr->proto == DEC_TCP || tr->proto == DEC_UDP) && !tr->truncated;
+    fputs(" (about ", out);
+    line_addrs(out, ip, tr, "");
+    fputs(!ports ? ")" : tr->proto == DEC_TCP ? " TCP)" : " UDP)", out);
+}
+
+static void line_ip(FILE *out, const view_opts *o, const dec_packet *pkt, int i,
+                    const flow_info *fi)
+{
+    const dec_layer *ip = &pkt->layers[i], *tr = i + 1 < pkt->nlayers ? ip + 1 : NULL;
+    if (ip->truncated) {
+        fputs(ip->proto == DEC_IPV4 ? "IP [|ip]" : "IP6 [|ip6]", out);
+        return;
+    }
+    line_addrs(out, ip, tr, ": ");
+    if (tr == NULL) {
+        fprintf(out, "%s", ip->truncated ? "[|ip]" : ip->invalid ? ip->invalid : "no payload");
+        return;
+    }
+    if (tr->truncated && tr->proto != DEC_DATA) {
+        fprintf(out, "[|%s]", dec_proto_json(tr->proto));
+        return;
+    }
+    switch (tr->proto) {
+    case DEC_TCP:
+        line_tcp(out, o, &tr->u.tcp, fi);
+        break;
+    case DEC_UDP:
+        fprintf(out, "UDP, length %" PRIu32, tr->u.udp.payload_len);
+        break;
+    case DEC_ICMP:
+    case DEC_ICMPV6:
+        line_icmp(out, tr);
+        if (i + 2 < pkt->nlayers && !pkt->layers[i + 2].truncated) /* an error's quoted packet */
+            line_quoted(out, pkt, i + 2);
+        return;
+    case DEC_DATA:
+        fprintf(out, "ip-proto-%u, fragment or payload, length %" PRIu32,
+                ip->proto == DEC_IPV4 ? ip->u.ip4.protocol : ip->u.ip6.upper, tr->u.data.declared);
+        break;
+    default:
+        break;
+    }
+    if (tr->invalid)
+        fprintf(out, " [invalid: %s]", tr->invalid);
+    for (int j = i + 2; j < pkt->nlayers; j++)
+        line_app(out, pkt, &pkt->layers[j]);
+}
+
+void view_line(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
+               const flow_info *fi)
+{
+    print_time(out, fr);
+    int i = 0;
+    for (; i < pkt->nlayers && pkt->layers[i].osi == 2; i++) {
+        const dec_layer *l = &pkt->layers[i];
+        if (l->proto == DEC_VLAN && !l->truncated)
+            fprintf(out, "vlan %u, ", l->u.vlan.id);
+        if (l->truncated)
+            fprintf(out, "[|%s] ", dec_proto_json(l->proto));
+    }
+    if (i == pkt->nlayers) {
+        fprintf(out, "%s, length %" PRIu32 "\n",
+                pkt->nlayers ? "no network layer" : "unknown link type", pkt->len);
+        return;
+    }
+    const dec_layer *l = &pkt->layers[i];
+    if (l->proto == DEC_ARP && l->truncated)
+        fputs("ARP [|arp]", out);
+    else if (l->proto == DEC_ARP)
+        line_arp(out, &l->u.arp, l->wire);
+    else if (l->proto == DEC_IPV4 || l->proto == DEC_IPV6)
+        line_ip(out, o, pkt, i, fi);
+    else
+        fprintf(out, "%s, length %" PRIu32, dec_proto_json(l->proto), l->wire);
+    putc('\n', out);
+}

@@ -1,0 +1,48 @@
+/*
+ * fuzz_decode.c - libFuzzer over the decoder and the views, for every link type.
+ *
+ * The first byte picks the link type, the second whether the flow is WebSocket; the rest is the
+ * frame. Whatever the bytes, decoding and printing must never read outside them (ASan) or
+ * overflow an integer (UBSan). ./wirelab test runs it briefly (WIRELAB_FUZZ_SECONDS).
+ */
+#include "decode.h"
+#include "flows.h"
+#include "view.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const int links[] = {DEC_LINK_ETH,  DEC_LINK_SLL, DEC_LINK_SLL2, DEC_LINK_NULL,
+                            DEC_LINK_LOOP, DEC_LINK_RAW, DEC_LINK_IPV4, DEC_LINK_IPV6};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static dec_packet pkt;
+    static FILE *null;
+    static flows *fl;
+    if (size < 2)
+        return 0;
+    if (null == NULL)
+        null = fopen("/dev/null", "w"), fl = flows_new();
+    int link = links[data[0] % (sizeof links / sizeof links[0])];
+    dec_hints h = {data[1] & 1, data[1] >> 1};
+    uint32_t n = (uint32_t)(size - 2);
+    uint8_t *copy = malloc(n ? n : 1); /* exact size: one byte too far is an ASan error */
+    memcpy(copy, data + 2, n);
+    dec_decode(&pkt, link, copy, n, n + (data[1] >> 4), &h);
+    flow_info fi;
+    flows_track(fl, &pkt, &fi);
+    view_frame fr = {1, 0, 0};
+    view_opts o = {false, data[1] & 2};
+    view_json(null, &fr, &pkt);
+    view_line(null, &o, &fr, &pkt, &fi);
+    view_layers(null, &o, &fr, &pkt, &fi);
+    view_hex(null, &o, &pkt);
+    view_ladder(null, &o, &fr, &pkt, &fi);
+    free(copy);
+    return 0;
+}

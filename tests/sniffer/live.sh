@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# live.sh - capture on the loopback interface while tcp_echo_client talks to tcp_echo_server, and find
+# in the capture the three-way handshake, the data both ways and the teardown.
+# Needs root (or a sniffer with cap_net_raw); otherwise it is skipped (exit 77).
+. "$WIRELAB_SOURCE/tests/lib.sh"
+PY=/usr/bin/python3
+if [ "$(id -u)" -ne 0 ]; then
+  echo "skipped: live capture needs root"
+  exit 77
+fi
+
+step "start tcp_echo_server on 127.0.0.1 (port 0: any free port)"
+start_server echo "$WIRELAB_BIN/tcp_echo_server" --port 0 --bind 127.0.0.1
+PORT=$SERVER_PORT
+
+step "start the sniffer on lo with filter 'tcp port $PORT', saving to live.pcap"
+"$WIRELAB_BIN/sniffer" -i lo -f "tcp port $PORT" --json -w live.pcap >live.json 2>sniffer.err &
+SNIFF=$!
+PIDS+=("$SNIFF")
+for _ in $(seq 1 100); do
+  grep -q 'listening on lo' sniffer.err && break
+  kill -0 $SNIFF 2>/dev/null || fail "the sniffer exited: $(cat sniffer.err)"
+  sleep 0.05
+done
+grep -q 'listening on lo' sniffer.err || fail "the sniffer did not start within 5 s: $(cat sniffer.err)"
+
+step "tcp_echo_client --port $PORT --message 'hello wirelab'"
+"$WIRELAB_BIN/tcp_echo_client" --port "$PORT" --message "hello wirelab" >client.log 2>&1 \
+  || fail "the echo exchange failed: $(cat client.log)"
+sleep 0.5
+
+step "stop the sniffer with SIGINT; it prints libpcap's counts"
+kill -INT $SNIFF
+wait $SNIFF || fail "the sniffer exited with status $? after SIGINT: $(cat sniffer.err)"
+grep -q 'packets received by filter' sniffer.err || fail "no received count: $(cat sniffer.err)"
+grep -q 'packets dropped by kernel' sniffer.err || fail "no dropped count: $(cat sniffer.err)"
+
+step "find the handshake, the data both ways and the teardown in the capture"
+$PY - live.json "$PORT" <<'PY' || fail "the capture does not show the whole exchange (see above)"
+import json, sys
+port = int(sys.argv[2])
+pk = [json.loads(l) for l in open(sys.argv[1])]
+tcp = [next(l for l in p["layers"] if l["proto"] == "tcp") for p in pk]
+def find(pred, what, start=0):
+    for i in range(start, len(tcp)):
+        if pred(tcp[i]):
+            return i
+    print("  missing: %s; segments seen: %s" % (what, [(t["sport"], t["flags"], t["payload_len"]) for t in tcp]))
+    sys.exit(1)
+to_srv = lambda t: t["dport"] == port
+syn = find(lambda t: to_srv(t) and t["flags"] == ["SYN"], "SYN from the client")
+synack = find(lambda t: not to_srv(t) and t["flags"] == ["SYN", "ACK"] and t["ack"] == (tcp[syn]["seq"] + 1) % 2**32, "SYN-ACK acknowledging it", syn)
+ack = find(lambda t: to_srv(t) and "ACK" in t["flags"] and "SYN" not in t["flags"] and t["ack"] == (tcp[synack]["seq"] + 1) % 2**32, "the client's ACK", synack)
+d1 = find(lambda t: to_srv(t) and t["payload_len"] >= 13, "the message's bytes to the server", ack)
+d2 = find(lambda t: not to_srv(t) and t["payload_len"] == tcp[d1]["payload_len"], "the same number of bytes echoed back", d1)
+f1 = find(lambda t: "FIN" in t["flags"], "a FIN", d2)
+f2 = find(lambda t: "FIN" in t["flags"] and to_srv(t) != to_srv(tcp[f1]), "the other side's FIN", f1)
+print("  handshake at packets %d,%d,%d; data at %d and %d; FINs at %d and %d" % (syn + 1, synack + 1, ack + 1, d1 + 1, d2 + 1, f1 + 1, f2 + 1))
+PY
+
+step "the saved live.pcap reads back with the same number of packets"
+expect_eq "packets in live.pcap" "$(wc -l <live.json)" "$("$WIRELAB_BIN/sniffer" -r live.pcap 2>/dev/null | wc -l)"
+stop_server
+
+step "UDP: udp_sender sends 3 numbered datagrams to udp_receiver; the sniffer explains each header"
+start_server receiver "$WIRELAB_BIN/udp_receiver" --port 0 --expect 3
+UPORT=$SERVER_PORT
+"$WIRELAB_BIN/sniffer" -i lo -f "udp port $UPORT" -c 3 --json >udp.json 2>udp.err &
+SNIFF=$!
+PIDS+=("$SNIFF")
+for _ in $(seq 1 100); do
+  grep -q 'listening on lo' udp.err && break
+  sleep 0.05
+done
+"$WIRELAB_BIN/udp_sender" --host 127.0.0.1 --port "$UPORT" --count 3 --size 100 >sender.log 2>&1 \
+  || fail "udp_sender failed: $(cat sender.log)"
+for _ in $(seq 1 100); do
+  kill -0 $SNIFF 2>/dev/null || break
+  sleep 0.05
+done
+kill -0 $SNIFF 2>/dev/null && fail "the sniffer did not see 3 datagrams: $(cat udp.json)"
+expect_eq "udp_echo sequence numbers seen" "0 1 2" \
+  "$(/usr/bin/python3 -c '
+import json, sys
+seqs = [l["seq"] for p in map(json.loads, open(sys.argv[1])) for l in p["layers"] if l.get("wirelab") == "udp_echo" and l.get("payload_len") == 76]
+print(*seqs)' udp.json)"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# views.sh - the human views over the corpus: every view runs on every file without error, and
+# on the TCP conversation in eth_tcp.pcap each shows what a student must see.
+. "$WIRELAB_SOURCE/tests/lib.sh"
+S="$WIRELAB_BIN/sniffer"
+CORPUS="$WIRELAB_SOURCE/tests/sniffer/pcaps"
+
+for pcap in "$CORPUS"/*.pcap; do
+  for view in "" --layers "--layers -x" -x --ladder --stats "--ladder --stats"; do
+    step "sniffer -r $(basename "$pcap") $view"
+    # shellcheck disable=SC2086
+    "$S" -r "$pcap" $view >out.txt 2>err.txt || fail "exit status $?: $(cat err.txt)"
+  done
+done
+
+T="$CORPUS/eth_tcp.pcap"
+step "default view of eth_tcp.pcap: tcpdump -nn shape, relative sequence numbers"
+"$S" -r "$T" >line.txt 2>/dev/null
+grep -q 'IP 127.0.0.1.40000 > 127.0.0.1.7007: Flags \[S\], seq 0, win 65535, options \[mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7\], length 0' line.txt \
+  || fail "no SYN line with relative seq 0 and the options; got:
+$(head -3 line.txt)"
+grep -q 'Flags \[S.\], seq 0, ack 1,' line.txt || fail "SYN-ACK is not 'seq 0, ack 1'"
+grep -q 'Flags \[P.\], seq 1:6, ack 1, win 65535, length 5' line.txt || fail "client data is not 'seq 1:6, ack 1'"
+expect_eq "lines in the default view" 8 "$(wc -l <line.txt)"
+
+step "--absolute shows the raw initial sequence numbers (1000 and 5000)"
+"$S" -r "$T" --absolute 2>/dev/null | grep -q 'Flags \[S.\], seq 5000, ack 1001,' \
+  || fail "--absolute did not print the raw SYN-ACK seq 5000 ack 1001"
+
+step "--ladder: one conversation, the three phases, arrows both ways"
+"$S" -r "$T" --ladder >ladder.txt 2>/dev/null
+grep -q 'conversation 1 (TCP): client 127.0.0.1:40000  <->  server 127.0.0.1:7007' ladder.txt \
+  || fail "no conversation header; got: $(head -3 ladder.txt)"
+for phase in handshake data teardown; do
+  grep -q "^  $phase (c1)" ladder.txt || fail "phase '$phase' is not named in the ladder"
+done
+grep -q '|-.* SYN seq 0 .*->|' ladder.txt || fail "no client-to-server SYN arrow"
+grep -q '|<-.* SYN,ACK seq 0 ack 1 .*-|' ladder.txt || fail "no server-to-client SYN,ACK arrow"
+expect_eq "arrows in the ladder" 8 "$(grep -c '^[0-9].*|' ladder.txt)"
+
+step "--stats: 8 TCP segments: 6 control, 2 data, no retransmission"
+"$S" -r "$T" --stats >stats.txt 2>/dev/null
+grep -q 'TCP segments: 6 control (no payload), 2 data, 0 retransmissions' stats.txt \
+  || fail "wrong TCP segment counts: $(grep 'TCP segments' stats.txt)"
+grep -Eq '^tcp +8 ' stats.txt || fail "the tcp row does not count 8 packets"
+grep -Eq '^  4 transport +200 ' stats.txt || fail "TCP header bytes should be 2 x 40 (SYNs with options) + 6 x 20: $(cat stats.txt)"
+
+step "--stats counts a retransmission (the same data segment twice)"
+/usr/bin/python3 - "$T" retrans.pcap <<'PY'
+import struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+d = open(src, "rb").read()
+hdr, off, recs = d[:24], 24, []
+while off < len(d):
+    caplen = struct.unpack("<I", d[off + 8:off + 12])[0]
+    recs.append(d[off:off + 16 + caplen]); off += 16 + caplen
+recs.insert(4, recs[3])  # packet 4 (client data) again
+open(dst, "wb").write(hdr + b"".join(recs))
+PY
+"$S" -r retrans.pcap --stats 2>/dev/null | grep -q '1 retransmissions' || fail "the repeated segment was not counted as a retransmission"
+"$S" -r retrans.pcap 2>/dev/null | grep -q 'length 5 (retransmission)' || fail "the line view does not mark the retransmission"
+
+step "--layers names each OSI layer and explains fields"
+"$S" -r "$T" --layers -c 1 >layers.txt 2>/dev/null
+for want in '2 Data link   Ethernet II' '3 Network     IPv4' '4 Transport   TCP' 'ttl            64' \
+            'checksum       0x.... unverifiable (offload)' 'window scale   7'; do
+  grep -q "$want" layers.txt || fail "--layers lacks '$want'; got:
+$(cat layers.txt)"
+done
+
+step "-x without a terminal brackets the bytes by layer"
+"$S" -r "$T" -x -c 1 2>/dev/null | grep -q '0000: \[eth 00 00 00 00 00 00 00 00 00 00 00 00 08 00\] \[ipv4 45 00\]' \
+  || fail "-x did not bracket the Ethernet and IPv4 bytes"
+
+step "an ICMP port unreachable names the datagram it is about"
+"$S" -r "$CORPUS/ipv4_opts_frag_icmp.pcap" 2>/dev/null \
+  | grep -q 'ICMP destination unreachable, length 36 (about IP 10.0.0.1.40000 > 10.0.0.2.33434 UDP)' \
+  || fail "the ICMP error does not say which datagram it is about"
+
+step "the WebSocket upgrade and frames in http_ws.pcap"
+"$S" -r "$CORPUS/http_ws.pcap" >ws.txt 2>/dev/null
+grep -q 'HTTP: GET /chat?room=a%20b HTTP/1.1' ws.txt || fail "no HTTP request line"
+grep -q 'HTTP: HTTP/1.1 101 Switching Protocols' ws.txt || fail "no 101 status line"
+grep -q 'WebSocket text fin, 5 bytes: WebSocket binary fin, 300 bytes: WebSocket ping fin, 0 bytes' ws.txt \
+  || fail "three frames in one segment not shown"
+grep -q 'frame header cut at the segment end' ws.txt || fail "the cut frame header is not reported"
