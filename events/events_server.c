@@ -21,6 +21,8 @@
  *                                     back as "echo" when no ack was asked for
  *     ask(...args)                    the server emits "question" with args and an ack request,
  *                                     then emits "answered" with the client's ack arguments
+ *     goodbye()                       the server disconnects the socket (DISCONNECT packet)
+ *     reserved()                      acked with what sio_emit returns for each reserved name
  *     drop()                          the server closes this client's Engine.IO session, as
  *                                     if the network had failed (recovery then applies)
  * --demo protocol-suite: exactly the reference server of the official Engine.IO and Socket.IO
@@ -275,6 +277,31 @@ static void chat_drop(sio_socket *s, const sio_msg *m, void *user)
     sio_server_drop(s);
 }
 
+/* goodbye(): the server disconnects this socket from the namespace (DISCONNECT packet): a
+ * deliberate goodbye, so the client does not reconnect and nothing is kept for recovery. */
+static void chat_goodbye(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)m;
+    (void)user;
+    sio_disconnect(s);
+}
+
+/* reserved(): try to emit each reserved event name; ack with what sio_emit returned for each
+ * (all must be SIO_E_RESERVED: an application cannot fake the library's own events). */
+static void chat_reserved(sio_socket *s, const sio_msg *m, void *user)
+{
+    static const char *const names[] = {"connect", "connect_error", "disconnect", "disconnecting"};
+    (void)user;
+    cJSON *codes = cJSON_CreateObject();
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        cJSON_AddNumberToObject(codes, names[i], sio_emit(s, names[i], NULL));
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, codes);
+    if (m->ack_id >= 0)
+        sio_ack(s, m->ack_id, args, NULL, 0);
+    cJSON_Delete(args);
+}
+
 static void chat_connection(sio_socket *s, void *user)
 {
     (void)user;
@@ -338,6 +365,8 @@ static int setup_chat(eio_server *eio, const options *o, sio_server **out)
     sio_on(n, "echo", chat_echo, NULL);
     sio_on(n, "drop", chat_drop, NULL);
     sio_on(n, "ask", chat_ask, NULL);
+    sio_on(n, "goodbye", chat_goodbye, NULL);
+    sio_on(n, "reserved", chat_reserved, NULL);
     *out = srv;
     return 0;
 }

@@ -80,6 +80,16 @@ const scenarios = {
     eq(strip(await answered), ["answer to q1"], "server emit with ack, client's ack arrived");
     const many = await Promise.all([1, 2, 3, 4, 5].map((i) => s.emitWithAck("echo", i)));
     eq(many, [1, 2, 3, 4, 5], "five acks matched to their ids");
+    const got = [];
+    for (const ev of ["connect_error", "disconnecting"]) s.on(ev, () => got.push(ev));
+    eq(await s.emitWithAck("reserved"), { connect: -20, connect_error: -20, disconnect: -20,
+                                          disconnecting: -20 },
+       "sio_emit refuses every reserved event name (SIO_E_RESERVED)");
+    const gone = once(s, "disconnect");
+    s.emit("goodbye");
+    eq((await gone)[0], "io server disconnect", "server-side disconnect (DISCONNECT packet)");
+    await sleep(800);
+    eq([s.connected, got], [false, []], "no reconnection after a deliberate server disconnect");
   },
   async rooms() {
     const a = await connect(), b = await connect(), c = await connect();
