@@ -438,16 +438,20 @@ int main(int argc, char **argv)
                             "and rebuild (the build copies it from the npm package)\n");
     }
     int fd = net_listen(NULL, o.port, SOMAXCONN, err, sizeof err);
-    if (fd < 0) {
-        fprintf(stderr, "events_server: %s\n", err);
-        return 1;
-    }
     loop_config lc = {.user = eio, .in_max = 2 * 1000000 + 16384};
-    loop *l = loop_new(&lc, eio_loop_handlers(), err, sizeof err);
-    if (!l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
+    loop *l = fd < 0 ? NULL : loop_new(&lc, eio_loop_handlers(), err, sizeof err);
+    if (fd < 0 || !l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
         eio_server_attach(eio, l) < 0) {
-        fprintf(stderr, "events_server: cannot start the event loop: %s\n",
-                l ? "epoll, signalfd or the timer refused" : err);
+        if (fd < 0)
+            fprintf(stderr, "events_server: %s\n", err);
+        else
+            fprintf(stderr, "events_server: cannot start the event loop: %s\n",
+                    l ? "epoll, signalfd or the timer refused" : err);
+        if (l)
+            loop_free(l);
+        sio_server_free(sio);
+        eio_server_free(eio);
+        free(js);
         return 1;
     }
     printf("events_server: listening on every address port %d (%s demo); open "
