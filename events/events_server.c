@@ -9,7 +9,8 @@
  *                 [--recovery-window MS] [--recovery-capacity N]
  *                 [--ping-interval MS] [--ping-timeout MS]
  *
- * --demo chat (the default, port 3000): a page at http://127.0.0.1:3000/ that uses the real
+ * --demo chat (the default, port 3000; namespaces "/" and "/news", the same events in each): a
+ *   page at http://127.0.0.1:3000/ that uses the real
  *   Socket.IO browser client (socket.io.min.js from the npm package socket.io-client, copied
  *   next to this program by the build): rooms to join, messages, and a button that drops the
  *   connection so you can watch recovery replay what you missed. Events it handles:
@@ -353,20 +354,27 @@ static int setup_chat(eio_server *eio, const options *o, sio_server **out)
     sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
     if (srv == NULL)
         return -1;
-    sio_nsp *n = sio_of(srv, "/");
-    sio_on_connection(n, chat_connection, NULL);
-    sio_on_disconnect(n, chat_disconnect, NULL);
-    sio_on_adapter(n, chat_adapter, NULL);
-    sio_on(n, "join", chat_join, NULL);
-    sio_on(n, "leave", chat_leave, NULL);
-    sio_on(n, "say", chat_say, NULL);
-    sio_on(n, "shout", chat_shout, NULL);
-    sio_on(n, "announce", chat_announce, NULL);
-    sio_on(n, "echo", chat_echo, NULL);
-    sio_on(n, "drop", chat_drop, NULL);
-    sio_on(n, "ask", chat_ask, NULL);
-    sio_on(n, "goodbye", chat_goodbye, NULL);
-    sio_on(n, "reserved", chat_reserved, NULL);
+    /* two namespaces with the same events: one Engine.IO session can carry both, and rooms,
+     * broadcasts and announcements stay inside their namespace */
+    const char *names[] = {"/", "/news"};
+    for (int i = 0; i < 2; i++) {
+        sio_nsp *n = sio_of(srv, names[i]);
+        if (n == NULL)
+            return -1;
+        sio_on_connection(n, chat_connection, NULL);
+        sio_on_disconnect(n, chat_disconnect, NULL);
+        sio_on_adapter(n, chat_adapter, NULL);
+        sio_on(n, "join", chat_join, NULL);
+        sio_on(n, "leave", chat_leave, NULL);
+        sio_on(n, "say", chat_say, NULL);
+        sio_on(n, "shout", chat_shout, NULL);
+        sio_on(n, "announce", chat_announce, NULL);
+        sio_on(n, "echo", chat_echo, NULL);
+        sio_on(n, "drop", chat_drop, NULL);
+        sio_on(n, "ask", chat_ask, NULL);
+        sio_on(n, "goodbye", chat_goodbye, NULL);
+        sio_on(n, "reserved", chat_reserved, NULL);
+    }
     *out = srv;
     return 0;
 }

@@ -1,7 +1,7 @@
 // interop_client.mjs - the real Socket.IO client (npm socket.io-client, pinned in
 // tests/package.json) against events_server --demo chat. One scenario per run:
 //   node interop_client.mjs SCENARIO PORT
-// Scenarios: polling websocket upgrade acks rooms binary recovery window capacity
+// Scenarios: polling websocket upgrade acks rooms namespaces binary recovery window capacity
 // Each prints what it checked and exits 0, or prints what went wrong and exits 1.
 import { io } from "socket.io-client";
 
@@ -122,6 +122,27 @@ const scenarios = {
        "broadcast reaches everyone except the sender");
     eq(gc, ["for r1"], "c got nothing after leaving r1");
     eq(ga, ["for r1", "after c left"], "a still in r1");
+  },
+  // Two namespaces on one Engine.IO session; an unknown one is refused.
+  async namespaces() {
+    const a = await connect();
+    const b = io(`${URL}/news`);
+    sockets.push(b);
+    await once(b, "connect");
+    eq(a.io === b.io && a.io.engine.id === b.io.engine.id, true,
+       "'/' and '/news' share one Manager and one Engine.IO session");
+    eq(await b.emitWithAck("echo", "in news"), "in news", "ack in /news");
+    const heardA = [], heardB = [];
+    a.on("announced", (m) => heardA.push(m.text));
+    b.on("announced", (m) => heardB.push(m.text));
+    await b.emitWithAck("announce", "news only");
+    await a.emitWithAck("announce", "main only");
+    await sleep(200);
+    eq([heardA, heardB], [["main only"], ["news only"]], "announcements stay in their namespace");
+    const bad = io(`${URL}/nope`);
+    sockets.push(bad);
+    const [err] = await once(bad, "connect_error");
+    eq(err.message, "Invalid namespace", "unknown namespace refused with CONNECT_ERROR");
   },
   async binary() {
     for (const transports of [["polling"], ["websocket"]]) {
