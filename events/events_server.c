@@ -15,7 +15,7 @@
  *   next to this program by the build): rooms to join, messages, and a button that drops the
  *   connection so you can watch recovery replay what you missed. Events it handles:
  *     join(room) / leave(room)        rooms (acked with {"ok":true,"room":...})
- *     say(room, text)                 "said" {from,room,text} to everyone in room
+ *     say(room, text[, bytes])        "said" {from,room,text[,data]} to everyone in room
  *     shout(text)                     "shouted" {from,text} to everyone else (broadcast)
  *     announce(text)                  "announced" {from,text} to the whole namespace
  *     echo(...args)                   acked with the same arguments (binary included), or sent
@@ -42,6 +42,7 @@
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
+#include "sio_packet.h"
 #include "sio_server.h"
 
 extern const unsigned char chat_page[];
@@ -229,13 +230,20 @@ static cJSON *chat_args(sio_socket *s, const char *room, const char *text)
     return args;
 }
 
+/* say(room, text[, bytes]): "said" {from, room, text[, data]} to everyone in room; a binary
+ * third argument travels on as "data" (a BINARY_EVENT with one attachment). */
 static void chat_say(sio_socket *s, const sio_msg *m, void *user)
 {
     const char *room = arg_string(m, 0), *text = arg_string(m, 1);
+    int bin = sio_placeholder_num(cJSON_GetArrayItem(m->args, 2));
     (void)user;
     if (room && sio_in_room(s, room)) { /* only members may speak in a room */
         cJSON *args = chat_args(s, room, text);
-        sio_emit_to(sio_socket_nsp(s), room, NULL, "said", args, NULL, 0);
+        if (bin >= 0 && (size_t)bin < m->nbins)
+            cJSON_AddItemToObject(cJSON_GetArrayItem(args, 0), "data", sio_placeholder(0));
+        sio_emit_to(sio_socket_nsp(s), room, NULL, "said", args,
+                    bin >= 0 && (size_t)bin < m->nbins ? &m->bins[bin] : NULL,
+                    bin >= 0 && (size_t)bin < m->nbins ? 1 : 0);
         cJSON_Delete(args);
     }
     ack_ok(s, m, room && sio_in_room(s, room) ? room : NULL);

@@ -202,15 +202,21 @@ static int check_emit(const char *event, const cJSON *args)
 }
 
 /*
- * Recovery: append the event to the namespace's log. The record is three lines: the rooms it
- * was sent to (a JSON array; [] = the whole namespace), the socket it excluded (or nothing),
- * and the packet data with its offset last. Returns the offset, or 0 when not logged.
+ * Recovery: append the event to the namespace's log. A record is the rooms it was sent to (a
+ * JSON array; [] = the whole namespace), a newline, the socket it excluded (or nothing), a
+ * newline, the packet data with its offset last, a NUL (JSON text never contains one), and
+ * then each binary attachment as a 4-byte big-endian length and its bytes:
+ *
+ *   ["lobby"] \n  \n ["said",{...},"17"] \0 [len][bytes] [len][bytes] ...
+ *
+ * Returns the offset, or 0 when not logged (then *json is the data without an offset).
  */
 static uint64_t log_event(sio_nsp *n, const char *room_name, const sio_socket *except,
-                          const char *event, const cJSON *args, char **json)
+                          const char *event, const cJSON *args, const sio_bin *bins, size_t nbins,
+                          char **json)
 {
     char offset[24];
-    uint64_t off = ring_log_next(n->log);
+    uint64_t off = ring_log_next(n->log), got = 0;
     snprintf(offset, sizeof offset, "%llu", (unsigned long long)off);
     *json = event_json(event, args, offset);
     if (*json == NULL)
@@ -222,11 +228,20 @@ static uint64_t log_event(sio_nsp *n, const char *room_name, const sio_socket *e
     cJSON_Delete(rooms);
     const char *ex = except ? except->id : "";
     size_t len = strlen(rtext) + strlen(ex) + strlen(*json) + 3;
-    char *rec = malloc(len);
-    uint64_t got = 0;
+    for (size_t i = 0; i < nbins; i++)
+        len += 4 + bins[i].len;
+    uint8_t *rec = rtext ? malloc(len) : NULL;
     if (rec) {
-        snprintf(rec, len, "%s\n%s\n%s", rtext, ex, *json);
-        if (ring_log_push(n->log, rec, len - 1, &got) != RING_OK)
+        size_t at = (size_t)sprintf((char *)rec, "%s\n%s\n%s", rtext, ex, *json) + 1;
+        for (size_t i = 0; i < nbins; i++) {
+            uint32_t bl = (uint32_t)bins[i].len;
+            uint8_t be[4] = {(uint8_t)(bl >> 24), (uint8_t)(bl >> 16), (uint8_t)(bl >> 8),
+                             (uint8_t)bl};
+            memcpy(rec + at, be, 4);
+            memcpy(rec + at + 4, bins[i].data, bins[i].len);
+            at += 4 + bins[i].len;
+        }
+        if (ring_log_push(n->log, rec, len, &got) != RING_OK)
             got = 0;
     }
     free(rec);
@@ -238,9 +253,13 @@ static uint64_t log_event(sio_nsp *n, const char *room_name, const sio_socket *e
     return got;
 }
 
-static int logging(const sio_nsp *n, size_t nbins)
+/* Events with attachments over 4 GiB cannot be logged; everything else can. */
+static int logging(const sio_nsp *n, const sio_bin *bins, size_t nbins)
 {
-    return n->log != NULL && nbins == 0;
+    for (size_t i = 0; i < nbins; i++)
+        if (bins[i].len > UINT32_MAX)
+            return 0;
+    return n->log != NULL;
 }
 
 int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_bin *bins,
@@ -252,8 +271,8 @@ int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_
     if (s->client == NULL)
         return SIO_E_CLOSED;
     char *json = NULL;
-    if (logging(s->nsp, nbins)) /* as socket.io does: a socket.emit is a send to room s->id */
-        log_event(s->nsp, s->id, NULL, event, args, &json);
+    if (logging(s->nsp, bins, nbins)) /* as socket.io: a socket.emit is a send to room s->id */
+        log_event(s->nsp, s->id, NULL, event, args, bins, nbins, &json);
     else
         json = event_json(event, args, NULL);
     if (json == NULL)
@@ -308,8 +327,8 @@ int sio_emit_to(sio_nsp *n, const char *room_name, const sio_socket *except, con
     if (rc < 0)
         return rc;
     char *json = NULL;
-    if (logging(n, nbins))
-        log_event(n, room_name, except, event, args, &json);
+    if (logging(n, bins, nbins))
+        log_event(n, room_name, except, event, args, bins, nbins, &json);
     else
         json = event_json(event, args, NULL);
     if (json == NULL)
@@ -515,7 +534,8 @@ static int saved_has_room(const saved_session *ss, const char *name, size_t len)
     return 0;
 }
 
-/* Was this log record (see log_event) addressed to the saved socket? */
+/* Was this log record (see log_event) addressed to the saved socket? If so, *data and *dlen
+ * are its JSON, and everything after the JSON's NUL is left for read_attachments. */
 static int record_for(const saved_session *ss, const char *rec, size_t len, const char **data,
                       size_t *dlen)
 {
@@ -527,7 +547,8 @@ static int record_for(const saved_session *ss, const char *rec, size_t len, cons
     if (exlen == strlen(ss->id) && memcmp(nl1 + 1, ss->id, exlen) == 0)
         return 0;
     *data = nl2 + 1;
-    *dlen = len - (size_t)(nl2 + 1 - rec);
+    const char *nul = memchr(*data, '\0', len - (size_t)(*data - rec));
+    *dlen = nul ? (size_t)(nul - *data) : len - (size_t)(*data - rec);
     cJSON *rooms = cJSON_ParseWithLength(rec, (size_t)(nl1 - rec));
     int hit = cJSON_GetArraySize(rooms) == 0; /* [] = the whole namespace */
     const cJSON *r;
@@ -536,6 +557,21 @@ static int record_for(const saved_session *ss, const char *rec, size_t len, cons
         hit = 1;
     cJSON_Delete(rooms);
     return hit;
+}
+
+/* The attachments of a record: [4-byte length][bytes]... from p to end, at most max. */
+static size_t read_attachments(const uint8_t *p, const uint8_t *end, sio_bin *bins, size_t max)
+{
+    size_t n = 0;
+    while (n < max && end - p >= 4) {
+        size_t bl = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+        if (bl > (size_t)(end - p) - 4) /* written so it cannot overflow */
+            break;
+        bins[n].data = p + 4;
+        bins[n++].len = bl;
+        p += 4 + bl;
+    }
+    return n;
 }
 
 /*
@@ -579,7 +615,12 @@ static int replay(sio_socket *s, const saved_session *ss, uint64_t offset)
             break;
         memcpy(json, data, dlen);
         json[dlen] = '\0';
-        send_packet(s->client, SIO_EVENT, s->nsp, -1, json, NULL, 0);
+        sio_bin bins[SIO_MAX_ATTACHMENTS];
+        size_t jend = (size_t)(data - buf) + dlen, nbins = 0; /* where the JSON's NUL is */
+        if (jend + 1 < len)
+            nbins = read_attachments((const uint8_t *)buf + jend + 1, (const uint8_t *)buf + len,
+                                     bins, SIO_MAX_ATTACHMENTS);
+        send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, -1, json, bins, nbins);
         free(json);
     }
     free(buf);

@@ -32,7 +32,8 @@
  * offset in the CONNECT auth; it gets its old id and rooms back and every event it missed, in
  * order, and sio_socket_recovered() is 1. If the log no longer holds everything after its offset
  * (more than recovery_capacity events went by) or the window has passed, it connects as new:
- * never a silent partial replay. Binary events are not logged (they are never replayed).
+ * never a silent partial replay. Binary events are logged with their attachments; events sent
+ * with an ack request (sio_emit_ack) are not logged, as in socket.io.
  */
 #ifndef WIRELAB_SIO_SERVER_H
 #define WIRELAB_SIO_SERVER_H

@@ -41,7 +41,7 @@ function strip(args) { // drop the recovery offset the server appends (a string,
 // Collect "said" texts per socket (the offset argument is dropped).
 function collect(s) {
   const got = [];
-  s.on("said", (m) => got.push(m.text));
+  s.on("said", (m) => got.push(m.data ? `${m.text}+${Buffer.from(m.data).toString("hex")}` : m.text));
   return got;
 }
 
@@ -178,14 +178,17 @@ const scenarios = {
       a.io.engine.close();
       const [reason] = await gone;
       eq(reason, "forced close", "a's disconnect reason (engine closed, no DISCONNECT packet)");
-      for (let i = 1; i <= 5; i++) await b.emitWithAck("say", room, `m${i}`);
+      for (let i = 1; i <= 5; i++) {
+        if (i === 3) await b.emitWithAck("say", room, "m3", Buffer.from([3, 0, 3]));  // binary
+        else await b.emitWithAck("say", room, `m${i}`);
+      }
       await once(a, "connect");
       eq(a.recovered, true, "a.recovered");
       eq(a.id, oldId, "a got its old id back");
       await sleep(200);
       await b.emitWithAck("say", room, "m6"); // rooms restored: a still receives the room
       await sleep(200);
-      eq(got, ["m0", "m1", "m2", "m3", "m4", "m5", "m6"],
+      eq(got, ["m0", "m1", "m2", "m3+030003", "m4", "m5", "m6"],
          `every missed event exactly once and in order (${transports[0]})`);
       a.disconnect();
       b.disconnect();
