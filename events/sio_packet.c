@@ -352,3 +352,63 @@ int sio_describe_binary(size_t len, char *out, size_t outlen)
     snprintf(out, outlen, "engine.io MESSAGE binary %zu bytes (a Socket.IO attachment)", len);
     return 1;
 }
+
+/* ---- sio_describe_http: Engine.IO inside an HTTP long-polling request or response ---- */
+
+/* Case-insensitive search for needle in h[0..n). */
+static const uint8_t *find_ci(const uint8_t *h, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; k <= n && i <= n - k; i++) {
+        size_t j = 0;
+        while (j < k && (h[i + j] | 0x20) == (needle[j] | 0x20))
+            j++;
+        if (j == k)
+            return h + i;
+    }
+    return NULL;
+}
+
+/* The Content-Length header's value within the head, or -1. */
+static long content_length(const uint8_t *head, size_t n)
+{
+    const uint8_t *v = find_ci(head, n, "\r\ncontent-length:");
+    if (v == NULL)
+        return -1;
+    size_t i = (size_t)(v - head) + 17;
+    while (i < n && head[i] == ' ')
+        i++;
+    long len = 0;
+    int digits = 0;
+    for (; i < n && head[i] >= '0' && head[i] <= '9' && digits < 10; i++, digits++)
+        len = len * 10 + (head[i] - '0');
+    return digits ? len : -1;
+}
+
+int sio_describe_http(const uint8_t *msg, size_t len, char *out, size_t outlen)
+{
+    if (outlen == 0)
+        return -1;
+    out[0] = '\0';
+    const uint8_t *end = find_ci(msg, len, "\r\n\r\n");
+    if (end == NULL)
+        return -1;
+    size_t head_len = (size_t)(end - msg) + 4;
+    const uint8_t *eol = memchr(msg, '\r', head_len);
+    size_t line_len = (size_t)(eol - msg); /* the head has a \r\n, so eol is not NULL */
+    int response = line_len >= 5 && memcmp(msg, "HTTP/", 5) == 0;
+    if (response ? find_ci(msg, head_len, "\r\ncontent-type: text/plain") == NULL
+                 : find_ci(msg, line_len, "EIO=") == NULL)
+        return -1;
+    long cl = content_length(msg, head_len);
+    size_t body = len - head_len;
+    if (cl <= 0 || body == 0)
+        return -1;
+    size_t n = body < (size_t)cl ? body : (size_t)cl;
+    int rc = sio_describe(msg + head_len, n, out, outlen);
+    if (rc > 0 && n < (size_t)cl) {
+        appender a = {out, outlen, strlen(out)};
+        put(&a, " [truncated]");
+    }
+    return rc;
+}

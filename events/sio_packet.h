@@ -121,4 +121,14 @@ int sio_describe(const uint8_t *payload, size_t len, char *out, size_t outlen);
 /* A WebSocket binary frame on an Engine.IO connection: "engine.io MESSAGE binary 3 bytes". */
 int sio_describe_binary(size_t len, char *out, size_t outlen);
 
+/*
+ * The same for an HTTP message as it appears in one TCP segment (head, then as much body as
+ * the segment holds): a long-polling request (its target contains "EIO=" : a POST body is the
+ * client's packets) or a response with Content-Type text/plain (a GET's answer: the server's
+ * packets). Only the body bytes present are described (a body cut by the segment end ends the
+ * line with " [truncated]"). Returns the number of records, or -1 when the message is not
+ * Engine.IO long-polling (or has no body here): the sniffer then shows plain HTTP.
+ */
+int sio_describe_http(const uint8_t *msg, size_t len, char *out, size_t outlen);
+
 #endif

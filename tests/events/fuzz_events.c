@@ -62,6 +62,7 @@ static void fuzz_packet(const uint8_t *data, size_t size)
         cJSON_Delete(d);
     char line[200];
     sio_describe(data, size, line, sizeof line);
+    sio_describe_http(data, size, line, sizeof line);
     free(copy);
 }
 

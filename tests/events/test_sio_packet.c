@@ -200,6 +200,30 @@ static void describe(void **state)
     assert_int_equal(sio_describe_binary(3, out, sizeof out), 1);
 }
 
+static void describe_http(void **state)
+{
+    (void)state;
+    char out[256];
+    const char post[] = "POST /socket.io/?EIO=4&transport=polling&sid=x HTTP/1.1\r\n"
+                        "Host: a\r\nContent-Length: 24\r\n\r\n42[\"say\",\"lobby\",\"hi\"]\x1e"
+                        "3";
+    assert_int_equal(sio_describe_http((const uint8_t *)post, sizeof post - 1, out, sizeof out), 2);
+    assert_string_equal(out, "socket.io EVENT / [\"say\",\"lobby\",\"hi\"]; engine.io PONG");
+    const char resp[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                        "Content-Length: 30\r\n\r\n40{\"sid\":\"abc\"}\x1e"
+                        "42[\"welc";
+    assert_int_equal(sio_describe_http((const uint8_t *)resp, sizeof resp - 1, out, sizeof out), 2);
+    assert_string_equal(out, "socket.io CONNECT / {\"sid\":\"abc\"}; socket.io EVENT / "
+                             "[\"welc [truncated]");
+    const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nok";
+    assert_int_equal(sio_describe_http((const uint8_t *)ok, sizeof ok - 1, out, sizeof out), -1);
+    const char page[] = "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n4";
+    assert_int_equal(sio_describe_http((const uint8_t *)page, sizeof page - 1, out, sizeof out),
+                     -1);
+    const char cut[] = "POST /socket.io/?EIO=4 HTTP/1.1\r\nContent-Len";
+    assert_int_equal(sio_describe_http((const uint8_t *)cut, sizeof cut - 1, out, sizeof out), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +233,7 @@ int main(void)
         cmocka_unit_test(placeholders),
         cmocka_unit_test(encoder),
         cmocka_unit_test(describe),
+        cmocka_unit_test(describe_http),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
