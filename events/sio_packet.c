@@ -355,13 +355,18 @@ int sio_describe_binary(size_t len, char *out, size_t outlen)
 
 /* ---- sio_describe_http: Engine.IO inside an HTTP long-polling request or response ---- */
 
-/* Case-insensitive search for needle in h[0..n). */
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c; /* letters only: '\r' | 0x20 would be '-' */
+}
+
+/* Search for needle in h[0..n), ASCII letters in any case. */
 static const uint8_t *find_ci(const uint8_t *h, size_t n, const char *needle)
 {
     size_t k = strlen(needle);
     for (size_t i = 0; k <= n && i <= n - k; i++) {
         size_t j = 0;
-        while (j < k && (h[i + j] | 0x20) == (needle[j] | 0x20))
+        while (j < k && lower(h[i + j]) == lower((unsigned char)needle[j]))
             j++;
         if (j == k)
             return h + i;
@@ -394,8 +399,10 @@ int sio_describe_http(const uint8_t *msg, size_t len, char *out, size_t outlen)
     if (end == NULL)
         return -1;
     size_t head_len = (size_t)(end - msg) + 4;
-    const uint8_t *eol = memchr(msg, '\r', head_len);
-    size_t line_len = (size_t)(eol - msg); /* the head has a \r\n, so eol is not NULL */
+    const uint8_t *eol = memchr(msg, '\r', head_len); /* never NULL: the head ends in \r\n */
+    if (eol == NULL)
+        return -1;
+    size_t line_len = (size_t)(eol - msg);
     int response = line_len >= 5 && memcmp(msg, "HTTP/", 5) == 0;
     if (response ? find_ci(msg, head_len, "\r\ncontent-type: text/plain") == NULL
                  : find_ci(msg, line_len, "EIO=") == NULL)
