@@ -10,7 +10,7 @@
 #   check "exactly one SYN before the data" ...  # --check: compare, explain the first difference
 #   lab_end
 #
-# Modes: `run` (step by step: Enter between steps, the sniffer's view after each),
+# Modes: `--tour` (no pauses, no checks: ./wirelab tour), `run` (step by step: Enter between steps, the sniffer's view after each),
 # `run --check` (unattended: every check must hold, exit 1 with an explanation if not), and
 # `run --record` (like --check, and also saves each step's output for labs/regen to paste into
 # the README, and the captures into the lab folder for machines where namespaces are forbidden).
@@ -53,6 +53,7 @@ lab_begin() {
       --check) LAB_MODE=check ;;
       --record) LAB_MODE=record ;;
       --step) LAB_MODE=step ;;
+      --tour) LAB_MODE=tour ;;
       *) echo "lab $LAB_NUMBER: unknown option '$a' (use --check or --record)" >&2; exit 2 ;;
     esac
   done
@@ -86,7 +87,7 @@ lab_begin() {
   LAB_OUT=$LAB_RECORD/output
   if [ "$LAB_MODE" = record ]; then rm -rf "$LAB_OUT"; mkdir -p "$LAB_OUT"; fi
   trap lab_cleanup EXIT
-  printf '%sLab %s: %s%s\n' "$bold" "$LAB_NUMBER" "$LAB_TITLE" "$off"
+  [ "$LAB_MODE" = tour ] || printf '%sLab %s: %s%s\n' "$bold" "$LAB_NUMBER" "$LAB_TITLE" "$off"
   [ "$LAB_MODE" = step ] && printf '%sPress Enter to go on at each step; Ctrl-C to stop.%s\n' "$dim" "$off"
   return 0
 }
@@ -104,7 +105,9 @@ lab_end() {
     printf '\n%sLab %s: %d check(s) failed.%s\n' "$red" "$LAB_NUMBER" "$LAB_FAILS" "$off"
     exit 1
   fi
-  [ "$LAB_MODE" = step ] || printf '\n%sLab %s: every check passed.%s\n' "$green" "$LAB_NUMBER" "$off"
+  case "$LAB_MODE" in
+    check | record) printf '\n%sLab %s: every check passed.%s\n' "$green" "$LAB_NUMBER" "$off" ;;
+  esac
   return 0
 }
 
@@ -173,8 +176,9 @@ background() {
   { printf '$ %s &\n' "$(shown "$@")"; grep -m 1 'listening on' "$LAB_WORK/$name.log"; } | record_output
 }
 
-# stop_background NAME [SECONDS] : give the server started last SECONDS to end by itself
-# (default 0), then SIGTERM to its PID; show what it printed after its first line.
+# stop_background NAME [SECONDS] [quiet] : give the server started last SECONDS to end by
+# itself (default 0), then SIGTERM to its PID; show what it printed after its first line
+# (unless quiet).
 stop_background() {
   local name=$1 pid=${LAB_PIDS[-1]} i
   for i in $(seq 1 $((${2:-0} * 10))); do
@@ -184,6 +188,7 @@ stop_background() {
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   unset 'LAB_PIDS[-1]'
+  [ "${3:-}" = quiet ] && return 0
   sed -n '2,$p' "$LAB_WORK/$name.log"
   sed -n '2,$p' "$LAB_WORK/$name.log" | record_output
 }
@@ -225,11 +230,12 @@ capture_stop() {
 
 # view ARGS... : the sniffer's view of the last capture (e.g. view --ladder).
 view() {
-  printf '%s$ sniffer -r %s.pcap %s%s\n' "$bold" "$CAPTURE_NAME" "$*" "$off"
-  local out
+  local cmd out
+  cmd="sniffer -r $CAPTURE_NAME.pcap $(shown "$@")"
+  printf '%s$ %s%s\n' "$bold" "${cmd% }" "$off"
   out=$(sniffer -r "$CAPTURE_FILE" "$@" 2>/dev/null)
   printf '%s\n' "$out"
-  { printf '$ sniffer -r %s.pcap %s\n' "$CAPTURE_NAME" "$*"; printf '%s\n' "$out"; } | record_output
+  { printf '$ %s\n' "${cmd% }"; printf '%s\n' "$out"; } | record_output
 }
 
 # ---- checks ------------------------------------------------------------------------------
@@ -243,7 +249,7 @@ lab_fail() {
 check() {
   local what=$1
   shift
-  [ "$LAB_MODE" = step ] && return 0
+  case "$LAB_MODE" in step | tour) return 0 ;; esac
   local out
   if out=$("$@" 2>&1); then
     printf '%scheck%s %s\n' "$green" "$off" "$what"

@@ -136,10 +136,9 @@ static void on_open(conn *c)
     s->c = c;
     s->framer.max_line = broker_max_line(b);
     conn_set_data(c, s);
-    /* Replies are small and often come in pairs ("OK" to an ACK, then the next MSG). With
-     * Nagle's algorithm on, the second waits for the peer's ACK of the first, which the peer
-     * delays up to 40 ms: every message would cost 40 ms. A broker wants latency. */
-    net_set_nodelay(conn_fd(c));
+    /* (The loop turns Nagle's algorithm off on every accepted connection: replies are small
+     * and often come in pairs, "OK" to an ACK then the next MSG, and with Nagle on the second
+     * would wait for the peer's delayed ACK of the first - 40 ms a message.) */
 }
 
 /* Cut the bytes into lines and run each; return how many bytes were used up. */

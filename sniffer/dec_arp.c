@@ -1,7 +1,8 @@
 /*
- * dec_arp.c - ARP, the Address Resolution Protocol (RFC 826). Numbered layer 3 in this sniffer:
- * it rides on an EtherType like IPv4 does and speaks in IP addresses, though it never leaves
- * the local link (some textbooks call it "layer 2.5"; see README.md).
+ * dec_arp.c - ARP, the Address Resolution Protocol (RFC 826). Numbered layer 2 in this sniffer,
+ * as RFC 1122 (2.3.2) and the TCP/IP model place it: it runs straight on Ethernet, never
+ * leaves the local link, and exists to find a MAC address for an IP address on this link
+ * (textbooks that call it "layer 2.5" or layer 3 have a point too; see README.md).
  *
  *    0        2        4    5    6        8
  *   +--------+--------+----+----+--------+----------------------------------------------+
@@ -13,7 +14,7 @@
 
 void dis_arp(dec_state *s, rd r, uint32_t wire)
 {
-    dec_layer *l = dec_push(s, DEC_ARP, 3, &r, wire);
+    dec_layer *l = dec_push(s, DEC_ARP, 2, &r, wire);
     if (l == NULL)
         return;
     dec_arp *a = &l->u.arp;

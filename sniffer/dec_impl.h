@@ -9,7 +9,8 @@
  * how many bytes of it were on the wire (wire >= r.len). The dissector pushes its layer with
  * dec_push, reads its header through the RD_ macros, and hands the payload on with one of the
  * dispatchers below, giving the inner layer only the smaller of what was captured and what its
- * own header claims.
+ * own header claims. Dissectors are named dis_<protocol>; the structs they fill, in decode.h,
+ * are dec_<protocol>.
  */
 #ifndef WIRELAB_DEC_IMPL_H
 #define WIRELAB_DEC_IMPL_H

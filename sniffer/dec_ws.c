@@ -18,40 +18,34 @@
  * marked truncated, and its bytes go back to the caller (pkt->ws_head), who hands them in with
  * the next segment of the same direction (hints->ws_head) so the header can be read whole.
  * pkt->ws_carry says how much of the last frame's payload is still to come.
+ *
+ * The header itself is read by ws_handshake/ws_frame.h, the same codec ws_server and ws_client
+ * use: the sniffer shows a frame exactly as the programs read it.
  */
 #include "dec_impl.h"
+#include "ws_frame.h"
 
-/* One frame header from r at off; returns its length, or 0 when the bytes end inside it. */
-static uint32_t ws_header(dec_ws *w, const rd *r, uint32_t off)
+/* One frame header from r at off, read by ws_handshake's own codec: ws_frame_describe needs no
+ * connection, and ws_frame_header_check names the RFC rule a header breaks (for the direction
+ * the frame travels: a server must get masked frames, a client unmasked ones). Returns the
+ * header's length, or 0 when the bytes end inside it. */
+static uint32_t ws_header(dec_state *s, dec_layer *l, const rd *r, uint32_t off)
 {
-    uint8_t b0, b1;
-    uint32_t n = 2;
-    RD_U8(r, off, b0);
-    RD_U8(r, off + 1, b1);
-    w->fin = b0 & 0x80;
-    w->rsv = (uint8_t)(b0 >> 4 & 7);
-    w->opcode = b0 & 0x0f;
-    w->masked = b1 & 0x80;
-    w->payload_len = b1 & 0x7f;
-    if (w->payload_len == 126) {
-        uint16_t v;
-        RD_U16(r, off + 2, v);
-        w->payload_len = v;
-        n = 4;
-    } else if (w->payload_len == 127) {
-        uint32_t hi, lo;
-        RD_U32(r, off + 2, hi);
-        RD_U32(r, off + 6, lo);
-        w->payload_len = (uint64_t)hi << 32 | lo;
-        n = 10;
-    }
-    if (w->masked) {
-        RD_BYTES(r, off + n, 4, w->mask);
-        n += 4;
-    }
-    return n;
-trunc:
-    return 0;
+    ws_frame_header h;
+    if (off > r->len || ws_frame_describe(r->p + off, r->len - off, &h, NULL) != WS_HDR_OK)
+        return 0;
+    dec_ws *w = &l->u.ws;
+    w->fin = h.fin;
+    w->rsv = (uint8_t)h.rsv;
+    w->opcode = (uint8_t)h.opcode;
+    w->masked = h.masked;
+    w->payload_len = h.payload_len;
+    memcpy(w->mask, h.mask, sizeof w->mask);
+    ws_error e =
+        ws_frame_header_check(&h, s->hints->ws_from_client ? WS_ROLE_SERVER : WS_ROLE_CLIENT);
+    if (e != WS_OK)
+        l->invalid = ws_error_text(e);
+    return (uint32_t)h.header_len;
 }
 
 /* A header that does not end in this segment: keep its bytes for the next one. */
@@ -92,7 +86,7 @@ static uint32_t ws_joined(dec_state *s, const rd *r, uint32_t wire)
     if (l == NULL)
         return wire;
     dec_ws *w = &l->u.ws;
-    uint32_t hl = ws_header(w, &j, 0);
+    uint32_t hl = ws_header(s, l, &j, 0);
     if (hl == 0) { /* still not whole (or not captured) */
         ws_cut(s, l, buf, had + take);
         return wire;
@@ -111,7 +105,7 @@ static void ws_frames(dec_state *s, const rd *r, uint32_t wire, uint32_t off)
         if (l == NULL)
             return;
         dec_ws *w = &l->u.ws;
-        uint32_t hl = ws_header(w, r, off);
+        uint32_t hl = ws_header(s, l, r, off);
         if (hl == 0) { /* the header continues in the next segment, or was not captured */
             ws_cut(s, l, fr.p, r->len < wire ? DEC_WS_MAX_HDR + 1 : fr.len);
             return;

@@ -269,9 +269,10 @@ typedef struct dec_layer {
 /* What the caller knows about the flow from earlier packets (the decoder keeps no state). */
 #define DEC_WS_MAX_HDR 14 /* 2 + 8 (64-bit length) + 4 (masking key) */
 typedef struct dec_hints {
-    bool websocket;                  /* this TCP flow completed a WebSocket upgrade earlier */
-    uint64_t ws_skip;                /* payload bytes of a frame begun in an earlier segment */
-    uint8_t ws_head_len;             /* a frame header cut by the previous segment's end: */
+    bool websocket;      /* this TCP flow completed a WebSocket upgrade earlier */
+    bool ws_from_client; /* this segment goes client to server (its frames must be masked) */
+    uint64_t ws_skip;    /* payload bytes of a frame begun in an earlier segment */
+    uint8_t ws_head_len; /* a frame header cut by the previous segment's end: */
     uint8_t ws_head[DEC_WS_MAX_HDR]; /* its first bytes */
 } dec_hints;
 

@@ -115,6 +115,7 @@ void flows_hints(flows *t, const dec_packet *pkt, dec_hints *h)
     flow *f = lookup(t, &k, false, &dir);
     if (f && f->websocket) {
         h->websocket = true;
+        h->ws_from_client = dir == 0;
         h->ws_skip = f->ws_carry[dir];
         h->ws_head_len = f->ws_head_len[dir];
         memcpy(h->ws_head, f->ws_head[dir], sizeof h->ws_head);
@@ -136,14 +137,15 @@ static void tcp_track(flow *f, const dec_packet *pkt, const dec_tcp *t, flow_inf
             memset(f->have_hi, 0, sizeof f->have_hi), f->fin[0] = f->fin[1] = false;
         f->isn[d] = t->seq, f->have_isn[d] = true;
     }
-    if (!f->have_isn[d]) /* joined mid-stream: count from the first segment we saw */
-        f->isn[d] = t->seq, f->have_isn[d] = true;
     uint32_t end = t->seq + t->payload_len + (syn ? 1u : 0u) + (fin ? 1u : 0u);
     if (f->have_hi[d] && end != t->seq && seq_diff(end, f->hi[d]) <= 0 && !syn)
         in->retransmission = true;
     if (!f->have_hi[d] || seq_diff(end, f->hi[d]) > 0)
         f->hi[d] = end, f->have_hi[d] = true;
-    in->rel_seq = t->seq - f->isn[d];
+    /* Without this side's SYN (the capture began mid-connection) there is nothing to count
+     * from: the raw number is shown rather than a made-up 0. */
+    in->rel_seq_known = f->have_isn[d];
+    in->rel_seq = f->have_isn[d] ? t->seq - f->isn[d] : t->seq;
     in->rel_ack_known = (t->flags & DEC_TH_ACK) && f->have_isn[1 - d];
     in->rel_ack = in->rel_ack_known ? t->ack - f->isn[1 - d] : t->ack;
     flow_phase p = f->phase;

@@ -4,7 +4,8 @@
  * What it teaches: IP and UDP are stateless, and so is our decoder; but reading TCP needs
  * memory. Sequence numbers start at a random initial value (ISN), so "seq 3967291540" only
  * makes sense as "byte 1 of the client's stream" once we know the ISN from the SYN. This table
- * keeps, per conversation (the 5-tuple, either direction): who is the client, each side's ISN,
+ * keeps, per conversation (the 5-tuple, either direction): who is the client, each side's ISN
+ * (only known when its SYN was captured; otherwise the views show raw numbers),
  * the highest sequence number each side has sent (so a segment below it is a retransmission),
  * the conversation's phase (handshake, data, teardown), and whether it turned into WebSocket.
  *
@@ -55,12 +56,12 @@ typedef struct flow {
 
 /* What flows_track says about one packet. */
 typedef struct flow_info {
-    const flow *f;      /* NULL when the packet is not TCP or UDP over IP */
-    int dir;            /* 0 client to server, 1 server to client */
-    bool first;         /* the first packet of this conversation */
-    bool phase_changed; /* f->phase differs from the previous packet's */
-    uint32_t rel_seq, rel_ack;
-    bool rel_ack_known;
+    const flow *f;             /* NULL when the packet is not TCP or UDP over IP */
+    int dir;                   /* 0 client to server, 1 server to client */
+    bool first;                /* the first packet of this conversation */
+    bool phase_changed;        /* f->phase differs from the previous packet's */
+    uint32_t rel_seq, rel_ack; /* relative to each side's SYN; raw when it was not seen */
+    bool rel_seq_known, rel_ack_known;
     bool retransmission;
 } flow_info;
 

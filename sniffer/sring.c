@@ -1,98 +1,64 @@
 /*
- * sring.c - a lock-free single-producer single-consumer byte ring (see sring.h).
+ * sring.c - the capture ring (sring.h) on top of the project's lock-free SPSC ring,
+ * queue/ring.h's ring_spsc.
  *
- * Two counters that only grow (xv6 pipe.c style): head counts bytes ever written, tail bytes
- * ever read. Empty when head == tail, full when head - tail == size; the byte for counter c
- * lives at buf[c & (size - 1)]. A record is [sring_hdr][caplen bytes], padded to 8 bytes, and
- * may wrap around the end of the array (copied in two pieces).
+ * Each packet is one message of two parts, gathered on push and scattered on pop, so it is
+ * copied once each way and never through a temporary buffer:
  *
- * Orderings: the producer writes the record, then publishes head with release; the consumer
- * loads head with acquire, so it sees the record's bytes. Symmetrically for tail: the
- * consumer's release on tail tells the producer those bytes may be overwritten.
+ *   [ sring_hdr: time, caplen, len ][ caplen bytes of the packet ]
+ *
+ * ring_spsc keeps two free-running counters over a power-of-two byte array: the capture thread
+ * only moves the head, the printing thread only moves the tail, and C11 acquire/release on
+ * those counters is all the synchronisation there is (see queue/ring_spsc.c). When the printer
+ * falls behind, push returns RING_FULL and the capture thread counts the packet as dropped
+ * rather than wait: waiting would make the kernel drop packets instead, without telling us
+ * which.
  */
 #include "sring.h"
 
-#include <stdatomic.h>
+#include "ring.h"
+
 #include <stdlib.h>
-#include <string.h>
 
 struct sring {
-    size_t size; /* a power of two */
-    uint8_t *buf;
-    _Alignas(64) _Atomic uint64_t head; /* written by the producer only */
-    _Alignas(64) _Atomic uint64_t tail; /* written by the consumer only */
+    ring_spsc *r;
 };
 
 sring *sring_new(size_t capacity_bytes)
 {
     size_t size = 4096;
     while (size < capacity_bytes && size < ((size_t)1 << 40))
-        size <<= 1;
-    sring *r = calloc(1, sizeof *r);
-    if (r == NULL)
+        size <<= 1; /* ring_spsc wants a power of two */
+    sring *s = malloc(sizeof *s);
+    if (s == NULL)
         return NULL;
-    r->buf = malloc(size);
-    if (r->buf == NULL) {
-        free(r);
+    s->r = ring_spsc_new(size);
+    if (s->r == NULL) {
+        free(s);
         return NULL;
     }
-    r->size = size;
-    atomic_init(&r->head, 0);
-    atomic_init(&r->tail, 0);
-    return r;
+    return s;
 }
 
-void sring_free(sring *r)
+void sring_free(sring *s)
 {
-    if (r) {
-        free(r->buf);
-        free(r);
+    if (s) {
+        ring_spsc_free(s->r);
+        free(s);
     }
 }
 
-static size_t rec_len(uint32_t caplen)
+bool sring_push(sring *s, const sring_hdr *h, const uint8_t *data)
 {
-    return (sizeof(sring_hdr) + caplen + 7) & ~(size_t)7;
+    ring_part parts[2] = {{h, sizeof *h}, {data, h->caplen}};
+    return ring_spsc_pushv(s->r, parts, 2, NULL) == RING_OK;
 }
 
-/* Copy n bytes into the ring at counter c, in two pieces when they wrap. */
-static void put(sring *r, uint64_t c, const void *src, size_t n)
+/* buf must hold the largest packet pushed (the capture sizes it by the snapshot length);
+ * a larger one stays in the ring and pop says false, as for an empty ring. */
+bool sring_pop(sring *s, sring_hdr *h, uint8_t *buf, size_t cap)
 {
-    size_t at = (size_t)(c & (r->size - 1)), first = r->size - at < n ? r->size - at : n;
-    memcpy(r->buf + at, src, first);
-    memcpy(r->buf, (const uint8_t *)src + first, n - first);
-}
-
-static void get(const sring *r, uint64_t c, void *dst, size_t n)
-{
-    size_t at = (size_t)(c & (r->size - 1)), first = r->size - at < n ? r->size - at : n;
-    memcpy(dst, r->buf + at, first);
-    memcpy((uint8_t *)dst + first, r->buf, n - first);
-}
-
-bool sring_push(sring *r, const sring_hdr *h, const uint8_t *data)
-{
-    uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed); /* ours */
-    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire); /* freed bytes */
-    size_t need = rec_len(h->caplen);
-    if (need > r->size - (size_t)(head - tail))
-        return false;
-    put(r, head, h, sizeof *h);
-    put(r, head + sizeof *h, data, h->caplen);
-    atomic_store_explicit(&r->head, head + need, memory_order_release); /* publish the record */
-    return true;
-}
-
-bool sring_pop(sring *r, sring_hdr *h, uint8_t *buf, size_t cap)
-{
-    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed); /* ours */
-    uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire); /* see the record */
-    if (head == tail)
-        return false;
-    get(r, tail, h, sizeof *h);
-    size_t n = h->caplen < cap ? h->caplen : cap, adv = rec_len(h->caplen);
-    get(r, tail + sizeof *h, buf, n);
-    h->caplen = (uint32_t)n;
-    atomic_store_explicit(&r->tail, tail + adv, memory_order_release); /* free the bytes */
-    return true;
+    ring_outpart parts[2] = {{h, sizeof *h}, {buf, cap}};
+    size_t len;
+    return ring_spsc_popv(s->r, parts, 2, &len, NULL) == RING_OK;
 }

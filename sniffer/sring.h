@@ -5,15 +5,16 @@
  * size; if we stop reading it (because the terminal is slow to scroll), the kernel drops
  * packets. So one thread does nothing but take packets from libpcap and put a copy into this
  * ring, and another thread decodes and prints at its own pace. A single-producer,
- * single-consumer ring needs no lock: each side owns one counter (see sring.c).
+ * single-consumer ring needs no lock: each side owns one counter (see queue/ring.h).
  *
- * This is the sniffer's own small interface, so the implementation behind it can be swapped
- * (queue/'s ring_spsc is the project's shared one).
+ * This is the sniffer's own small interface; behind it is the project's shared lock-free ring,
+ * queue/'s ring_spsc (sring.c adapts one to the other).
  *
  * Interface:
  *   sring_new(capacity_bytes)     capacity rounded up to a power of two; NULL without memory
  *   sring_push(r, hdr, data)      producer: false when there is no room (the caller counts it)
- *   sring_pop(r, hdr, buf, cap)   consumer: false when empty; the packet is copied to buf
+ *   sring_pop(r, hdr, buf, cap)   consumer: false when empty; the packet is copied to buf,
+ *                                 which must hold the largest packet pushed
  *   sring_free(r)
  */
 #ifndef WIRELAB_SRING_H

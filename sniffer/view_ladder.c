@@ -2,12 +2,12 @@
  * view_ladder.c - --ladder: a sequence diagram per conversation, drawn as packets arrive.
  *
  *   conversation 1 (TCP): client 127.0.0.1:40000  <->  server 127.0.0.1:7007
- *          client                                                  server
- *   handshake
- *   1  c1  |------------------- SYN seq 0 ---------------------->|
- *   2  c1  |<----------------- SYN,ACK seq 0 ack 1 ---------------|
- *   data
- *   4  c1  |--------------- PSH,ACK seq 1 ack 1 len 5 ---------->|
+ *   frame  time       conv  client                                    server
+ *     handshake (c1)
+ *   1      0.000000   c1    |---------------- SYN seq 0 ---------------->|
+ *   2      0.000021   c1    |<----------- SYN,ACK seq 0 ack 1 -----------|
+ *     data (c1)
+ *   4      0.000102   c1    |-------- PSH,ACK seq 1 ack 1 len 5 -------->|
  *
  * The client is the side that sent the SYN (for UDP, the first datagram). Lines of several
  * conversations interleave in time order; "c1" says which one each belongs to, and a phase
@@ -39,7 +39,7 @@ static void header(FILE *out, const flow *f)
     endpoint(s, sizeof s, &f->key, 1);
     fprintf(out, "\nconversation %" PRIu64 " (%s): client %s  <->  server %s\n", f->conv,
             f->key.proto == 6 ? "TCP" : "UDP", c, s);
-    fprintf(out, "%14sclient%*sserver\n", "", WIDTH - 4, "");
+    fprintf(out, "frame  time       conv  client%*sserver\n", WIDTH - 4, "");
 }
 
 /* The arrow: |---- label ---->| or |<--- label ----|, label centred. */
@@ -60,6 +60,19 @@ static void arrow(FILE *out, const char *label, int dir)
     else
         line[0] = '<';
     fprintf(out, "|%s|\n", line);
+}
+
+/* Seconds since the first packet of the capture: the gaps between arrows are round trips. */
+static const char *since_start(const view_frame *fr)
+{
+    static int64_t sec0 = -1, usec0;
+    static char buf[32];
+    if (sec0 < 0)
+        sec0 = fr->sec, usec0 = fr->usec;
+    int64_t us = (fr->sec - sec0) * 1000000 + (fr->usec - usec0);
+    snprintf(buf, sizeof buf, "%" PRId64 ".%06" PRId64, us / 1000000,
+             us % 1000000 < 0 ? 0 : us % 1000000);
+    return buf;
 }
 
 static void tcp_label(char *buf, size_t cap, const view_opts *o, const dec_tcp *t,
@@ -85,7 +98,7 @@ void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_
 {
     const flow *f = fi->f;
     if (f == NULL) { /* ARP, ICMP, ...: not part of a TCP/UDP conversation */
-        fprintf(out, "%-6" PRIu64 "    (no conversation) ", fr->n);
+        fprintf(out, "%-6" PRIu64 " %-10s (no conversation) ", fr->n, since_start(fr));
         view_line(out, o, fr, pkt, fi);
         return;
     }
@@ -99,6 +112,6 @@ void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_
         tcp_label(label, sizeof label, o, &tcp->u.tcp, fi);
     else
         snprintf(label, sizeof label, "UDP len %" PRIu32, udp ? udp->u.udp.payload_len : 0);
-    fprintf(out, "%-6" PRIu64 "c%-6" PRIu64 " ", fr->n, f->conv);
+    fprintf(out, "%-6" PRIu64 " %-10s c%-4" PRIu64 " ", fr->n, since_start(fr), f->conv);
     arrow(out, label, fi->dir);
 }

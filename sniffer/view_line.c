@@ -137,6 +137,8 @@ static void line_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
         fprintf(out, ": WebSocket %s%s%s, %" PRIu64 " bytes",
                 names_or(names_ws_opcode, l->u.ws.opcode, "reserved"), l->u.ws.fin ? " fin" : "",
                 l->u.ws.masked ? " masked" : "", l->u.ws.payload_len);
+        if (l->invalid) /* an RFC 6455 rule the header breaks */
+            fprintf(out, " [%s]", l->invalid);
         break;
     case DEC_UDPECHO:
         fprintf(out, ": udp_echo seq %" PRIu32 ", %" PRIu32 " payload bytes", l->u.uecho.seq,
@@ -266,7 +268,7 @@ void view_line(FILE *out, const view_opts *o, const view_frame *fr, const dec_pa
 {
     print_time(out, fr);
     int i = 0;
-    for (; i < pkt->nlayers && pkt->layers[i].osi == 2; i++) {
+    for (; i < pkt->nlayers && pkt->layers[i].osi == 2 && pkt->layers[i].proto != DEC_ARP; i++) {
         const dec_layer *l = &pkt->layers[i];
         if (l->proto == DEC_VLAN && !l->truncated)
             fprintf(out, "vlan %u, ", l->u.vlan.id);

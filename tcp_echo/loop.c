@@ -54,6 +54,8 @@ struct conn {
     buf in;            /* received, not yet consumed by on_data */
     buf out;           /* queued by conn_send, not yet taken by the kernel */
     int closing;       /* graceful close asked for: flush `out`, then close */
+    int shut_wanted;   /* half-close asked for: flush `out`, then shutdown(SHUT_WR) */
+    int shut_done;     /* our FIN has gone out; we still read until the peer's */
     int dead;          /* closed: skip it, free it at the end of the round */
     int paused;        /* reading stopped by backpressure */
     uint32_t interest; /* the epoll events we currently ask for */
@@ -333,13 +335,19 @@ static void flush_out(conn *c)
         conn_abort(c, c->why ? c->why : "closed by us");
         return;
     }
+    if (c->shut_wanted && !c->shut_done && buf_len(&c->out) == 0) {
+        TRACE(c->l, "shutdown(fd %d, SHUT_WR): our FIN goes out; still reading %s\n", c->w.fd,
+              c->peer);
+        shutdown(c->w.fd, SHUT_WR);
+        c->shut_done = 1;
+    }
     apply_backpressure(c);
     update_interest(c);
 }
 
 int conn_send(conn *c, const void *data, size_t len)
 {
-    if (c->dead || c->closing)
+    if (c->dead || c->closing || c->shut_wanted)
         return -1;
     const uint8_t *p = data;
     if (buf_len(&c->out) == 0) { /* nothing queued: try the kernel directly, no copy */
@@ -363,6 +371,14 @@ int conn_send(conn *c, const void *data, size_t len)
 size_t conn_pending(const conn *c)
 {
     return buf_len(&c->out);
+}
+
+void conn_shutdown_write(conn *c)
+{
+    if (c->dead || c->closing || c->shut_wanted)
+        return;
+    c->shut_wanted = 1;
+    flush_out(c);
 }
 
 void conn_close(conn *c)
@@ -463,6 +479,9 @@ static void accept_ready(loop *l, watch *w)
               "accept() = fd %d: the three-way handshake (SYN, SYN-ACK, ACK) is already "
               "complete; the kernel did it\n",
               fd);
+        /* Every Wirelab protocol writes whole messages at once: send each without waiting
+         * for the previous one's ACK (Nagle's algorithm would hold small ones back ~40 ms). */
+        net_set_nodelay(fd);
         if (!loop_add_conn(l, fd))
             close(fd);
     }

@@ -96,6 +96,14 @@ size_t conn_pending(const conn *c);
 /* Graceful close: write what is queued, then close (our FIN). on_close follows. */
 void conn_close(conn *c);
 
+/*
+ * Half-close: write what is queued, then send our FIN (shutdown(SHUT_WR)) and keep reading
+ * until the peer's FIN, then close. A protocol that ends a connection while the peer may
+ * still be sending uses this ("lingering close"): a plain close() with unread input makes the
+ * kernel answer with a RST, which can destroy our last bytes before the peer reads them.
+ */
+void conn_shutdown_write(conn *c);
+
 /* Close now, dropping what is queued; `why` is passed to on_close. */
 void conn_abort(conn *c, const char *why);
 

@@ -52,6 +52,7 @@ trap cleanup_pids EXIT
 start_server() {
   local name=$1; shift
   local log="$PWD/$name.log"
+  : >"$log" # empty it here, before the server starts: never read a port from an older run
   "$@" >"$log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")

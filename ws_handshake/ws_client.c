@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "net.h"
 #include "ws_frame.h"
 #include "ws_handshake.h"
@@ -30,6 +31,7 @@
 typedef struct client {
     int fd;
     int trace;
+    const char *fixed_key; /* --key: a chosen Sec-WebSocket-Key (labs), else a random one */
     ws_decoder dec;
     unsigned replies;   /* data messages received */
     int close_received; /* the server's close frame arrived */
@@ -47,16 +49,23 @@ typedef struct url {
     char path[1024];
 } url;
 
+/* Set the reason a URL was refused; returns -1 for the caller to pass on. */
+static int url_error(const char **why, const char *reason)
+{
+    *why = reason;
+    return -1;
+}
+
 static int parse_url(const char *text, url *u, const char **why)
 {
     if (strncmp(text, "wss://", 6) == 0)
-        return *why = "wss:// (WebSocket over TLS) is not supported here: use ws://", -1;
+        return url_error(why, "wss:// (WebSocket over TLS) is not supported here: use ws://");
     if (strncmp(text, "ws://", 5) != 0)
-        return *why = "the URL must start with ws:// (for example ws://127.0.0.1:8080/ws)", -1;
+        return url_error(why, "the URL must start with ws:// (for example ws://127.0.0.1:8080/ws)");
     const char *h = text + 5, *slash = strchr(h, '/');
     size_t hp_len = slash ? (size_t)(slash - h) : strlen(h);
     if (hp_len == 0 || hp_len >= sizeof u->hostport)
-        return *why = "the URL has no host (or a host that is too long)", -1;
+        return url_error(why, "the URL has no host (or a host that is too long)");
     memcpy(u->hostport, h, hp_len);
     u->hostport[hp_len] = '\0';
     snprintf(u->path, sizeof u->path, "%s", slash ? slash : "/");
@@ -64,7 +73,7 @@ static int parse_url(const char *text, url *u, const char **why)
     if (u->hostport[0] == '[') { /* [::1]:8080 */
         const char *close = strchr(u->hostport, ']');
         if (close == NULL)
-            return *why = "an IPv6 address in a URL needs its closing ']'", -1;
+            return url_error(why, "an IPv6 address in a URL needs its closing ']'");
         start = u->hostport + 1;
         end = close;
         port = close[1] == ':' ? close + 2 : NULL;
@@ -74,7 +83,7 @@ static int parse_url(const char *text, url *u, const char **why)
     snprintf(u->host, sizeof u->host, "%.*s", (int)(end - start), start);
     u->port = port ? net_parse_port(port) : 80;
     if (u->port <= 0)
-        return *why = "the port in the URL is not a number from 1 to 65535", -1;
+        return url_error(why, "the port in the URL is not a number from 1 to 65535");
     return 0;
 }
 
@@ -192,20 +201,32 @@ static void trace_head(const char *mark, const char *text, size_t len)
     }
 }
 
+/* Print one line of explanation; returns -1 for the caller to pass on. */
+static long say(const char *what)
+{
+    fprintf(stderr, "ws_client: %s\n", what);
+    return -1;
+}
+
 /* Returns how many bytes of buf[0..*got) follow the response head (frames), or -1. */
 static long handshake(client *cl, const url *u, uint8_t *buf, size_t cap, size_t *got)
 {
     uint8_t nonce[16];
     char req[2048], key[WS_KEY_LEN + 1];
-    if (getrandom(nonce, sizeof nonce, 0) != sizeof nonce)
-        return fprintf(stderr, "ws_client: the kernel gave no random bytes for the key\n"), -1;
+    if (cl->fixed_key) {
+        /* Only for teaching: RFC 6455 4.1 wants a fresh random key for every connection. */
+        if (base64_decode(cl->fixed_key, strlen(cl->fixed_key), nonce, sizeof nonce) != 16)
+            return say("--key must be base64 of exactly 16 bytes, e.g. dGhlIHNhbXBsZSBub25jZQ==");
+    } else if (getrandom(nonce, sizeof nonce, 0) != sizeof nonce) {
+        return say("the kernel gave no random bytes for the key");
+    }
     size_t n = ws_handshake_request(u->hostport, u->path, nonce, NULL, req, sizeof req, key);
     if (n == 0)
-        return fprintf(stderr, "ws_client: the URL is too long\n"), -1;
+        return say("the URL is too long");
     if (cl->trace)
         trace_head("> ", req, n);
     if (send_all(cl->fd, req, n) < 0)
-        return fprintf(stderr, "ws_client: the server closed the connection at once\n"), -1;
+        return say("the server closed the connection before we could send the request");
     static ws_http resp;
     ws_http_init(&resp, WS_HTTP_RESPONSE);
     size_t used = 0;
@@ -329,34 +350,48 @@ static int interactive(client *cl, uint8_t *buf, size_t cap)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ws_client ws://HOST[:PORT]/PATH [--trace] [--message TEXT]...\n"
-               "  without --message: each line you type is sent as a text message, each\n"
-               "  message received is printed; Ctrl-D closes the connection cleanly.\n"
-               "  --message TEXT  send TEXT, print the reply, close (repeatable)\n"
-               "  --trace         print the HTTP request and response and every frame header\n");
+    fprintf(f,
+            "usage: ws_client ws://HOST[:PORT]/PATH [--trace] [--key BASE64] [--message TEXT]...\n"
+            "  without --message: each line you type is sent as a text message, each\n"
+            "  message received is printed; Ctrl-D closes the connection cleanly.\n"
+            "  --message TEXT  send TEXT, print the reply, close (repeatable)\n"
+            "  --trace         print the HTTP request and response and every frame header\n"
+            "  --key BASE64    use this Sec-WebSocket-Key instead of a random one (for labs:\n"
+            "                  RFC 6455's example is dGhlIHNhbXBsZSBub25jZQ==)\n");
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"trace", no_argument, NULL, 't'},
                                          {"message", required_argument, NULL, 'm'},
+                                         {"key", required_argument, NULL, 'k'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     client cl = {0};
     char *messages[MAX_MESSAGES];
+    /* One line at a time even into a pipe, so messages and the --trace lines (stderr) stay in
+     * the order they happened. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     int n_messages = 0, opt;
-    while ((opt = getopt_long(argc, argv, "tm:h", opts, NULL)) != -1) {
-        if (opt == 't')
+    while ((opt = getopt_long(argc, argv, "tm:k:h", opts, NULL)) != -1) {
+        if (opt == 't') {
             cl.trace = 1;
-        else if (opt == 'm' && n_messages < MAX_MESSAGES)
+        } else if (opt == 'k') {
+            cl.fixed_key = optarg;
+        } else if (opt == 'm' && n_messages < MAX_MESSAGES) {
             messages[n_messages++] = optarg;
-        else if (opt == 'h')
-            return usage(stdout), 0;
-        else
-            return usage(stderr), 2;
+        } else if (opt == 'h') {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
     }
-    if (optind != argc - 1)
-        return usage(stderr), 2;
+    if (optind != argc - 1) {
+        usage(stderr);
+        return 2;
+    }
     url u;
     const char *why;
     if (parse_url(argv[optind], &u, &why) < 0) {

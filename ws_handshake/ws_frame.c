@@ -348,9 +348,7 @@ static ws_error start_data(ws_decoder *d)
     /* msg_len <= max_message always, so the subtraction cannot wrap. */
     if (d->cur.payload_len > d->cfg.max_message - d->msg_len)
         return WS_E_TOO_BIG;
-    if (reserve(d, d->msg_len + (size_t)d->cur.payload_len) < 0)
-        return WS_E_NOMEM;
-    return WS_OK;
+    return WS_OK; /* memory is reserved as payload bytes arrive, not on the header's word */
 }
 
 /* A whole control frame is in d->ctl. */
@@ -447,6 +445,15 @@ static size_t read_payload(ws_decoder *d, const uint8_t *p, size_t n, ws_error *
     uint64_t left = d->cur.payload_len - d->payload_done;
     size_t take = left < n ? (size_t)left : n;
     int control = d->cur.opcode >= WS_OP_CLOSE;
+    /*
+     * Grow the message buffer for the bytes that did arrive, not for the length the header
+     * claims: otherwise a few bytes claiming 16 MiB would make us allocate 16 MiB each.
+     * (take <= the frame's remaining length, which start_data checked against the limit.)
+     */
+    if (!control && reserve(d, d->msg_len + take) < 0) {
+        *err = WS_E_NOMEM;
+        return 0;
+    }
     uint8_t *dst = control ? d->ctl + d->payload_done : d->msg + d->msg_len;
     if (d->cur.masked)
         ws_mask_copy(dst, p, take, d->cur.mask, d->payload_done);

@@ -151,7 +151,6 @@ static void begin_close(client *cl, unsigned code, const char *reason)
  * our last bytes (the error response, the close frame) before the peer reads them. So, as web
  * servers do ("lingering close"): half-close with shutdown(SHUT_WR) - our FIN goes out after
  * our last bytes - then read and drop input until the peer's FIN, or close_timeout.
- * The loop has no half-close call, so this is the one place that uses the socket directly.
  */
 static void linger_close(client *cl)
 {
@@ -159,12 +158,7 @@ static void linger_close(client *cl)
         return;
     cl->ph = PH_LINGER;
     cl->close_sent_ms = loop_now_ms();
-    if (conn_pending(cl->c) > 0) {
-        cl->ph = PH_DONE; /* still queued: let the loop flush it, then close */
-        conn_close(cl->c);
-    } else {
-        shutdown(conn_fd(cl->c), SHUT_WR);
-    }
+    conn_shutdown_write(cl->c); /* the loop flushes what is queued first */
 }
 
 /* Fail the WebSocket connection (RFC 6455 7.1.7): a close frame with the code, then TCP close. */
@@ -365,8 +359,6 @@ static void on_open(conn *c)
     cl->http = p;
     cl->opened_ms = loop_now_ms();
     conn_set_data(c, cl);
-    /* Messages are sent when they are complete: no reason to let Nagle hold small frames. */
-    net_set_nodelay(conn_fd(c));
 }
 
 static size_t on_data(conn *c, const uint8_t *data, size_t len)
@@ -507,6 +499,32 @@ static long long parse_size(const char *text)
     return v;
 }
 
+static int bad_arg(const char *value, const char *what)
+{
+    fprintf(stderr, "ws_server: '%s' is not %s\n", value, what);
+    return -1;
+}
+
+/* Seconds argument into *ms_out; -1 (after saying why) when it is not one. */
+static int seconds_arg(const char *text, unsigned *ms_out)
+{
+    long ms = parse_seconds(text);
+    if (ms < 0)
+        return bad_arg(text, "a number of seconds (0 to 86400, fractions allowed)");
+    *ms_out = (unsigned)ms;
+    return 0;
+}
+
+static int size_arg(const char *text, size_t *out)
+{
+    long long n = parse_size(text);
+    if (n < 0)
+        return bad_arg(text, "a size in bytes (1 to 2147483648)");
+    *out = (size_t)n;
+    return 0;
+}
+
+/* Returns 0 to run, 1 after --help, -1 on a bad argument (already explained on stderr). */
 static int parse_args(int argc, char **argv, server *s, int *port, const char **bind)
 {
     static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
@@ -520,49 +538,51 @@ static int parse_args(int argc, char **argv, server *s, int *port, const char **
                                          {"verbose", no_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    long ms;
-    long long n;
-    int opt;
-    while ((opt = getopt_long(argc, argv, "p:b:m:i:x:q:t:c:vh", opts, NULL)) != -1) {
+    int opt, rc = 0;
+    while (rc == 0 && (opt = getopt_long(argc, argv, "p:b:m:i:x:q:t:c:vh", opts, NULL)) != -1) {
         switch (opt) {
         case 'p':
             if ((*port = net_parse_port(optarg)) < 0)
-                return fprintf(stderr, "ws_server: '%s' is not a port (0-65535)\n", optarg), -1;
+                rc = bad_arg(optarg, "a port number (0-65535)");
             break;
         case 'b':
             *bind = optarg;
             break;
         case 'm':
-            if (strcmp(optarg, "echo") && strcmp(optarg, "chat"))
-                return fprintf(stderr, "ws_server: --mode is echo or chat, not '%s'\n", optarg), -1;
-            s->mode = strcmp(optarg, "chat") == 0 ? MODE_CHAT : MODE_ECHO;
+            if (strcmp(optarg, "echo") == 0)
+                s->mode = MODE_ECHO;
+            else if (strcmp(optarg, "chat") == 0)
+                s->mode = MODE_CHAT;
+            else
+                rc = bad_arg(optarg, "a mode (echo or chat)");
             break;
         case 'i':
+            rc = seconds_arg(optarg, &s->ping_interval_ms);
+            break;
         case 't':
+            rc = seconds_arg(optarg, &s->http_timeout_ms);
+            break;
         case 'c':
-            if ((ms = parse_seconds(optarg)) < 0)
-                return fprintf(stderr, "ws_server: '%s' is not a number of seconds\n", optarg), -1;
-            *(opt == 'i'   ? &s->ping_interval_ms
-              : opt == 't' ? &s->http_timeout_ms
-                           : &s->close_timeout_ms) = (unsigned)ms;
+            rc = seconds_arg(optarg, &s->close_timeout_ms);
             break;
         case 'x':
+            rc = size_arg(optarg, &s->max_message);
+            break;
         case 'q':
-            if ((n = parse_size(optarg)) < 0)
-                return fprintf(stderr, "ws_server: '%s' is not a size in bytes\n", optarg), -1;
-            *(opt == 'x' ? &s->max_message : &s->max_queue) = (size_t)n;
+            rc = size_arg(optarg, &s->max_queue);
             break;
         case 'v':
             s->verbose = 1;
             break;
         case 'h':
-            usage(stdout);
-            exit(0);
+            return 1;
         default:
-            return -1;
+            return -1; /* getopt has said what was wrong */
         }
     }
-    return optind == argc ? 0 : (fprintf(stderr, "ws_server: unexpected '%s'\n", argv[optind]), -1);
+    if (rc == 0 && optind < argc)
+        rc = bad_arg(argv[optind], "an option of ws_server");
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -570,9 +590,10 @@ int main(int argc, char **argv)
     server s = {MODE_ECHO, 30000, 10000, 5000, WS_DEFAULT_MAX_MSG, 0, 0, NULL, NULL, 0};
     int port = 8080;
     const char *bind_addr = NULL;
-    if (parse_args(argc, argv, &s, &port, &bind_addr) < 0) {
-        usage(stderr);
-        return 2;
+    int args = parse_args(argc, argv, &s, &port, &bind_addr);
+    if (args != 0) {
+        usage(args > 0 ? stdout : stderr);
+        return args > 0 ? 0 : 2;
     }
     if (s.max_queue == 0)
         s.max_queue = s.max_message + 65536;

@@ -1,9 +1,10 @@
 /*
  * fuzz_decode.c - libFuzzer over the decoder and the views, for every link type.
  *
- * The first byte picks the link type, the second whether the flow is WebSocket; the rest is the
- * frame. Whatever the bytes, decoding and printing must never read outside them (ASan) or
- * overflow an integer (UBSan). ./wirelab test runs it briefly (WIRELAB_FUZZ_SECONDS).
+ * The first byte picks the link type, the second the flow's hints (WebSocket, bytes to skip, a
+ * cut frame header); the rest is the frame. Whatever the bytes, decoding and printing must never
+ * read outside them (ASan) or overflow an integer (UBSan). ./wirelab test runs it briefly
+ * (WIRELAB_FUZZ_SECONDS).
  */
 #include "decode.h"
 #include "flows.h"
@@ -29,7 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (null == NULL)
         null = fopen("/dev/null", "w"), fl = flows_new();
     int link = links[data[0] % (sizeof links / sizeof links[0])];
-    dec_hints h = {data[1] & 1, data[1] >> 1};
+    /* Hints as a flow would give them: WebSocket or not, bytes of a frame to skip, and the
+     * start of a frame header cut by the previous segment (taken from the input itself). */
+    dec_hints h = {.websocket = data[1] & 1, .ws_skip = (data[1] >> 1) & 7};
+    h.ws_head_len = (uint8_t)(data[1] >> 6 < size - 2 ? data[1] >> 6 : size - 2);
+    memcpy(h.ws_head, data + 2, h.ws_head_len);
     uint32_t n = (uint32_t)(size - 2);
     uint8_t *copy = malloc(n ? n : 1); /* exact size: one byte too far is an ASan error */
     memcpy(copy, data + 2, n);

@@ -91,7 +91,7 @@ def null(family, order="<"):
 
 def arp(op, sha, spa, tha, tpa):
     data = struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + mac(sha) + ip4(spa) + mac(tha) + ip4(tpa)
-    return L("arp", 3, data, {"op": op, "sender_ip": spa, "target_ip": tpa})
+    return L("arp", 2, data, {"op": op, "sender_ip": spa, "target_ip": tpa})
 
 
 def tcp_opts(mss=None, ws=None, sackok=False, ts=None, sack=None):
@@ -461,10 +461,17 @@ def build(outdir):
     for seq in range(3):
         p.add(*assemble([eth(ZERO, ZERO, 0x0800), ipv4(C4, S4, 17), udp(45000, 7008),
                          udp_echo(seq, 3, 16)]))
-    for line in (b"PUSH jobs build-42\n", b"OK 1\n", b"SUB news FROM 0\n", b"ERR unknown command\n"):
+    seq = {True: 1, False: 1}  # a client talking to queue_broker on its default port 7010
+    for client, line in ((True, b"PUSH jobs build-42\n"), (False, b"OK 1\n"),
+                         (True, b"SUB news FROM 0\n"), (False, b"EVENT news 1 first\n"),
+                         (True, b"HELLO\n"),
+                         (False, b"ERR unknown command 'HELLO' (try PUSH PULL ACK PUB SUB QUIT)\n")):
         verb = line.split()[0].decode()
-        p.add(*assemble([eth(ZERO, ZERO, 0x0800), ipv4(C4, S4, 6), tcp(41000, 7400, 1, 1, ["PSH", "ACK"]),
-                         data(line, fields={"wirelab": "queue", "verb": verb})]))
+        sp, dp = (41000, 7010) if client else (7010, 41000)
+        payload = data(line, fields={"wirelab": "queue", "verb": verb}) if verb != "HELLO" else data(line)
+        p.add(*assemble([eth(ZERO, ZERO, 0x0800), ipv4(C4, S4, 6),
+                         tcp(sp, dp, seq[client], seq[not client], ["PSH", "ACK"]), payload]))
+        seq[client] += len(line)
     files.append(p)
 
     p = Pcap("truncated", "eth")
@@ -540,6 +547,14 @@ def web(p):
     seg(False, [L("websocket", 7, f7[:404], {})], expect=[ws(e7)], note="payload continues")
     seg(False, [L("websocket", 7, f7[404:] + f8, {})], expect=[ws(e8)],
         note="the rest of that payload, then a close frame")
+    # rules ws_frame_header_check names: a client frame must be masked (RFC 6455 5.1), a control
+    # frame carries at most 125 bytes (5.5)
+    f9, e9 = ws_frame(b"not masked")
+    seg(True, [L("websocket", 7, f9, e9)], expect=[dict(ws(e9), invalid=True)],
+        note="an unmasked client frame")
+    f10, e10 = ws_frame(b"p" * 126, opcode=9)
+    seg(False, [L("websocket", 7, f10, e10)], expect=[dict(ws(e10), invalid=True)],
+        note="a ping longer than 125 bytes")
 
 
 def lying(files):

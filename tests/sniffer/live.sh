@@ -84,3 +84,43 @@ expect_eq "udp_echo sequence numbers seen" "0 1 2" \
 import json, sys
 seqs = [l["seq"] for p in map(json.loads, open(sys.argv[1])) for l in p["layers"] if l.get("wirelab") == "udp_echo" and l.get("payload_len") == 76]
 print(*seqs)' udp.json)"
+
+step "WebSocket: ws_client sends 'hello ws' to ws_server; the capture shows the upgrade and frames"
+start_server ws "$WIRELAB_BIN/ws_server" --port 0 --bind 127.0.0.1
+WPORT=$SERVER_PORT
+"$WIRELAB_BIN/sniffer" -i lo -f "tcp port $WPORT" --json >ws.json 2>ws.err &
+SNIFF=$!
+PIDS+=("$SNIFF")
+for _ in $(seq 1 100); do
+  grep -q 'listening on lo' ws.err && break
+  sleep 0.05
+done
+"$WIRELAB_BIN/ws_client" "ws://127.0.0.1:$WPORT/ws" --message "hello ws" >wsclient.log 2>&1 \
+  || fail "ws_client failed: $(cat wsclient.log)"
+sleep 0.5
+kill -INT $SNIFF
+wait $SNIFF || fail "the sniffer exited with status $? after SIGINT: $(cat ws.err)"
+/usr/bin/python3 - ws.json "$WPORT" <<'PY' || fail "the WebSocket exchange is not all in the capture (see above)"
+import json, sys
+port = int(sys.argv[2])
+seen = []
+for p in map(json.loads, open(sys.argv[1])):
+    tcp = next(l for l in p["layers"] if l["proto"] == "tcp")
+    to_srv = tcp["dport"] == port
+    for l in p["layers"]:
+        if l["proto"] == "http":
+            seen.append(("GET" if l.get("method") == "GET" else l.get("status"), to_srv, l.get("upgrade")))
+        elif l["proto"] == "websocket":
+            seen.append((l["opcode"], to_srv, l["masked"], l["payload_len"], l.get("invalid")))
+want = [("GET", True, "websocket"), (101, False, "websocket"), (1, True, True, 8, None),
+        (1, False, False, 8, None)]
+missing = [w for w in want if w not in seen]
+if missing:
+    print("  missing %s; seen %s" % (missing, seen))
+    sys.exit(1)
+if not any(s[0] == 8 for s in seen if len(s) == 5):
+    print("  no close frame; seen %s" % seen)
+    sys.exit(1)
+print("  upgrade, masked text to the server, unmasked echo back, close: %s" % seen)
+PY
+stop_server

@@ -27,6 +27,10 @@ step "--absolute shows the raw initial sequence numbers (1000 and 5000)"
 "$S" -r "$T" --absolute 2>/dev/null | grep -q 'Flags \[S.\], seq 5000, ack 1001,' \
   || fail "--absolute did not print the raw SYN-ACK seq 5000 ack 1001"
 
+step "without the SYNs (a filter left them out) the numbers stay raw, not a made-up 0"
+"$S" -r "$T" -f 'tcp[tcpflags] & tcp-push != 0' -c 1 2>/dev/null | grep -q 'Flags \[P.\], seq 1001:1006, ack 5001,' \
+  || fail "a data segment without its SYN should show raw seq 1001:1006 ack 5001"
+
 step "--ladder: one conversation, the three phases, arrows both ways"
 "$S" -r "$T" --ladder >ladder.txt 2>/dev/null
 grep -q 'conversation 1 (TCP): client 127.0.0.1:40000  <->  server 127.0.0.1:7007' ladder.txt \

@@ -3,6 +3,9 @@
 # Needs: chromium (Debian), node, and playwright-core from tests/package.json (./wirelab test
 # runs npm ci). Label: interop.
 . "$WIRELAB_SOURCE/tests/lib.sh"
+# start_server reads NAME.log as soon as the server starts: a log left by an earlier run could
+# give it the old port before the new server truncates the file. Start from a clean directory.
+rm -f ./*.log
 
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing: apt-get install chromium"
 [ -d "$WIRELAB_SOURCE/tests/node_modules/playwright-core" ] \

@@ -2,6 +2,9 @@
 # interop_python.sh - Debian's python3-websockets against ws_server, and ws_client against a
 # python3-websockets server. Label: interop (needs python3-websockets).
 . "$WIRELAB_SOURCE/tests/lib.sh"
+# start_server reads NAME.log as soon as the server starts: a log left by an earlier run could
+# give it the old port before the new server truncates the file. Start from a clean directory.
+rm -f ./*.log
 HERE="$WIRELAB_SOURCE/tests/ws_handshake"
 /usr/bin/python3 -c "import websockets" 2>/dev/null \
   || fail "python3-websockets is missing: apt-get install python3-websockets"

@@ -251,6 +251,14 @@ static void describe_fields(void **state)
     assert_int_equal(need, 14);
     assert_int_equal(ws_frame_header_check(&h, WS_ROLE_SERVER), WS_OK);
     assert_int_equal(ws_frame_header_check(&h, WS_ROLE_CLIENT), WS_E_MASKED);
+    char line[160];
+    ws_frame_format(&h, line, sizeof line);
+    assert_string_equal(line, "FIN=1 RSV=0 opcode=0x2 (binary) MASK=1 key=37fa213d len=65536 "
+                              "(64-bit)");
+    static const uint8_t ping[] = {0x09, 0x00};
+    assert_int_equal(ws_frame_describe(ping, 2, &h, NULL), WS_HDR_OK);
+    ws_frame_format(&h, line, sizeof line);
+    assert_string_equal(line, "FIN=0 RSV=0 opcode=0x9 (ping) MASK=0 len=0 (7-bit)");
 }
 
 /* Every prefix of a header is "truncated", with the right count of bytes needed. */

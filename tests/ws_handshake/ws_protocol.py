@@ -121,6 +121,18 @@ def _():
     fails_with(bytes([0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4]), 1002)
 
 
+@case("1.9 a hundred clients at once")
+def _():
+    """100 connections open together; each sends one message; each gets its own echo back"""
+    conns = [ws() for _ in range(100)]
+    for i, c in enumerate(conns):
+        c.send(build_frame(TEXT, b"client %d" % i))
+    for i, c in enumerate(conns):
+        expect_echo(c, TEXT, b"client %d" % i)
+    for c in conns:
+        c.close()
+
+
 # ---- 2 pings and pongs ----
 
 @case("2.1 ping answered with the same payload")

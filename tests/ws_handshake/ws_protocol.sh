@@ -3,6 +3,9 @@
 # of ws_protocol.py against them. Run by CTest; by hand:
 #   WIRELAB_BIN=build/bin WIRELAB_SOURCE=. bash tests/ws_handshake/ws_protocol.sh
 . "$WIRELAB_SOURCE/tests/lib.sh"
+# start_server reads NAME.log as soon as the server starts: a log left by an earlier run could
+# give it the old port before the new server truncates the file. Start from a clean directory.
+rm -f ./*.log
 HERE="$WIRELAB_SOURCE/tests/ws_handshake"
 
 step "start ws_server (echo, --max-message 100000, --http-timeout 1)"
