@@ -791,8 +791,7 @@ static void on_open(conn *c)
     }
     ec->srv = loop_user(conn_loop(c));
     ec->c = c;
-    conn_set_data(c, ec);
-    net_set_nodelay(conn_fd(c)); /* events are small and should leave at once */
+    conn_set_data(c, ec); /* (the loop already set TCP_NODELAY: events leave at once) */
 }
 
 static size_t on_data(conn *c, const uint8_t *data, size_t len)
