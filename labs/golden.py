@@ -4,6 +4,9 @@ usage: golden.py CAPTURE.pcap summary                 the normalised trace, one 
        golden.py CAPTURE.pcap compare GOLDEN.txt      exit 1 and explain if they differ
        golden.py CAPTURE.pcap handshake               one SYN, one SYN+ACK, one ACK, then data
        golden.py CAPTURE.pcap count EVENT N           exactly N events matching EVENT
+       golden.py CAPTURE.pcap has PROTO [FIELD=VALUE...] some packet has such a layer
+       golden.py CAPTURE.pcap ws-client-masked       every WebSocket frame to the server is
+                                                      masked, and none from it
        golden.py CAPTURE.pcap arp-first              frames 1 and 2: ARP request, ARP reply
        golden.py CAPTURE.pcap retransmissions MIN     at least MIN TCP segments sent twice
        golden.py CAPTURE.pcap udp-loss SENT GOT LO HI all SENT datagrams left (captured),
@@ -104,6 +107,7 @@ def compare(pcap, golden_path):
     for i, expected in enumerate(want):
         if i >= len(got):
             print(explain(expected, None, None, port))
+            print("the normalised capture was:\n  " + "\n  ".join(e for e, _, _ in got))
             return 1
         if got[i][0] != expected:
             print(explain(expected, got[i][0], got[i][2], port))
@@ -133,6 +137,44 @@ def count(pcap, event, n):
     if got != int(n):
         print(f"expected {n} × '{event}', the capture had {got}")
         return 1
+    return 0
+
+
+def value(text):
+    """FIELD=VALUE on the command line: numbers, true/false, or text."""
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def has(pcap, proto, conditions):
+    want = dict(c.split("=", 1) for c in conditions)
+    for pkt in packets(pcap):
+        for lay in pkt["layers"]:
+            if lay["proto"] == proto and all(lay.get(k) == value(v) for k, v in want.items()):
+                return 0
+    print(f"no {proto} layer with {' '.join(conditions) or 'any fields'} in the capture")
+    return 1
+
+
+def ws_client_masked(pcap):
+    server = None
+    for pkt in packets(pcap):
+        ends = endpoints(pkt)
+        if not ends:
+            continue
+        server = server or ends[1]
+        for lay in pkt["layers"]:
+            if lay["proto"] != "websocket":
+                continue
+            to_server = ends[1] == server
+            if lay["masked"] != to_server:
+                print(f"packet {pkt['n']}: a frame {'to' if to_server else 'from'} the server "
+                      f"was {'not ' if to_server else ''}masked")
+                return 1
     return 0
 
 
@@ -193,6 +235,10 @@ def main(argv):
         return handshake(pcap)
     if cmd == "count" and len(argv) == 5:
         return count(pcap, argv[3], argv[4])
+    if cmd == "has" and len(argv) >= 4:
+        return has(pcap, argv[3], argv[4:])
+    if cmd == "ws-client-masked":
+        return ws_client_masked(pcap)
     if cmd == "arp-first":
         return arp_first(pcap)
     if cmd == "retransmissions" and len(argv) == 4:

@@ -176,8 +176,9 @@ background() {
   { printf '$ %s &\n' "$(shown "$@")"; grep -m 1 'listening on' "$LAB_WORK/$name.log"; } | record_output
 }
 
-# stop_background NAME [SECONDS] : give the server started last SECONDS to end by itself
-# (default 0), then SIGTERM to its PID; show what it printed after its first line.
+# stop_background NAME [SECONDS] [quiet] : give the server started last SECONDS to end by
+# itself (default 0), then SIGTERM to its PID; show what it printed after its first line
+# (unless quiet).
 stop_background() {
   local name=$1 pid=${LAB_PIDS[-1]} i
   for i in $(seq 1 $((${2:-0} * 10))); do
@@ -187,6 +188,7 @@ stop_background() {
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   unset 'LAB_PIDS[-1]'
+  [ "${3:-}" = quiet ] && return 0
   sed -n '2,$p' "$LAB_WORK/$name.log"
   sed -n '2,$p' "$LAB_WORK/$name.log" | record_output
 }
@@ -228,11 +230,12 @@ capture_stop() {
 
 # view ARGS... : the sniffer's view of the last capture (e.g. view --ladder).
 view() {
-  printf '%s$ sniffer -r %s.pcap %s%s\n' "$bold" "$CAPTURE_NAME" "$*" "$off"
-  local out
+  local cmd out
+  cmd="sniffer -r $CAPTURE_NAME.pcap $(shown "$@")"
+  printf '%s$ %s%s\n' "$bold" "${cmd% }" "$off"
   out=$(sniffer -r "$CAPTURE_FILE" "$@" 2>/dev/null)
   printf '%s\n' "$out"
-  { printf '$ sniffer -r %s.pcap %s\n' "$CAPTURE_NAME" "$*"; printf '%s\n' "$out"; } | record_output
+  { printf '$ %s\n' "${cmd% }"; printf '%s\n' "$out"; } | record_output
 }
 
 # ---- checks ------------------------------------------------------------------------------

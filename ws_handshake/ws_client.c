@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "net.h"
 #include "ws_frame.h"
 #include "ws_handshake.h"
@@ -30,6 +31,7 @@
 typedef struct client {
     int fd;
     int trace;
+    const char *fixed_key; /* --key: a chosen Sec-WebSocket-Key (labs), else a random one */
     ws_decoder dec;
     unsigned replies;   /* data messages received */
     int close_received; /* the server's close frame arrived */
@@ -211,8 +213,13 @@ static long handshake(client *cl, const url *u, uint8_t *buf, size_t cap, size_t
 {
     uint8_t nonce[16];
     char req[2048], key[WS_KEY_LEN + 1];
-    if (getrandom(nonce, sizeof nonce, 0) != sizeof nonce)
+    if (cl->fixed_key) {
+        /* Only for teaching: RFC 6455 4.1 wants a fresh random key for every connection. */
+        if (base64_decode(cl->fixed_key, strlen(cl->fixed_key), nonce, sizeof nonce) != 16)
+            return say("--key must be base64 of exactly 16 bytes, e.g. dGhlIHNhbXBsZSBub25jZQ==");
+    } else if (getrandom(nonce, sizeof nonce, 0) != sizeof nonce) {
         return say("the kernel gave no random bytes for the key");
+    }
     size_t n = ws_handshake_request(u->hostport, u->path, nonce, NULL, req, sizeof req, key);
     if (n == 0)
         return say("the URL is too long");
@@ -343,25 +350,34 @@ static int interactive(client *cl, uint8_t *buf, size_t cap)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ws_client ws://HOST[:PORT]/PATH [--trace] [--message TEXT]...\n"
-               "  without --message: each line you type is sent as a text message, each\n"
-               "  message received is printed; Ctrl-D closes the connection cleanly.\n"
-               "  --message TEXT  send TEXT, print the reply, close (repeatable)\n"
-               "  --trace         print the HTTP request and response and every frame header\n");
+    fprintf(f,
+            "usage: ws_client ws://HOST[:PORT]/PATH [--trace] [--key BASE64] [--message TEXT]...\n"
+            "  without --message: each line you type is sent as a text message, each\n"
+            "  message received is printed; Ctrl-D closes the connection cleanly.\n"
+            "  --message TEXT  send TEXT, print the reply, close (repeatable)\n"
+            "  --trace         print the HTTP request and response and every frame header\n"
+            "  --key BASE64    use this Sec-WebSocket-Key instead of a random one (for labs:\n"
+            "                  RFC 6455's example is dGhlIHNhbXBsZSBub25jZQ==)\n");
 }
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"trace", no_argument, NULL, 't'},
                                          {"message", required_argument, NULL, 'm'},
+                                         {"key", required_argument, NULL, 'k'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     client cl = {0};
     char *messages[MAX_MESSAGES];
+    /* One line at a time even into a pipe, so messages and the --trace lines (stderr) stay in
+     * the order they happened. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     int n_messages = 0, opt;
-    while ((opt = getopt_long(argc, argv, "tm:h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "tm:k:h", opts, NULL)) != -1) {
         if (opt == 't') {
             cl.trace = 1;
+        } else if (opt == 'k') {
+            cl.fixed_key = optarg;
         } else if (opt == 'm' && n_messages < MAX_MESSAGES) {
             messages[n_messages++] = optarg;
         } else if (opt == 'h') {
