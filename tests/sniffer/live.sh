@@ -124,3 +124,45 @@ if not any(s[0] == 8 for s in seen if len(s) == 5):
 print("  upgrade, masked text to the server, unmasked echo back, close: %s" % seen)
 PY
 stop_server
+
+step "queue_broker: a client's PUSH and QUIT and the broker's replies are shown as queue lines"
+start_server broker "$WIRELAB_BIN/queue_broker" --port 0 --bind 127.0.0.1
+QPORT=$SERVER_PORT
+"$WIRELAB_BIN/sniffer" -i lo -f "tcp port $QPORT" --json >queue.json 2>queue.err &
+SNIFF=$!
+PIDS+=("$SNIFF")
+for _ in $(seq 1 100); do
+  grep -q 'listening on lo' queue.err && break
+  sleep 0.05
+done
+/usr/bin/python3 - "$QPORT" <<'PY' || fail "talking to queue_broker failed"
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+c.sendall(b"PUSH jobs build-42\n")
+assert c.recv(100).startswith(b"OK"), "no OK for PUSH"
+time.sleep(0.05)  # separate segments, so each line is the start of one
+c.sendall(b"QUIT\n")
+got = b""
+while True:
+    d = c.recv(100)
+    if not d:
+        break
+    got += d
+assert got.startswith(b"OK"), got
+c.close()
+PY
+sleep 0.5
+kill -INT $SNIFF
+wait $SNIFF || fail "the sniffer exited with status $? after SIGINT: $(cat queue.err)"
+expect_eq "queue verbs in the capture (client>, <broker)" "PUSH> <OK QUIT> <OK" \
+  "$(/usr/bin/python3 -c '
+import json, sys
+port = int(sys.argv[2])
+out = []
+for p in map(json.loads, open(sys.argv[1])):
+    tcp = next(l for l in p["layers"] if l["proto"] == "tcp")
+    for l in p["layers"]:
+        if l.get("wirelab") == "queue":
+            out.append(l["verb"] + ">" if tcp["dport"] == port else "<" + l["verb"])
+print(*out)' queue.json "$QPORT")"
+stop_server
