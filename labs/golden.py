@@ -190,19 +190,26 @@ def arp_first(pcap):
 
 
 def retransmissions(pcap, minimum):
-    """TCP data segments whose (direction, seq, length) was already seen: sent again."""
-    seen, again = set(), 0
+    """TCP data segments that carry no new bytes: they start below the highest byte already
+    sent in their direction. (A resent segment is often cut differently from the lost one, so
+    matching exact (seq, length) pairs would miss it.)"""
+    sent_up_to, again = {}, 0
     for pkt in packets(pcap):
         tcp, ends = layer(pkt, "tcp"), endpoints(pkt)
         if not tcp or not ends or tcp["payload_len"] == 0:
             continue
-        key = (ends, tcp["seq"], tcp["payload_len"])
-        again += key in seen
-        seen.add(key)
+        start = tcp["seq"]
+        end = (start + tcp["payload_len"]) & 0xFFFFFFFF
+        top = sent_up_to.get(ends)
+        # Sequence numbers wrap at 2^32: compare by the signed 32-bit difference.
+        if top is not None and ((start - top) & 0xFFFFFFFF) >= 0x80000000:
+            again += 1
+        if top is None or ((end - top) & 0xFFFFFFFF) < 0x80000000:
+            sent_up_to[ends] = end
     if again < int(minimum):
         print(f"expected at least {minimum} retransmitted TCP segment(s), the capture had {again}")
         return 1
-    print(f"{again} TCP data segments were sent more than once")
+    print(f"{again} TCP data segments were sent again")
     return 0
 
 
