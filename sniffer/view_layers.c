@@ -233,6 +233,10 @@ static void l_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
         fld(out, "opcode", "text, binary, close, ping, pong", "%u %s", l->u.ws.opcode,
             names_or(names_ws_opcode, l->u.ws.opcode, "reserved"));
         fld(out, "masked", "client-to-server frames are masked", "%d", l->u.ws.masked);
+        if (l->u.ws.masked)
+            fld(out, "masking key", "payload byte i is XORed with key[i % 4]",
+                "%02x %02x %02x %02x", l->u.ws.mask[0], l->u.ws.mask[1], l->u.ws.mask[2],
+                l->u.ws.mask[3]);
         fld(out, "payload len", "bytes of this frame's payload", "%" PRIu64 "%s",
             l->u.ws.payload_len, l->u.ws.continues ? " (goes on in the next segment)" : "");
         break;
