@@ -76,7 +76,8 @@ static void on_packet(void *user, const sring_hdr *h, const uint8_t *bytes)
     flow_info fi;
     dec_decode(&a->pkt, a->linktype, bytes, h->caplen, h->len, NULL);
     flows_hints(a->flows, &a->pkt, &hints);
-    if (hints.websocket) /* the flow is WebSocket now: decode the payload as frames */
+    /* the flow is WebSocket now (decode the payload as frames) or Engine.IO (describe it) */
+    if (hints.websocket || hints.engineio)
         dec_decode(&a->pkt, a->linktype, bytes, h->caplen, h->len, &hints);
     flows_track(a->flows, &a->pkt, &fi);
     if (a->stats)

@@ -260,6 +260,11 @@ static void l_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
         fld(out, "line", "a command or reply of queue_broker", "%s", a);
         break;
     }
+    case DEC_SIO:
+        fld_u(out, "packets", "Engine.IO packets (polling joins them by 0x1e)", l->u.sio.records);
+        /* the description can be long: its own line, not the 30-character value column */
+        fprintf(out, "      %-14s %s\n", "decoded", dec_str(pkt, l->u.sio.text));
+        break;
     case DEC_DATA:
         fld_u(out, "length", "bytes nobody here decodes", l->u.data.declared);
         break;
@@ -287,6 +292,7 @@ static const char *long_name(dec_proto p)
                                               "DNS",
                                               "Wirelab udp_echo",
                                               "Wirelab queue",
+                                              "Socket.IO",
                                               "Data"};
     return n[p];
 }
