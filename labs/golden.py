@@ -5,6 +5,7 @@ usage: golden.py CAPTURE.pcap summary                 the normalised trace, one 
        golden.py CAPTURE.pcap handshake               one SYN, one SYN+ACK, one ACK, then data
        golden.py CAPTURE.pcap count EVENT N           exactly N events matching EVENT
        golden.py CAPTURE.pcap has PROTO [FIELD=VALUE...] some packet has such a layer
+       golden.py CAPTURE.pcap stack P1,P2,...         some packet has exactly these layers
        golden.py CAPTURE.pcap ws-client-masked       every WebSocket frame to the server is
                                                       masked, and none from it
        golden.py CAPTURE.pcap arp-first              frames 1 and 2: ARP request, ARP reply
@@ -160,6 +161,18 @@ def has(pcap, proto, conditions):
     return 1
 
 
+def stack(pcap, protos):
+    want = protos.split(",")
+    seen = set()
+    for pkt in packets(pcap):
+        got = [lay["proto"] for lay in pkt["layers"]]
+        if got == want:
+            return 0
+        seen.add(",".join(got))
+    print(f"no packet has the layers {protos}; the capture had: " + "; ".join(sorted(seen)))
+    return 1
+
+
 def ws_client_masked(pcap):
     server = None
     for pkt in packets(pcap):
@@ -190,19 +203,26 @@ def arp_first(pcap):
 
 
 def retransmissions(pcap, minimum):
-    """TCP data segments whose (direction, seq, length) was already seen: sent again."""
-    seen, again = set(), 0
+    """TCP data segments that carry no new bytes: they start below the highest byte already
+    sent in their direction. (A resent segment is often cut differently from the lost one, so
+    matching exact (seq, length) pairs would miss it.)"""
+    sent_up_to, again = {}, 0
     for pkt in packets(pcap):
         tcp, ends = layer(pkt, "tcp"), endpoints(pkt)
         if not tcp or not ends or tcp["payload_len"] == 0:
             continue
-        key = (ends, tcp["seq"], tcp["payload_len"])
-        again += key in seen
-        seen.add(key)
+        start = tcp["seq"]
+        end = (start + tcp["payload_len"]) & 0xFFFFFFFF
+        top = sent_up_to.get(ends)
+        # Sequence numbers wrap at 2^32: compare by the signed 32-bit difference.
+        if top is not None and ((start - top) & 0xFFFFFFFF) >= 0x80000000:
+            again += 1
+        if top is None or ((end - top) & 0xFFFFFFFF) < 0x80000000:
+            sent_up_to[ends] = end
     if again < int(minimum):
         print(f"expected at least {minimum} retransmitted TCP segment(s), the capture had {again}")
         return 1
-    print(f"{again} TCP data segments were sent more than once")
+    print(f"{again} TCP data segments were sent again")
     return 0
 
 
@@ -237,6 +257,8 @@ def main(argv):
         return count(pcap, argv[3], argv[4])
     if cmd == "has" and len(argv) >= 4:
         return has(pcap, argv[3], argv[4:])
+    if cmd == "stack" and len(argv) == 4:
+        return stack(pcap, argv[3])
     if cmd == "ws-client-masked":
         return ws_client_masked(pcap)
     if cmd == "arp-first":

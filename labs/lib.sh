@@ -64,7 +64,10 @@ lab_begin() {
       exit 1
     }
   done
-  if [ -z "${WIRELAB_IN_NS:-}" ]; then
+  if [ -n "${WIRELAB_FORCE_REPLAY:-}" ]; then
+    LAB_REPLAY=1 # as if namespaces were forbidden: for tests, and to show it in class
+    printf '%sWIRELAB_FORCE_REPLAY is set: the lab replays what was recorded.%s\n' "$bold" "$off"
+  elif [ -z "${WIRELAB_IN_NS:-}" ]; then
     if lab_can_unshare; then
       # Run this same script again inside a namespace of its own, with its own loopback.
       WIRELAB_IN_NS=1 exec unshare --user --map-root-user --net --mount \
@@ -73,8 +76,9 @@ lab_begin() {
     LAB_REPLAY=1
     printf '%sThis system does not let ordinary users create network namespaces%s\n' "$bold" "$off"
     printf '(kernel.unprivileged_userns_clone=0 or user.max_user_namespaces=0, or an AppArmor\n'
-    printf 'policy: kernel.apparmor_restrict_unprivileged_userns=1). The lab shows the captures\n'
-    printf 'recorded from the real programs and shipped in %s instead.\n' "labs/$(basename "$LAB_DIR")"
+    printf 'policy: kernel.apparmor_restrict_unprivileged_userns=1). Nothing is run: each step\n'
+    printf 'shows what the programs printed when the lab was recorded, and the checks read the\n'
+    printf 'captures shipped in %s (open them with sniffer -r).\n' "labs/$(basename "$LAB_DIR")/captures"
   else
     ip link set lo up
     # A private /run, so `ip netns add` (two-host lab) works without touching the host's.
@@ -85,6 +89,10 @@ lab_begin() {
   # --record writes each step's output (and the captures) here; labs/regen pastes them in.
   LAB_RECORD=${LAB_RECORD_DIR:-$LAB_DIR}
   LAB_OUT=$LAB_RECORD/output
+  if [ -n "${LAB_REPLAY:-}" ] && [ "$LAB_MODE" = record ]; then
+    echo "lab $LAB_NUMBER: --record needs network namespaces (it records real runs)" >&2
+    exit 1
+  fi
   if [ "$LAB_MODE" = record ]; then rm -rf "$LAB_OUT"; mkdir -p "$LAB_OUT"; fi
   trap lab_cleanup EXIT
   [ "$LAB_MODE" = tour ] || printf '%sLab %s: %s%s\n' "$bold" "$LAB_NUMBER" "$LAB_TITLE" "$off"
@@ -122,6 +130,10 @@ step() {
     read -r _ || true
   fi
   printf '\n%s== %s ==%s\n' "$bold" "$*" "$off"
+  if [ -n "${LAB_REPLAY:-}" ]; then
+    printf '%s(recorded)%s\n' "$dim" "$off"
+    $PY "$LABS_ROOT/pages.py" extract "$LAB_DIR" "$STEP_NAME" || true
+  fi
 }
 
 say() { printf '%s\n' "$*"; }
@@ -151,6 +163,7 @@ shown() {
 
 # show CMD... : print the command as a student would type it, run it, show and record output.
 show() {
+  [ -z "${LAB_REPLAY:-}" ] || return 0 # replay: step() printed the recorded output
   printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$off"
   local out rc=0
   out=$("$@" 2>&1) || rc=$?
@@ -161,6 +174,7 @@ show() {
 
 # background NAME CMD... : start a server; waits for "listening on" (or 5 s) and shows it.
 background() {
+  [ -z "${LAB_REPLAY:-}" ] || return 0
   local name=$1
   shift
   printf '%s$ %s &%s\n' "$bold" "$(shown "$@")" "$off"
@@ -180,6 +194,7 @@ background() {
 # itself (default 0), then SIGTERM to its PID; show what it printed after its first line
 # (unless quiet).
 stop_background() {
+  [ -z "${LAB_REPLAY:-}" ] || return 0
   local name=$1 pid=${LAB_PIDS[-1]} i
   for i in $(seq 1 $((${2:-0} * 10))); do
     kill -0 "$pid" 2>/dev/null || break
@@ -199,7 +214,10 @@ stop_background() {
 capture_start() {
   CAPTURE_FILE=$LAB_WORK/$1.pcap
   CAPTURE_NAME=$1
-  [ -n "${LAB_REPLAY:-}" ] && return 0
+  if [ -n "${LAB_REPLAY:-}" ]; then # the capture recorded from the real programs
+    CAPTURE_FILE=$LAB_DIR/captures/$1.pcap
+    return 0
+  fi
   sniffer -i lo -f "$2" -w "$CAPTURE_FILE" >/dev/null 2>"$LAB_WORK/sniffer.err" &
   CAPTURE_PID=$!
   local i
@@ -214,10 +232,7 @@ capture_start() {
 
 # capture_stop : end the capture (SIGINT, as Ctrl-C would), keep the pcap.
 capture_stop() {
-  if [ -n "${LAB_REPLAY:-}" ]; then
-    cp "$LAB_DIR/captures/$CAPTURE_NAME.pcap" "$CAPTURE_FILE"
-    return 0
-  fi
+  [ -z "${LAB_REPLAY:-}" ] || return 0
   sleep 0.3  # let the last packets (the final ACK) reach the capture
   kill -INT "$CAPTURE_PID" 2>/dev/null || true
   wait "$CAPTURE_PID" 2>/dev/null || true
@@ -230,6 +245,7 @@ capture_stop() {
 
 # view ARGS... : the sniffer's view of the last capture (e.g. view --ladder).
 view() {
+  [ -z "${LAB_REPLAY:-}" ] || return 0
   local cmd out
   cmd="sniffer -r $CAPTURE_NAME.pcap $(shown "$@")"
   printf '%s$ %s%s\n' "$bold" "${cmd% }" "$off"
@@ -250,6 +266,10 @@ check() {
   local what=$1
   shift
   case "$LAB_MODE" in step | tour) return 0 ;; esac
+  if [ -n "${LAB_REPLAY:-}" ] && [ "$1" != golden ]; then
+    printf '%sskip%s  %s (needs the programs to run)\n' "$dim" "$off" "$what"
+    return 0
+  fi
   local out
   if out=$("$@" 2>&1); then
     printf '%scheck%s %s\n' "$green" "$off" "$what"

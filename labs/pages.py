@@ -1,6 +1,7 @@
 """pages.py - keep each lab's README showing what the programs really print.
 
-usage: pages.py paste LABDIR [OUTPUTS]   replace every output block in LABDIR/README.md with
+usage: pages.py extract LABDIR STEP       print the output block of STEP (replaying a lab)
+       pages.py paste LABDIR [OUTPUTS]   replace every output block in LABDIR/README.md with
                                          the text the last `run --record` saved in OUTPUTS
                                          (default LABDIR/output)
        pages.py check LABDIR OUTPUTS     exit 1 if a block differs from a fresh recording
@@ -46,6 +47,12 @@ def masked(text):
         line = re.sub(r"\b0x[0-9a-fA-F]+\b", "0x0", line)
         if re.match(r"^\s*[0-9a-f]{4}:", line):  # a hex dump row: every byte may differ
             line = re.sub(r"\b[0-9a-f]{2}\b", "00", line)
+        # four or more hex bytes in a row (a masking key, say) change from run to run too
+        line = re.sub(r"\b[0-9a-f]{2}(?: [0-9a-f]{2}){3,}\b",
+                      lambda m: re.sub(r"[0-9a-f]{2}", "00", m.group(0)), line)
+        # Engine.IO session ids and Socket.IO private ids are random on every run
+        line = re.sub(r'"(sid|pid)":"[^"]*"', r'"\1":"<id>"', line)
+        line = re.sub(r"\bsid=[A-Za-z0-9_-]+", "sid=<id>", line)
         # keys, masks and other hex numbers that change from run to run
         line = re.sub(r"\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b", "0", line)
         line = re.sub(r"\d+", "0", line)
@@ -54,6 +61,11 @@ def masked(text):
         line = re.sub(r"-{2,}", "--", line)
         lines.append(line)
     return lines
+
+
+def regen_name(labdir):
+    name = os.path.basename(os.path.normpath(labdir))
+    return name[:2] if name[:2].isdigit() else name
 
 
 def check(labdir, outputs):
@@ -72,13 +84,24 @@ def check(labdir, outputs):
             if w != g:
                 print(f"README.md, step '{step}', line {i + 1}: the page shows\n    {w}\n"
                       f"but the programs now print\n    {g}\n"
-                      f"run labs/regen {os.path.basename(labdir)[:2]} to update the page")
+                      f"run labs/regen {regen_name(labdir)} to update the page")
                 return 1
     print(f"README.md of {os.path.basename(labdir)}: {len(blocks)} output blocks match the programs")
     return 0
 
 
+def extract(labdir, step):
+    text = open(os.path.join(labdir, "README.md")).read()
+    for _, name, body, _ in BLOCK.findall(text):
+        if name == step:
+            print(re.sub(r"^```text\n|```\s*$", "", body.strip()).strip("\n"))
+            return 0
+    return 1
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "extract":
+        sys.exit(extract(sys.argv[2], sys.argv[3]))
     if len(sys.argv) >= 3 and sys.argv[1] == "paste":
         sys.exit(paste(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else
                        os.path.join(sys.argv[2], "output")))

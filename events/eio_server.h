@@ -1,0 +1,97 @@
+/*
+ * eio_server.h - an Engine.IO v4 server: sessions over HTTP long-polling and WebSocket, on the
+ * shared TCP loop (tcp_echo/loop.h). The echo loop with a protocol on top.
+ *
+ * What it teaches: how a "connection" can outlive any one TCP connection. An Engine.IO session
+ * has an id (sid) and lives across many HTTP requests (polling: one held GET to receive, one
+ * POST per batch to send), or on one WebSocket, and it can move from the first to the second
+ * mid-flight (the upgrade):
+ *
+ *   GET  ?EIO=4&transport=polling            -> 0{"sid":"S","upgrades":["websocket"],...}
+ *   GET  ?EIO=4&transport=websocket&sid=S    -> 101, then over the WebSocket:
+ *        client 2probe  -> server 3probe      (the new path works; the held GET gets 6, noop)
+ *        client 5                             (upgrade: from now on only the WebSocket is used)
+ *
+ * The server pings every pingInterval ms ("2"); a client that has not answered ("3") within
+ * pingTimeout ms is gone ("ping timeout"). Requests with a bad EIO, transport, sid or method
+ * get HTTP 400 with Engine.IO's JSON error body; bodies over maxPayload get 413.
+ *
+ * Interface:
+ *   eio_server_new / eio_server_free / eio_server_attach (to a loop) / eio_loop_handlers
+ *   eio_server_mount      serve Engine.IO sessions at a path ("/socket.io/") with handlers
+ *   eio_server_add_static serve a fixed file at a path (the chat page, the client library)
+ *   eio_server_on_tick    a callback on every heartbeat tick (the Socket.IO layer's timers)
+ *   eio_send / eio_close / eio_sid / eio_transport / eio_set_user / eio_user
+ * Library code: nothing prints except the --verbose trace (stderr); nothing exits.
+ */
+#ifndef WIRELAB_EIO_SERVER_H
+#define WIRELAB_EIO_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+
+typedef struct eio_server eio_server;
+typedef struct eio_session eio_session;
+
+typedef struct eio_config {
+    unsigned ping_interval_ms; /* 0 = 25000 */
+    unsigned ping_timeout_ms;  /* 0 = 20000 */
+    size_t max_payload;        /* largest POST body / WebSocket message; 0 = 1000000 */
+    const char *cors_origin;   /* value of Access-Control-Allow-Origin, or NULL for none */
+    int verbose;               /* trace every Engine.IO packet to stderr */
+} eio_config;
+
+/* What the layer above hears about each session of one mount point. */
+typedef struct eio_handlers {
+    void (*on_open)(eio_session *s, void *user);
+    void (*on_message)(eio_session *s, int binary, const uint8_t *data, size_t len, void *user);
+    /* reason: "transport close" (the client closed or went away), "ping timeout",
+     * "transport error", "parse error", "forced close" (eio_close), "server shutting down" */
+    void (*on_close)(eio_session *s, const char *reason, void *user);
+} eio_handlers;
+
+eio_server *eio_server_new(const eio_config *cfg, char *err, size_t errlen);
+void eio_server_free(eio_server *srv); /* after loop_free */
+
+/* The loop_handlers to give loop_new (with loop_config.user = the eio_server). */
+const loop_handlers *eio_loop_handlers(void);
+
+/* Start the heartbeat timer on the loop. Returns 0 or -1. */
+int eio_server_attach(eio_server *srv, loop *l);
+
+/* Serve sessions at path (e.g. "/socket.io/"). Up to 4 mounts. Returns 0 or -1. */
+int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user);
+
+/* Serve data[0..len) (not copied: must outlive the server) at path with a Content-Type. */
+int eio_server_add_static(eio_server *srv, const char *path, const char *content_type,
+                          const void *data, size_t len);
+
+/* Call fn(now_ms, user) on every heartbeat tick. */
+void eio_server_on_tick(eio_server *srv, void (*fn)(uint64_t now_ms, void *user), void *user);
+
+/* Close every session (on_close with "server shutting down"). */
+void eio_server_close_all(eio_server *srv);
+
+/*
+ * Send one message packet. Over WebSocket it becomes one frame (text, or binary when binary);
+ * over polling it waits in the session's queue for the held GET. Returns 0, or -1 once the
+ * session is closed.
+ */
+int eio_send(eio_session *s, int binary, const uint8_t *data, size_t len);
+
+/* Close the session from the server side ("forced close"). on_close runs before it returns. */
+void eio_close(eio_session *s);
+
+/* Close it as a failing network would ("transport error": the layer above may recover it). */
+void eio_drop(eio_session *s);
+
+const char *eio_sid(const eio_session *s);
+const char *eio_transport(const eio_session *s); /* "polling" or "websocket" */
+const char *eio_peer(const eio_session *s);      /* the address of its latest TCP connection */
+int eio_is_open(const eio_session *s);
+void eio_set_user(eio_session *s, void *user);
+void *eio_user(const eio_session *s);
+
+#endif

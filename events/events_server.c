@@ -1,0 +1,484 @@
+/*
+ * events_server.c - a Socket.IO server written by hand in C: the shared TCP loop, with
+ * Engine.IO (eio_server.c) and Socket.IO (sio_server.c) on top.
+ *
+ * What it teaches: what the real Socket.IO client and server say to each other. Run it with
+ * --verbose and every Engine.IO / Socket.IO packet is printed as it crosses the wire.
+ *
+ *   events_server [--port N] [--demo chat|protocol-suite] [--verbose]
+ *                 [--recovery-window MS] [--recovery-capacity N]
+ *                 [--ping-interval MS] [--ping-timeout MS]
+ *
+ * --demo chat (the default, port 3000; namespaces "/" and "/news", the same events in each): a
+ *   page at http://127.0.0.1:3000/ that uses the real
+ *   Socket.IO browser client (socket.io.min.js from the npm package socket.io-client, copied
+ *   next to this program by the build): rooms to join, messages, and a button that drops the
+ *   connection so you can watch recovery replay what you missed. Events it handles:
+ *     join(room) / leave(room)        rooms (acked with {"ok":true,"room":...})
+ *     say(room, text[, bytes])        "said" {from,room,text[,data]} to everyone in room
+ *     shout(text)                     "shouted" {from,text} to everyone else (broadcast)
+ *     announce(text)                  "announced" {from,text} to the whole namespace
+ *     echo(...args)                   acked with the same arguments (binary included), or sent
+ *                                     back as "echo" when no ack was asked for
+ *     ask(...args)                    the server emits "question" with args and an ack request,
+ *                                     then emits "answered" with the client's ack arguments
+ *     goodbye()                       the server disconnects the socket (DISCONNECT packet)
+ *     reserved()                      acked with what sio_emit returns for each reserved name
+ *     drop()                          the server closes this client's Engine.IO session, as
+ *                                     if the network had failed (recovery then applies)
+ * --demo protocol-suite: exactly the reference server of the official Engine.IO and Socket.IO
+ *   protocol test suites (port 3000, pingInterval 300, pingTimeout 200, maxPayload 1000000,
+ *   connectTimeout 1000, CORS origin *): /engine.io/ echoes every message; /socket.io/ emits
+ *   "auth" with the CONNECT payload on connection (also in /custom), answers "message" with
+ *   "message-back" and acks "message-with-ack" with the same arguments; other namespaces get
+ *   CONNECT_ERROR {"message":"Invalid namespace"}.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eio_server.h"
+#include "loop.h"
+#include "net.h"
+#include "sio_packet.h"
+#include "sio_server.h"
+
+extern const unsigned char chat_page[];
+extern const size_t chat_page_len;
+
+#define USAGE                                                                                      \
+    "usage: events_server [--port N] [--demo chat|protocol-suite] [--verbose]\n"                   \
+    "                     [--recovery-window MS] [--recovery-capacity N]\n"                        \
+    "                     [--ping-interval MS] [--ping-timeout MS]\n"                              \
+    "  --port N              TCP port (default 3000; 0 = any free port)\n"                         \
+    "  --demo chat           a chat page at / with rooms and recovery (default)\n"                 \
+    "  --demo protocol-suite the reference server of the official protocol test suites\n"          \
+    "  --verbose             print every Engine.IO / Socket.IO packet\n"                           \
+    "  --recovery-window MS  how long a dropped client may come back (chat; default 120000)\n"     \
+    "  --recovery-capacity N events kept for replay per namespace (chat; default 1024)\n"          \
+    "  --ping-interval MS    heartbeat interval (chat; default 25000)\n"                           \
+    "  --ping-timeout MS     heartbeat timeout (chat; default 20000)\n"
+
+typedef struct options {
+    int port;
+    int suite; /* 1: protocol-suite, 0: chat */
+    int verbose;
+    unsigned long window, capacity, ping_interval, ping_timeout;
+} options;
+
+static int parse_number(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end != '\0' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Returns 0, or -1 with a sentence in err. */
+static int parse_args(int argc, char **argv, options *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->port = 3000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        unsigned long n;
+        if (strcmp(a, "--verbose") == 0) {
+            o->verbose = 1;
+            continue;
+        }
+        if (v == NULL) {
+            snprintf(err, errlen, "unknown option or missing value: %s", a);
+            return -1;
+        }
+        i++;
+        if (strcmp(a, "--port") == 0 && (o->port = net_parse_port(v)) >= 0)
+            continue;
+        if (strcmp(a, "--demo") == 0 && (!strcmp(v, "chat") || !strcmp(v, "protocol-suite"))) {
+            o->suite = strcmp(v, "protocol-suite") == 0;
+            continue;
+        }
+        if (parse_number(v, 86400000, &n) == 0) {
+            if (strcmp(a, "--recovery-window") == 0 && n > 0) {
+                o->window = n;
+                continue;
+            }
+            if (strcmp(a, "--recovery-capacity") == 0 && n > 0 && n <= 1000000) {
+                o->capacity = n;
+                continue;
+            }
+            if (strcmp(a, "--ping-interval") == 0 && n >= 10) {
+                o->ping_interval = n;
+                continue;
+            }
+            if (strcmp(a, "--ping-timeout") == 0 && n >= 10) {
+                o->ping_timeout = n;
+                continue;
+            }
+        }
+        snprintf(err, errlen, "bad option or value: %s %s", a, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the protocol-suite demo ---- */
+
+static void eio_echo(eio_session *s, int binary, const uint8_t *data, size_t len, void *user)
+{
+    (void)user;
+    eio_send(s, binary, data, len);
+}
+
+static void suite_connection(sio_socket *s, void *user)
+{
+    (void)user;
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_Duplicate(sio_socket_auth(s), 1));
+    sio_emit(s, "auth", args);
+    cJSON_Delete(args);
+}
+
+static void suite_message(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)user;
+    sio_emit_bin(s, "message-back", m->args, m->bins, m->nbins);
+}
+
+static void suite_message_with_ack(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)user;
+    if (m->ack_id >= 0)
+        sio_ack(s, m->ack_id, m->args, m->bins, m->nbins);
+}
+
+static int setup_suite(eio_server *eio, sio_server **out)
+{
+    static const eio_handlers echo = {NULL, eio_echo, NULL};
+    sio_config sc = {.connect_timeout_ms = 1000};
+    if (eio_server_mount(eio, "/engine.io/", &echo, NULL) < 0)
+        return -1;
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
+    if (srv == NULL)
+        return -1;
+    const char *names[] = {"/", "/custom"};
+    for (int i = 0; i < 2; i++) {
+        sio_nsp *n = sio_of(srv, names[i]);
+        sio_on_connection(n, suite_connection, NULL);
+        sio_on(n, "message", suite_message, NULL);
+        sio_on(n, "message-with-ack", suite_message_with_ack, NULL);
+    }
+    *out = srv;
+    return 0;
+}
+
+/* ---- the chat demo ---- */
+
+static const char *arg_string(const sio_msg *m, int i)
+{
+    const cJSON *a = cJSON_GetArrayItem(m->args, i);
+    return cJSON_IsString(a) ? a->valuestring : NULL;
+}
+
+static void ack_ok(sio_socket *s, const sio_msg *m, const char *room)
+{
+    if (m->ack_id < 0)
+        return;
+    cJSON *args = cJSON_CreateArray();
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ok", room != NULL);
+    if (room)
+        cJSON_AddStringToObject(o, "room", room);
+    cJSON_AddItemToArray(args, o);
+    sio_ack(s, m->ack_id, args, NULL, 0);
+    cJSON_Delete(args);
+}
+
+static void chat_join(sio_socket *s, const sio_msg *m, void *user)
+{
+    const char *room = arg_string(m, 0);
+    (void)user;
+    if (room && strcmp(room, sio_socket_id(s)) != 0)
+        sio_join(s, room);
+    ack_ok(s, m, room);
+}
+
+static void chat_leave(sio_socket *s, const sio_msg *m, void *user)
+{
+    const char *room = arg_string(m, 0);
+    (void)user;
+    if (room && strcmp(room, sio_socket_id(s)) != 0)
+        sio_leave(s, room);
+    ack_ok(s, m, room);
+}
+
+/* {"from":id,"room":room,"text":text} as the single argument of an event. */
+static cJSON *chat_args(sio_socket *s, const char *room, const char *text)
+{
+    cJSON *args = cJSON_CreateArray();
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "from", sio_socket_id(s));
+    if (room)
+        cJSON_AddStringToObject(o, "room", room);
+    cJSON_AddStringToObject(o, "text", text ? text : "");
+    cJSON_AddItemToArray(args, o);
+    return args;
+}
+
+/* say(room, text[, bytes]): "said" {from, room, text[, data]} to everyone in room; a binary
+ * third argument travels on as "data" (a BINARY_EVENT with one attachment). */
+static void chat_say(sio_socket *s, const sio_msg *m, void *user)
+{
+    const char *room = arg_string(m, 0), *text = arg_string(m, 1);
+    int bin = sio_placeholder_num(cJSON_GetArrayItem(m->args, 2));
+    (void)user;
+    if (room && sio_in_room(s, room)) { /* only members may speak in a room */
+        cJSON *args = chat_args(s, room, text);
+        if (bin >= 0 && (size_t)bin < m->nbins)
+            cJSON_AddItemToObject(cJSON_GetArrayItem(args, 0), "data", sio_placeholder(0));
+        sio_emit_to(sio_socket_nsp(s), room, NULL, "said", args,
+                    bin >= 0 && (size_t)bin < m->nbins ? &m->bins[bin] : NULL,
+                    bin >= 0 && (size_t)bin < m->nbins ? 1 : 0);
+        cJSON_Delete(args);
+    }
+    ack_ok(s, m, room && sio_in_room(s, room) ? room : NULL);
+}
+
+static void chat_shout(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)user;
+    cJSON *args = chat_args(s, NULL, arg_string(m, 0));
+    sio_broadcast(s, "shouted", args);
+    cJSON_Delete(args);
+    ack_ok(s, m, "*");
+}
+
+static void chat_announce(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)user;
+    cJSON *args = chat_args(s, NULL, arg_string(m, 0));
+    sio_emit_to(sio_socket_nsp(s), NULL, NULL, "announced", args, NULL, 0);
+    cJSON_Delete(args);
+    ack_ok(s, m, "*");
+}
+
+static void chat_echo(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)user;
+    if (m->ack_id >= 0)
+        sio_ack(s, m->ack_id, m->args, m->bins, m->nbins);
+    else
+        sio_emit_bin(s, "echo", m->args, m->bins, m->nbins);
+}
+
+static void chat_drop(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)m;
+    (void)user;
+    printf("drop     %s: closing its Engine.IO session as a network failure would\n",
+           sio_socket_id(s));
+    fflush(stdout);
+    sio_server_drop(s);
+}
+
+/* goodbye(): the server disconnects this socket from the namespace (DISCONNECT packet): a
+ * deliberate goodbye, so the client does not reconnect and nothing is kept for recovery. */
+static void chat_goodbye(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)m;
+    (void)user;
+    sio_disconnect(s);
+}
+
+/* reserved(): try to emit each reserved event name; ack with what sio_emit returned for each
+ * (all must be SIO_E_RESERVED: an application cannot fake the library's own events). */
+static void chat_reserved(sio_socket *s, const sio_msg *m, void *user)
+{
+    static const char *const names[] = {"connect", "connect_error", "disconnect", "disconnecting"};
+    (void)user;
+    cJSON *codes = cJSON_CreateObject();
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        cJSON_AddNumberToObject(codes, names[i], sio_emit(s, names[i], NULL));
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, codes);
+    if (m->ack_id >= 0)
+        sio_ack(s, m->ack_id, args, NULL, 0);
+    cJSON_Delete(args);
+}
+
+static void chat_connection(sio_socket *s, void *user)
+{
+    (void)user;
+    printf("connect  %s over %s%s\n", sio_socket_id(s), sio_socket_transport(s),
+           sio_socket_recovered(s) ? " (recovered: id, rooms and missed events restored)" : "");
+    fflush(stdout);
+    cJSON *args = cJSON_CreateArray();
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", sio_socket_id(s));
+    cJSON_AddBoolToObject(o, "recovered", sio_socket_recovered(s));
+    cJSON_AddItemToArray(args, o);
+    sio_emit(s, "welcome", args);
+    cJSON_Delete(args);
+}
+
+/* The client's answer to our "question": the server side of an ack. */
+static void chat_answered(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)user;
+    sio_emit(s, "answered", m->args);
+}
+
+/* ask(text): the server emits "question" asking for an ack, and reports the answer. */
+static void chat_ask(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)user;
+    sio_emit_ack(s, "question", m->args, chat_answered, NULL);
+}
+
+static void chat_disconnect(sio_socket *s, const char *reason, void *user)
+{
+    (void)user;
+    printf("disconnect %s: %s\n", sio_socket_id(s), reason);
+    fflush(stdout);
+}
+
+static void chat_adapter(sio_nsp *n, const char *what, const char *room, const char *sid,
+                         void *user)
+{
+    (void)user;
+    printf("adapter  %s %s %s%s%s\n", sio_nsp_name(n), what, room, sid ? " " : "", sid ? sid : "");
+    fflush(stdout);
+}
+
+static int setup_chat(eio_server *eio, const options *o, sio_server **out)
+{
+    sio_config sc = {
+        .recovery = 1, .recovery_window_ms = (unsigned)o->window, .recovery_capacity = o->capacity};
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
+    if (srv == NULL)
+        return -1;
+    /* two namespaces with the same events: one Engine.IO session can carry both, and rooms,
+     * broadcasts and announcements stay inside their namespace */
+    const char *names[] = {"/", "/news"};
+    for (int i = 0; i < 2; i++) {
+        sio_nsp *n = sio_of(srv, names[i]);
+        if (n == NULL)
+            return -1;
+        sio_on_connection(n, chat_connection, NULL);
+        sio_on_disconnect(n, chat_disconnect, NULL);
+        sio_on_adapter(n, chat_adapter, NULL);
+        sio_on(n, "join", chat_join, NULL);
+        sio_on(n, "leave", chat_leave, NULL);
+        sio_on(n, "say", chat_say, NULL);
+        sio_on(n, "shout", chat_shout, NULL);
+        sio_on(n, "announce", chat_announce, NULL);
+        sio_on(n, "echo", chat_echo, NULL);
+        sio_on(n, "drop", chat_drop, NULL);
+        sio_on(n, "ask", chat_ask, NULL);
+        sio_on(n, "goodbye", chat_goodbye, NULL);
+        sio_on(n, "reserved", chat_reserved, NULL);
+    }
+    *out = srv;
+    return 0;
+}
+
+/* ---- the client library and the page ---- */
+
+/* socket.io.min.js from next to this program (the build copies it there), else NULL. */
+static char *load_client_js(size_t *len)
+{
+    char path[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 32);
+    if (n <= 0)
+        return NULL;
+    path[n] = '\0';
+    char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return NULL;
+    strcpy(slash + 1, "socket.io.min.js");
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *data = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size > 0 && size < 16L * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 &&
+            (data = malloc((size_t)size)) != NULL &&
+            fread(data, 1, (size_t)size, f) != (size_t)size) {
+            free(data);
+            data = NULL;
+        }
+        *len = size > 0 ? (size_t)size : 0;
+    }
+    fclose(f);
+    return data;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    char err[NET_ERR_LEN];
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(USAGE, stdout);
+        return 0;
+    }
+    if (parse_args(argc, argv, &o, err, sizeof err) < 0) {
+        fprintf(stderr, "events_server: %s\n%s", err, USAGE);
+        return 2;
+    }
+    eio_config ec = {.ping_interval_ms = o.suite ? 300 : (unsigned)o.ping_interval,
+                     .ping_timeout_ms = o.suite ? 200 : (unsigned)o.ping_timeout,
+                     .max_payload = 1000000,
+                     .cors_origin = o.suite ? "*" : NULL,
+                     .verbose = o.verbose};
+    eio_server *eio = eio_server_new(&ec, err, sizeof err);
+    sio_server *sio = NULL;
+    if (eio == NULL || (o.suite ? setup_suite(eio, &sio) : setup_chat(eio, &o, &sio)) < 0) {
+        fprintf(stderr, "events_server: cannot set up the server (out of memory)\n");
+        return 1;
+    }
+    size_t js_len = 0;
+    char *js = o.suite ? NULL : load_client_js(&js_len);
+    if (!o.suite) {
+        eio_server_add_static(eio, "/", "text/html; charset=UTF-8", chat_page, chat_page_len);
+        if (js)
+            eio_server_add_static(eio, "/socket.io.min.js", "application/javascript", js, js_len);
+        else
+            fprintf(stderr, "events_server: socket.io.min.js is not next to this program, so the "
+                            "chat page cannot load the Socket.IO client; run `npm ci` in tests/ "
+                            "and rebuild (the build copies it from the npm package)\n");
+    }
+    int fd = net_listen(NULL, o.port, SOMAXCONN, err, sizeof err);
+    loop_config lc = {.user = eio, .in_max = 2 * 1000000 + 16384};
+    loop *l = fd < 0 ? NULL : loop_new(&lc, eio_loop_handlers(), err, sizeof err);
+    if (fd < 0 || !l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
+        eio_server_attach(eio, l) < 0) {
+        if (fd < 0)
+            fprintf(stderr, "events_server: %s\n", err);
+        else
+            fprintf(stderr, "events_server: cannot start the event loop: %s\n",
+                    l ? "epoll, signalfd or the timer refused" : err);
+        if (l)
+            loop_free(l);
+        sio_server_free(sio);
+        eio_server_free(eio);
+        free(js);
+        return 1;
+    }
+    printf("events_server: listening on every address port %d (%s demo); open "
+           "http://127.0.0.1:%d/ ; stop with Ctrl-C\n",
+           net_local_port(fd), o.suite ? "protocol-suite" : "chat", net_local_port(fd));
+    fflush(stdout);
+    int rc = loop_run(l);
+    loop_free(l);
+    sio_server_free(sio);
+    eio_server_free(eio);
+    free(js);
+    printf("events_server: stopped\n");
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,138 @@
+/*
+ * sio_server.h - a Socket.IO v5 server in C: namespaces, events with acks, rooms, broadcasts
+ * and connection state recovery, on top of eio_server (Engine.IO sessions).
+ *
+ * What it teaches: the JavaScript API, and what each call is on the wire.
+ *
+ *   JavaScript (socket.io)                    C (this file)
+ *   io.of("/chat")                            sio_of(srv, "/chat")
+ *   nsp.on("connection", fn)                  sio_on_connection(nsp, fn, user)
+ *   socket.on("say", (a, b, ack) => ...)      sio_on(nsp, "say", fn, user)   (fn gets sio_msg)
+ *   ack("ok")                                 sio_ack(socket, msg->ack_id, args, NULL, 0)
+ *   socket.emit("hi", 1)                      sio_emit(socket, "hi", args)
+ *   socket.emit("hi", 1, (r) => ...)          sio_emit_ack(socket, "hi", args, fn, user)
+ *   io.of("/chat").to("r1").emit(...)         sio_emit_to(nsp, "r1", NULL, "hi", args, NULL, 0)
+ *   socket.broadcast.emit(...)                sio_broadcast(socket, "hi", args)
+ *   socket.join("r1") / socket.leave("r1")    sio_join(socket, "r1") / sio_leave(...)
+ *   nsp.adapter.on("join-room", fn)           sio_on_adapter(nsp, fn, user)
+ *   socket.disconnect()                       sio_disconnect(socket)
+ *   socket.recovered                          sio_socket_recovered(socket)
+ *
+ * Arguments are a cJSON array (the arguments after the event name). Binary arguments are
+ * placeholders {"_placeholder":true,"num":N} in that array (sio_placeholder(N)) plus the bytes in
+ * a sio_bin array: the packet goes out as BINARY_EVENT with N attachments.
+ *
+ * Rooms are a server-only idea: a client never sees a room list, it only receives what was
+ * sent to rooms it is in. Every socket is in the room named by its own id.
+ *
+ * Connection state recovery (sio_config.recovery): each event sent to a room, a namespace or a
+ * socket is appended to the namespace's replay log (queue/ring.h) and its offset travels as the
+ * event's last argument; the client remembers the last offset it saw. A client that DROPS (not
+ * one that disconnects on purpose) and reconnects within recovery_window_ms sends its pid and
+ * offset in the CONNECT auth; it gets its old id and rooms back and every event it missed, in
+ * order, and sio_socket_recovered() is 1. If the log no longer holds everything after its offset
+ * (more than recovery_capacity events went by) or the window has passed, it connects as new:
+ * never a silent partial replay. Binary events are logged with their attachments; events sent
+ * with an ack request (sio_emit_ack) are not logged, as in socket.io.
+ */
+#ifndef WIRELAB_SIO_SERVER_H
+#define WIRELAB_SIO_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "eio_server.h"
+
+typedef struct sio_server sio_server;
+typedef struct sio_nsp sio_nsp;
+typedef struct sio_socket sio_socket;
+
+enum {
+    SIO_E_RESERVED = -20, /* connect, disconnect, ... cannot be emitted by an application */
+    SIO_E_CLOSED = -21,   /* the socket is disconnected */
+    SIO_E_FULL = -22,     /* no room for another handler */
+    SIO_E_ARGS = -23,     /* args is not a JSON array */
+};
+
+typedef struct sio_bin {
+    const uint8_t *data;
+    size_t len;
+} sio_bin;
+
+/* One event (or ack) received from a client. Everything is valid during the handler only. */
+typedef struct sio_msg {
+    const char *event;   /* the event name; NULL for an ack */
+    const cJSON *args;   /* array of the arguments after the name (placeholders for binary) */
+    const sio_bin *bins; /* the attachments the placeholders point at */
+    size_t nbins;
+    int64_t ack_id; /* the client wants sio_ack(socket, ack_id, ...); -1 when it does not */
+} sio_msg;
+
+typedef void (*sio_connection_fn)(sio_socket *s, void *user);
+typedef void (*sio_disconnect_fn)(sio_socket *s, const char *reason, void *user);
+typedef void (*sio_event_fn)(sio_socket *s, const sio_msg *m, void *user);
+/* what: "create-room", "delete-room", "join-room", "leave-room"; sid NULL for create/delete */
+typedef void (*sio_adapter_fn)(sio_nsp *n, const char *what, const char *room, const char *sid,
+                               void *user);
+
+typedef struct sio_config {
+    unsigned connect_timeout_ms; /* close an engine that sends no CONNECT in time; 0 = 45000 */
+    int recovery;                /* connection state recovery on/off */
+    unsigned recovery_window_ms; /* how long a dropped socket can come back; 0 = 120000 */
+    size_t recovery_capacity;    /* events each namespace's replay log holds; 0 = 1024 */
+} sio_config;
+
+/* Serve Socket.IO at path (usually "/socket.io/") of an Engine.IO server. */
+sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *cfg);
+void sio_server_free(sio_server *srv);
+
+/* The namespace called name ("/" is the main one), created on first use. NULL if full. */
+sio_nsp *sio_of(sio_server *srv, const char *name);
+const char *sio_nsp_name(const sio_nsp *n);
+size_t sio_nsp_count(const sio_nsp *n); /* connected sockets */
+
+void sio_on_connection(sio_nsp *n, sio_connection_fn fn, void *user);
+void sio_on_disconnect(sio_nsp *n, sio_disconnect_fn fn, void *user);
+void sio_on_adapter(sio_nsp *n, sio_adapter_fn fn, void *user);
+/* Handle event `name` in n ("*" catches events with no handler of their own). Returns 0,
+ * SIO_E_RESERVED for a reserved name, SIO_E_FULL. */
+int sio_on(sio_nsp *n, const char *name, sio_event_fn fn, void *user);
+
+/* {"_placeholder":true,"num":num}: put it in args where attachment num belongs. */
+cJSON *sio_placeholder(int num);
+
+/* Emit to one socket. args: a cJSON array or NULL (no arguments). Returns 0 or SIO_E_*. */
+int sio_emit(sio_socket *s, const char *event, const cJSON *args);
+int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_bin *bins,
+                 size_t nbins);
+/* Emit to one socket and have fn(s, msg, user) called with the client's ack (msg->event NULL). */
+int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn, void *user);
+/* Emit to everyone in room (NULL: the whole namespace) except `except` (may be NULL). */
+int sio_emit_to(sio_nsp *n, const char *room, const sio_socket *except, const char *event,
+                const cJSON *args, const sio_bin *bins, size_t nbins);
+/* Everyone in s's namespace except s. */
+int sio_broadcast(sio_socket *s, const char *event, const cJSON *args);
+/* Answer the client's ack request id with args. */
+int sio_ack(sio_socket *s, int64_t id, const cJSON *args, const sio_bin *bins, size_t nbins);
+
+int sio_join(sio_socket *s, const char *room);
+int sio_leave(sio_socket *s, const char *room);
+int sio_in_room(const sio_socket *s, const char *room);
+
+/* Disconnect s from its namespace (the client gets DISCONNECT; no recovery for it). */
+void sio_disconnect(sio_socket *s);
+
+/* Close s's whole Engine.IO session as a network failure would (recovery applies to it). */
+void sio_server_drop(sio_socket *s);
+
+const char *sio_socket_id(const sio_socket *s);
+sio_nsp *sio_socket_nsp(const sio_socket *s);
+const cJSON *sio_socket_auth(const sio_socket *s); /* the CONNECT payload ({} if none) */
+int sio_socket_recovered(const sio_socket *s);
+const char *sio_socket_transport(const sio_socket *s);
+void sio_socket_set_user(sio_socket *s, void *user);
+void *sio_socket_user(const sio_socket *s);
+
+#endif

@@ -1,0 +1,445 @@
+"""protocol_suite.py - events_server --demo protocol-suite against raw HTTP and raw WebSocket.
+
+What it teaches: every Engine.IO and Socket.IO packet type as bytes, and what the server must do
+with each, including the broken ones. The cases follow the official test suites
+(socketio/engine.io-protocol and socketio/socket.io-protocol, test-suite/test-suite.js):
+Engine.IO handshake / message / heartbeat / close / upgrade, then Socket.IO connect /
+disconnect / message, plus limits (maxPayload, HTTP framing) and malformed packets.
+
+Run: /usr/bin/python3 protocol_suite.py PORT GROUP   (GROUP: one of GROUPS below, or "all")
+Uses tests/ws_handshake/wsraw.py (a raw WebSocket client); Debian's python3 only.
+"""
+import json
+import os
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "ws_handshake"))
+from wsraw import Conn, Failure, build_frame  # noqa: E402
+
+PORT = int(sys.argv[1])
+PING_INTERVAL, PING_TIMEOUT = 0.300, 0.200
+SEP = "\x1e"
+CHECKS = []
+
+
+def expect(what, want, got):
+    if want != got:
+        raise Failure(f"{what}: expected {want!r} but got {got!r}")
+    CHECKS.append(what)
+
+
+# ---- raw HTTP -----------------------------------------------------------------------------
+
+def request(method, path, body=None, headers="", conn=None):
+    """One HTTP/1.1 request on a fresh (or given) connection: (status, headers, body text)."""
+    c = conn or Conn(PORT)
+    data = body.encode("latin-1") if isinstance(body, str) else body
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\n{headers}"
+    if data is not None:
+        head += f"Content-Length: {len(data)}\r\n"
+    c.send(head.encode() + b"\r\n" + (data or b""))
+    st, hd, bd = c.http(b"")
+    if conn is None:
+        c.close()
+    return st, hd, bd.decode("latin-1")
+
+
+def eio(path="/engine.io/", query="EIO=4&transport=polling"):
+    return f"{path}?{query}"
+
+
+def open_polling(path="/engine.io/"):
+    st, hd, body = request("GET", eio(path))
+    expect("handshake status", 200, st)
+    return json.loads(body[1:])["sid"]
+
+
+def get(sid, path="/engine.io/"):
+    return request("GET", eio(path, f"EIO=4&transport=polling&sid={sid}"))
+
+
+def post(sid, body, path="/engine.io/"):
+    return request("POST", eio(path, f"EIO=4&transport=polling&sid={sid}"), body)
+
+
+def held_get(sid, path="/engine.io/"):
+    """Send a GET and return its connection without reading (a long poll)."""
+    c = Conn(PORT)
+    c.send(f"GET {eio(path, f'EIO=4&transport=polling&sid={sid}')} HTTP/1.1\r\n"
+           f"Host: 127.0.0.1:{PORT}\r\n\r\n".encode())
+    return c
+
+
+def read_response(c):
+    st, hd, bd = c.http(b"")
+    c.close()
+    return st, bd.decode("latin-1")
+
+
+# ---- raw WebSocket ------------------------------------------------------------------------
+
+def ws_open(path="/engine.io/", query="EIO=4&transport=websocket"):
+    c = Conn(PORT)
+    c.handshake(f"{path}?{query}")
+    return c
+
+
+def ws_send(c, text):
+    c.send(build_frame(0x1, text.encode() if isinstance(text, str) else text))
+
+
+def ws_send_bin(c, data):
+    c.send(build_frame(0x2, bytes(data)))
+
+
+def ws_recv(c, answer_pings=True):
+    """Next message (text as str, binary as bytes); server pings "2" are answered "3"."""
+    while True:
+        op, data = c.recv_message()
+        if op == 0x2:
+            return bytes(data)
+        text = data.decode()
+        if answer_pings and text == "2":
+            ws_send(c, "3")
+            continue
+        return text
+
+
+def ws_closed(c, within=3.0):
+    """The server ends the session: a close frame (any code) and/or TCP close, nothing else
+    but pings."""
+    c.sock.settimeout(within)
+    try:
+        while True:
+            fin, rsv, op, payload = c.recv_frame()
+            if op == 0x8:
+                break
+            if op == 0x1 and payload == b"2":
+                ws_send(c, "3")  # keep the heartbeat alive: only the case under test closes
+                continue
+            raise Failure(f"expected the connection to close, got {payload[:60]!r}")
+    except EOFError:
+        pass
+    except socket.timeout:
+        raise Failure(f"the server did not close the WebSocket within {within} s")
+    c.expect_eof(within)
+    CHECKS.append("connection closed")
+
+
+def ws_refused(path, query):
+    c = Conn(PORT)
+    st, hd, body = c.http(f"GET {path}?{query} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                          "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                          "Sec-WebSocket-Version: 13\r\n\r\n")
+    c.close()
+    expect(f"WebSocket {query} refused with HTTP 400", 400, st)
+
+
+# ==== Engine.IO protocol ===================================================================
+
+def eio_handshake():
+    st, hd, body = request("GET", eio())
+    expect("polling handshake status", 200, st)
+    expect("content type", "text/plain; charset=UTF-8", hd.get("content-type"))
+    expect("CORS origin *", "*", hd.get("access-control-allow-origin"))
+    expect("open packet type", "0", body[0])
+    v = json.loads(body[1:])
+    expect("open packet keys", sorted(["sid", "upgrades", "pingInterval", "pingTimeout",
+                                       "maxPayload"]), sorted(v))
+    expect("upgrades", ["websocket"], v["upgrades"])
+    expect("pingInterval/pingTimeout/maxPayload", [300, 200, 1000000],
+           [v["pingInterval"], v["pingTimeout"], v["maxPayload"]])
+    for q, code in [("transport=polling", 5), ("EIO=abc&transport=polling", 5),
+                    ("EIO=3&transport=polling", 5), ("EIO=4", 0), ("EIO=4&transport=abc", 0)]:
+        st, hd, body = request("GET", eio(query=q))
+        expect(f"GET ?{q} status", 400, st)
+        expect(f"GET ?{q} error code", code, json.loads(body)["code"])
+    st, _, body = request("POST", eio(), "")
+    expect("POST without sid (bad handshake method)", (400, 2), (st, json.loads(body)["code"]))
+    st, _, _ = request("PUT", eio(), "")
+    expect("PUT without sid", 400, st)
+    st, hd, _ = request("OPTIONS", eio(), headers="Origin: http://a.example\r\n"
+                        "Access-Control-Request-Method: POST\r\n"
+                        "Access-Control-Request-Headers: content-type\r\n")
+    expect("CORS preflight status", 204, st)
+    expect("preflight allows POST", True, "POST" in hd.get("access-control-allow-methods", ""))
+    c = ws_open()
+    v = json.loads(ws_recv(c)[1:])
+    expect("websocket open packet: no upgrades", [], v["upgrades"])
+    expect("websocket sid is a string", str, type(v["sid"]))
+    c.close()
+    ws_refused("/engine.io/", "transport=websocket")
+    ws_refused("/engine.io/", "EIO=abc&transport=websocket")
+    ws_refused("/engine.io/", "EIO=4")
+    ws_refused("/engine.io/", "EIO=4&transport=websocket&sid=nosuchsid")
+    st, _, _ = request("GET", "/nothing-here")
+    expect("other paths", 404, st)
+
+
+def eio_message():
+    sid = open_polling()
+    st, _, body = post(sid, "4hello")
+    expect("POST 4hello", (200, "ok"), (st, body))
+    expect("GET returns the echo", "4hello", get(sid)[2])
+    sid = open_polling()
+    post(sid, SEP.join(["4abc", "4def", "4ghi"]))
+    expect("several packets in one body", SEP.join(["4abc", "4def", "4ghi"]), get(sid)[2])
+    sid = open_polling()
+    post(sid, "4hello" + SEP + "bAQIDBA==")
+    expect("text and binary (base64) packets", "4hello" + SEP + "bAQIDBA==", get(sid)[2])
+    # the same POST, one byte per TCP segment: the server must not care how TCP cuts it
+    sid = open_polling()
+    c = Conn(PORT)
+    c.send(f"POST {eio(query=f'EIO=4&transport=polling&sid={sid}')} HTTP/1.1\r\nHost: x\r\n"
+           "Content-Length: 7\r\n\r\n4bytes!".encode(), one_byte_at_a_time=True)
+    st, _, body = c.http(b"")
+    c.close()
+    expect("POST sent one byte at a time", (200, b"ok"), (st, body))
+    expect("... and its packet", "4bytes!", get(sid)[2])
+    # keep-alive: two requests on one connection
+    sid = open_polling()
+    c = Conn(PORT)
+    request("POST", eio(query=f"EIO=4&transport=polling&sid={sid}"), "4ka", conn=c)
+    st, _, body = request("GET", eio(query=f"EIO=4&transport=polling&sid={sid}"), conn=c)
+    c.close()
+    expect("keep-alive POST then GET on one connection", (200, "4ka"), (st, body))
+    sid = open_polling()
+    st, _, _ = post(sid, "abc")
+    expect("invalid packet: POST status", 400, st)
+    expect("invalid packet: the session is closed", 400, get(sid)[0])
+    st, _, body = get("nosuchsid")
+    expect("unknown sid", (400, 1), (st, json.loads(body)["code"]))
+    sid = open_polling()
+    first = held_get(sid)
+    time.sleep(0.05)
+    st2, _, _ = get(sid)
+    expect("duplicate GET refused", 400, st2)
+    expect("the first GET gets close", (200, "1"), read_response(first))
+    expect("after a duplicate GET the session is closed", 400, get(sid)[0])
+    c = ws_open()
+    ws_recv(c)
+    ws_send(c, "4hello")
+    expect("websocket text packet echoed", "4hello", ws_recv(c))
+    ws_send_bin(c, [1, 2, 3, 4])
+    expect("websocket binary packet echoed", bytes([1, 2, 3, 4]), ws_recv(c))
+    ws_send(c, "abc")
+    ws_closed(c)
+
+
+def eio_heartbeat():
+    sid = open_polling()
+    for i in range(3):
+        t0 = time.monotonic()
+        st, _, body = get(sid)
+        waited = time.monotonic() - t0
+        expect(f"ping {i + 1} over polling", (200, "2"), (st, body))
+        expect(f"ping {i + 1} came within pingInterval", True, waited < PING_INTERVAL + 0.25)
+        st, _, body = post(sid, "3")
+        expect(f"pong {i + 1} accepted", (200, "ok"), (st, body))
+    sid = open_polling()
+    time.sleep(PING_INTERVAL + PING_TIMEOUT + 0.15)
+    expect("no pong: polling session closed (ping timeout)", 400, post(sid, "3")[0])
+    c = ws_open()
+    ws_recv(c)
+    for i in range(3):
+        expect(f"ping {i + 1} over websocket", "2", ws_recv(c, answer_pings=False))
+        ws_send(c, "3")
+    c.close()
+    c = ws_open()
+    ws_recv(c)
+    expect("the server pings", "2", ws_recv(c, answer_pings=False))
+    ws_closed(c, within=PING_TIMEOUT + 0.5)  # and closes when no pong comes
+
+
+def eio_close():
+    sid = open_polling()
+    g = held_get(sid)
+    time.sleep(0.05)
+    st, _, body = post(sid, "1")
+    expect("POST close", (200, "ok"), (st, body))
+    expect("the held GET ends with noop", (200, "6"), read_response(g))
+    expect("session gone after close", 400, get(sid)[0])
+    c = ws_open()
+    ws_recv(c)
+    ws_send(c, "1")
+    ws_closed(c)
+
+
+def eio_upgrade():
+    sid = open_polling()
+    c = ws_open(query=f"EIO=4&transport=websocket&sid={sid}")
+    g = held_get(sid)
+    time.sleep(0.05)
+    ws_send(c, "2probe")
+    expect("probe answered", "3probe", ws_recv(c))
+    expect("the held GET ends with noop", (200, "6"), read_response(g))
+    ws_send(c, "5")
+    ws_send(c, "4hello")
+    expect("message over the upgraded WebSocket", "4hello", ws_recv(c))
+    expect("polling after the upgrade refused", 400, get(sid)[0])
+    ws_refused("/engine.io/", f"EIO=4&transport=websocket&sid={sid}")
+    ws_send(c, "4still")
+    expect("the upgraded WebSocket still works", "4still", ws_recv(c))
+    c.close()
+
+
+def limits():
+    sid = open_polling()
+    c = Conn(PORT)  # the head alone: the server answers before the body is sent
+    st, _, _ = c.http(f"POST {eio(query=f'EIO=4&transport=polling&sid={sid}')} HTTP/1.1\r\n"
+                      "Host: x\r\nContent-Length: 1000001\r\n\r\n")
+    c.close()
+    expect("POST over maxPayload", 413, st)
+    sid = open_polling()
+    st, _, _ = request("POST", eio(query=f"EIO=4&transport=polling&sid={sid}"), None,
+                       headers="Transfer-Encoding: chunked\r\n")
+    expect("chunked POST (we need Content-Length)", 411, st)
+    c = ws_open()
+    ws_recv(c)
+    c.send(build_frame(0x1, b"4" + b"y" * 1000000))
+    c.sock.settimeout(3)
+    while True:
+        fin, rsv, op, payload = c.recv_frame()
+        if op == 0x8:
+            break
+    expect("websocket message over maxPayload: close 1009", 1009,
+           int.from_bytes(payload[:2], "big"))
+    c.close()
+
+
+# ==== Socket.IO protocol ===================================================================
+
+def sio_open():
+    c = ws_open("/socket.io/")
+    ws_recv(c)  # Engine.IO open
+    return c
+
+
+def sio_connected():
+    c = sio_open()
+    ws_send(c, "40")
+    ws_recv(c)  # CONNECT
+    ws_recv(c)  # "auth" event
+    return c
+
+
+def sio_connect():
+    for send, prefix, auth in [("40", "40", "{}"), ('40{"token":"123"}', "40", '{"token":"123"}'),
+                               ("40/custom,", "40/custom,", "{}"),
+                               ('40/custom,{"token":"abc"}', "40/custom,", '{"token":"abc"}')]:
+        c = sio_open()
+        ws_send(c, send)
+        got = ws_recv(c)
+        expect(f"{send}: CONNECT answer prefix", prefix, got[:len(prefix)])
+        expect(f"{send}: CONNECT answer keys", ["sid"], list(json.loads(got[len(prefix):])))
+        nsp = prefix[2:]
+        expect(f"{send}: auth event", f'42{nsp}["auth",{auth}]', ws_recv(c))
+        c.close()
+    c = sio_open()
+    ws_send(c, "40/random")
+    expect("unknown namespace", '44/random,{"message":"Invalid namespace"}', ws_recv(c))
+    c.close()
+    c = sio_open()
+    ws_send(c, "4abc")
+    ws_closed(c)
+    c = sio_open()
+    ws_send(c, '42["message","too early"]')
+    ws_closed(c)  # the first packet must be a CONNECT
+    c = sio_open()
+    t0 = time.monotonic()
+    ws_closed(c, within=2.5)  # connectTimeout 1000 ms
+    expect("closed after connectTimeout, not before", True, time.monotonic() - t0 > 0.9)
+    # the same over polling, with the answer in one GET body
+    sid = open_polling("/socket.io/")
+    post(sid, '40{"token":"p"}', "/socket.io/")
+    body = get(sid, "/socket.io/")[2].split(SEP)
+    expect("polling CONNECT answered", "40", body[0][:2])
+    expect("polling auth event", '42["auth",{"token":"p"}]', body[1])
+
+
+def sio_disconnect():
+    c = sio_connected()
+    ws_send(c, "41")
+    ws_closed(c)
+    c = sio_connected()
+    ws_send(c, "40/custom")
+    ws_recv(c)
+    ws_recv(c)
+    ws_send(c, "41/custom")
+    ws_send(c, '42["message","message to main namespace"]')
+    expect("main namespace still works after leaving /custom",
+           '42["message-back","message to main namespace"]', ws_recv(c))
+    ws_send(c, '42/custom,["message","to a namespace we left"]')
+    ws_send(c, '42["message","next"]')
+    expect("events for a left namespace are ignored", '42["message-back","next"]', ws_recv(c))
+    c.close()
+
+
+def sio_message():
+    c = sio_connected()
+    ws_send(c, '42["message",1,"2",{"3":[true]}]')
+    expect("EVENT", '42["message-back",1,"2",{"3":[true]}]', ws_recv(c))
+    ws_send(c, '42456["message-with-ack",1,"2",{"3":[false]}]')
+    expect("EVENT with ack", '43456[1,"2",{"3":[false]}]', ws_recv(c))
+    ws_send(c, '452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]')
+    ws_send_bin(c, [1, 2, 3])
+    ws_send_bin(c, [4, 5, 6])
+    expect("BINARY_EVENT",
+           '452-["message-back",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]',
+           ws_recv(c))
+    expect("attachment 0", bytes([1, 2, 3]), ws_recv(c))
+    expect("attachment 1", bytes([4, 5, 6]), ws_recv(c))
+    ws_send(c, '452-789["message-with-ack",{"_placeholder":true,"num":0},'
+               '{"_placeholder":true,"num":1}]')
+    ws_send_bin(c, [1, 2, 3])
+    ws_send_bin(c, [4, 5, 6])
+    expect("BINARY_ACK", '462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]',
+           ws_recv(c))
+    expect("ack attachment 0", bytes([1, 2, 3]), ws_recv(c))
+    expect("ack attachment 1", bytes([4, 5, 6]), ws_recv(c))
+    c.close()
+    sid = open_polling("/socket.io/")
+    post(sid, "40", "/socket.io/")
+    get(sid, "/socket.io/")
+    post(sid, '451-["message",{"_placeholder":true,"num":0}]' + SEP + "bAQID", "/socket.io/")
+    expect("BINARY_EVENT over polling (attachment as base64)",
+           '451-["message-back",{"_placeholder":true,"num":0}]' + SEP + "bAQID",
+           get(sid, "/socket.io/")[2])
+
+
+def sio_malformed():
+    cases = ["4abc", "42{}", '42abc["message-with-ack",1,"2",{"3":[false]}]', '42["message"',
+             "42[]", '42["disconnect"]', "49", '42/custom,["message"]x',
+             '451-["message",{"_placeholder":true,"num":3}]']
+    for bad in cases:
+        c = sio_connected()
+        ws_send(c, bad)
+        ws_closed(c)
+        CHECKS.append(f"malformed {bad!r} closes the connection")
+    c = sio_connected()
+    ws_send(c, '451-["message",{"_placeholder":true,"num":0}]')
+    ws_send(c, '42["message","text instead of the attachment"]')
+    ws_closed(c)
+    c = sio_connected()
+    ws_send_bin(c, [1, 2, 3])  # an attachment nobody announced
+    ws_closed(c)
+
+
+GROUPS = {f.__name__: f for f in [eio_handshake, eio_message, eio_heartbeat, eio_close,
+                                   eio_upgrade, limits, sio_connect, sio_disconnect,
+                                   sio_message, sio_malformed]}
+
+if __name__ == "__main__":
+    names = list(GROUPS) if sys.argv[2] == "all" else [sys.argv[2]]
+    for name in names:
+        CHECKS.clear()
+        try:
+            GROUPS[name]()
+        except (Failure, EOFError, OSError, ValueError, KeyError) as e:
+            print(f"FAIL {name}: after {len(CHECKS)} checks ({', '.join(CHECKS[-3:])}): "
+                  f"{type(e).__name__}: {e}")
+            sys.exit(1)
+        print(f"PASS {name}: {len(CHECKS)} checks")
