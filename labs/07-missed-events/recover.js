@@ -57,9 +57,8 @@ async function main() {
   await Promise.all([once(a, "connect"), once(b, "connect")]);
   names.set(a.id, "<alice>");
   names.set(b.id, "<bob>");
-  const got = [], welcomes = [];
+  const got = [];
   a.on("said", (m, offset) => got.push(`${m.text}@${offset}`));
-  a.on("welcome", (w) => welcomes.push(w));
   await a.emitWithAck("join", "news");
   await b.emitWithAck("join", "news");
   await b.emitWithAck("say", "news", "m0");
@@ -77,11 +76,12 @@ async function main() {
   for (let i = 1; i <= COUNT; i++) await b.emitWithAck("say", "news", `m${i}`);
   say(`bob: said m1..m${COUNT} in news while alice was away (each acked by the server)`);
   say("alice: reconnects, sending her pid and the last offset she saw");
+  const welcomed = once(a, "welcome"); // the server's hello comes after any replay
   a.connect(); // opens a new Engine.IO session at once: trace it from its first packet
   trace(a.io.engine);
   await back;
-  await sleep(300); // let the replay, if any, arrive in full
-  for (let i = 0; i < 100 && welcomes.length < 2; i++) await sleep(50);
+  await welcomed;
+  await sleep(200); // and anything wrongly sent after it
   say(`alice: connected again: recovered=${a.recovered}, same id as before: ${a.id === oldId}`);
   say(`alice: received while away and after: ${JSON.stringify(got.slice(before))}`);
   const want = Array.from({ length: COUNT }, (_, i) => `m${i + 1}`);
