@@ -7,8 +7,8 @@ conversation as `name > line` (sent) and `name < line` (received), waiting for e
 before the next command, so the transcript is the same on every run.
   work:  a producer PUSHes a job; consumer1 PULLs it and dies before its ACK (its connection
          closes); consumer2, already waiting in PULL, gets it marked `redelivered` and ACKs it.
-  topic: (topic `ticks` holds 4 messages) a subscriber sees t1..t2, goes away while t3..t5 are
-         published, comes back with `SUB ticks FROM 2` and gets exactly t3..t5; goes away
+  topic: (topic `ticks` holds 4 messages) a subscriber sees t1..t2, QUITs; t3..t5 are
+         published while it is away; it comes back with `SUB ticks FROM 2` and gets exactly t3..t5; goes away
          again while t6..t12 are published and comes back: `GAP ticks 3` (t6..t8 were
          overwritten), then t9..t12.
 Exit status 1, with the reason, if the broker does not answer as the lab says.
@@ -56,6 +56,12 @@ class Client:
         print(f"{self.name}: {why}")
         self.sock.close()
 
+    def quit(self, why):
+        """Leave cleanly: once the broker says `OK bye` it has dropped the subscription, so
+        what is published next is surely missed (not sent to a closing connection)."""
+        expect(self.ask("QUIT"), "OK bye")
+        self.close(why)
+
 
 def fail(why):
     print(f"FAILED: {why}")
@@ -94,14 +100,14 @@ def topic():
     pub.send("PUB ticks t2")
     expect(sub.recv(), "EVENT ticks 2 t2")
     expect(pub.recv(), "OK 2")
-    sub.close("goes away; the last offset it saw was 2")
+    sub.quit("goes away; the last offset it saw was 2")
     publish(pub, 3, 5)
     sub = Client("subscriber")
     sub.send("SUB ticks FROM 2")
     got = sub.recv_until_ok()
     expect(got, ["EVENT ticks 3 t3", "EVENT ticks 4 t4", "EVENT ticks 5 t5", "OK 5"])
     print("replayed: exactly the 3 messages it missed, in order, once each")
-    sub.close("goes away again; the last offset it saw was 5")
+    sub.quit("goes away again; the last offset it saw was 5")
     publish(pub, 6, 12)
     sub = Client("subscriber")
     sub.send("SUB ticks FROM 5")
