@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include <cjson/cJSON.h>
@@ -94,6 +95,7 @@ struct eio_conn {
     ws_decoder dec;    /* WebSocket connections only */
     eio_session *sess; /* WebSocket: its session; HTTP: the session whose GET we hold */
     int holding_get;   /* HTTP: a long-poll GET is waiting for packets */
+    int close_after;   /* HTTP: the client sent "Connection: close": close after the answer */
 };
 
 struct eio_server {
@@ -146,12 +148,13 @@ static void send_http(eio_conn *ec, int status, const char *type, const void *bo
 {
     char head[768];
     const char *cors = ec->srv->cfg.cors_origin;
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "%s%s%s%s\r\n",
-                     status, ws_http_status_text(status), type, len,
-                     cors ? "Access-Control-Allow-Origin: " : "", cors ? cors : "",
-                     cors ? "\r\n" : "", extra ? extra : "");
+    int n =
+        snprintf(head, sizeof head,
+                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                 "%s%s%s%s%s\r\n",
+                 status, ws_http_status_text(status), type, len,
+                 cors ? "Access-Control-Allow-Origin: " : "", cors ? cors : "", cors ? "\r\n" : "",
+                 extra ? extra : "", ec->close_after ? "Connection: close\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof head)
         return;
     char *out = malloc((size_t)n + len); /* head and body in one write (see ws_send) */
@@ -162,6 +165,8 @@ static void send_http(eio_conn *ec, int status, const char *type, const void *bo
         memcpy(out + n, body, len);
     conn_send(ec->c, out, (size_t)n + len);
     free(out);
+    if (ec->close_after) /* HTTP/1.1: the client asked for one answer on this connection */
+        conn_close(ec->c);
 }
 
 /* 400 with Engine.IO's error body: {"code":1,"message":"Session ID unknown"}. */
@@ -721,6 +726,19 @@ static int serve_static(eio_conn *ec)
     return 0;
 }
 
+/* Does the request carry "Connection: close" (a token list, any case)? */
+static int wants_close(const eio_req *r)
+{
+    const char *v;
+    size_t n;
+    if (!eio_req_header(r, "Connection", &v, &n))
+        return 0;
+    for (size_t i = 0; i + 5 <= n; i++)
+        if (strncasecmp(v + i, "close", 5) == 0 && (i == 0 || v[i - 1] == ' ' || v[i - 1] == ','))
+            return 1;
+    return 0;
+}
+
 static void handle_request(eio_conn *ec)
 {
     eio_req *r = ec->req;
@@ -768,8 +786,10 @@ static size_t http_data(eio_conn *ec, const uint8_t *data, size_t len)
             break;
         if (ec->req->state == EIO_REQ_FAIL)
             send_http_failure(ec, ec->req->status, ec->req->reason);
-        else
+        else {
+            ec->close_after = wants_close(ec->req);
             handle_request(ec);
+        }
         eio_req_free(ec->req);
         free(ec->req); /* a WebSocket or an idle keep-alive connection keeps no 8 KiB head */
         ec->req = NULL;

@@ -6,6 +6,7 @@ usage: golden.py CAPTURE.pcap summary                 the normalised trace, one 
        golden.py CAPTURE.pcap count EVENT N           exactly N events matching EVENT
        golden.py CAPTURE.pcap has PROTO [FIELD=VALUE...] some packet has such a layer
                                                       (FIELD~=TEXT: the field contains TEXT)
+       golden.py CAPTURE.pcap stack P1,P2,...         some packet has exactly these layers
        golden.py CAPTURE.pcap ws-client-masked       every WebSocket frame to the server is
                                                       masked, and none from it
        golden.py CAPTURE.pcap arp-first              frames 1 and 2: ARP request, ARP reply
@@ -169,6 +170,18 @@ def has(pcap, proto, conditions):
     return 1
 
 
+def stack(pcap, protos):
+    want = protos.split(",")
+    seen = set()
+    for pkt in packets(pcap):
+        got = [lay["proto"] for lay in pkt["layers"]]
+        if got == want:
+            return 0
+        seen.add(",".join(got))
+    print(f"no packet has the layers {protos}; the capture had: " + "; ".join(sorted(seen)))
+    return 1
+
+
 def ws_client_masked(pcap):
     server = None
     for pkt in packets(pcap):
@@ -253,6 +266,8 @@ def main(argv):
         return count(pcap, argv[3], argv[4])
     if cmd == "has" and len(argv) >= 4:
         return has(pcap, argv[3], argv[4:])
+    if cmd == "stack" and len(argv) == 4:
+        return stack(pcap, argv[3])
     if cmd == "ws-client-masked":
         return ws_client_masked(pcap)
     if cmd == "arp-first":

@@ -46,6 +46,9 @@ def masked(text):
         line = re.sub(r"\b0x[0-9a-fA-F]+\b", "0x0", line)
         if re.match(r"^\s*[0-9a-f]{4}:", line):  # a hex dump row: every byte may differ
             line = re.sub(r"\b[0-9a-f]{2}\b", "00", line)
+        # four or more hex bytes in a row (a masking key, say) change from run to run too
+        line = re.sub(r"\b[0-9a-f]{2}(?: [0-9a-f]{2}){3,}\b",
+                      lambda m: re.sub(r"[0-9a-f]{2}", "00", m.group(0)), line)
         # keys, masks and other hex numbers that change from run to run
         line = re.sub(r"\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b", "0", line)
         line = re.sub(r"\d+", "0", line)

@@ -133,5 +133,7 @@ bool dis_http(dec_state *s, rd r, uint32_t wire)
     l->hdr = h->complete ? off : r.len;
     l->truncated = !h->complete;
     h->body_len = h->complete ? wire - off : 0;
+    if (h->complete && h->body_len > 0) /* a long-polling body: Engine.IO packets (dec_sio.c) */
+        dis_sio_http(s, h->request, r, off, h->body_len);
     return true;
 }

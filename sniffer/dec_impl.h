@@ -61,6 +61,8 @@ void dis_ws(dec_state *s, rd r, uint32_t wire);
 bool dis_dns(dec_state *s, rd r, uint32_t wire);
 bool dis_udpecho(dec_state *s, rd r, uint32_t wire);
 bool dis_queue(dec_state *s, rd r, uint32_t wire);
+void dis_sio_ws(dec_state *s, const dec_ws *w, rd payload, uint32_t wire);
+void dis_sio_http(dec_state *s, bool request, rd msg, uint32_t body_off, uint32_t body_wire);
 
 /* Internet checksum (RFC 1071) helpers, in cksum.c. */
 uint32_t cksum_add(uint32_t sum, const uint8_t *p, uint32_t n);

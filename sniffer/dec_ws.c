@@ -63,15 +63,19 @@ static void ws_cut(dec_state *s, dec_layer *l, const uint8_t *p, uint32_t n)
 static uint32_t ws_payload(dec_state *s, dec_ws *w, const rd *r, uint32_t wire, uint32_t seg_off)
 {
     uint32_t room = wire - seg_off; /* payload bytes of this segment after the header */
-    uint32_t cap = rd_left(r, seg_off);
+    uint32_t cap = rd_left(r, seg_off), next;
     if (w->payload_len > room) {
         w->continues = true;
         s->pkt->ws_carry = w->payload_len - room;
         w->payload_cap = cap;
-        return wire;
+        next = wire;
+    } else {
+        w->payload_cap = (uint32_t)w->payload_len < cap ? (uint32_t)w->payload_len : cap;
+        next = seg_off + (uint32_t)w->payload_len;
     }
-    w->payload_cap = (uint32_t)w->payload_len < cap ? (uint32_t)w->payload_len : cap;
-    return seg_off + (uint32_t)w->payload_len;
+    /* On an Engine.IO flow the payload is an Engine.IO packet: a layer of its own (dec_sio.c) */
+    dis_sio_ws(s, w, rd_sub(r, seg_off, w->payload_cap), next - seg_off);
+    return next;
 }
 
 /* The frame whose header began in the previous segment: join the two pieces of the header. */

@@ -15,11 +15,26 @@
 #include <string.h>
 
 static const char *const proto_json[DEC_NPROTO] = {
-    [DEC_ETH] = "eth",    [DEC_SLL] = "sll",       [DEC_SLL2] = "sll",  [DEC_NULL] = "null",
-    [DEC_VLAN] = "vlan",  [DEC_ARP] = "arp",       [DEC_IPV4] = "ipv4", [DEC_IPV6] = "ipv6",
-    [DEC_ICMP] = "icmp",  [DEC_ICMPV6] = "icmpv6", [DEC_TCP] = "tcp",   [DEC_UDP] = "udp",
-    [DEC_HTTP] = "http",  [DEC_WS] = "websocket",  [DEC_DNS] = "dns",   [DEC_UDPECHO] = "data",
-    [DEC_QUEUE] = "data", [DEC_DATA] = "data",
+    [DEC_ETH] = "eth",
+    [DEC_SLL] = "sll",
+    [DEC_SLL2] = "sll",
+    [DEC_NULL] = "null",
+    [DEC_VLAN] = "vlan",
+    [DEC_ARP] = "arp",
+    [DEC_IPV4] = "ipv4",
+    [DEC_IPV6] = "ipv6",
+    [DEC_ICMP] = "icmp",
+    [DEC_ICMPV6] = "icmpv6",
+    [DEC_TCP] = "tcp",
+    [DEC_UDP] = "udp",
+    [DEC_HTTP] = "http",
+    [DEC_WS] = "websocket",
+    [DEC_DNS] = "dns",
+    [DEC_UDPECHO] = "data",
+    [DEC_QUEUE] = "data",
+    [DEC_DATA] = "data",
+    /* never printed by --json, which shows it as the "socketio" field of the layer before */
+    [DEC_SIO] = "socketio",
 };
 
 const char *dec_proto_json(dec_proto p)

@@ -59,6 +59,7 @@ typedef enum dec_proto {
     DEC_DNS,
     DEC_UDPECHO, /* Wirelab's udp_sender datagram header */
     DEC_QUEUE,   /* Wirelab's queue_broker text lines */
+    DEC_SIO,     /* Engine.IO / Socket.IO packets in a WebSocket frame or a polling body */
     DEC_DATA,
     DEC_NPROTO
 } dec_proto;
@@ -232,6 +233,16 @@ typedef struct dec_queue { /* one text line of the queue broker's protocol */
     uint8_t nlines; /* complete lines in this segment */
 } dec_queue;
 
+/* Engine.IO / Socket.IO packets (dec_sio.c): the payload of the WebSocket frame or the body
+ * of the HTTP long-polling message just before this layer, described by events/'s own codec
+ * (sio_describe), e.g. "socket.io EVENT /chat [\"message\",\"hi\"] ack=12". The layer has no
+ * header bytes: off/cap/wire span the frame's payload or the body. In --json it is not a layer
+ * of its own (the proto list is a contract) but the "socketio" field of the layer before it. */
+typedef struct dec_sio {
+    uint32_t text;    /* string ref (see dec_str): the description, records joined by "; " */
+    uint16_t records; /* Engine.IO packets described (a polling body may hold several) */
+} dec_sio;
+
 typedef struct dec_data {
     uint32_t declared; /* payload length the headers declare */
 } dec_data;
@@ -262,6 +273,7 @@ typedef struct dec_layer {
         dec_dns dns;
         dec_udpecho uecho;
         dec_queue queue;
+        dec_sio sio;
         dec_data data;
     } u;
 } dec_layer;
@@ -274,10 +286,12 @@ typedef struct dec_hints {
     uint64_t ws_skip;    /* payload bytes of a frame begun in an earlier segment */
     uint8_t ws_head_len; /* a frame header cut by the previous segment's end: */
     uint8_t ws_head[DEC_WS_MAX_HDR]; /* its first bytes */
+    bool engineio; /* the flow sent an Engine.IO request (a target with "EIO=") earlier: its
+                      WebSocket frames and text/plain responses carry Engine.IO packets */
 } dec_hints;
 
 #define DEC_MAX_LAYERS 24
-#define DEC_STRS       1024
+#define DEC_STRS       2048
 typedef struct dec_packet {
     const uint8_t *bytes;
     uint32_t caplen, len;

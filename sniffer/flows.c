@@ -113,6 +113,8 @@ void flows_hints(flows *t, const dec_packet *pkt, dec_hints *h)
     if (!packet_key(pkt, &k, &l4) || k.proto != 6)
         return;
     flow *f = lookup(t, &k, false, &dir);
+    if (f)
+        h->engineio = f->engineio;
     if (f && f->websocket) {
         h->websocket = true;
         h->ws_from_client = dir == 0;
@@ -162,10 +164,25 @@ static void tcp_track(flow *f, const dec_packet *pkt, const dec_tcp *t, flow_inf
     (void)pkt;
 }
 
-/* Follow WebSocket upgrades and frame boundaries across segments. */
+/* Does the request's target carry Engine.IO's query parameter ("/socket.io/?EIO=4&...")? */
+static bool engineio_request(const dec_packet *pkt, const dec_layer *http)
+{
+    const dec_http *h = &http->u.http;
+    const uint8_t *p = pkt->bytes + h->uri.off;
+    if (!h->request || h->uri.off > pkt->caplen || h->uri.len > pkt->caplen - h->uri.off)
+        return false; /* spans lie inside the capture; checked anyway, it costs nothing */
+    for (uint32_t i = 0; i + 4 <= h->uri.len; i++)
+        if (memcmp(p + i, "EIO=", 4) == 0)
+            return true;
+    return false;
+}
+
+/* Follow WebSocket upgrades and frame boundaries across segments, and Engine.IO requests. */
 static void ws_track(flow *f, const dec_packet *pkt, const dec_tcp *t, const flow_info *in)
 {
     const dec_layer *http = dec_find(pkt, DEC_HTTP);
+    if (http && engineio_request(pkt, http))
+        f->engineio = true;
     if (http && !http->u.http.request && http->u.http.status == 101 && http->u.http.ws_upgrade)
         f->websocket = true;
     else if (f->websocket && t->payload_len > 0 && !in->retransmission) {

@@ -7,7 +7,8 @@
  * keeps, per conversation (the 5-tuple, either direction): who is the client, each side's ISN
  * (only known when its SYN was captured; otherwise the views show raw numbers),
  * the highest sequence number each side has sent (so a segment below it is a retransmission),
- * the conversation's phase (handshake, data, teardown), and whether it turned into WebSocket.
+ * the conversation's phase (handshake, data, teardown), and whether it turned into WebSocket
+ * or speaks Engine.IO (Socket.IO's transport layer).
  *
  * Memory is fixed at creation (FLOWS_SLOTS entries); when it is full the least recently seen
  * conversation is forgotten, so a capture of any size runs in the same memory.
@@ -48,6 +49,7 @@ typedef struct flow {
     flow_phase phase;
     bool fin[2];
     bool websocket;         /* a 101 Switching Protocols with Upgrade: websocket was seen */
+    bool engineio;          /* a request whose target has "EIO=" was seen: Engine.IO */
     uint64_t ws_carry[2];   /* payload bytes of a frame still to come in each direction */
     uint8_t ws_head_len[2]; /* a frame header cut at a segment end, per direction */
     uint8_t ws_head[2][DEC_WS_MAX_HDR];

@@ -28,6 +28,7 @@
 typedef struct app {
     view_opts vo;
     bool layers, hex, ladder, stats, json, line;
+    uint64_t only; /* --frame N: decode everything, show only frame N */
     int linktype;
     flows *flows;
     stats *st;
@@ -40,6 +41,7 @@ static void usage(FILE *out)
 {
     fputs("usage: sniffer [-i IFACE] [-f FILTER] [-c COUNT] [-w FILE] [-r FILE] [--list]\n"
           "               [--layers] [-x] [--ladder] [--stats] [--json] [--absolute]\n"
+          "               [--frame N]\n"
           "  -i IFACE     capture live on IFACE (default lo; needs root or cap_net_raw)\n"
           "  -f FILTER    only packets matching this BPF filter, e.g. 'tcp port 7007'\n"
           "  -c COUNT     stop after COUNT packets\n"
@@ -51,7 +53,9 @@ static void usage(FILE *out)
           "  --ladder     a sequence diagram per conversation (client left, server right)\n"
           "  --stats      at the end, a table per protocol: packets, bytes, overhead\n"
           "  --json       JSON Lines, one object per packet (a stable contract)\n"
-          "  --absolute   raw TCP sequence numbers instead of relative ones\n",
+          "  --absolute   raw TCP sequence numbers instead of relative ones\n"
+          "  --frame N    show only frame N (the ones before it are still decoded, so its\n"
+          "               conversation is known: relative numbers, WebSocket after an upgrade)\n",
           out);
 }
 
@@ -72,11 +76,16 @@ static void on_packet(void *user, const sring_hdr *h, const uint8_t *bytes)
     flow_info fi;
     dec_decode(&a->pkt, a->linktype, bytes, h->caplen, h->len, NULL);
     flows_hints(a->flows, &a->pkt, &hints);
-    if (hints.websocket) /* the flow is WebSocket now: decode the payload as frames */
+    /* the flow is WebSocket now (decode the payload as frames) or Engine.IO (describe it) */
+    if (hints.websocket || hints.engineio)
         dec_decode(&a->pkt, a->linktype, bytes, h->caplen, h->len, &hints);
     flows_track(a->flows, &a->pkt, &fi);
     if (a->stats)
         stats_add(a->st, &a->pkt, &fi);
+    if (a->only && fr.n != a->only)
+        return;
+    if (a->only && g_cap) /* the frame asked for: nothing after it is needed */
+        cap_stop(g_cap);
     if (a->json)
         view_json(stdout, &fr, &a->pkt);
     if (a->line)
@@ -95,15 +104,28 @@ static void print_iface(void *user, const char *name, const char *desc, bool loo
     printf("%-16s %-4s %s%s\n", name, up ? "up" : "down", loopback ? "(loopback) " : "", desc);
 }
 
-enum { OPT_LIST = 256, OPT_LAYERS, OPT_LADDER, OPT_STATS, OPT_JSON, OPT_ABSOLUTE, OPT_HELP };
+enum {
+    OPT_LIST = 256,
+    OPT_LAYERS,
+    OPT_LADDER,
+    OPT_STATS,
+    OPT_JSON,
+    OPT_ABSOLUTE,
+    OPT_FRAME,
+    OPT_HELP
+};
 
 static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *count, bool *list)
 {
-    static const struct option longs[] = {
-        {"list", no_argument, 0, OPT_LIST},     {"layers", no_argument, 0, OPT_LAYERS},
-        {"ladder", no_argument, 0, OPT_LADDER}, {"stats", no_argument, 0, OPT_STATS},
-        {"json", no_argument, 0, OPT_JSON},     {"absolute", no_argument, 0, OPT_ABSOLUTE},
-        {"help", no_argument, 0, OPT_HELP},     {0, 0, 0, 0}};
+    static const struct option longs[] = {{"list", no_argument, 0, OPT_LIST},
+                                          {"layers", no_argument, 0, OPT_LAYERS},
+                                          {"ladder", no_argument, 0, OPT_LADDER},
+                                          {"stats", no_argument, 0, OPT_STATS},
+                                          {"json", no_argument, 0, OPT_JSON},
+                                          {"absolute", no_argument, 0, OPT_ABSOLUTE},
+                                          {"frame", required_argument, 0, OPT_FRAME},
+                                          {"help", no_argument, 0, OPT_HELP},
+                                          {0, 0, 0, 0}};
     int o;
     char *end;
     while ((o = getopt_long(argc, argv, "i:f:c:w:r:xh", longs, NULL)) != -1) {
@@ -148,6 +170,16 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
             break;
         case OPT_ABSOLUTE:
             a->vo.absolute = true;
+            break;
+        case OPT_FRAME:
+            a->only = strtoull(optarg, &end, 10);
+            if (*end || a->only == 0 || optarg[0] == '-') {
+                fprintf(stderr,
+                        "sniffer: --frame wants a frame number (1 is the first), not "
+                        "'%s'\n",
+                        optarg);
+                return -1;
+            }
             break;
         case OPT_HELP:
             usage(stdout);

@@ -7,7 +7,8 @@
  *
  * Field names are an interface: graders and scripts read them. Fields may be added, none
  * renamed (README.md lists them). A truncated layer carries "truncated":true and only the
- * fields that were read in full; an invalid one carries "invalid":"why".
+ * fields that were read in full; an invalid one carries "invalid":"why". A websocket or http
+ * layer carrying Engine.IO / Socket.IO packets has "socketio":"socket.io EVENT / [...]".
  */
 #include "addr.h"
 #include "names.h"
@@ -242,6 +243,8 @@ void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt)
             fr->n, fr->sec, fr->usec, pkt->caplen, pkt->len, pkt->linktype);
     for (int i = 0; i < pkt->nlayers; i++) {
         const dec_layer *l = &pkt->layers[i];
+        if (l->proto == DEC_SIO) /* shown as the field "socketio" of the layer before */
+            continue;
         fprintf(out, "%s{\"layer\":%u,\"proto\":\"%s\"", i ? "," : "", l->osi,
                 dec_proto_json(l->proto));
         if (l->truncated)
@@ -249,6 +252,10 @@ void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt)
         if (l->invalid)
             jkey_str(out, "invalid", l->invalid);
         j_fields(out, pkt, l);
+        /* The Engine.IO / Socket.IO packets this frame or polling body carries. The proto list
+         * of the contract is closed, so they are a field here, not a layer of their own. */
+        if (i + 1 < pkt->nlayers && pkt->layers[i + 1].proto == DEC_SIO)
+            jkey_str(out, "socketio", dec_str(pkt, pkt->layers[i + 1].u.sio.text));
         putc('}', out);
     }
     fputs("]}\n", out);

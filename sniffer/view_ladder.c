@@ -8,11 +8,13 @@
  *   2      0.000021   c1    |<----------- SYN,ACK seq 0 ack 1 -----------|
  *     data (c1)
  *   4      0.000102   c1    |-------- PSH,ACK seq 1 ack 1 len 5 -------->|
+ *                               |..... socket.io EVENT / ["message","hi"] ...>|
  *
  * The client is the side that sent the SYN (for UDP, the first datagram). Lines of several
  * conversations interleave in time order; "c1" says which one each belongs to, and a phase
  * name (handshake, data, teardown) is printed when a conversation enters a new phase. UDP
- * datagrams are lone arrows: no handshake, no acknowledgments, no teardown.
+ * datagrams are lone arrows: no handshake, no acknowledgments, no teardown. A dotted arrow
+ * under a segment is a Socket.IO / Engine.IO packet it carries (cut to the arrow's width).
  */
 #include "addr.h"
 #include "names.h"
@@ -42,14 +44,15 @@ static void header(FILE *out, const flow *f)
     fprintf(out, "frame  time       conv  client%*sserver\n", WIDTH - 4, "");
 }
 
-/* The arrow: |---- label ---->| or |<--- label ----|, label centred. */
-static void arrow(FILE *out, const char *label, int dir)
+/* The arrow: |---- label ---->| or |<--- label ----|, label centred; fill '.' draws the
+ * layer-7 arrows (Socket.IO packets) under the segment that carries them. */
+static void arrow(FILE *out, const char *label, int dir, char fill)
 {
     char line[WIDTH + 1];
     int n = (int)strlen(label);
     if (n > WIDTH - 6)
         n = WIDTH - 6;
-    memset(line, '-', WIDTH);
+    memset(line, fill, WIDTH);
     line[WIDTH] = '\0';
     int at = (WIDTH - n - 2) / 2;
     line[at] = ' ';
@@ -113,5 +116,10 @@ void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_
     else
         snprintf(label, sizeof label, "UDP len %" PRIu32, udp ? udp->u.udp.payload_len : 0);
     fprintf(out, "%-6" PRIu64 " %-10s c%-4" PRIu64 " ", fr->n, since_start(fr), f->conv);
-    arrow(out, label, fi->dir);
+    arrow(out, label, fi->dir, '-');
+    for (int i = 0; i < pkt->nlayers; i++) /* what the application emitted, under it */
+        if (pkt->layers[i].proto == DEC_SIO) {
+            fprintf(out, "%-6s %-10s %-5s ", "", "", "");
+            arrow(out, dec_str(pkt, pkt->layers[i].u.sio.text), fi->dir, '.');
+        }
 }

@@ -233,6 +233,10 @@ static void l_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
         fld(out, "opcode", "text, binary, close, ping, pong", "%u %s", l->u.ws.opcode,
             names_or(names_ws_opcode, l->u.ws.opcode, "reserved"));
         fld(out, "masked", "client-to-server frames are masked", "%d", l->u.ws.masked);
+        if (l->u.ws.masked)
+            fld(out, "masking key", "payload byte i is XORed with key[i % 4]",
+                "%02x %02x %02x %02x", l->u.ws.mask[0], l->u.ws.mask[1], l->u.ws.mask[2],
+                l->u.ws.mask[3]);
         fld(out, "payload len", "bytes of this frame's payload", "%" PRIu64 "%s",
             l->u.ws.payload_len, l->u.ws.continues ? " (goes on in the next segment)" : "");
         break;
@@ -256,6 +260,11 @@ static void l_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
         fld(out, "line", "a command or reply of queue_broker", "%s", a);
         break;
     }
+    case DEC_SIO:
+        fld_u(out, "packets", "Engine.IO packets (polling joins them by 0x1e)", l->u.sio.records);
+        /* the description can be long: its own line, not the 30-character value column */
+        fprintf(out, "      %-14s %s\n", "decoded", dec_str(pkt, l->u.sio.text));
+        break;
     case DEC_DATA:
         fld_u(out, "length", "bytes nobody here decodes", l->u.data.declared);
         break;
@@ -283,6 +292,7 @@ static const char *long_name(dec_proto p)
                                               "DNS",
                                               "Wirelab udp_echo",
                                               "Wirelab queue",
+                                              "Socket.IO",
                                               "Data"};
     return n[p];
 }

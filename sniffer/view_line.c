@@ -7,7 +7,11 @@
  * Differences from tcpdump, on purpose: sequence numbers are relative to each side's first
  * SYN from the very first segment (tcpdump shows the SYN's raw value), so a student reads
  * "seq 1:6" as "bytes 1 to 5"; --absolute shows raw values. Application layers are named at
- * the end of the line ("HTTP: GET / HTTP/1.1", "WebSocket: text fin, 5 bytes").
+ * the end of the line ("HTTP: GET / HTTP/1.1", "WebSocket: text fin, 5 bytes"); Engine.IO and
+ * Socket.IO packets inside them get indented lines of their own below it:
+ *
+ *   12:00:00.000001 IP 127.0.0.1.52000 > 127.0.0.1.8080: Flags [P.], seq 1:33, ack 1, ...
+ *       socket.io EVENT /chat ["message","hi"] ack=12
  */
 #include "addr.h"
 #include "names.h"
@@ -290,4 +294,9 @@ void view_line(FILE *out, const view_opts *o, const view_frame *fr, const dec_pa
     else
         fprintf(out, "%s, length %" PRIu32, dec_proto_json(l->proto), l->wire);
     putc('\n', out);
+    /* Engine.IO / Socket.IO packets get a line of their own under the packet's line, one per
+     * WebSocket frame or polling body: the layer a student is looking for when a page emits. */
+    for (int j = i; j < pkt->nlayers; j++)
+        if (pkt->layers[j].proto == DEC_SIO)
+            fprintf(out, "    %s\n", dec_str(pkt, pkt->layers[j].u.sio.text));
 }

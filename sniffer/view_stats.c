@@ -30,8 +30,8 @@ struct stats {
 };
 
 static const char *const row_name[DEC_NPROTO] = {
-    "eth",    "sll", "sll2", "null", "vlan",      "arp", "ipv4",     "ipv6",  "icmp",
-    "icmpv6", "tcp", "udp",  "http", "websocket", "dns", "udp_echo", "queue", "data"};
+    "eth", "sll", "sll2", "null",      "vlan", "arp",      "ipv4",  "ipv6",     "icmp", "icmpv6",
+    "tcp", "udp", "http", "websocket", "dns",  "udp_echo", "queue", "socketio", "data"};
 
 stats *stats_new(void)
 {

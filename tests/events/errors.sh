@@ -17,6 +17,25 @@ start_server first "$S" --port 0
 rc=0; out=$("$S" --port "$SERVER_PORT" 2>&1) || rc=$?
 expect_eq "exit status when the port is in use" 1 "$rc"
 grep -q "already in use" <<<"$out" || fail "no 'already in use' sentence: $out"
+step "a polling request with 'Connection: close' is answered, then the server closes (HTTP/1.1)"
+out=$(/usr/bin/python3 - "$SERVER_PORT" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
+s.sendall(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+data = b""
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+except socket.timeout:
+    print("TIMEOUT: the server kept the connection open")
+head, _, body = data.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode(), "close" if b"Connection: close" in head else "no-close", body[:2].decode())
+PY
+)
+expect_eq "answer to a Connection: close handshake" "HTTP/1.1 200 OK close 0{" "$out"
 step "stop the first with SIGTERM"
 stop_server
 expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"

@@ -62,3 +62,13 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 else
   echo "  (not root: cannot drop privileges to test the message)"
 fi
+
+step "--frame N shows only frame N, decoded with what came before it (WebSocket after the upgrade)"
+pcap=$WIRELAB_SOURCE/labs/04-http-to-websocket/captures/lab4.pcap
+out=$("$WIRELAB_BIN/sniffer" -r "$pcap" --frame 8 --layers 2>/dev/null) || fail "--frame 8 failed"
+expect_eq "frames shown by --frame 8" 1 "$(grep -c '^frame ' <<<"$out")"
+grep -q '^frame 8:' <<<"$out" || fail "--frame 8 did not show frame 8: $out"
+grep -q 'WebSocket frame' <<<"$out" || fail "frame 8 was not decoded as WebSocket: $out"
+grep -q 'masking key' <<<"$out" || fail "the masked frame's key is not shown: $out"
+out=$("$WIRELAB_BIN/sniffer" -r "$pcap" --frame 0 2>&1) && fail "--frame 0 was accepted"
+grep -q 'frame number' <<<"$out" || fail "no reason for --frame 0: $out"

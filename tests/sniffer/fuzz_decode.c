@@ -1,8 +1,10 @@
 /*
  * fuzz_decode.c - libFuzzer over the decoder and the views, for every link type.
  *
- * The first byte picks the link type, the second the flow's hints (WebSocket, bytes to skip, a
- * cut frame header); the rest is the frame. Whatever the bytes, decoding and printing must never
+ * The first byte picks the link type, the second the flow's hints (bit 0 WebSocket, bits 1-3
+ * bytes to skip, bits 4-5 bytes on the wire past the capture, bits 5-6 a cut frame header,
+ * bit 7 an Engine.IO flow, whose frames and polling bodies go through events/'s sio_describe);
+ * the rest is the frame. Whatever the bytes, decoding and printing must never
  * read outside them (ASan) or overflow an integer (UBSan). ./wirelab test runs it briefly
  * (WIRELAB_FUZZ_SECONDS).
  */
@@ -33,12 +35,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Hints as a flow would give them: WebSocket or not, bytes of a frame to skip, and the
      * start of a frame header cut by the previous segment (taken from the input itself). */
     dec_hints h = {.websocket = data[1] & 1, .ws_skip = (data[1] >> 1) & 7};
-    h.ws_head_len = (uint8_t)(data[1] >> 6 < size - 2 ? data[1] >> 6 : size - 2);
+    unsigned head = (data[1] >> 5) & 3;
+    h.ws_head_len = (uint8_t)(head < size - 2 ? head : size - 2);
+    h.engineio = data[1] >> 7; /* an Engine.IO flow: frames and polling bodies described */
     memcpy(h.ws_head, data + 2, h.ws_head_len);
     uint32_t n = (uint32_t)(size - 2);
     uint8_t *copy = malloc(n ? n : 1); /* exact size: one byte too far is an ASan error */
     memcpy(copy, data + 2, n);
-    dec_decode(&pkt, link, copy, n, n + (data[1] >> 4), &h);
+    dec_decode(&pkt, link, copy, n, n + ((data[1] >> 4) & 3), &h);
     flow_info fi;
     flows_track(fl, &pkt, &fi);
     view_frame fr = {1, 0, 0};

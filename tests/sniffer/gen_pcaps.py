@@ -457,6 +457,10 @@ def build(outdir):
     web(p)
     files.append(p)
 
+    p = Pcap("socketio", "eth")
+    engineio(p)
+    files.append(p)
+
     p = Pcap("wirelab", "eth")
     for seq in range(3):
         p.add(*assemble([eth(ZERO, ZERO, 0x0800), ipv4(C4, S4, 17), udp(45000, 7008),
@@ -555,6 +559,111 @@ def web(p):
     f10, e10 = ws_frame(b"p" * 126, opcode=9)
     seg(False, [L("websocket", 7, f10, e10)], expect=[dict(ws(e10), invalid=True)],
         note="a ping longer than 125 bytes")
+
+
+class Flow:
+    """One TCP connection's segments (no handshake: the decoder needs none) with running
+    sequence numbers; add() appends a packet whose expected layers after tcp are `expect`."""
+
+    def __init__(self, p, cli, srv):
+        self.p, self.cli, self.srv, self.seq = p, cli, srv, {True: 100, False: 900}
+
+    def add(self, from_client, payload, expect, caplen=None, note=None):
+        sp, dp = (self.cli, self.srv) if from_client else (self.srv, self.cli)
+        fr, ex = assemble([eth(ZERO, ZERO, 0x0800), ipv4(C4, S4, 6),
+                           tcp(sp, dp, self.seq[from_client], self.seq[not from_client],
+                               ["PSH", "ACK"]), data(payload)])
+        self.seq[from_client] += len(payload)
+        if caplen is not None:
+            ex[2]["checksum"] = "unchecked"
+        self.p.add(fr, ex[:3] + expect, caplen=caplen, note=note)
+
+
+def http_msg(head, body=b""):
+    return head.replace("\n", "\r\n").encode() + b"\r\n" + body
+
+
+def engineio(p):
+    """Engine.IO v4 / Socket.IO v5 as events_server speaks it: long-polling (the handshake in a
+    text/plain response, a POST body of two packets joined by 0x1e), then a WebSocket upgrade
+    whose frames each carry one packet. The expected "socketio" field is the sniffer's layer-7
+    text, written out here by hand from the Socket.IO protocol; null means "must be absent"."""
+    RS = b"\x1e"
+    web = lambda k, **f: dict(layer=7, proto=k, **f)
+    poll = Flow(p, 53000, 8080)
+    poll.add(True, http_msg("GET /socket.io/?EIO=4&transport=polling HTTP/1.1\nHost: 127.0.0.1\n"),
+             [web("http", method="GET", uri="/socket.io/?EIO=4&transport=polling", socketio=None)],
+             note="polling handshake request: no body")
+    hs = b'0{"sid":"Xy7","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
+    poll.add(False, http_msg("HTTP/1.1 200 OK\nContent-Type: text/plain; charset=UTF-8\n"
+                             "Content-Length: %d\n" % len(hs), hs),
+             [web("http", status=200, socketio="engine.io OPEN " + hs[1:].decode())],
+             note="the Engine.IO handshake in a text/plain body")
+    body = b"40" + RS + b'42["message","hi"]'
+    poll.add(True, http_msg("POST /socket.io/?EIO=4&transport=polling&sid=Xy7 HTTP/1.1\n"
+                            "Content-Type: text/plain;charset=UTF-8\nContent-Length: %d\n" % len(body),
+                            body),
+             [web("http", method="POST", socketio='socket.io CONNECT /; socket.io EVENT / ["message","hi"]')],
+             note="a POST body of two packets joined by 0x1e")
+    poll.add(False, http_msg("HTTP/1.1 200 OK\nContent-Type: text/html\nContent-Length: 2\n", b"ok"),
+             [web("http", status=200, socketio=None)], note="the POST's answer: not Engine.IO")
+    news = b'42["news","a long message that the snapshot length cuts"]'
+    head = http_msg("HTTP/1.1 200 OK\nContent-Type: text/plain; charset=UTF-8\n"
+                    "Content-Length: %d\n" % len(news))
+    poll.add(False, head + news,
+             [web("http", status=200, socketio='socket.io EVENT / ["news","a lo [truncated]')],
+             caplen=54 + len(head) + 15, note="a polling body cut by the snapshot length")
+    other = Flow(p, 53002, 8081)
+    other.add(True, http_msg("GET /notes.txt HTTP/1.1\nHost: 127.0.0.1\n"),
+              [web("http", method="GET", uri="/notes.txt", socketio=None)])
+    other.add(False, http_msg("HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 8\n",
+                              b"4 apples"),
+              [web("http", status=200, socketio=None)],
+              note="text/plain on a flow that never asked for EIO=: not Engine.IO")
+
+    ws = Flow(p, 53001, 8080)
+    ws.add(True, http_msg("GET /socket.io/?EIO=4&transport=websocket&sid=Xy7 HTTP/1.1\n"
+                          "Host: 127.0.0.1:8080\nUpgrade: websocket\nConnection: Upgrade\n"
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\nSec-WebSocket-Version: 13\n"),
+           [web("http", method="GET", socketio=None)])
+    ws.add(False, http_msg("HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\n"
+                           "Connection: Upgrade\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n"),
+           [web("http", status=101, socketio=None)])
+    mask = b"\x37\xfa\x21\x3d"
+
+    def frames(from_client, items, note=None):
+        raw, exp = b"", []
+        for payload, opcode, desc in items:
+            f, e = ws_frame(payload, opcode=opcode, mask=mask if from_client else None)
+            raw += f
+            exp.append(web("websocket", socketio=desc, **e))
+        ws.add(from_client, raw, exp, note=note)
+    frames(True, [(b"2probe", 1, "engine.io PING probe")])
+    frames(False, [(b"3probe", 1, "engine.io PONG probe")])
+    frames(True, [(b"5", 1, "engine.io UPGRADE")])
+    frames(True, [(b'42["message","hi"]', 1, 'socket.io EVENT / ["message","hi"]')],
+           note="a masked EVENT in the main namespace")
+    frames(True, [(b'42/chat,12["message","hi"]', 1, 'socket.io EVENT /chat ["message","hi"] ack=12')],
+           note="a masked EVENT in /chat asking for ack 12")
+    frames(False, [(b'43/chat,12["ok"]', 1, 'socket.io ACK /chat ["ok"] ack=12')])
+    frames(True, [(b'451-["up",{"_placeholder":true,"num":0}]', 1,
+                   'socket.io BINARY_EVENT / ["up",{"_placeholder":true,"num":0}] attachments=1'),
+                  (b"\x01\x02\x03", 2, "engine.io MESSAGE binary 3 bytes (a Socket.IO attachment)")],
+           note="a BINARY_EVENT and its attachment, two frames in one segment")
+    frames(False, [(b"2", 1, "engine.io PING")])
+    frames(True, [(b"3", 1, "engine.io PONG")])
+    frames(False, [(b"", 9, None)], note="a WebSocket ping (control frame): not Engine.IO")
+
+    plain = Flow(p, 53003, 8080)  # a WebSocket that is not Engine.IO: its text stays text
+    plain.add(True, http_msg("GET /chat HTTP/1.1\nHost: 127.0.0.1:8080\nUpgrade: websocket\n"
+                             "Connection: Upgrade\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\n"
+                             "Sec-WebSocket-Version: 13\n"), [web("http", method="GET")])
+    plain.add(False, http_msg("HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\n"
+                              "Connection: Upgrade\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\n"),
+              [web("http", status=101)])
+    f, e = ws_frame(b'42["message","hi"]', mask=mask)
+    plain.add(True, f, [web("websocket", socketio=None, **e)],
+              note="Socket.IO-looking text on a plain WebSocket: not described")
 
 
 def lying(files):

@@ -166,3 +166,68 @@ for p in map(json.loads, open(sys.argv[1])):
             out.append(l["verb"] + ">" if tcp["dport"] == port else "<" + l["verb"])
 print(*out)' queue.json "$QPORT")"
 stop_server
+
+step "Socket.IO: a raw long-polling exchange with events_server; the capture shows its packets"
+start_server events "$WIRELAB_BIN/events_server" --port 0
+EPORT=$SERVER_PORT
+"$WIRELAB_BIN/sniffer" -i lo -f "tcp port $EPORT" --json >sio.json 2>sio.err &
+SNIFF=$!
+PIDS+=("$SNIFF")
+for _ in $(seq 1 100); do
+  grep -q 'listening on lo' sio.err && break
+  sleep 0.05
+done
+/usr/bin/python3 - "$EPORT" <<'PY' || fail "the polling exchange with events_server failed (see above)"
+import json, socket, sys
+port = int(sys.argv[1])
+def call(method, body="", sid=None):
+    # The whole request in one write, so head and body share a TCP segment: the sniffer reads
+    # one segment at a time (no reassembly), and http.client would send the body separately.
+    target = "/socket.io/?EIO=4&transport=polling" + ("&sid=" + sid if sid else "")
+    req = "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" % (method, target)
+    if body:
+        req += "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %d\r\n" % len(body)
+    c = socket.create_connection(("127.0.0.1", port), timeout=5)
+    c.sendall((req + "\r\n" + body).encode())
+    resp = b""
+    while True:  # bounded by the server closing (Connection: close) or the 5 s timeout
+        d = c.recv(4096)
+        if not d:
+            break
+        resp += d
+        head, _, rest = resp.partition(b"\r\n\r\n")
+        n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+        if n and len(rest) >= n[0]:
+            break
+    c.close()
+    head, _, rest = resp.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), (method, resp[:200])
+    return rest.decode()
+hs = call("GET")
+assert hs.startswith("0{"), hs
+sid = json.loads(hs[1:])["sid"]
+call("POST", "40", sid)           # Socket.IO CONNECT to the main namespace
+got = call("GET", sid=sid)         # the server's CONNECT answer with the socket's id
+assert got.startswith("40"), got
+print("  handshake, CONNECT and its answer over polling: sid %s" % sid)
+PY
+sleep 0.5
+kill -INT $SNIFF
+wait $SNIFF || fail "the sniffer exited with status $? after SIGINT: $(cat sio.err)"
+expect_eq "Engine.IO/Socket.IO lines in the capture (client>, <server)" \
+  "<engine.io OPEN CONNECT> <socket.io CONNECT" \
+  "$(/usr/bin/python3 -c '
+import json, sys
+port = int(sys.argv[2])
+out = []
+for p in map(json.loads, open(sys.argv[1])):
+    tcp = next(l for l in p["layers"] if l["proto"] == "tcp")
+    for l in p["layers"]:
+        if "socketio" in l:
+            words = l["socketio"].split()
+            if tcp["dport"] == port:
+                out.append(words[1] + ">")
+            else:
+                out.append("<" + " ".join(words[:2]))
+print(*out)' sio.json "$EPORT")"
+stop_server

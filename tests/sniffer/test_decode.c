@@ -112,6 +112,88 @@ static void test_dns_fields(void **state)
     assert_string_equal(dec_str(&p, d->u.dns.qname), "a.b");
 }
 
+/* Raw IPv4 + TCP (no options) around payload[0..n): checksums left 0, they do not matter. */
+static uint32_t ip_tcp(uint8_t *buf, const uint8_t *payload, uint32_t n)
+{
+    static const uint8_t hdr[40] = {
+        0x45, 0,    0,    0,    0, 1, 0x40, 0, 64, 6, 0, 0, 127,  0,    0,    1,    127, 0, 0, 1,
+        0xcf, 0x11, 0x1f, 0x90, 0, 0, 0,    1, 0,  0, 0, 1, 0x50, 0x18, 0xff, 0xff, 0,   0, 0, 0};
+    memcpy(buf, hdr, 40);
+    buf[2] = (uint8_t)((40 + n) >> 8), buf[3] = (uint8_t)(40 + n);
+    memcpy(buf + 40, payload, n);
+    return 40 + n;
+}
+
+/* A masked client text frame "42/chat,12[...]" on an Engine.IO WebSocket flow: a Socket.IO
+ * layer after the frame, described from the unmasked payload; every prefix decoded from an
+ * exact-size copy (ASan), the layer present only when the whole payload was captured. */
+static void test_socketio_ws_frame(void **state)
+{
+    (void)state;
+    static dec_packet p;
+    const char *text = "42/chat,12[\"message\",\"hi\"]";
+    const uint8_t mask[4] = {0x37, 0xfa, 0x21, 0x3d};
+    uint8_t frame[64], buf[128];
+    uint32_t n = (uint32_t)strlen(text);
+    frame[0] = 0x81, frame[1] = (uint8_t)(0x80 | n);
+    memcpy(frame + 2, mask, 4);
+    for (uint32_t i = 0; i < n; i++) /* RFC 6455 5.3, written out here independently */
+        frame[6 + i] = (uint8_t)(text[i] ^ mask[i % 4]);
+    uint32_t len = ip_tcp(buf, frame, 6 + n);
+    dec_hints h = {.websocket = true, .ws_from_client = true, .engineio = true};
+    for (uint32_t k = 0; k <= len; k++) {
+        uint8_t *copy = malloc(k ? k : 1);
+        memcpy(copy, buf, k);
+        dec_decode(&p, DEC_LINK_RAW, copy, k, len, &h);
+        const dec_layer *sio = dec_find(&p, DEC_SIO);
+        if (k == len) {
+            assert_int_equal(p.nlayers, 4);
+            assert_non_null(sio);
+            assert_int_equal(sio->off, 46);
+            assert_int_equal(sio->u.sio.records, 1);
+            assert_string_equal(dec_str(&p, sio->u.sio.text),
+                                "socket.io EVENT /chat [\"message\",\"hi\"] ack=12");
+        } else if (sio != NULL) {
+            fail_msg("cut at %u of %u bytes: a Socket.IO layer from a partial payload", k, len);
+        }
+        free(copy);
+    }
+    h.engineio = false; /* the same frame on a plain WebSocket: text, nothing more */
+    dec_decode(&p, DEC_LINK_RAW, buf, len, len, &h);
+    assert_null(dec_find(&p, DEC_SIO));
+}
+
+/* Long-polling: a POST to an EIO= target describes its body by itself; a text/plain response
+ * only on a flow known to be Engine.IO. */
+static void test_socketio_polling(void **state)
+{
+    (void)state;
+    static dec_packet p;
+    static const char post[] = "POST /socket.io/?EIO=4&transport=polling&sid=a HTTP/1.1\r\n"
+                               "Content-Length: 21\r\n\r\n40\x1e"
+                               "42[\"message\",\"hi\"]";
+    static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: 1\r\n\r\n2";
+    uint8_t buf[256];
+    uint32_t len = ip_tcp(buf, (const uint8_t *)post, sizeof post - 1);
+    dec_decode(&p, DEC_LINK_RAW, buf, len, len, NULL);
+    const dec_layer *sio = dec_find(&p, DEC_SIO);
+    assert_non_null(sio);
+    assert_int_equal(p.layers[p.nlayers - 2].proto, DEC_HTTP);
+    assert_int_equal(sio->u.sio.records, 2);
+    assert_int_equal(sio->wire, 21);
+    assert_string_equal(dec_str(&p, sio->u.sio.text),
+                        "socket.io CONNECT /; socket.io EVENT / [\"message\",\"hi\"]");
+    len = ip_tcp(buf, (const uint8_t *)resp, sizeof resp - 1);
+    dec_decode(&p, DEC_LINK_RAW, buf, len, len, NULL);
+    assert_null(dec_find(&p, DEC_SIO));
+    dec_hints h = {.engineio = true};
+    dec_decode(&p, DEC_LINK_RAW, buf, len, len, &h);
+    sio = dec_find(&p, DEC_SIO);
+    assert_non_null(sio);
+    assert_string_equal(dec_str(&p, sio->u.sio.text), "engine.io PING");
+}
+
 static void test_rd_overflow(void **state)
 {
     (void)state;
@@ -190,10 +272,11 @@ static void test_ring_wraps(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_prefixes_eth_tcp), cmocka_unit_test(test_prefixes_sll2_dns),
-        cmocka_unit_test(test_fields_eth_tcp),   cmocka_unit_test(test_dns_fields),
-        cmocka_unit_test(test_rd_overflow),      cmocka_unit_test(test_ipv6_rfc5952),
-        cmocka_unit_test(test_checksum_rfc1071), cmocka_unit_test(test_ring_wraps),
+        cmocka_unit_test(test_prefixes_eth_tcp),  cmocka_unit_test(test_prefixes_sll2_dns),
+        cmocka_unit_test(test_fields_eth_tcp),    cmocka_unit_test(test_dns_fields),
+        cmocka_unit_test(test_rd_overflow),       cmocka_unit_test(test_ipv6_rfc5952),
+        cmocka_unit_test(test_checksum_rfc1071),  cmocka_unit_test(test_ring_wraps),
+        cmocka_unit_test(test_socketio_ws_frame), cmocka_unit_test(test_socketio_polling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,3 +88,30 @@ grep -q 'HTTP: HTTP/1.1 101 Switching Protocols' ws.txt || fail "no 101 status l
 grep -q 'WebSocket text fin, 5 bytes: WebSocket binary fin, 300 bytes: WebSocket ping fin, 0 bytes' ws.txt \
   || fail "three frames in one segment not shown"
 grep -q 'frame header cut at the segment end' ws.txt || fail "the cut frame header is not reported"
+
+step "Engine.IO and Socket.IO in socketio.pcap: their own layer-7 lines, in every view"
+SIO="$CORPUS/socketio.pcap"
+"$S" -r "$SIO" >sio.txt 2>/dev/null
+for want in '^    engine.io OPEN {"sid":"Xy7",' '^    socket.io CONNECT /; socket.io EVENT / \["message","hi"\]$' \
+            '^    socket.io EVENT /chat \["message","hi"\] ack=12$' '^    socket.io ACK /chat \["ok"\] ack=12$' \
+            '^    engine.io MESSAGE binary 3 bytes' '^    engine.io PING$' '^    engine.io PONG$' \
+            '^    socket.io EVENT / \["news","a lo \[truncated\]$'; do
+  grep -q "$want" sio.txt || fail "the default view lacks a line matching '$want'; got:
+$(cat sio.txt)"
+done
+grep -A1 'Flags \[P.\], seq 340:372' sio.txt | grep -q '^    socket.io EVENT /chat' \
+  || fail "the /chat EVENT line does not follow the segment that carries it"
+expect_eq "socket.io/engine.io lines (none for the plain WebSocket or the text/plain notes)" 13 \
+  "$(grep -c '^    \(socket\|engine\)\.io ' sio.txt)"
+"$S" -r "$SIO" --layers >sio_layers.txt 2>/dev/null
+grep -q '^  7 Application Socket.IO' sio_layers.txt || fail "--layers has no '7 Application Socket.IO' entry"
+grep -q 'decoded *socket.io EVENT /chat \["message","hi"\] ack=12' sio_layers.txt \
+  || fail "--layers does not show the decoded /chat EVENT"
+"$S" -r "$SIO" --ladder >sio_ladder.txt 2>/dev/null
+grep -q '|\.* socket.io EVENT /chat \["message","hi"\] ack=12 \.*>|' sio_ladder.txt \
+  || fail "--ladder has no dotted client-to-server arrow for the /chat EVENT; got:
+$(cat sio_ladder.txt)"
+grep -q '|<\.* socket.io ACK /chat \["ok"\] ack=12 \.*|' sio_ladder.txt \
+  || fail "--ladder has no dotted server-to-client arrow for the ACK"
+"$S" -r "$SIO" --stats >sio_stats.txt 2>/dev/null
+grep -Eq '^socketio +13 ' sio_stats.txt || fail "--stats does not count 13 socketio layers: $(cat sio_stats.txt)"
