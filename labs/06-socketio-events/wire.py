@@ -6,8 +6,10 @@ A Socket.IO client opens several TCP connections at once (a held long-polling GE
 WebSocket), so in the sniffer's time-ordered view their packets interleave differently on every
 run. This prints the same packets - every segment that carries data, as `sniffer --json`
 decodes it - grouped by connection, in the order the connections were opened, so the page is
-stable. Pure ACKs, SYN and FIN are left out (the sniffer's own view shows them). The random
-parts of a URL (the session id `sid=` and the cache-buster `t=`) are printed as <sid> and <t>.
+stable. Pure ACKs, SYN and FIN are left out (the sniffer's own view shows them). After a
+colon comes the sniffer's reading of the Engine.IO / Socket.IO packets the message carries
+(its "socketio" field). The random parts (the session id `sid=`, the cache-buster `t=`, and
+the ids inside packets) are printed as <sid>, <t>, <id>, <pid>.
 """
 import json
 import os
@@ -38,7 +40,14 @@ def describe(pkt, tcp):
             lines.append(f"WebSocket {OPCODES.get(lay['opcode'], lay['opcode'])}"
                          f"{'' if lay['fin'] else ' (not fin)'}{', masked' if lay['masked'] else ''}"
                          f", {lay['payload_len']} bytes")
+        if lay.get("socketio"):  # the sniffer's reading of the Engine.IO/Socket.IO packets
+            lines[-1] += f": {ids(lay['socketio'])}"
     return lines or [f"{tcp['payload_len']} bytes"]
+
+
+def ids(text):
+    """Session, socket and private ids are random: print them as <sid>, <id>, <pid>..."""
+    return re.sub(r'"(sid|pid|id|from)":"[^"]+"', r'"\1":"<\1>"', text)
 
 
 def main(pcap):
