@@ -5,6 +5,7 @@ usage: golden.py CAPTURE.pcap summary                 the normalised trace, one 
        golden.py CAPTURE.pcap handshake               one SYN, one SYN+ACK, one ACK, then data
        golden.py CAPTURE.pcap count EVENT N           exactly N events matching EVENT
        golden.py CAPTURE.pcap has PROTO [FIELD=VALUE...] some packet has such a layer
+                                                      (FIELD~=TEXT: the field contains TEXT)
        golden.py CAPTURE.pcap stack P1,P2,...         some packet has exactly these layers
        golden.py CAPTURE.pcap ws-client-masked       every WebSocket frame to the server is
                                                       masked, and none from it
@@ -151,11 +152,19 @@ def value(text):
         return text
 
 
+def matches(lay, condition):
+    """FIELD=VALUE: equal; FIELD~=TEXT: the field is text that contains TEXT."""
+    field, want = condition.split("=", 1)
+    if field.endswith("~"):
+        got = lay.get(field[:-1])
+        return isinstance(got, str) and want in got
+    return lay.get(field) == value(want)
+
+
 def has(pcap, proto, conditions):
-    want = dict(c.split("=", 1) for c in conditions)
     for pkt in packets(pcap):
         for lay in pkt["layers"]:
-            if lay["proto"] == proto and all(lay.get(k) == value(v) for k, v in want.items()):
+            if lay["proto"] == proto and all(matches(lay, c) for c in conditions):
                 return 0
     print(f"no {proto} layer with {' '.join(conditions) or 'any fields'} in the capture")
     return 1
