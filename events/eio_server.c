@@ -254,7 +254,9 @@ static void ws_close_conn(eio_conn *ec, unsigned code, const char *reason)
     uint8_t payload[WS_MAX_CONTROL];
     size_t n = ws_close_payload(payload, code, reason);
     ws_send(ec, WS_OP_CLOSE, payload, n);
-    conn_close(ec->c);
+    /* Our close frame, then our FIN, then wait for the client's close frame and FIN: closing
+     * outright would answer its close frame with a reset (RFC 6455 7.1.1, lingering close). */
+    conn_shutdown_write(ec->c);
 }
 
 /* The body of one polling response: every queued packet, joined by 0x1e. */

@@ -56,6 +56,7 @@ struct conn {
     int closing;       /* graceful close asked for: flush `out`, then close */
     int shut_wanted;   /* half-close asked for: flush `out`, then shutdown(SHUT_WR) */
     int shut_done;     /* our FIN has gone out; we still read until the peer's */
+    uint64_t shut_ms;  /* when the half-close was asked for (linger deadline) */
     int dead;          /* closed: skip it, free it at the end of the round */
     int paused;        /* reading stopped by backpressure */
     uint32_t interest; /* the epoll events we currently ask for */
@@ -85,6 +86,7 @@ struct loop {
     conn *dead;  /* closed this round, freed at its end */
     uint64_t next_id;
     uint64_t accept_resume_ms; /* out of fds: accepting paused until then (0 = not paused) */
+    size_t lingering;          /* conns half-closed, waiting for their peer's FIN */
     int stop;
     loop_stats stats;
 };
@@ -130,6 +132,8 @@ loop *loop_new(const loop_config *cfg, const loop_handlers *h, char *err, size_t
         l->cfg.out_high = DEFAULT_LIMIT;
     if (!l->cfg.in_max)
         l->cfg.in_max = DEFAULT_LIMIT;
+    if (!l->cfg.linger_ms)
+        l->cfg.linger_ms = 5000;
     l->h = *h;
     l->sig.fd = -1;
     raise_fd_limit();
@@ -234,6 +238,8 @@ void conn_abort(conn *c, const char *why)
         return;
     c->dead = 1;
     c->why = why;
+    if (c->shut_wanted)
+        c->l->lingering--;
     epoll_ctl(c->l->epfd, EPOLL_CTL_DEL, c->w.fd, NULL);
     /* Unlink from the open list, so broadcasts no longer see it. */
     if (c->prev)
@@ -378,6 +384,8 @@ void conn_shutdown_write(conn *c)
     if (c->dead || c->closing || c->shut_wanted)
         return;
     c->shut_wanted = 1;
+    c->shut_ms = loop_now_ms();
+    c->l->lingering++;
     flush_out(c);
 }
 
@@ -515,14 +523,28 @@ static int next_timeout_ms(const loop *l)
     for (size_t i = 0; i < l->ntimers; i++)
         if (l->timers[i].due_ms < soonest)
             soonest = l->timers[i].due_ms;
+    if (l->lingering && now + 100 < soonest)
+        soonest = now + 100; /* look at half-closed connections ten times a second */
     if (soonest == UINT64_MAX)
         return -1; /* nothing scheduled: sleep until a socket is ready */
     return soonest <= now ? 0 : (int)(soonest - now);
 }
 
+/* Drop half-closed connections whose peer has not sent its FIN within linger_ms. */
+static void expire_lingering(loop *l, uint64_t now)
+{
+    for (conn *c = l->conns, *next; c && l->lingering; c = next) {
+        next = c->next;
+        if (c->shut_wanted && now - c->shut_ms >= l->cfg.linger_ms)
+            conn_abort(c, "the peer did not close within the linger time after our FIN");
+    }
+}
+
 static void run_timers(loop *l)
 {
     uint64_t now = loop_now_ms();
+    if (l->lingering)
+        expire_lingering(l, now);
     if (l->accept_resume_ms && l->accept_resume_ms <= now) {
         l->accept_resume_ms = 0;
         watch_listeners(l, EPOLLIN);

@@ -38,11 +38,12 @@ typedef struct loop_handlers {
 } loop_handlers;
 
 typedef struct loop_config {
-    size_t max_conns; /* refuse (accept then close) beyond this many; 0 = no limit */
-    size_t out_high;  /* stop reading a conn while more than this is queued; 0 = 1 MiB */
-    size_t in_max;    /* close a conn whose unconsumed input exceeds this; 0 = 1 MiB */
-    int verbose;      /* print the teaching trace of each socket call to stderr */
-    void *user;       /* the protocol's own state, for loop_user() */
+    size_t max_conns;   /* refuse (accept then close) beyond this many; 0 = no limit */
+    size_t out_high;    /* stop reading a conn while more than this is queued; 0 = 1 MiB */
+    size_t in_max;      /* close a conn whose unconsumed input exceeds this; 0 = 1 MiB */
+    unsigned linger_ms; /* after conn_shutdown_write, wait this long for the peer's FIN; 0 = 5 s */
+    int verbose;        /* print the teaching trace of each socket call to stderr */
+    void *user;         /* the protocol's own state, for loop_user() */
 } loop_config;
 
 typedef struct loop_stats {
@@ -102,7 +103,7 @@ void conn_close(conn *c);
  * still be sending uses this ("lingering close"): a plain close() with unread input makes the
  * kernel answer with a RST, which can destroy our last bytes before the peer reads them.
  */
-void conn_shutdown_write(conn *c);
+void conn_shutdown_write(conn *c); /* a peer that never closes is dropped after linger_ms */
 
 /* Close now, dropping what is queued; `why` is passed to on_close. */
 void conn_abort(conn *c, const char *why);

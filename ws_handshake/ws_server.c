@@ -605,7 +605,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "ws_server: %s\n", err);
         return 1;
     }
-    loop_config cfg = {1024, 0, 0, 0, &s};
+    loop_config cfg = {.max_conns = 1024, .user = &s};
     s.l = loop_new(&cfg, &handlers, err, sizeof err);
     if (s.l == NULL || loop_add_listener(s.l, fd) < 0 || loop_add_timer(s.l, 100, tick, &s) < 0 ||
         loop_stop_on_signals(s.l) < 0) {

@@ -206,13 +206,50 @@ static void close_inside_callbacks(void **state)
     loop_free(l);
 }
 
+/* Half-close: queued bytes, then our FIN; the peer may still send; a silent peer is dropped. */
+static size_t say_bye_and_half_close(conn *c, const uint8_t *d, size_t n)
+{
+    (void)d;
+    conn_send(c, "bye", 3);
+    conn_shutdown_write(c);
+    return n;
+}
+
+static void half_close_then_linger_timeout(void **state)
+{
+    (void)state;
+    int ticks = 5, sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(&seen, 0, sizeof seen);
+    char err[128];
+    loop_config cfg = {.linger_ms = 100};
+    loop_handlers h = {.on_open = on_open, .on_data = say_bye_and_half_close, .on_close = on_close};
+    loop *l = loop_new(&cfg, &h, err, sizeof err);
+    assert_non_null(l);
+    assert_int_equal(loop_add_timer(l, 10, stop_after_tick, &ticks), 0);
+    assert_non_null(loop_add_conn(l, sv[0]));
+    assert_int_equal(write(sv[1], "hi", 2), 2);
+    loop_run(l);
+    char got[8] = {0};
+    assert_int_equal(read(sv[1], got, sizeof got), 3); /* "bye" came first... */
+    assert_string_equal(got, "bye");
+    assert_int_equal(read(sv[1], got, sizeof got), 0); /* ...then our FIN */
+    assert_int_equal(seen.closed, 0);                  /* still open: we wait for theirs */
+    assert_int_equal(write(sv[1], "x", 1), 1);         /* the peer may still send */
+    ticks = 30;                                        /* ~300 ms: past the 100 ms linger */
+    loop_run(l);
+    assert_int_equal(seen.closed, 1);
+    assert_non_null(strstr(seen.last_why, "linger"));
+    close(sv[1]);
+    loop_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(echoes_through_a_socketpair),
-        cmocka_unit_test(keeps_partial_messages),
-        cmocka_unit_test(backpressure_stops_reading),
-        cmocka_unit_test(close_inside_callbacks),
+        cmocka_unit_test(echoes_through_a_socketpair),    cmocka_unit_test(keeps_partial_messages),
+        cmocka_unit_test(backpressure_stops_reading),     cmocka_unit_test(close_inside_callbacks),
+        cmocka_unit_test(half_close_then_linger_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
