@@ -10,13 +10,12 @@
 // text that travels in the WebSocket frame. Ids change from run to run, so they are printed as
 // <sid>, <alice>, <bob>... Each step waits for the one before, so the output is always in the
 // same order. Exit status 1 (with the reason) if something did not happen as the lab says.
-const path = require("path");
-const { io } = require(path.join(__dirname, "..", "..", "tests", "node_modules", "socket.io-client"));
+const { io, names, say, fail, sleep, once } = require("../lab_client.js");
 
 const [scenario, port = "3000"] = process.argv.slice(2);
 const URL = `http://127.0.0.1:${port}`;
-const names = new Map(); // id -> "<alice>" etc., so the output is the same on every run
-// The same names go to ids.txt (id, then name), for the lab to read the server's log with.
+// The names (id -> "<alice>" etc.) also go to ids.txt (id, then name): the lab reads the
+// server's log with them.
 const fs = require("fs");
 names.set = function (id, name) {
   fs.appendFileSync("ids.txt", `${id} ${name}\n`);
@@ -24,23 +23,6 @@ names.set = function (id, name) {
 };
 const TYPES = { open: 0, close: 1, ping: 2, pong: 3, message: 4, upgrade: 5, noop: 6 };
 
-function hide(text) {
-  let out = String(text);
-  for (const [id, name] of names) out = out.split(id).join(name);
-  return out;
-}
-function say(text) { console.log(hide(text)); }
-function fail(text) {
-  console.log(hide(`FAILED: ${text}`));
-  process.exit(1);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function once(emitter, ev, ms = 10000) { // generous: a slow, loaded machine
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no "${ev}" within ${ms} ms`)), ms);
-    emitter.once(ev, (...args) => { clearTimeout(t); resolve(args); });
-  });
-}
 // What an Engine.IO packet looks like on the wire: its type digit, then its data.
 function wire(p) {
   return typeof p.data === "string" || p.data === undefined ? `${TYPES[p.type]}${p.data ?? ""}`

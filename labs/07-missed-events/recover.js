@@ -9,31 +9,11 @@
 // overflow (a server whose log holds fewer than COUNT events) expects recovery refused and
 // nothing replayed. Ids change on every run, so they print as <alice>, <pid>...
 // Exit status 1 (with the reason) if what happened is not what the lab says.
-const path = require("path");
-const { io } = require(path.join(__dirname, "..", "..", "tests", "node_modules", "socket.io-client"));
+const { io, names, say, fail, sleep, once } = require("../lab_client.js");
 
 const [scenario, countArg, port = "3000"] = process.argv.slice(2);
 const COUNT = Number(countArg);
 const URL = `http://127.0.0.1:${port}`;
-const names = new Map();
-
-function hide(text) {
-  let out = String(text);
-  for (const [id, name] of names) out = out.split(id).join(name);
-  return out;
-}
-function say(text) { console.log(hide(text)); }
-function fail(text) {
-  console.log(hide(`FAILED: ${text}`));
-  process.exit(1);
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function once(emitter, ev, ms = 15000) { // generous: a slow, loaded machine
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no "${ev}" within ${ms} ms`)), ms);
-    emitter.once(ev, (...args) => { clearTimeout(t); resolve(args); });
-  });
-}
 // Print the Engine.IO packets of alice's new session: sent (>) and received (<), as the text
 // of their WebSocket frames; a CONNECT answer names the ids in it first.
 function trace(engine) {

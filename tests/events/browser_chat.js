@@ -7,9 +7,7 @@
 // connection" (engine.close()): the page must reconnect with recovered=true and the same id.
 // Chromium is told not to reach the network.   Run by browser_chat.sh: node browser_chat.js PORT PROFILE
 "use strict";
-const path = require("path");
-const { chromium } = require(path.join(process.env.WIRELAB_SOURCE, "tests", "node_modules",
-                                       "playwright-core"));
+const { openPage } = require("../chromium.js");
 
 const [port, profile] = process.argv.slice(2);
 const text = (page) => page.textContent("#log");
@@ -17,17 +15,8 @@ const waitLog = (page, want) => page.waitForFunction(
   (w) => document.getElementById("log").textContent.includes(w), want, { timeout: 20000 });
 
 async function main() {
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    timeout: 60000,
-  });
+  const { context, page } = await openPage(profile, `http://127.0.0.1:${port}/`);
   try {
-    const page = context.pages()[0] || await context.newPage();
-    console.log(`  ... Chromium opens http://127.0.0.1:${port}/`);
-    await page.goto(`http://127.0.0.1:${port}/`, { timeout: 20000 });
     await page.waitForFunction(() => /over websocket/.test(
       document.getElementById("status").textContent), null, { timeout: 20000 });
     const status = await page.textContent("#status");

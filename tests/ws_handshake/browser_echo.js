@@ -6,26 +6,15 @@
 // page's log. Chromium is told not to reach the network (no sync, no updates, no QUIC).
 // Run by browser_echo.sh:  node browser_echo.js PORT PROFILE_DIR
 "use strict";
-const path = require("path");
-const { chromium } = require(path.join(process.env.WIRELAB_SOURCE, "tests", "node_modules",
-                                       "playwright-core"));
+const { openPage } = require("../chromium.js");
 
 const port = process.argv[2];
 const profile = process.argv[3];
 const message = "hello from Chromium, κόσμε";
 
 async function main() {
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    timeout: 60000,
-  });
+  const { context, page } = await openPage(profile, `http://127.0.0.1:${port}/`);
   try {
-    const page = context.pages()[0] || await context.newPage();
-    console.log(`  ... Chromium opens http://127.0.0.1:${port}/`);
-    await page.goto(`http://127.0.0.1:${port}/`, { timeout: 20000 });
     await page.waitForFunction(() => document.getElementById("status").textContent === "open",
                                null, { timeout: 20000 });
     console.log("  ... the page says the WebSocket is open");
