@@ -237,16 +237,29 @@ static void ws_send(eio_conn *ec, unsigned opcode, const void *data, size_t len)
         free(out);
 }
 
-/* A text packet (digit + data) as one WebSocket text frame. */
+/* Write a text packet (digit + data) as one WebSocket text frame at out; returns its size.
+ * out must hold ws_encoded_size(len + 1, 0) bytes. */
+static size_t text_frame(uint8_t *out, eio_type type, const void *d, size_t len)
+{
+    size_t h = ws_encode_header(out, 1, WS_OP_TEXT, len + 1, NULL);
+    out[h] = (uint8_t)('0' + (int)type);
+    if (len)
+        memcpy(out + h + 1, d, len);
+    return h + 1 + len;
+}
+
+/* A text packet as one WebSocket text frame, built in place (small ones on the stack). */
 static void ws_send_text(eio_session *s, eio_conn *ec, eio_type type, const void *d, size_t len)
 {
-    char *buf = malloc(len + 2);
-    if (buf == NULL)
+    uint8_t small[WS_MAX_HEADER + 256];
+    uint8_t *out = len < 256 ? small : malloc(WS_MAX_HEADER + 1 + len);
+    if (out == NULL)
         return;
-    size_t n = eio_encode_text(buf, len + 2, type, d, len);
-    trace_packet(s, "->", NULL, (const uint8_t *)buf, n);
-    ws_send(ec, WS_OP_TEXT, buf, n);
-    free(buf);
+    size_t n = text_frame(out, type, d, len);
+    trace_packet(s, "->", NULL, out + (n - len - 1), len + 1);
+    conn_send(ec->c, out, n);
+    if (out != small)
+        free(out);
 }
 
 static void ws_close_conn(eio_conn *ec, unsigned code, const char *reason)
@@ -970,6 +983,59 @@ void eio_server_close_all(eio_server *srv)
 int eio_send(eio_session *s, int binary, const uint8_t *data, size_t len)
 {
     return session_push(s, EIO_MESSAGE, binary, data, len);
+}
+
+int eio_prepare(eio_prepared *p, const eio_part *parts, size_t nparts)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < nparts; i++)
+        total += ws_encoded_size(parts[i].len + (parts[i].binary ? 0 : 1), 0);
+    p->parts = parts;
+    p->nparts = nparts;
+    p->wire_len = 0;
+    p->wire = malloc(total ? total : 1);
+    if (p->wire == NULL)
+        return -1;
+    for (size_t i = 0; i < nparts; i++) {
+        uint8_t *out = p->wire + p->wire_len;
+        if (parts[i].binary) {
+            size_t h = ws_encode_header(out, 1, WS_OP_BINARY, parts[i].len, NULL);
+            if (parts[i].len)
+                memcpy(out + h, parts[i].data, parts[i].len);
+            p->wire_len += h + parts[i].len;
+        } else {
+            p->wire_len += text_frame(out, EIO_MESSAGE, parts[i].data, parts[i].len);
+        }
+    }
+    return 0;
+}
+
+void eio_prepared_free(eio_prepared *p)
+{
+    free(p->wire);
+    p->wire = NULL;
+}
+
+int eio_send_prepared(eio_session *s, const eio_prepared *p)
+{
+    if (s->closed)
+        return -1;
+    if (s->websocket && s->ws && !s->srv->cfg.verbose) /* the same bytes for every member */
+        return conn_send(s->ws->c, p->wire, p->wire_len) < 0 ? -1 : 0;
+    for (size_t i = 0; i < p->nparts; i++) /* polling, or a trace to print: part by part */
+        if (session_push(s, EIO_MESSAGE, p->parts[i].binary, p->parts[i].data, p->parts[i].len) < 0)
+            return -1;
+    return 0;
+}
+
+size_t eio_pending(const eio_session *s)
+{
+    if (s->websocket)
+        return s->ws ? conn_pending(s->ws->c) : 0;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nqueue; i++)
+        n += s->queue[i]->len;
+    return n;
 }
 
 void eio_close(eio_session *s)

@@ -22,6 +22,8 @@
  *   eio_server_add_static serve a fixed file at a path (the chat page, the client library)
  *   eio_server_on_tick    a callback on every heartbeat tick (the Socket.IO layer's timers)
  *   eio_send / eio_close / eio_sid / eio_transport / eio_set_user / eio_user
+ *   eio_prepare / eio_send_prepared   a broadcast: frames encoded once, sent to many sessions
+ *   eio_pending           bytes a session's client has not taken yet (volatile emits look)
  * Library code: nothing prints except the --verbose trace (stderr); nothing exits.
  */
 #ifndef WIRELAB_EIO_SERVER_H
@@ -80,6 +82,36 @@ void eio_server_close_all(eio_server *srv);
  * session is closed.
  */
 int eio_send(eio_session *s, int binary, const uint8_t *data, size_t len);
+
+/*
+ * A broadcast encodes its packets ONCE. eio_prepare turns the message packets of one
+ * delivery (a text packet and its binary attachments, in order) into the WebSocket frames
+ * every receiver gets, back to back in one buffer; eio_send_prepared then hands those same
+ * bytes to a WebSocket session in one conn_send (no copy per receiver, no allocation), and
+ * queues the parts one by one for a polling session.
+ */
+typedef struct eio_part {
+    int binary; /* 0: a text message packet (4...), 1: a binary one */
+    const uint8_t *data;
+    size_t len;
+} eio_part;
+
+typedef struct eio_prepared {
+    const eio_part *parts; /* not copied: they must outlive the eio_prepared */
+    size_t nparts;
+    uint8_t *wire; /* the frames, header + "4" + text, header + bytes, ... */
+    size_t wire_len;
+} eio_prepared;
+
+/* Returns 0, or -1 when out of memory. Free with eio_prepared_free. */
+int eio_prepare(eio_prepared *p, const eio_part *parts, size_t nparts);
+void eio_prepared_free(eio_prepared *p);
+/* Send the prepared packets to s. Returns 0, or -1 once the session is closed. */
+int eio_send_prepared(eio_session *s, const eio_prepared *p);
+
+/* Bytes queued for s that its client has not taken yet: what waits in our queue for its
+ * WebSocket (the kernel's send buffer was full), or for its next polling GET. */
+size_t eio_pending(const eio_session *s);
 
 /* Close the session from the server side ("forced close"). on_close runs before it returns. */
 void eio_close(eio_session *s);

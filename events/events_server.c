@@ -16,8 +16,13 @@
  *   connection so you can watch recovery replay what you missed. Events it handles:
  *     join(room) / leave(room)        rooms (acked with {"ok":true,"room":...})
  *     say(room, text[, bytes])        "said" {from,room,text[,data]} to everyone in room
+ *     say([r1, r2...], text)          the same to several rooms the sender is in: a socket in
+ *                                     more than one of them gets it once (room is the list)
  *     shout(text)                     "shouted" {from,text} to everyone else (broadcast)
- *     announce(text)                  "announced" {from,text} to the whole namespace
+ *     announce(text[, except])        "announced" {from,text} to the whole namespace, except
+ *                                     the members of room `except` (a name or a list)
+ *     typing(room)                    "typing" {from,room} to the others in room, volatile:
+ *                                     skipped for a client that is behind, never replayed
  *     echo(...args)                   acked with the same arguments (binary included), or sent
  *                                     back as "echo" when no ack was asked for
  *     ask(...args)                    the server emits "question" with args and an ack request,
@@ -230,20 +235,68 @@ static cJSON *chat_args(sio_socket *s, const char *room, const char *text)
     return args;
 }
 
-/* say(room, text[, bytes]): "said" {from, room, text[, data]} to everyone in room; a binary
- * third argument travels on as "data" (a BINARY_EVENT with one attachment). */
+#define CHAT_MAX_ROOMS 8 /* rooms one say() or announce() may name */
+
+/* A room name or a list of them (arg i): up to max names into out, pointing into m->args.
+ * Returns how many, or -1 when the argument is neither (or names too many). */
+static int room_list(const sio_msg *m, int i, const char **out, int max)
+{
+    const cJSON *a = cJSON_GetArrayItem(m->args, i), *it;
+    int n = 0;
+    if (cJSON_IsString(a)) {
+        out[0] = a->valuestring;
+        return 1;
+    }
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > max)
+        return -1;
+    cJSON_ArrayForEach(it, a)
+    {
+        if (!cJSON_IsString(it))
+            return -1;
+        out[n++] = it->valuestring;
+    }
+    return n;
+}
+
+/* say(room or [rooms], text[, bytes]): "said" {from, room, text[, data]} to everyone in those
+ * rooms, once each; a binary third argument travels on as "data" (a BINARY_EVENT with one
+ * attachment). Only members may speak in a room: the sender must be in every one named. */
 static void chat_say(sio_socket *s, const sio_msg *m, void *user)
 {
-    const char *room = arg_string(m, 0), *text = arg_string(m, 1);
+    const char *rooms[CHAT_MAX_ROOMS], *text = arg_string(m, 1);
+    int nrooms = room_list(m, 0, rooms, CHAT_MAX_ROOMS), member = nrooms > 0;
     int bin = sio_placeholder_num(cJSON_GetArrayItem(m->args, 2));
     (void)user;
-    if (room && sio_in_room(s, room)) { /* only members may speak in a room */
-        cJSON *args = chat_args(s, room, text);
+    for (int i = 0; i < nrooms; i++)
+        member = member && sio_in_room(s, rooms[i]);
+    if (member) {
+        cJSON *args = cJSON_CreateArray(), *msg = cJSON_CreateObject();
+        cJSON_AddItemToArray(args, msg); /* the same keys, in the same order, as node_server */
+        cJSON_AddStringToObject(msg, "from", sio_socket_id(s));
+        cJSON_AddItemToObject(msg, "room", cJSON_Duplicate(cJSON_GetArrayItem(m->args, 0), 1));
+        cJSON_AddStringToObject(msg, "text", text ? text : "");
         if (bin >= 0 && (size_t)bin < m->nbins)
-            cJSON_AddItemToObject(cJSON_GetArrayItem(args, 0), "data", sio_placeholder(0));
-        sio_emit_to(sio_socket_nsp(s), room, NULL, "said", args,
-                    bin >= 0 && (size_t)bin < m->nbins ? &m->bins[bin] : NULL,
-                    bin >= 0 && (size_t)bin < m->nbins ? 1 : 0);
+            cJSON_AddItemToObject(msg, "data", sio_placeholder(0));
+        sio_target t = {.rooms = rooms, .nrooms = (size_t)nrooms};
+        sio_emit_target(sio_socket_nsp(s), &t, "said", args,
+                        bin >= 0 && (size_t)bin < m->nbins ? &m->bins[bin] : NULL,
+                        bin >= 0 && (size_t)bin < m->nbins ? 1 : 0);
+        cJSON_Delete(args);
+    }
+    ack_ok(s, m, member ? (nrooms == 1 ? rooms[0] : "*") : NULL);
+}
+
+/* typing(room): "typing" {from, room} to the others in room, as a volatile event: a hint that
+ * is stale a moment later is skipped for a client that is behind and never replayed. */
+static void chat_typing(sio_socket *s, const sio_msg *m, void *user)
+{
+    const char *room = arg_string(m, 0);
+    (void)user;
+    if (room && sio_in_room(s, room)) {
+        cJSON *args = chat_args(s, room, NULL);
+        cJSON_DeleteItemFromObject(cJSON_GetArrayItem(args, 0), "text");
+        sio_target t = {.rooms = &room, .nrooms = 1, .except_socket = s, .flags = SIO_VOLATILE};
+        sio_emit_target(sio_socket_nsp(s), &t, "typing", args, NULL, 0);
         cJSON_Delete(args);
     }
     ack_ok(s, m, room && sio_in_room(s, room) ? room : NULL);
@@ -258,11 +311,19 @@ static void chat_shout(sio_socket *s, const sio_msg *m, void *user)
     ack_ok(s, m, "*");
 }
 
+/* announce(text[, except]): to the whole namespace, but not to the rooms named in except. */
 static void chat_announce(sio_socket *s, const sio_msg *m, void *user)
 {
+    const char *except[CHAT_MAX_ROOMS];
+    int nexcept = cJSON_GetArraySize(m->args) > 1 ? room_list(m, 1, except, CHAT_MAX_ROOMS) : 0;
     (void)user;
+    if (nexcept < 0) {
+        ack_ok(s, m, NULL);
+        return;
+    }
     cJSON *args = chat_args(s, NULL, arg_string(m, 0));
-    sio_emit_to(sio_socket_nsp(s), NULL, NULL, "announced", args, NULL, 0);
+    sio_target t = {.except = except, .nexcept = (size_t)nexcept};
+    sio_emit_target(sio_socket_nsp(s), &t, "announced", args, NULL, 0);
     cJSON_Delete(args);
     ack_ok(s, m, "*");
 }
@@ -375,6 +436,7 @@ static int setup_chat(eio_server *eio, const options *o, sio_server **out)
         sio_on(n, "join", chat_join, NULL);
         sio_on(n, "leave", chat_leave, NULL);
         sio_on(n, "say", chat_say, NULL);
+        sio_on(n, "typing", chat_typing, NULL);
         sio_on(n, "shout", chat_shout, NULL);
         sio_on(n, "announce", chat_announce, NULL);
         sio_on(n, "echo", chat_echo, NULL);

@@ -28,11 +28,15 @@ typedef struct handler {
     void *user;
 } handler;
 
+/* A room: its members in join order (broadcasts go out in that order). Rooms live in a
+ * hash table per namespace: every socket has a room of its own, so a namespace with 1,000
+ * sockets has over 1,000 rooms, and a list would be walked on every join and every emit. */
 typedef struct room {
     char *name;
+    uint32_t hash;
     sio_socket **members;
     size_t n, cap;
-    struct room *next;
+    struct room *next; /* the next room in the same bucket */
 } room;
 
 typedef struct pending_ack {
@@ -66,8 +70,10 @@ struct sio_nsp {
     size_t nhandlers;
     sio_socket *sockets;
     size_t nsockets;
-    room *rooms;
-    ring_log *log; /* recovery: every logged event, with its offset */
+    room **buckets; /* the rooms: a chained hash table, nbuckets a power of two */
+    size_t nbuckets, nrooms;
+    uint64_t emit_seq; /* counts emits: a socket marked with the current one has its copy */
+    ring_log *log;     /* recovery: every logged event, with its offset */
 };
 
 typedef struct sio_client sio_client;
@@ -84,6 +90,7 @@ struct sio_socket {
     int64_t next_ack;
     pending_ack *acks;
     void *user;
+    uint64_t mark; /* the emit_seq of the last emit that reached (or skipped) this socket */
     sio_socket *next_in_client;
     sio_socket *next_in_nsp, *prev_in_nsp;
 };
@@ -201,19 +208,32 @@ static int check_emit(const char *event, const cJSON *args)
     return 0;
 }
 
+/* A JSON array of names, plus one more name when extra is not NULL (malloc'd text). */
+static char *names_json(const char *const *names, size_t n, const char *extra)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; arr && i < n; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(names[i]));
+    if (arr && extra)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(extra));
+    char *text = arr ? cJSON_PrintUnformatted(arr) : NULL;
+    cJSON_Delete(arr);
+    return text;
+}
+
 /*
  * Recovery: append the event to the namespace's log. A record is the rooms it was sent to (a
- * JSON array; [] = the whole namespace), a newline, the socket it excluded (or nothing), a
- * newline, the packet data with its offset last, a NUL (JSON text never contains one), and
- * then each binary attachment as a 4-byte big-endian length and its bytes:
+ * JSON array; [] = the whole namespace), a newline, the rooms it left out (a JSON array: the
+ * except() rooms, and the id of the socket it excluded, since every socket is in the room
+ * named by its id), a newline, the packet data with its offset last, a NUL (JSON text never
+ * contains one), and then each binary attachment as a 4-byte big-endian length and its bytes:
  *
- *   ["lobby"] \n  \n ["said",{...},"17"] \0 [len][bytes] [len][bytes] ...
+ *   ["lobby","news"] \n ["muted"] \n ["said",{...},"17"] \0 [len][bytes] [len][bytes] ...
  *
  * Returns the offset, or 0 when not logged (then *json is the data without an offset).
  */
-static uint64_t log_event(sio_nsp *n, const char *room_name, const sio_socket *except,
-                          const char *event, const cJSON *args, const sio_bin *bins, size_t nbins,
-                          char **json)
+static uint64_t log_event(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
+                          const sio_bin *bins, size_t nbins, char **json)
 {
     char offset[24];
     uint64_t off = ring_log_next(n->log), got = 0;
@@ -221,18 +241,14 @@ static uint64_t log_event(sio_nsp *n, const char *room_name, const sio_socket *e
     *json = event_json(event, args, offset);
     if (*json == NULL)
         return 0;
-    cJSON *rooms = cJSON_CreateArray();
-    if (room_name)
-        cJSON_AddItemToArray(rooms, cJSON_CreateString(room_name));
-    char *rtext = cJSON_PrintUnformatted(rooms);
-    cJSON_Delete(rooms);
-    const char *ex = except ? except->id : "";
-    size_t len = strlen(rtext) + strlen(ex) + strlen(*json) + 3;
+    char *rtext = names_json(t->rooms, t->nrooms, NULL);
+    char *xtext = names_json(t->except, t->nexcept, t->except_socket ? t->except_socket->id : NULL);
+    size_t len = rtext && xtext ? strlen(rtext) + strlen(xtext) + strlen(*json) + 3 : 0;
     for (size_t i = 0; i < nbins; i++)
         len += 4 + bins[i].len;
-    uint8_t *rec = rtext ? malloc(len) : NULL;
+    uint8_t *rec = len ? malloc(len) : NULL;
     if (rec) {
-        size_t at = (size_t)sprintf((char *)rec, "%s\n%s\n%s", rtext, ex, *json) + 1;
+        size_t at = (size_t)sprintf((char *)rec, "%s\n%s\n%s", rtext, xtext, *json) + 1;
         for (size_t i = 0; i < nbins; i++) {
             uint32_t bl = (uint32_t)bins[i].len;
             uint8_t be[4] = {(uint8_t)(bl >> 24), (uint8_t)(bl >> 16), (uint8_t)(bl >> 8),
@@ -246,6 +262,7 @@ static uint64_t log_event(sio_nsp *n, const char *room_name, const sio_socket *e
     }
     free(rec);
     free(rtext);
+    free(xtext);
     if (got == 0) { /* too big for the log: send it without an offset */
         free(*json);
         *json = event_json(event, args, NULL);
@@ -262,6 +279,24 @@ static int logging(const sio_nsp *n, const sio_bin *bins, size_t nbins)
     return n->log != NULL;
 }
 
+/* The event's JSON, logged (with its offset) unless volatile or not loggable. */
+static char *emit_json(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
+                       const sio_bin *bins, size_t nbins)
+{
+    char *json = NULL;
+    if (!(t->flags & SIO_VOLATILE) && logging(n, bins, nbins))
+        log_event(n, t, event, args, bins, nbins, &json);
+    else
+        json = event_json(event, args, NULL);
+    return json;
+}
+
+/* Is s's client too far behind for a volatile event? (socket.io: "not writable") */
+static int volatile_skip(const sio_socket *s)
+{
+    return eio_pending(s->client->eio) > s->nsp->srv->cfg.volatile_limit;
+}
+
 int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_bin *bins,
                  size_t nbins)
 {
@@ -270,11 +305,9 @@ int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_
         return rc;
     if (s->client == NULL)
         return SIO_E_CLOSED;
-    char *json = NULL;
-    if (logging(s->nsp, bins, nbins)) /* as socket.io: a socket.emit is a send to room s->id */
-        log_event(s->nsp, s->id, NULL, event, args, bins, nbins, &json);
-    else
-        json = event_json(event, args, NULL);
+    const char *own[1] = {s->id}; /* as socket.io: a socket.emit is a send to room s->id */
+    sio_target t = {.rooms = own, .nrooms = 1};
+    char *json = emit_json(s->nsp, &t, event, args, bins, nbins);
     if (json == NULL)
         return SIO_E_NOMEM;
     rc =
@@ -286,6 +319,23 @@ int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_
 int sio_emit(sio_socket *s, const char *event, const cJSON *args)
 {
     return sio_emit_bin(s, event, args, NULL, 0);
+}
+
+int sio_emit_volatile(sio_socket *s, const char *event, const cJSON *args)
+{
+    int rc = check_emit(event, args);
+    if (rc < 0)
+        return rc;
+    if (s->client == NULL)
+        return SIO_E_CLOSED;
+    if (volatile_skip(s))
+        return 0;
+    char *json = event_json(event, args, NULL); /* never logged: nothing to replay */
+    if (json == NULL)
+        return SIO_E_NOMEM;
+    rc = send_packet(s->client, SIO_EVENT, s->nsp, -1, json, NULL, 0);
+    free(json);
+    return rc < 0 ? rc : 1;
 }
 
 int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn, void *user)
@@ -312,48 +362,129 @@ int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_
     return rc;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* the rooms' hash table                                                                     */
+
+static uint32_t room_hash(const char *name) /* FNV-1a: short, and good enough for ids */
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
 static room *find_room(const sio_nsp *n, const char *name)
 {
-    for (room *r = n->rooms; r; r = r->next)
-        if (strcmp(r->name, name) == 0)
+    if (n->nbuckets == 0)
+        return NULL;
+    uint32_t h = room_hash(name);
+    for (room *r = n->buckets[h & (n->nbuckets - 1)]; r; r = r->next)
+        if (r->hash == h && strcmp(r->name, name) == 0)
             return r;
     return NULL;
+}
+
+/* Add r to the table, doubling it when it holds as many rooms as buckets. */
+static int insert_room(sio_nsp *n, room *r)
+{
+    if (n->nrooms + 1 > n->nbuckets) {
+        size_t nb = n->nbuckets ? n->nbuckets * 2 : 64;
+        room **b = calloc(nb, sizeof *b);
+        if (b == NULL)
+            return -1;
+        for (size_t i = 0; i < n->nbuckets; i++)
+            for (room *it = n->buckets[i], *next; it; it = next) {
+                next = it->next;
+                it->next = b[it->hash & (nb - 1)];
+                b[it->hash & (nb - 1)] = it;
+            }
+        free(n->buckets);
+        n->buckets = b;
+        n->nbuckets = nb;
+    }
+    room **head = &n->buckets[r->hash & (n->nbuckets - 1)];
+    r->next = *head;
+    *head = r;
+    n->nrooms++;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* emitting to rooms                                                                         */
+
+/* One delivery of a room emit: each socket at most once (its mark says it had its turn). */
+static size_t deliver(sio_socket *s, uint64_t stamp, int vol, const eio_prepared *prep)
+{
+    if (s->mark == stamp || s->client == NULL)
+        return 0;
+    s->mark = stamp;
+    if (vol && volatile_skip(s))
+        return 0;
+    return eio_send_prepared(s->client->eio, prep) == 0;
+}
+
+/* Send the prepared packet to the target: mark the left-out sockets first, then walk the
+ * rooms (or the namespace). No allocation and no copy per receiver. */
+static size_t deliver_all(sio_nsp *n, const sio_target *t, const eio_prepared *prep)
+{
+    uint64_t stamp = ++n->emit_seq;
+    int vol = (t->flags & SIO_VOLATILE) != 0;
+    size_t count = 0;
+    for (size_t i = 0; i <= t->nexcept; i++) { /* the socket left out: the room of its id */
+        const char *name =
+            i < t->nexcept ? t->except[i] : (t->except_socket ? t->except_socket->id : NULL);
+        room *r = name ? find_room(n, name) : NULL;
+        for (size_t k = 0; r && k < r->n; k++)
+            r->members[k]->mark = stamp;
+    }
+    if (t->nrooms == 0)
+        for (sio_socket *s = n->sockets; s; s = s->next_in_nsp)
+            count += deliver(s, stamp, vol, prep);
+    for (size_t i = 0; i < t->nrooms; i++) {
+        room *r = find_room(n, t->rooms[i]);
+        for (size_t k = 0; r && k < r->n; k++)
+            count += deliver(r->members[k], stamp, vol, prep);
+    }
+    return count;
+}
+
+int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
+                    const sio_bin *bins, size_t nbins)
+{
+    int rc = check_emit(event, args);
+    if (rc < 0)
+        return rc;
+    if (nbins > SIO_MAX_ATTACHMENTS)
+        return SIO_E_ARGS;
+    char *json = emit_json(n, t, event, args, bins, nbins);
+    if (json == NULL)
+        return SIO_E_NOMEM;
+    /* encode once: the Socket.IO packet, then its WebSocket frames, the same for everyone */
+    size_t len;
+    char *text = sio_encode(nbins ? SIO_BINARY_EVENT : SIO_EVENT, n->name, -1, nbins, json, &len);
+    free(json);
+    eio_part parts[SIO_MAX_ATTACHMENTS + 1];
+    eio_prepared prep;
+    if (text == NULL)
+        return SIO_E_NOMEM;
+    parts[0] = (eio_part){0, (const uint8_t *)text, len};
+    for (size_t i = 0; i < nbins; i++)
+        parts[i + 1] = (eio_part){1, bins[i].data, bins[i].len};
+    if (eio_prepare(&prep, parts, nbins + 1) < 0) {
+        free(text);
+        return SIO_E_NOMEM;
+    }
+    size_t count = deliver_all(n, t, &prep);
+    eio_prepared_free(&prep);
+    free(text);
+    return count > INT32_MAX ? INT32_MAX : (int)count;
 }
 
 int sio_emit_to(sio_nsp *n, const char *room_name, const sio_socket *except, const char *event,
                 const cJSON *args, const sio_bin *bins, size_t nbins)
 {
-    int rc = check_emit(event, args);
-    if (rc < 0)
-        return rc;
-    char *json = NULL;
-    if (logging(n, bins, nbins))
-        log_event(n, room_name, except, event, args, bins, nbins, &json);
-    else
-        json = event_json(event, args, NULL);
-    if (json == NULL)
-        return SIO_E_NOMEM;
-    /* encode once, send the same bytes to every member */
-    size_t len;
-    char *text = sio_encode(nbins ? SIO_BINARY_EVENT : SIO_EVENT, n->name, -1, nbins, json, &len);
-    free(json);
-    if (text == NULL)
-        return SIO_E_NOMEM;
-    room *r = room_name ? find_room(n, room_name) : NULL;
-    size_t count = room_name ? (r ? r->n : 0) : n->nsockets;
-    sio_socket *it = n->sockets;
-    for (size_t i = 0; i < count; i++) {
-        sio_socket *s = r ? r->members[i] : it;
-        if (!r)
-            it = it->next_in_nsp;
-        if (s == except || s->client == NULL)
-            continue;
-        if (eio_send(s->client->eio, 0, (const uint8_t *)text, len) == 0)
-            for (size_t b = 0; b < nbins; b++)
-                eio_send(s->client->eio, 1, bins[b].data, bins[b].len);
-    }
-    free(text);
-    return 0;
+    sio_target t = {.rooms = &room_name, .nrooms = room_name ? 1 : 0, .except_socket = except};
+    return sio_emit_target(n, &t, event, args, bins, nbins);
 }
 
 int sio_broadcast(sio_socket *s, const char *event, const cJSON *args)
@@ -401,22 +532,31 @@ int sio_in_room(const sio_socket *s, const char *room_name)
     return 0;
 }
 
+static room *create_room(sio_nsp *n, const char *room_name)
+{
+    room *r = calloc(1, sizeof *r);
+    if (r == NULL || (r->name = dupstr(room_name)) == NULL) {
+        free(r);
+        return NULL;
+    }
+    r->hash = room_hash(room_name);
+    if (insert_room(n, r) < 0) {
+        free(r->name);
+        free(r);
+        return NULL;
+    }
+    adapter_event(n, "create-room", room_name, NULL);
+    return r;
+}
+
 int sio_join(sio_socket *s, const char *room_name)
 {
     sio_nsp *n = s->nsp;
     if (sio_in_room(s, room_name))
         return 0;
     room *r = find_room(n, room_name);
-    if (r == NULL) {
-        r = calloc(1, sizeof *r);
-        if (r == NULL || (r->name = dupstr(room_name)) == NULL) {
-            free(r);
-            return SIO_E_NOMEM;
-        }
-        r->next = n->rooms;
-        n->rooms = r;
-        adapter_event(n, "create-room", room_name, NULL);
-    }
+    if (r == NULL && (r = create_room(n, room_name)) == NULL)
+        return SIO_E_NOMEM;
     if (r->n == r->cap) {
         size_t ncap = r->cap ? r->cap * 2 : 4;
         sio_socket **m = realloc(r->members, ncap * sizeof *m);
@@ -441,10 +581,11 @@ int sio_join(sio_socket *s, const char *room_name)
 
 static void delete_room(sio_nsp *n, room *r)
 {
-    room **pp = &n->rooms;
+    room **pp = &n->buckets[r->hash & (n->nbuckets - 1)];
     while (*pp != r)
         pp = &(*pp)->next;
     *pp = r->next;
+    n->nrooms--;
     adapter_event(n, "delete-room", r->name, NULL);
     free(r->members);
     free(r->name);
@@ -534,8 +675,22 @@ static int saved_has_room(const saved_session *ss, const char *name, size_t len)
     return 0;
 }
 
-/* Was this log record (see log_event) addressed to the saved socket? If so, *data and *dlen
- * are its JSON, and everything after the JSON's NUL is left for read_attachments. */
+/* Is any of the names in a JSON array (text[0..len)) a room the saved socket was in? */
+static int saved_in_any(const saved_session *ss, const char *text, size_t len)
+{
+    cJSON *names = cJSON_ParseWithLength(text, len);
+    const cJSON *r;
+    int hit = 0;
+    cJSON_ArrayForEach(r, names) if (cJSON_IsString(r) &&
+                                     saved_has_room(ss, r->valuestring, strlen(r->valuestring)))
+        hit = 1;
+    cJSON_Delete(names);
+    return hit;
+}
+
+/* Was this log record (see log_event) addressed to the saved socket: sent to one of its
+ * rooms (or to the whole namespace: []) and to none of the rooms it left out? If so, *data
+ * and *dlen are its JSON, and everything after the JSON's NUL is left for read_attachments. */
 static int record_for(const saved_session *ss, const char *rec, size_t len, const char **data,
                       size_t *dlen)
 {
@@ -543,20 +698,13 @@ static int record_for(const saved_session *ss, const char *rec, size_t len, cons
     const char *nl2 = nl1 ? memchr(nl1 + 1, '\n', len - (size_t)(nl1 + 1 - rec)) : NULL;
     if (nl2 == NULL)
         return 0;
-    size_t exlen = (size_t)(nl2 - nl1 - 1);
-    if (exlen == strlen(ss->id) && memcmp(nl1 + 1, ss->id, exlen) == 0)
-        return 0;
     *data = nl2 + 1;
     const char *nul = memchr(*data, '\0', len - (size_t)(*data - rec));
     *dlen = nul ? (size_t)(nul - *data) : len - (size_t)(*data - rec);
-    cJSON *rooms = cJSON_ParseWithLength(rec, (size_t)(nl1 - rec));
-    int hit = cJSON_GetArraySize(rooms) == 0; /* [] = the whole namespace */
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rooms) if (cJSON_IsString(r) &&
-                                     saved_has_room(ss, r->valuestring, strlen(r->valuestring)))
-        hit = 1;
-    cJSON_Delete(rooms);
-    return hit;
+    size_t rlen = (size_t)(nl1 - rec), xlen = (size_t)(nl2 - nl1 - 1);
+    if (saved_in_any(ss, nl1 + 1, xlen))
+        return 0;
+    return (rlen == 2 && memcmp(rec, "[]", 2) == 0) || saved_in_any(ss, rec, rlen);
 }
 
 /* The attachments of a record: [4-byte length][bytes]... from p to end, at most max. */
@@ -1018,6 +1166,8 @@ sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *
         srv->cfg.recovery_window_ms = 120000;
     if (!srv->cfg.recovery_capacity)
         srv->cfg.recovery_capacity = 1024;
+    if (!srv->cfg.volatile_limit)
+        srv->cfg.volatile_limit = 16384;
     eio_handlers h = {on_engine_open, on_engine_message, on_engine_close};
     if (eio_server_mount(eio, path, &h, srv) < 0) {
         free(srv);
@@ -1043,6 +1193,7 @@ void sio_server_free(sio_server *srv)
         for (size_t h = 0; h < n->nhandlers; h++)
             free(n->handlers[h].name);
         ring_log_free(n->log);
+        free(n->buckets); /* every room went with its last member */
         free(n);
     }
     free(srv);

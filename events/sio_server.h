@@ -13,6 +13,12 @@
  *   socket.emit("hi", 1, (r) => ...)          sio_emit_ack(socket, "hi", args, fn, user)
  *   io.of("/chat").to("r1").emit(...)         sio_emit_to(nsp, "r1", NULL, "hi", args, NULL, 0)
  *   socket.broadcast.emit(...)                sio_broadcast(socket, "hi", args)
+ *   io.to(["a","b"]).except("c").emit(...)    sio_target t = {.rooms = ab, .nrooms = 2,
+ *                                                             .except = c, .nexcept = 1};
+ *                                             sio_emit_target(nsp, &t, "hi", args, NULL, 0)
+ *   socket.to("a").emit(...)                  t = {.rooms = a, .nrooms = 1, .except_socket = s}
+ *   io.to("a").volatile.emit(...)             t = {.rooms = a, .nrooms = 1, .flags = SIO_VOLATILE}
+ *   socket.volatile.emit("hi", 1)             sio_emit_volatile(socket, "hi", args)
  *   socket.join("r1") / socket.leave("r1")    sio_join(socket, "r1") / sio_leave(...)
  *   nsp.adapter.on("join-room", fn)           sio_on_adapter(nsp, fn, user)
  *   socket.disconnect()                       sio_disconnect(socket)
@@ -23,7 +29,14 @@
  * a sio_bin array: the packet goes out as BINARY_EVENT with N attachments.
  *
  * Rooms are a server-only idea: a client never sees a room list, it only receives what was
- * sent to rooms it is in. Every socket is in the room named by its own id.
+ * sent to rooms it is in. Every socket is in the room named by its own id. An emit to several
+ * rooms reaches each socket ONCE, however many of those rooms it is in; except() rooms win
+ * over to() rooms. A broadcast is encoded once and the same frame bytes go to every receiver.
+ *
+ * Volatile emits (socket.io's `volatile` flag) are for events that are stale as soon as a
+ * newer one exists (a "typing..." hint, a position): a client with more than volatile_limit
+ * bytes still queued (it is not keeping up) does not get it at all, instead of having it
+ * queued, and a volatile event is never logged, so recovery never replays it.
  *
  * Connection state recovery (sio_config.recovery): each event sent to a room, a namespace or a
  * socket is appended to the namespace's replay log (queue/ring.h) and its offset travels as the
@@ -82,7 +95,19 @@ typedef struct sio_config {
     int recovery;                /* connection state recovery on/off */
     unsigned recovery_window_ms; /* how long a dropped socket can come back; 0 = 120000 */
     size_t recovery_capacity;    /* events each namespace's replay log holds; 0 = 1024 */
+    size_t volatile_limit;       /* a volatile emit skips a client with more queued; 0 = 16 KiB */
 } sio_config;
+
+/* The receivers of an emit to rooms (sio_emit_target): io.to(rooms).except(rooms). */
+enum { SIO_VOLATILE = 1 };
+typedef struct sio_target {
+    const char *const *rooms;  /* the members of these rooms, each socket once; */
+    size_t nrooms;             /* nrooms 0: every socket of the namespace */
+    const char *const *except; /* but nobody in these rooms */
+    size_t nexcept;
+    const sio_socket *except_socket; /* nor this socket (the sender); NULL for none */
+    unsigned flags;                  /* SIO_VOLATILE: may be dropped, never logged */
+} sio_target;
 
 /* Serve Socket.IO at path (usually "/socket.io/") of an Engine.IO server. */
 sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *cfg);
@@ -109,7 +134,15 @@ int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_
                  size_t nbins);
 /* Emit to one socket and have fn(s, msg, user) called with the client's ack (msg->event NULL). */
 int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn, void *user);
-/* Emit to everyone in room (NULL: the whole namespace) except `except` (may be NULL). */
+/* Emit to one socket unless its client is behind (more than volatile_limit bytes queued);
+ * never logged for recovery. Returns 1 (sent), 0 (dropped) or SIO_E_*. */
+int sio_emit_volatile(sio_socket *s, const char *event, const cJSON *args);
+/* Emit to the target's sockets (see sio_target). Returns how many sockets it was sent to (a
+ * volatile emit does not count the ones it skipped), or SIO_E_*. */
+int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
+                    const sio_bin *bins, size_t nbins);
+/* Emit to everyone in room (NULL: the whole namespace) except `except` (may be NULL).
+ * The same as sio_emit_target with one room; returns the same. */
 int sio_emit_to(sio_nsp *n, const char *room, const sio_socket *except, const char *event,
                 const cJSON *args, const sio_bin *bins, size_t nbins);
 /* Everyone in s's namespace except s. */
