@@ -1,7 +1,8 @@
 // interop_client.mjs - the real Socket.IO client (npm socket.io-client, pinned in
 // tests/package.json) against events_server --demo chat. One scenario per run:
 //   node interop_client.mjs SCENARIO PORT
-// Scenarios: polling websocket upgrade acks rooms namespaces binary recovery window capacity
+// Scenarios: polling websocket upgrade acks rooms multiroom namespaces binary recovery window
+// capacity
 // Each prints what it checked and exits 0, or prints what went wrong and exits 1.
 import { io } from "socket.io-client";
 
@@ -122,6 +123,50 @@ const scenarios = {
        "broadcast reaches everyone except the sender");
     eq(gc, ["for r1"], "c got nothing after leaving r1");
     eq(ga, ["for r1", "after c left"], "a still in r1");
+  },
+  // io.to(["r1","r2"]).emit reaches each socket once; io.except("quiet").emit leaves the room
+  // out; a volatile "typing" carries no offset and is not replayed on recovery.
+  async multiroom() {
+    const [a, b, c, d] = await Promise.all([connect(), connect(), connect(), connect()]);
+    const all = [a, b, c, d];
+    const said = all.map(collect);
+    await a.emitWithAck("join", "r1");
+    await a.emitWithAck("join", "r2");
+    await b.emitWithAck("join", "r1");
+    await c.emitWithAck("join", "r2");
+    await c.emitWithAck("join", "quiet");
+    await d.emitWithAck("join", "quiet");
+    eq((await a.emitWithAck("say", ["r1", "r2"], "both")).ok, true, "a says to [r1, r2]");
+    eq((await b.emitWithAck("say", ["r1", "r2"], "no")).ok, false, "b is not in r2: refused");
+    await sleep(200);
+    eq(said, [["both"], ["both"], ["both"], []], "each member of r1 or r2 got it exactly once");
+    const heard = all.map((s) => {
+      const h = [];
+      s.on("announced", (m) => h.push(m.text));
+      return h;
+    });
+    await a.emitWithAck("announce", "not for quiet", "quiet");
+    await sleep(200);
+    eq(heard, [["not for quiet"], ["not for quiet"], [], []], "announce except room quiet");
+    const typing = all.map((s) => {
+      const h = [];
+      s.on("typing", (...args) => h.push(args));
+      return h;
+    });
+    await a.emitWithAck("typing", "r1");
+    await sleep(200);
+    eq(typing.map((t) => t.length), [0, 1, 0, 0], "typing (volatile) reached b only, not a");
+    eq(typing[1][0], [{ from: a.id, room: "r1" }], "a volatile event has no offset argument");
+    const gone = once(a, "disconnect");
+    a.io.engine.close();
+    await gone;
+    await b.emitWithAck("typing", "r1");
+    await b.emitWithAck("say", "r1", "while away");
+    await once(a, "connect");
+    eq(a.recovered, true, "a recovered");
+    await sleep(200);
+    eq(said[0], ["both", "while away"], "recovery replayed the logged event");
+    eq(typing[0].length, 0, "and not the volatile one");
   },
   // Two namespaces on one Engine.IO session; an unknown one is refused.
   async namespaces() {
