@@ -1167,7 +1167,7 @@ sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *
     if (!srv->cfg.recovery_capacity)
         srv->cfg.recovery_capacity = 1024;
     if (!srv->cfg.volatile_limit)
-        srv->cfg.volatile_limit = 16384;
+        srv->cfg.volatile_limit = 65536; /* over one coalesced batch of the loop (16 KiB) */
     eio_handlers h = {on_engine_open, on_engine_message, on_engine_close};
     if (eio_server_mount(eio, path, &h, srv) < 0) {
         free(srv);

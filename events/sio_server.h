@@ -95,7 +95,7 @@ typedef struct sio_config {
     int recovery;                /* connection state recovery on/off */
     unsigned recovery_window_ms; /* how long a dropped socket can come back; 0 = 120000 */
     size_t recovery_capacity;    /* events each namespace's replay log holds; 0 = 1024 */
-    size_t volatile_limit;       /* a volatile emit skips a client with more queued; 0 = 16 KiB */
+    size_t volatile_limit;       /* a volatile emit skips a client with more queued; 0 = 64 KiB */
 } sio_config;
 
 /* The receivers of an emit to rooms (sio_emit_target): io.to(rooms).except(rooms). */
