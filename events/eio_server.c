@@ -1016,13 +1016,31 @@ void eio_prepared_free(eio_prepared *p)
     p->wire = NULL;
 }
 
+/* The --verbose trace of prepared packets: each one as it is inside its frame. */
+static void trace_prepared(const eio_session *s, const eio_prepared *p)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < p->nparts && s->srv->cfg.verbose; i++) {
+        size_t plen = p->parts[i].len + (p->parts[i].binary ? 0 : 1); /* "4" + text */
+        size_t hlen = ws_encoded_size(plen, 0) - plen;
+        out_packet tmp = {EIO_MESSAGE, 1, plen};
+        if (p->parts[i].binary)
+            trace_packet(s, "->", &tmp, NULL, 0);
+        else
+            trace_packet(s, "->", NULL, p->wire + off + hlen, plen);
+        off += hlen + plen;
+    }
+}
+
 int eio_send_prepared(eio_session *s, const eio_prepared *p)
 {
     if (s->closed)
         return -1;
-    if (s->websocket && s->ws && !s->srv->cfg.verbose) /* the same bytes for every member */
+    if (s->websocket && s->ws) { /* the same bytes for every receiver */
+        trace_prepared(s, p);
         return conn_send(s->ws->c, p->wire, p->wire_len) < 0 ? -1 : 0;
-    for (size_t i = 0; i < p->nparts; i++) /* polling, or a trace to print: part by part */
+    }
+    for (size_t i = 0; i < p->nparts; i++) /* polling: each packet waits for the next GET */
         if (session_push(s, EIO_MESSAGE, p->parts[i].binary, p->parts[i].data, p->parts[i].len) < 0)
             return -1;
     return 0;
