@@ -87,8 +87,9 @@ int eio_send(eio_session *s, int binary, const uint8_t *data, size_t len);
  * A broadcast encodes its packets ONCE. eio_prepare turns the message packets of one
  * delivery (a text packet and its binary attachments, in order) into the WebSocket frames
  * every receiver gets, back to back in one buffer; eio_send_prepared then hands those same
- * bytes to a WebSocket session in one conn_send (no copy per receiver, no allocation), and
- * queues the parts one by one for a polling session.
+ * bytes to a WebSocket session in one conn_send (no encoding and no allocation per receiver:
+ * the loop only copies the bytes into its output buffer), and queues the parts one by one
+ * for a polling session.
  */
 typedef struct eio_part {
     int binary; /* 0: a text message packet (4...), 1: a binary one */

@@ -105,7 +105,7 @@ typedef struct sio_target {
     size_t nrooms;             /* nrooms 0: every socket of the namespace */
     const char *const *except; /* but nobody in these rooms */
     size_t nexcept;
-    const sio_socket *except_socket; /* nor this socket (the sender); NULL for none */
+    const sio_socket *except_socket; /* nor this socket (the sender): except(its id); or NULL */
     unsigned flags;                  /* SIO_VOLATILE: may be dropped, never logged */
 } sio_target;
 
@@ -135,7 +135,7 @@ int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_
 /* Emit to one socket and have fn(s, msg, user) called with the client's ack (msg->event NULL). */
 int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn, void *user);
 /* Emit to one socket unless its client is behind (more than volatile_limit bytes queued);
- * never logged for recovery. Returns 1 (sent), 0 (dropped) or SIO_E_*. */
+ * never logged for recovery; no binary attachments. Returns 1 (sent), 0 (dropped), SIO_E_*. */
 int sio_emit_volatile(sio_socket *s, const char *event, const cJSON *args);
 /* Emit to the target's sockets (see sio_target). Returns how many sockets it was sent to (a
  * volatile emit does not count the ones it skipped), or SIO_E_*. */
