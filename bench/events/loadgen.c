@@ -22,6 +22,8 @@
  *                                            MESSAGES `say` events at once (pipelined); every
  *                                            client must receive all MESSAGES "said" events.
  *                                            Prints ... events_per_s=N loadgen_cpu_ms=N
+ *   loadgen paced PORT CLIENTS MESSAGES      the same, one event at a time: the next `say`
+ *                                            leaves when every client has the previous one
  *   loadgen latency PORT CLIENTS ROUNDS      CLIENTS joined and idle; one more client does
  *                                            ROUNDS sequential emit("echo", i, "payload", ack).
  *                                            Prints ... p50_us=N p99_us=N max_us=N
@@ -378,7 +380,21 @@ static int report(lg *g, int rc, const char *what)
     return 1;
 }
 
-static int broadcast(lg *g, size_t messages)
+/* The length of the whole frame at p (our own frames: always complete and valid). */
+static size_t frame_size(const uint8_t *p, size_t avail)
+{
+    ws_frame_header h;
+    if (ws_frame_describe(p, avail, &h, NULL) != WS_HDR_OK)
+        return avail;
+    return h.header_len + (size_t)h.payload_len;
+}
+
+/*
+ * Broadcast MESSAGES `say` events from the first client to the room of all. Pipelined: every
+ * frame written at once, as fast as TCP takes them (a burst). Paced: one at a time, the next
+ * only when every client has the previous one (each event travels alone: no batching helps).
+ */
+static int broadcast(lg *g, size_t messages, int paced)
 {
     int rc = run_until(g, all_ready, NULL, 60);
     if (rc == 0)
@@ -403,10 +419,22 @@ static int broadcast(lg *g, size_t messages)
         return fail(g, "out of memory"), report(g, -1, "preparing");
     uint64_t want = (uint64_t)g->nconns * messages;
     double t0 = now_s();
-    rc = queue_bytes(g, &g->conns[0], all, len);
+    if (paced) {
+        rc = 0;
+        for (size_t i = 0, at = 0; i < messages && rc == 0; i++) {
+            size_t n = frame_size(all + at, len - at);
+            uint64_t due = (uint64_t)g->nconns * (i + 1);
+            rc = queue_bytes(g, &g->conns[0], all + at, n);
+            if (rc == 0)
+                rc = run_until(g, said_reached, &due, 10);
+            at += n;
+        }
+    } else {
+        rc = queue_bytes(g, &g->conns[0], all, len);
+        if (rc == 0)
+            rc = run_until(g, said_reached, &want, 120);
+    }
     free(all);
-    if (rc == 0)
-        rc = run_until(g, said_reached, &want, 120);
     double secs = now_s() - t0;
     if (rc < 0)
         return report(g, rc, "broadcasting");
@@ -497,10 +525,11 @@ int main(int argc, char **argv)
     int port = argc == 5 ? net_parse_port(argv[2]) : -1;
     if (argc != 5 || port <= 0 || parse_size(argv[3], 60000, &clients) < 0 ||
         parse_size(argv[4], 10000000, &count) < 0 ||
-        (strcmp(argv[1], "broadcast") && strcmp(argv[1], "latency") && strcmp(argv[1], "idle"))) {
-        fprintf(stderr, "usage: loadgen broadcast|latency|idle PORT CLIENTS COUNT\n"
-                        "  broadcast: COUNT = messages; latency: COUNT = rounds; "
-                        "idle: COUNT = seconds\n");
+        (strcmp(argv[1], "broadcast") && strcmp(argv[1], "paced") && strcmp(argv[1], "latency") &&
+         strcmp(argv[1], "idle"))) {
+        fprintf(stderr, "usage: loadgen broadcast|paced|latency|idle PORT CLIENTS COUNT\n"
+                        "  broadcast, paced: COUNT = messages (all at once, or one at a time);\n"
+                        "  latency: COUNT = rounds; idle: COUNT = seconds\n");
         return 2;
     }
     lg *g = calloc(1, sizeof *g);
@@ -520,8 +549,8 @@ int main(int argc, char **argv)
     int rc;
     if (latency_mode)
         rc = latency(g, count);
-    else if (strcmp(argv[1], "broadcast") == 0)
-        rc = broadcast(g, count);
+    else if (strcmp(argv[1], "broadcast") == 0 || strcmp(argv[1], "paced") == 0)
+        rc = broadcast(g, count, strcmp(argv[1], "paced") == 0);
     else
         rc = idle(g, count);
     for (size_t i = 0; i < g->opened; i++) {
