@@ -547,6 +547,7 @@ static size_t read_whole_frame(ws_decoder *d, const uint8_t *p, size_t n, ws_err
         return used;
     }
     d->msg_len = len;
+    d->fast_frames++;
     deliver_message(d, h.opcode);
     return used;
 }
