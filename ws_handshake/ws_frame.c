@@ -219,13 +219,17 @@ static inline void mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const
     memcpy(&k64, k, 8);
     size_t i = 0, words = len / 8;
     for (size_t n = words / 4; n > 0; n--, i += 32) {
-        uint64_t w[4];
-        memcpy(w, src + i, 32);
-        w[0] ^= k64;
-        w[1] ^= k64;
-        w[2] ^= k64;
-        w[3] ^= k64;
-        memcpy(dst + i, w, 32);
+        /* four plain variables, not an array: the compiler keeps them in (vector) registers */
+        uint64_t w0, w1, w2, w3;
+        memcpy(&w0, src + i, 8);
+        memcpy(&w1, src + i + 8, 8);
+        memcpy(&w2, src + i + 16, 8);
+        memcpy(&w3, src + i + 24, 8);
+        w0 ^= k64, w1 ^= k64, w2 ^= k64, w3 ^= k64;
+        memcpy(dst + i, &w0, 8);
+        memcpy(dst + i + 8, &w1, 8);
+        memcpy(dst + i + 16, &w2, 8);
+        memcpy(dst + i + 24, &w3, 8);
     }
     for (size_t n = words % 4; n > 0; n--, i += 8) {
         uint64_t w;
