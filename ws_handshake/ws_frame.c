@@ -6,6 +6,8 @@
  * PAYLOAD copies and unmasks the payload, then back to HEADER. Bytes may arrive one at a time
  * or many frames at once; "need more bytes" is the normal case, not an error. Each RFC rule is
  * checked where its bytes are read and earns a named error (ws_error) and a close code.
+ * A fast path (read_whole_frame) takes a whole text or binary frame found in one read without
+ * the state machine, checking the same rules; everything else goes the long way.
  * Try it: build/tests/test_ws_frame feeds every frame split at every byte boundary.
  */
 #include "ws_frame.h"
@@ -462,7 +464,7 @@ static ws_error start_frame(ws_decoder *d)
 /* Collect header bytes; returns how many of p[0..n) it used. */
 static size_t read_header(ws_decoder *d, const uint8_t *p, size_t n, ws_error *err)
 {
-    /* Fast path: the whole header is in this read (nearly always): describe it in place. */
+    /* The whole header is in this read (the usual case): describe it in place, no copy. */
     if (d->hdr_used == 0 && ws_frame_describe(p, n, &d->cur, NULL) == WS_HDR_OK) {
         *err = start_frame(d);
         return d->cur.header_len;
@@ -522,12 +524,12 @@ static size_t read_payload(ws_decoder *d, const uint8_t *p, size_t n, ws_error *
 /*
  * The fast path, for what nearly every read holds: a whole unfragmented text or binary frame
  * (header, masking key and payload all in p[0..n)) while no fragmented message is open. Such a
- * frame needs no state machine and no copy of its header: describe the header in place, check
- * it with the same ws_frame_header_check as the slow path, unmask the payload straight into the
- * message buffer, validate it (text) and deliver it. Anything else - a frame cut by the end of
- * the read, a control frame, a fragment, a header that breaks a rule, a message over the
- * limit - returns 0 having changed nothing, and the state machine takes those bytes instead
- * (and names the rule broken). Returns the bytes of the frame it consumed.
+ * frame needs no state machine and no copy of its header: read the header in place, check it
+ * with header_rules (the very rules of ws_frame_header_check, as the slow path does), unmask the
+ * payload straight into the message buffer, validate it (text) and deliver it. Anything else - a
+ * frame cut by the end of the read, a control frame, a fragment, a header that breaks a rule, a
+ * message over the limit - returns 0 having changed nothing, and the state machine takes those
+ * bytes instead (and names the rule broken). Returns the bytes of the frame it consumed.
  */
 static size_t read_whole_frame(ws_decoder *d, const uint8_t *p, size_t n, ws_error *err)
 {
