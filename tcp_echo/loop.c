@@ -7,7 +7,9 @@
  *   2. For a listening socket: accept() the connections the kernel has already completed.
  *      For a connection: recv() what arrived and hand it to on_data; send() what is queued.
  *   3. Run the timers that are due.
- *   4. Free the connections that were closed during the round. Closing is deferred to here
+ *   4. Write what the round queued: each connection's small sends of the round leave together,
+ *      in one send() (see conn_send: "coalescing").
+ *   5. Free the connections that were closed during the round. Closing is deferred to here
  *      so a callback may close any connection (even one another callback is looping over)
  *      without leaving a dangling pointer behind.
  *
@@ -36,7 +38,8 @@
 #define MAX_LISTENERS    4
 #define READ_CHUNK       65536
 #define DEFAULT_LIMIT    (1u << 20)
-#define ACCEPT_PER_ROUND 64 /* fairness: a burst of connects cannot starve the open ones */
+#define ACCEPT_PER_ROUND 64    /* fairness: a burst of connects cannot starve the open ones */
+#define COALESCE_MAX     16384 /* small sends wait for the end of the round up to this many bytes */
 
 /* What an epoll event points at: the first member of a listener, a conn or the signalfd. */
 enum watch_kind { WATCH_LISTENER, WATCH_CONN, WATCH_SIGNAL };
@@ -51,16 +54,18 @@ struct conn {
     loop *l;
     uint64_t id;
     char peer[NET_ADDR_LEN];
-    buf in;            /* received, not yet consumed by on_data */
-    buf out;           /* queued by conn_send, not yet taken by the kernel */
-    int closing;       /* graceful close asked for: flush `out`, then close */
-    int shut_wanted;   /* half-close asked for: flush `out`, then shutdown(SHUT_WR) */
-    int shut_done;     /* our FIN has gone out; we still read until the peer's */
-    uint64_t shut_ms;  /* when the half-close was asked for (linger deadline) */
-    int dead;          /* closed: skip it, free it at the end of the round */
-    int paused;        /* reading stopped by backpressure */
-    uint32_t interest; /* the epoll events we currently ask for */
-    const char *why;   /* reason passed to on_close */
+    buf in;             /* received, not yet consumed by on_data */
+    buf out;            /* queued by conn_send, not yet taken by the kernel */
+    int closing;        /* graceful close asked for: flush `out`, then close */
+    int shut_wanted;    /* half-close asked for: flush `out`, then shutdown(SHUT_WR) */
+    int shut_done;      /* our FIN has gone out; we still read until the peer's */
+    uint64_t shut_ms;   /* when the half-close was asked for (linger deadline) */
+    int dead;           /* closed: skip it, free it at the end of the round */
+    int paused;         /* reading stopped by backpressure */
+    int coalescing;     /* `out` holds sends of this round not yet offered to the kernel */
+    conn *pending_next; /* the loop's list of coalescing conns */
+    uint32_t interest;  /* the epoll events we currently ask for */
+    const char *why;    /* reason passed to on_close */
     uint64_t bytes_in, bytes_out, last_read_ms;
     void *data;
     conn *prev, *next; /* the list of open conns; `next` also links the dead list */
@@ -82,8 +87,9 @@ struct loop {
     watch sig;
     timer timers[MAX_TIMERS];
     size_t ntimers;
-    conn *conns; /* open connections, newest first */
-    conn *dead;  /* closed this round, freed at its end */
+    conn *conns;   /* open connections, newest first */
+    conn *dead;    /* closed this round, freed at its end */
+    conn *pending; /* conns with coalesced sends to write at the end of the round */
     uint64_t next_id;
     uint64_t accept_resume_ms; /* out of fds: accepting paused until then (0 = not paused) */
     size_t lingering;          /* conns half-closed, waiting for their peer's FIN */
@@ -288,7 +294,7 @@ static void update_interest(conn *c)
     uint32_t ev = 0;
     if (!c->paused && !c->closing)
         ev |= EPOLLIN;
-    if (buf_len(&c->out))
+    if (buf_len(&c->out) && !c->coalescing) /* a coalescing conn is written at round end */
         ev |= EPOLLOUT;
     set_interest(c, ev);
 }
@@ -331,6 +337,8 @@ static void flush_out(conn *c)
 {
     while (buf_len(&c->out)) {
         ssize_t w = send_some(c, buf_bytes(&c->out), buf_len(&c->out));
+        TRACE(c->l, "send(fd %d, %zu) = %zd: into the kernel's send buffer; TCP segments it\n",
+              c->w.fd, buf_len(&c->out), w);
         if (w <= 0)
             break;
         buf_consume(&c->out, (size_t)w);
@@ -351,23 +359,57 @@ static void flush_out(conn *c)
     update_interest(c);
 }
 
+/*
+ * Coalescing: a small send is not written at once but kept until the end of the round, so
+ * everything one round produces for a client (a broadcast burst, answers to pipelined
+ * requests) leaves in one send(): one system call and often one TCP segment instead of
+ * dozens. Nothing waits longer than the rest of the current round. Redis does the same before
+ * it sleeps. A large send (or one that would make the batch large) goes out at once, without
+ * being copied first.
+ */
+static void coalesce(conn *c)
+{
+    if (c->coalescing)
+        return;
+    c->coalescing = 1;
+    c->pending_next = c->l->pending;
+    c->l->pending = c;
+}
+
+/* Offer `data` to the kernel now; queue what it does not take. Returns -1 if c died. */
+static int send_now(conn *c, const uint8_t *p, size_t len)
+{
+    ssize_t w = send_some(c, p, len);
+    if (w < 0)
+        return -1;
+    TRACE(c->l, "send(fd %d, %zu) = %zd: into the kernel's send buffer; TCP segments it\n", c->w.fd,
+          len, w);
+    if ((size_t)w < len && buf_append(&c->out, p + w, len - (size_t)w) < 0) {
+        conn_abort(c, "out of memory queueing output");
+        return -1;
+    }
+    return 0;
+}
+
 int conn_send(conn *c, const void *data, size_t len)
 {
     if (c->dead || c->closing || c->shut_wanted)
         return -1;
-    const uint8_t *p = data;
-    if (buf_len(&c->out) == 0) { /* nothing queued: try the kernel directly, no copy */
-        ssize_t w = send_some(c, p, len);
-        if (w < 0)
+    if (c->coalescing && buf_len(&c->out) + len > COALESCE_MAX) {
+        flush_out(c); /* the batch is big enough: write it before adding more */
+        if (c->dead)
             return -1;
-        TRACE(c->l, "send(fd %d, %zu) = %zd: into the kernel's send buffer; TCP segments it\n",
-              c->w.fd, len, w);
-        p += w;
-        len -= (size_t)w;
     }
-    if (len && buf_append(&c->out, p, len) < 0) {
-        conn_abort(c, "out of memory queueing output");
-        return -1;
+    if (buf_len(&c->out) == 0 && len >= COALESCE_MAX) {
+        if (send_now(c, data, len) < 0)
+            return -1;
+    } else {
+        if (buf_append(&c->out, data, len) < 0) {
+            conn_abort(c, "out of memory queueing output");
+            return -1;
+        }
+        if (!(c->interest & EPOLLOUT)) /* else: already waiting for the socket to drain */
+            coalesce(c);
     }
     apply_backpressure(c);
     update_interest(c);
@@ -558,10 +600,29 @@ static void run_timers(loop *l)
     }
 }
 
+/* Write each connection's coalesced sends of this round: one send() per connection. */
+static void flush_pending(loop *l)
+{
+    while (l->pending) {
+        conn *c = l->pending;
+        l->pending = c->pending_next;
+        c->coalescing = 0;
+        if (!c->dead)
+            flush_out(c); /* what the kernel does not take now waits for EPOLLOUT */
+    }
+}
+
+static void end_round(loop *l)
+{
+    flush_pending(l);
+    reap_dead(l);
+}
+
 int loop_run(loop *l)
 {
     struct epoll_event events[MAX_EVENTS];
     l->stop = 0;
+    end_round(l); /* anything sent before the loop started */
     while (!l->stop) {
         int n = epoll_wait(l->epfd, events, MAX_EVENTS, next_timeout_ms(l));
         if (n < 0 && errno != EINTR)
@@ -569,7 +630,7 @@ int loop_run(loop *l)
         for (int i = 0; i < n; i++)
             handle_event(l, &events[i]);
         run_timers(l);
-        reap_dead(l);
+        end_round(l);
     }
     return 0;
 }
@@ -585,6 +646,7 @@ void loop_foreach_conn(loop *l, void (*fn)(conn *c, void *arg), void *arg)
 
 void loop_free(loop *l)
 {
+    flush_pending(l); /* last words sent after loop_run returned (a 1001 close, say): once */
     while (l->conns)
         conn_abort(l->conns, "server shutting down");
     reap_dead(l);

@@ -11,7 +11,8 @@
  *   on_data(c, buf, len)  bytes arrived; return how many you used (the rest stays buffered and
  *                         is offered again with the next bytes: one read is not one message)
  *   on_close(c, why)      the connection is going away (peer's FIN, reset, error, or yours)
- *   conn_send(c, ...)     queue bytes; the loop writes them as the socket accepts them
+ *   conn_send(c, ...)     queue bytes; the loop writes them as the socket accepts them (small
+ *                         sends of one round are coalesced into one send() at its end)
  *   conn_close(c)         send what is queued, then FIN
  *
  * Backpressure: while a connection has more than out_high bytes queued (its peer is not
@@ -88,10 +89,14 @@ uint64_t loop_now_ms(void);
 /* Call fn for every open connection (for broadcasts and idle checks). fn may close c. */
 void loop_foreach_conn(loop *l, void (*fn)(conn *c, void *arg), void *arg);
 
-/* Queue len bytes for c and try to write them now. Returns 0, or -1 if c is closing. */
+/*
+ * Queue len bytes for c. Small sends are written together at the end of the current round
+ * (or when loop_run next starts); a large one is tried at once. Returns 0, or -1 if c is
+ * closing.
+ */
 int conn_send(conn *c, const void *data, size_t len);
 
-/* Bytes queued for c that the kernel has not accepted yet. */
+/* Bytes queued for c that the kernel has not accepted yet (this round's included). */
 size_t conn_pending(const conn *c);
 
 /* Graceful close: write what is queued, then close (our FIN). on_close follows. */

@@ -23,6 +23,7 @@ static struct {
     size_t offered; /* bytes offered to on_data in the last call */
     char line[256]; /* last complete line (line-framing test) */
     size_t reply_size;
+    size_t pending_in_callback; /* conn_pending() right after on_data's sends */
 } seen;
 
 static void on_open(conn *c)
@@ -64,6 +65,23 @@ static size_t flood_data(conn *c, const uint8_t *d, size_t n)
     static uint8_t big[65536];
     for (size_t i = 0; i < n; i++)
         conn_send(c, big, seen.reply_size);
+    return n;
+}
+
+/* Three small sends, then one large one if the request byte is 'L'. */
+static size_t pieces_data(conn *c, const uint8_t *d, size_t n)
+{
+    static uint8_t big[32768];
+    for (size_t i = 0; i < n; i++) {
+        if (d[i] == 'L') {
+            conn_send(c, big, sizeof big);
+        } else {
+            conn_send(c, "a", 1);
+            conn_send(c, "b", 1);
+            conn_send(c, "c", 1);
+        }
+        seen.pending_in_callback = conn_pending(c);
+    }
     return n;
 }
 
@@ -165,6 +183,44 @@ static void backpressure_stops_reading(void **state)
     assert_int_equal(seen.closed, 1);
 }
 
+/*
+ * Coalescing, seen through a SOCK_SEQPACKET socketpair, where every send() is one record and
+ * every read() returns one record: the three small sends of a round arrive as ONE record,
+ * written at the end of the round; a large send goes to the kernel at once.
+ */
+static void coalesces_small_sends_of_a_round(void **state)
+{
+    (void)state;
+    int ticks = 3, sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    loop *l = make_loop(pieces_data, 0, &ticks);
+    conn *c = loop_add_conn(l, sv[0]);
+    assert_non_null(c);
+    assert_int_equal(write(sv[1], "s", 1), 1);
+    loop_run(l);
+    assert_int_equal(seen.pending_in_callback, 3); /* queued during the callback... */
+    char got[8] = {0};
+    assert_int_equal(read(sv[1], got, sizeof got), 3); /* ...and sent as one record */
+    assert_string_equal(got, "abc");
+    assert_int_equal(conn_pending(c), 0);
+
+    assert_int_equal(write(sv[1], "L", 1), 1);
+    ticks = 3;
+    loop_run(l);
+    assert_int_equal(seen.pending_in_callback, 0); /* large: written inside the callback */
+    static char big[65536];
+    assert_int_equal(read(sv[1], big, sizeof big), 32768);
+
+    /* Sent outside loop_run (a server's last words after it stopped): loop_free writes it. */
+    conn_send(c, "bye", 3);
+    assert_int_equal(conn_pending(c), 3);
+    loop_free(l);
+    memset(got, 0, sizeof got);
+    assert_int_equal(read(sv[1], got, sizeof got), 3);
+    assert_string_equal(got, "bye");
+    close(sv[1]);
+}
+
 /* Closing every connection from inside a callback must be safe; on_close once for each. */
 static void close_all(conn *c, void *arg)
 {
@@ -247,9 +303,12 @@ static void half_close_then_linger_timeout(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(echoes_through_a_socketpair),    cmocka_unit_test(keeps_partial_messages),
-        cmocka_unit_test(backpressure_stops_reading),     cmocka_unit_test(close_inside_callbacks),
+        cmocka_unit_test(echoes_through_a_socketpair),
+        cmocka_unit_test(keeps_partial_messages),
+        cmocka_unit_test(backpressure_stops_reading),
+        cmocka_unit_test(close_inside_callbacks),
         cmocka_unit_test(half_close_then_linger_timeout),
+        cmocka_unit_test(coalesces_small_sends_of_a_round),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
