@@ -227,7 +227,10 @@ static inline void mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const
         memcpy(&w1, src + i + 8, 8);
         memcpy(&w2, src + i + 16, 8);
         memcpy(&w3, src + i + 24, 8);
-        w0 ^= k64, w1 ^= k64, w2 ^= k64, w3 ^= k64;
+        w0 ^= k64;
+        w1 ^= k64;
+        w2 ^= k64;
+        w3 ^= k64;
         memcpy(dst + i, &w0, 8);
         memcpy(dst + i + 8, &w1, 8);
         memcpy(dst + i + 16, &w2, 8);
