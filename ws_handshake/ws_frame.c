@@ -6,6 +6,8 @@
  * PAYLOAD copies and unmasks the payload, then back to HEADER. Bytes may arrive one at a time
  * or many frames at once; "need more bytes" is the normal case, not an error. Each RFC rule is
  * checked where its bytes are read and earns a named error (ws_error) and a close code.
+ * A fast path (read_whole_frame) takes a whole text or binary frame found in one read without
+ * the state machine, checking the same rules; everything else goes the long way.
  * Try it: build/tests/test_ws_frame feeds every frame split at every byte boundary.
  */
 #include "ws_frame.h"
@@ -105,12 +107,14 @@ int ws_close_code_valid(unsigned code)
 
 /* ---- one header, no connection needed ---- */
 
-int ws_frame_describe(const uint8_t *buf, size_t len, ws_frame_header *h, size_t *need)
+/*
+ * Read the header at buf[0..len), which holds at least its first 2 bytes. Returns the length
+ * the whole header takes (2..14); when that is more than len, only the fields of bytes 0 and 1
+ * are filled (the rest are zero). No memset and no copy: the decoder's fast path calls this for
+ * every frame, and `inline` lets the compiler paste it there.
+ */
+static inline size_t header_fields(const uint8_t *buf, size_t len, ws_frame_header *h)
 {
-    memset(h, 0, sizeof *h);
-    size_t want = 2;
-    if (len < 2)
-        goto trunc;
     /* Byte 0: FIN, RSV1-3, opcode. Byte 1: MASK and the 7-bit length. */
     h->fin = buf[0] >> 7;
     h->rsv = (buf[0] >> 4) & 7u;
@@ -120,22 +124,30 @@ int ws_frame_describe(const uint8_t *buf, size_t len, ws_frame_header *h, size_t
     size_t ext = len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
     h->len_bits = ext == 0 ? 7 : ext == 2 ? 16 : 64;
     h->payload_len = ext == 0 ? len7 : 0;
-    want = 2 + ext + (h->masked ? 4 : 0);
+    memset(h->mask, 0, 4);
+    h->header_len = 0;
+    size_t want = 2 + ext + (h->masked ? 4 : 0);
     if (len < want)
-        goto trunc;
+        return want;
     /* 126: a 16-bit length follows; 127: a 64-bit one, both in network byte order. */
     for (size_t i = 0; i < ext; i++)
         h->payload_len = h->payload_len << 8 | buf[2 + i];
     if (h->masked)
         memcpy(h->mask, buf + 2 + ext, 4);
     h->header_len = want;
+    return want;
+}
+
+int ws_frame_describe(const uint8_t *buf, size_t len, ws_frame_header *h, size_t *need)
+{
+    size_t want = 2;
+    if (len < 2)
+        memset(h, 0, sizeof *h);
+    else
+        want = header_fields(buf, len, h);
     if (need)
         *need = want;
-    return WS_HDR_OK;
-trunc:
-    if (need)
-        *need = want;
-    return WS_HDR_TRUNCATED;
+    return len < want ? WS_HDR_TRUNCATED : WS_HDR_OK;
 }
 
 int ws_frame_format(const ws_frame_header *h, char *out, size_t cap)
@@ -154,7 +166,8 @@ static int opcode_reserved(unsigned op)
     return (op > WS_OP_BINARY && op < WS_OP_CLOSE) || op > WS_OP_PONG;
 }
 
-ws_error ws_frame_header_check(const ws_frame_header *h, ws_role role)
+/* The rules of ws_frame_header_check; `inline` so the decoder's fast path gets its own copy. */
+static inline ws_error header_rules(const ws_frame_header *h, ws_role role)
 {
     if (h->rsv != 0)
         return WS_E_RSV;
@@ -181,39 +194,62 @@ ws_error ws_frame_header_check(const ws_frame_header *h, ws_role role)
     return WS_OK;
 }
 
+ws_error ws_frame_header_check(const ws_frame_header *h, ws_role role)
+{
+    return header_rules(h, role);
+}
+
 /* ---- masking (5.3): byte i of the payload is XORed with key[i % 4] ---- */
 
-void ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
-                  uint64_t offset)
+/* ws_mask_copy's body; `inline` so the decoder's fast path gets its own copy (no call). */
+static inline void mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
+                             uint64_t offset)
 {
     /*
-     * The key repeated to 8 bytes and rotated to where this chunk starts, then XORed 32 bytes
-     * per round as four 64-bit words: byte order does not matter for XOR, and the compiler turns
-     * the fixed-size memcpy calls into plain (unaligned) loads and stores. About memcpy speed.
+     * The key written out three times, and the 8 bytes of it starting where this chunk starts
+     * in the key (offset % 4): that is the key for 8 payload bytes at once. Then XOR 32 bytes
+     * per round as four 64-bit words, the other whole words one by one, the last 0..7 bytes
+     * alone. Byte order does not matter for XOR, and the compiler turns the fixed-size memcpy
+     * calls into plain (unaligned) loads and stores. About memcpy speed.
      */
-    uint8_t k[8];
-    for (unsigned i = 0; i < 8; i++)
-        k[i] = key[(offset + i) & 3];
+    uint8_t key3[12];
+    memcpy(key3, key, 4);
+    memcpy(key3 + 4, key, 4);
+    memcpy(key3 + 8, key, 4);
+    const uint8_t *k = key3 + (offset & 3); /* k[j]: the key byte of payload byte j (mod 4) */
     uint64_t k64;
     memcpy(&k64, k, 8);
-    size_t i = 0;
-    for (; len - i >= 32; i += 32) {
-        uint64_t w[4];
-        memcpy(w, src + i, 32);
-        w[0] ^= k64;
-        w[1] ^= k64;
-        w[2] ^= k64;
-        w[3] ^= k64;
-        memcpy(dst + i, w, 32);
+    size_t i = 0, words = len / 8;
+    for (size_t n = words / 4; n > 0; n--, i += 32) {
+        /* four plain variables, not an array: the compiler keeps them in (vector) registers */
+        uint64_t w0, w1, w2, w3;
+        memcpy(&w0, src + i, 8);
+        memcpy(&w1, src + i + 8, 8);
+        memcpy(&w2, src + i + 16, 8);
+        memcpy(&w3, src + i + 24, 8);
+        w0 ^= k64;
+        w1 ^= k64;
+        w2 ^= k64;
+        w3 ^= k64;
+        memcpy(dst + i, &w0, 8);
+        memcpy(dst + i + 8, &w1, 8);
+        memcpy(dst + i + 16, &w2, 8);
+        memcpy(dst + i + 24, &w3, 8);
     }
-    for (; len - i >= 8; i += 8) {
+    for (size_t n = words % 4; n > 0; n--, i += 8) {
         uint64_t w;
         memcpy(&w, src + i, 8);
         w ^= k64;
         memcpy(dst + i, &w, 8);
     }
-    for (; i < len; i++)
-        dst[i] = src[i] ^ k[i & 7];
+    for (; i < len; i++) /* the last 0..7 bytes */
+        dst[i] = src[i] ^ k[i & 3];
+}
+
+void ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
+                  uint64_t offset)
+{
+    mask_copy(dst, src, len, key, offset);
 }
 
 void ws_mask(uint8_t *buf, size_t len, const uint8_t key[4], uint64_t offset)
@@ -286,6 +322,14 @@ int ws_utf8_complete(const ws_utf8 *u)
     return u->need == 0;
 }
 
+/* A whole string: valid UTF-8, no character left unfinished at the end. */
+static int utf8_valid(const uint8_t *p, size_t len)
+{
+    ws_utf8 u;
+    ws_utf8_init(&u);
+    return ws_utf8_feed(&u, p, len) == 0 && ws_utf8_complete(&u);
+}
+
 /* ---- the streaming decoder ---- */
 
 void ws_decoder_init(ws_decoder *d, const ws_decoder_config *cfg, const ws_decoder_callbacks *cb)
@@ -314,11 +358,9 @@ static ws_error fail(ws_decoder *d, ws_error e)
     return e;
 }
 
-/* Make room for `want` bytes of message (want <= max_message, checked by the caller). */
-static int reserve(ws_decoder *d, size_t want)
+/* Grow the message buffer to hold `want` bytes (want <= max_message, checked by the caller). */
+static int grow(ws_decoder *d, size_t want)
 {
-    if (want <= d->msg_cap)
-        return 0;
     size_t cap = d->msg_cap ? d->msg_cap : 256;
     while (cap < want)
         cap = cap > d->cfg.max_message / 2 ? d->cfg.max_message : cap * 2;
@@ -330,6 +372,12 @@ static int reserve(ws_decoder *d, size_t want)
     d->msg = p;
     d->msg_cap = cap;
     return 0;
+}
+
+/* Make room for `want` bytes of message: nearly always there is, and that check is inlined. */
+static inline int reserve(ws_decoder *d, size_t want)
+{
+    return want <= d->msg_cap ? 0 : grow(d, want);
 }
 
 /* Fragmentation rules (5.4) and the size limit, checked before any payload byte is read. */
@@ -365,15 +413,25 @@ static ws_error finish_control(ws_decoder *d)
         code = (unsigned)d->ctl[0] << 8 | d->ctl[1];
         if (!ws_close_code_valid(code))
             return WS_E_CLOSE_CODE;
-        ws_utf8 u;
-        ws_utf8_init(&u);
-        if (ws_utf8_feed(&u, d->ctl + 2, n - 2) < 0 || !ws_utf8_complete(&u))
+        if (!utf8_valid(d->ctl + 2, n - 2))
             return WS_E_CLOSE_UTF8;
     }
     d->state = WS_DS_CLOSED; /* nothing the peer sends after its close frame counts (5.5.1) */
     if (d->cb.on_close)
         d->cb.on_close(d->cfg.user_data, code, n >= 2 ? d->ctl + 2 : d->ctl, n >= 2 ? n - 2 : 0);
     return WS_OK;
+}
+
+/* The whole message of opcode op is in d->msg[0..msg_len): hand it over and forget it. */
+static inline void deliver_message(ws_decoder *d, unsigned op)
+{
+    d->msg_opcode = 0;
+    if (d->cb.on_message)
+        d->cb.on_message(d->cfg.user_data, op, d->msg, d->msg_len);
+    d->msg_len = 0;
+    if (d->msg_cap > 65536) { /* do not keep a big buffer for an idle connection */
+        ws_decoder_free(d);
+    }
 }
 
 /* The last payload byte of the current frame has been read. */
@@ -387,14 +445,7 @@ static ws_error finish_frame(ws_decoder *d)
         return WS_OK; /* more fragments to come */
     if (d->msg_opcode == WS_OP_TEXT && !ws_utf8_complete(&d->utf8))
         return WS_E_UTF8; /* the message ends in the middle of a character */
-    unsigned op = d->msg_opcode;
-    d->msg_opcode = 0;
-    if (d->cb.on_message)
-        d->cb.on_message(d->cfg.user_data, op, d->msg, d->msg_len);
-    d->msg_len = 0;
-    if (d->msg_cap > 65536) { /* do not keep a big buffer for an idle connection */
-        ws_decoder_free(d);
-    }
+    deliver_message(d, d->msg_opcode);
     return WS_OK;
 }
 
@@ -416,7 +467,7 @@ static ws_error start_frame(ws_decoder *d)
 /* Collect header bytes; returns how many of p[0..n) it used. */
 static size_t read_header(ws_decoder *d, const uint8_t *p, size_t n, ws_error *err)
 {
-    /* Fast path: the whole header is in this read (nearly always): describe it in place. */
+    /* The whole header is in this read (the usual case): describe it in place, no copy. */
     if (d->hdr_used == 0 && ws_frame_describe(p, n, &d->cur, NULL) == WS_HDR_OK) {
         *err = start_frame(d);
         return d->cur.header_len;
@@ -473,15 +524,63 @@ static size_t read_payload(ws_decoder *d, const uint8_t *p, size_t n, ws_error *
     return take;
 }
 
+/*
+ * The fast path, for what nearly every read holds: a whole unfragmented text or binary frame
+ * (header, masking key and payload all in p[0..n)) while no fragmented message is open. Such a
+ * frame needs no state machine and no copy of its header: read the header in place, check it
+ * with header_rules (the very rules of ws_frame_header_check, as the slow path does), unmask the
+ * payload straight into the message buffer, validate it (text) and deliver it. Anything else - a
+ * frame cut by the end of the read, a control frame, a fragment, a header that breaks a rule, a
+ * message over the limit - returns 0 having changed nothing, and the state machine takes those
+ * bytes instead (and names the rule broken). Returns the bytes of the frame it consumed.
+ */
+static size_t read_whole_frame(ws_decoder *d, const uint8_t *p, size_t n, ws_error *err)
+{
+    ws_frame_header h;
+    if (d->hdr_used != 0 || d->msg_opcode != 0)
+        return 0; /* half a header is buffered, or a fragmented message is open */
+    if (n < 2 || header_fields(p, n, &h) > n || !h.fin ||
+        (h.opcode != WS_OP_TEXT && h.opcode != WS_OP_BINARY))
+        return 0;
+    /* n >= header_len now, so the subtraction cannot wrap */
+    if (h.payload_len > n - h.header_len || h.payload_len > d->cfg.max_message ||
+        header_rules(&h, d->cfg.role) != WS_OK)
+        return 0;
+    /* From here on the frame is ours: the slow path will not see it. */
+    size_t len = (size_t)h.payload_len, used = h.header_len + len;
+    if (d->cb.on_frame)
+        d->cb.on_frame(d->cfg.user_data, &h);
+    if (reserve(d, len) < 0) {
+        *err = WS_E_NOMEM;
+        return used;
+    }
+    if (len > 0 && h.masked)
+        mask_copy(d->msg, p + h.header_len, len, h.mask, 0);
+    else if (len > 0)
+        memcpy(d->msg, p + h.header_len, len);
+    /* The whole payload is here, so failing at its end is as fast as failing at the bad byte. */
+    if (h.opcode == WS_OP_TEXT && !utf8_valid(d->msg, len)) {
+        *err = WS_E_UTF8;
+        return used;
+    }
+    d->msg_len = len;
+    d->fast_frames++;
+    deliver_message(d, h.opcode);
+    return used;
+}
+
 ws_error ws_decoder_feed(ws_decoder *d, const uint8_t *data, size_t len)
 {
     size_t i = 0;
     while (i < len && (d->state == WS_DS_HEADER || d->state == WS_DS_PAYLOAD)) {
         ws_error e = WS_OK;
-        if (d->state == WS_DS_HEADER)
-            i += read_header(d, data + i, len - i, &e);
-        else
+        size_t used;
+        if (d->state == WS_DS_PAYLOAD)
             i += read_payload(d, data + i, len - i, &e);
+        else if ((used = read_whole_frame(d, data + i, len - i, &e)) > 0)
+            i += used; /* the common case: a whole frame at once */
+        else
+            i += read_header(d, data + i, len - i, &e);
         if (e != WS_OK)
             return fail(d, e);
     }

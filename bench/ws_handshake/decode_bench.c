@@ -7,6 +7,11 @@
  * frame API (one layer lower: frames only, no reassembly) is shown too.
  * Then unmasking alone (ws_mask_copy) against memcpy over the same 1 MiB.
  * Built and run by bench/ws_handshake/run.
+ *
+ * `ws_decode_bench --one wirelab|wslay-frame|wslay-event|none SIZE N` decodes N frames of SIZE
+ * bytes once with one decoder (none: only builds the frames). Under valgrind's callgrind the
+ * difference to `none`, divided by N, is the instructions each decoder spends per frame: a
+ * figure a busy machine cannot disturb (the run script prints it).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -223,8 +228,41 @@ static void unmask_vs_memcpy(int rounds)
     free(dst);
 }
 
-int main(void)
+/* --one: decode once with one decoder, for callgrind (see the top of this file). */
+static int run_one(const char *who, size_t size, size_t n)
 {
+    static const char *const names[] = {"none", "wirelab", "wslay-frame", "wslay-event"};
+    int which = -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(who, names[i]) == 0)
+            which = i;
+    if (which < 0 || n == 0) {
+        fprintf(stderr, "decode_bench: --one wants none, wirelab, wslay-frame or wslay-event, "
+                        "a size and a count above 0\n");
+        return 2;
+    }
+    size_t total;
+    uint8_t *buf = make_frames(size, n, &total);
+    if (which == 1)
+        run_wirelab(buf, total);
+    else if (which == 2)
+        run_wslay_frame(buf, total, size * n);
+    else if (which == 3)
+        run_wslay(buf, total);
+    free(buf);
+    printf("%s: %zu messages, checksum %llu\n", who, messages, (unsigned long long)checksum);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "--one") == 0)
+        return run_one(argv[2], strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10));
+    if (argc != 1) {
+        fprintf(stderr,
+                "usage: ws_decode_bench [--one wirelab|wslay-frame|wslay-event|none SIZE N]\n");
+        return 2;
+    }
     compare("16 B", 16, 2000000, 5);
     compare("1 KiB", 1024, 40000, 5);
     compare("1 MiB", 1u << 20, 48, 5);

@@ -24,6 +24,8 @@
 typedef struct recorder {
     char log[4096];
     size_t n;
+    uint32_t hash;        /* of every event, also those past the end of log[] */
+    uint64_t fast_frames; /* frames the decoder's fast path took */
 } recorder;
 
 static uint32_t fnv1a(const uint8_t *p, size_t n)
@@ -36,12 +38,19 @@ static uint32_t fnv1a(const uint8_t *p, size_t n)
 
 static void logf_(recorder *r, const char *fmt, ...)
 {
+    char line[512];
     va_list ap;
     va_start(ap, fmt);
-    int k = vsnprintf(r->log + r->n, sizeof r->log - r->n, fmt, ap);
+    int k = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (k > 0 && (size_t)k < sizeof r->log - r->n)
-        r->n += (size_t)k;
+    if (k <= 0)
+        return;
+    size_t n = (size_t)k < sizeof line ? (size_t)k : sizeof line - 1;
+    r->hash = (r->hash ^ fnv1a((const uint8_t *)line, n)) * 16777619u;
+    if (n < sizeof r->log - r->n) {
+        memcpy(r->log + r->n, line, n + 1);
+        r->n += n;
+    }
 }
 
 /* Short payloads are logged as text, long ones as length and checksum. */
@@ -74,13 +83,23 @@ static void on_close(void *user, unsigned code, const uint8_t *reason, size_t le
     logf_(user, "]");
 }
 
+/* Every header too, as ws_frame_format describes it (the fast path must report the same). */
+static void on_frame(void *user, const ws_frame_header *h)
+{
+    char line[160];
+    ws_frame_format(h, line, sizeof line);
+    logf_(user, "{%s}", line);
+}
+
 static const ws_decoder_callbacks callbacks = {NULL, on_message, on_control, on_close};
+static const ws_decoder_callbacks traced = {on_frame, on_message, on_control, on_close};
 
 /* ---- feeding ---- */
 
 typedef struct decode_opts {
     ws_role role;
     size_t max_message;
+    int trace; /* 1: log every header too (on_frame) */
 } decode_opts;
 
 /* Feed in pieces: the first `cut` bytes, then the rest in chunks of `chunk` (0 = all). */
@@ -90,7 +109,7 @@ static int decode(const uint8_t *in, size_t len, decode_opts o, size_t cut, size
     ws_decoder d;
     ws_decoder_config cfg = {o.role, o.max_message, r};
     memset(r, 0, sizeof *r);
-    ws_decoder_init(&d, &cfg, &callbacks);
+    ws_decoder_init(&d, &cfg, o.trace ? &traced : &callbacks);
     int err = ws_decoder_feed(&d, in, cut);
     size_t at = cut;
     while (err == WS_OK && at < len) {
@@ -99,8 +118,53 @@ static int decode(const uint8_t *in, size_t len, decode_opts o, size_t cut, size
         at += n;
     }
     logf_(r, "=> %s", ws_error_name(err));
+    r->fast_frames = d.fast_frames;
     ws_decoder_free(&d);
     return err;
+}
+
+/* A small deterministic generator (xorshift64*), so a failing case can be replayed. */
+static uint64_t rng_next(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ull;
+}
+
+static size_t rng_below(uint64_t *s, size_t n)
+{
+    return (size_t)(rng_next(s) >> 33) % n;
+}
+
+/* Feed in random chunks of 1..max_chunk bytes (the cuts a real network makes). */
+static int decode_random(const uint8_t *in, size_t len, decode_opts o, uint64_t seed,
+                         size_t max_chunk, recorder *r)
+{
+    ws_decoder d;
+    ws_decoder_config cfg = {o.role, o.max_message, r};
+    memset(r, 0, sizeof *r);
+    ws_decoder_init(&d, &cfg, o.trace ? &traced : &callbacks);
+    int err = WS_OK;
+    for (size_t at = 0; err == WS_OK && at < len;) {
+        size_t n = 1 + rng_below(&seed, max_chunk);
+        n = n > len - at ? len - at : n;
+        err = ws_decoder_feed(&d, in + at, n);
+        at += n;
+    }
+    logf_(r, "=> %s", ws_error_name(err));
+    r->fast_frames = d.fast_frames;
+    ws_decoder_free(&d);
+    return err;
+}
+
+/* Two logs of the same input must be the same, event for event. */
+static void expect_same_log(const recorder *got, const recorder *want, const char *how,
+                            uint64_t seed)
+{
+    if (got->hash != want->hash || strcmp(got->log, want->log) != 0)
+        fail_msg("input of seed %llu fed %s gave\n  %s\ninstead of (fed whole)\n  %s",
+                 (unsigned long long)seed, how, got->log, want->log);
 }
 
 /*
@@ -113,17 +177,20 @@ static int decode_all_ways(const uint8_t *in, size_t len, decode_opts o, recorde
     int err = decode(in, len, o, len, 0, r);
     assert_int_equal(decode(in, len, o, 0, 1, &other), err);
     assert_string_equal(other.log, r->log);
+    assert_int_equal(other.hash, r->hash);
+    /* One byte at a time no frame is ever whole: that run is the state machine alone. */
+    assert_int_equal(other.fast_frames, 0);
     for (size_t cut = 0; cut <= len && len <= 4096; cut++) {
         decode(in, len, o, cut, 0, &other);
-        if (strcmp(other.log, r->log) != 0)
+        if (strcmp(other.log, r->log) != 0 || other.hash != r->hash)
             fail_msg("split at byte %zu of %zu gave\n  %s\ninstead of\n  %s", cut, len, other.log,
                      r->log);
     }
     return err;
 }
 
-static const decode_opts AS_SERVER = {WS_ROLE_SERVER, 0};
-static const decode_opts AS_CLIENT = {WS_ROLE_CLIENT, 0};
+static const decode_opts AS_SERVER = {WS_ROLE_SERVER, 0, 0};
+static const decode_opts AS_CLIENT = {WS_ROLE_CLIENT, 0, 0};
 
 static void expect_log(const uint8_t *in, size_t len, decode_opts o, const char *want)
 {
@@ -406,7 +473,7 @@ static void rule_max_message_size(void **state)
 {
     (void)state;
     static uint8_t buf[400], payload[200];
-    decode_opts small = {WS_ROLE_SERVER, 100};
+    decode_opts small = {WS_ROLE_SERVER, 100, 0};
     size_t at = 0;
     memset(payload, 'b', sizeof payload);
     put(buf, &at, 1, 0, WS_OP_BINARY, payload, 100, 1); /* exactly the limit: fine */
@@ -558,6 +625,323 @@ static void one_mib_message_in_odd_chunks(void **state)
     free(buf);
 }
 
+/* ---- the fast path: whole frames in one read must decode exactly as the state machine does ----
+ */
+
+/*
+ * Append a frame whose header is written by hand, so a rule can be broken on purpose: byte0
+ * holds FIN, RSV and the opcode; the length is written in len_bits (7, 16 or 64) as `claim`,
+ * which need not be minimal (or even true); then the key (if masked) and the payload.
+ */
+static void put_raw(uint8_t *buf, size_t *at, uint8_t byte0, unsigned len_bits, uint64_t claim,
+                    const void *payload, size_t len, int masked)
+{
+    uint8_t *p = buf + *at;
+    size_t h = 2;
+    p[0] = byte0;
+    p[1] = masked ? 0x80 : 0x00;
+    if (len_bits == 7) {
+        p[1] |= (uint8_t)claim;
+    } else if (len_bits == 16) {
+        p[1] |= 126;
+        p[2] = (uint8_t)(claim >> 8);
+        p[3] = (uint8_t)claim;
+        h = 4;
+    } else {
+        p[1] |= 127;
+        for (int i = 0; i < 8; i++)
+            p[2 + i] = (uint8_t)(claim >> (56 - 8 * i));
+        h = 10;
+    }
+    if (masked) {
+        memcpy(p + h, KEY, 4);
+        h += 4;
+    }
+    memcpy(p + h, payload, len);
+    if (masked)
+        ws_mask(p + h, len, KEY, 0);
+    *at += h + len;
+}
+
+/* The frames each breaking one rule (or two frames, for the rules about a pair). */
+enum { N_BAD = 17 };
+
+/* Append bad frame number `kind` (0..N_BAD-1); returns the error it must give. */
+static ws_error put_bad(uint8_t *buf, size_t *at, int kind, int masked)
+{
+    static uint8_t big[301];
+    memset(big, 'b', sizeof big);
+    switch (kind) {
+    case 0:
+        put(buf, at, 1, 4, WS_OP_BINARY, "rsv1", 4, masked);
+        return WS_E_RSV;
+    case 1:
+        put(buf, at, 1, 0, 0x3, "op3", 3, masked);
+        return WS_E_OPCODE;
+    case 2:
+        put(buf, at, 1, 0, WS_OP_PING, big, 126, masked);
+        return WS_E_CONTROL_TOO_LONG;
+    case 3:
+        put(buf, at, 0, 0, WS_OP_PING, "p", 1, masked);
+        return WS_E_CONTROL_FRAGMENTED;
+    case 4:
+        put_raw(buf, at, 0x82, 16, 5, "short", 5, masked);
+        return WS_E_LENGTH_NOT_MINIMAL;
+    case 5:
+        put_raw(buf, at, 0x82, 64, 200, big, 200, masked);
+        return WS_E_LENGTH_NOT_MINIMAL;
+    case 6:
+        put_raw(buf, at, 0x82, 64, 1ull << 63, "", 0, masked);
+        return WS_E_LENGTH_HIGH_BIT;
+    case 7:
+        put(buf, at, 1, 0, WS_OP_BINARY, "mask", 4, !masked);
+        return masked ? WS_E_NOT_MASKED : WS_E_MASKED;
+    case 8:
+        put(buf, at, 1, 0, WS_OP_CONT, "cont", 4, masked);
+        return WS_E_CONT_NOTHING_OPEN;
+    case 9:
+        put(buf, at, 0, 0, WS_OP_TEXT, "open", 4, masked);
+        put(buf, at, 1, 0, WS_OP_BINARY, "new", 3, masked);
+        return WS_E_DATA_WHILE_OPEN;
+    case 10:
+        put(buf, at, 1, 0, WS_OP_TEXT, "ok\xff!", 4, masked);
+        return WS_E_UTF8;
+    case 11:
+        put(buf, at, 1, 0, WS_OP_TEXT, "end\xce", 4, masked); /* ends mid-character */
+        return WS_E_UTF8;
+    case 12:
+        put(buf, at, 0, 0, WS_OP_TEXT, "\xce", 1, masked); /* bad across two fragments */
+        put(buf, at, 1, 0, WS_OP_CONT, "A", 1, masked);
+        return WS_E_UTF8;
+    case 13:
+        put(buf, at, 1, 0, WS_OP_CLOSE, "\x03", 1, masked);
+        return WS_E_CLOSE_LEN1;
+    case 14:
+        put(buf, at, 1, 0, WS_OP_CLOSE, "\x03\xed", 2, masked); /* 1005 may not be sent */
+        return WS_E_CLOSE_CODE;
+    case 15:
+        put(buf, at, 1, 0, WS_OP_CLOSE, "\x03\xe8\xc0\xaf", 4, masked);
+        return WS_E_CLOSE_UTF8;
+    default:
+        put(buf, at, 1, 0, WS_OP_BINARY, big, 301, masked); /* the tests' limit is 300 */
+        return WS_E_TOO_BIG;
+    }
+}
+
+/* Append valid frame number i (cycling through the shapes a stream may hold). */
+static void put_good(uint8_t *buf, size_t *at, size_t i, int masked)
+{
+    static uint8_t bytes[200];
+    for (size_t k = 0; k < sizeof bytes; k++)
+        bytes[k] = (uint8_t)(k * 7 + i);
+    switch (i % 8) {
+    case 0:
+        put(buf, at, 1, 0, WS_OP_BINARY, bytes, 16, masked);
+        break;
+    case 1:
+        put(buf, at, 1, 0, WS_OP_TEXT, "h\xc3\xa9llo \xe2\x82\xac", 10, masked);
+        break;
+    case 2:
+        put(buf, at, 1, 0, WS_OP_TEXT, "", 0, masked);
+        break;
+    case 3:
+        put(buf, at, 1, 0, WS_OP_PING, "p", 1, masked);
+        break;
+    case 4:
+        put(buf, at, 1, 0, WS_OP_BINARY, bytes, 125, masked);
+        break;
+    case 5:
+        put(buf, at, 1, 0, WS_OP_BINARY, bytes, 126, masked); /* the 16-bit length */
+        break;
+    case 6: /* "€" cut between two fragments, a pong in between */
+        put(buf, at, 0, 0, WS_OP_TEXT, "x\xe2", 2, masked);
+        put(buf, at, 1, 0, WS_OP_PONG, "", 0, masked);
+        put(buf, at, 1, 0, WS_OP_CONT, "\x82\xac", 2, masked);
+        break;
+    default:
+        put(buf, at, 1, 0, WS_OP_BINARY, "", 0, masked);
+        break;
+    }
+}
+
+/*
+ * Every bad frame, after 0..7 good ones and before two more, for both roles: the same error
+ * and the same events (headers included) fed whole, at every two-piece split and byte by byte;
+ * fed whole, the good frames before it went through the fast path.
+ */
+static void fast_path_bad_frame_at_every_position(void **state)
+{
+    (void)state;
+    static uint8_t buf[4096];
+    static recorder r;
+    for (int role = 0; role < 2; role++) {
+        int masked = role == WS_ROLE_SERVER;
+        decode_opts o = {(ws_role)role, 300, 1};
+        for (int kind = 0; kind < N_BAD; kind++) {
+            for (size_t pos = 0; pos < 8; pos++) {
+                size_t at = 0, whole = 0;
+                for (size_t i = 0; i < pos; i++) {
+                    put_good(buf, &at, i, masked);
+                    whole += i % 8 != 3 && i % 8 != 6; /* not the ping, not the fragments */
+                }
+                ws_error want = put_bad(buf, &at, kind, masked);
+                put_good(buf, &at, 0, masked);
+                put_good(buf, &at, 1, masked);
+                int err = decode_all_ways(buf, at, o, &r);
+                if (err != (int)want)
+                    fail_msg("role %d, bad frame %d after %zu good ones: expected %s, got %s\n"
+                             "  %s",
+                             role, kind, pos, ws_error_name(want), ws_error_name(err), r.log);
+                assert_int_equal(r.fast_frames, whole);
+            }
+        }
+    }
+}
+
+/* Text of about n bytes of valid UTF-8: ASCII and 2-, 3- and 4-byte characters mixed. */
+static size_t random_text(uint8_t *out, size_t n, uint64_t *rng)
+{
+    static const char *const chars[] = {"a",
+                                        "Z",
+                                        " ",
+                                        "\xc3\xa9",
+                                        "\xce\xba",
+                                        "\xe2\x82\xac",
+                                        "\xed\x9f\xbf",
+                                        "\xf0\x9f\x98\x80",
+                                        "\xf4\x8f\xbf\xbf"};
+    size_t len = 0;
+    while (len < n) {
+        const char *c = chars[rng_below(rng, sizeof chars / sizeof chars[0])];
+        memcpy(out + len, c, strlen(c));
+        len += strlen(c);
+    }
+    return len;
+}
+
+/*
+ * A random stream from seed: whole messages of many sizes (0 to 1000 bytes, all three length
+ * encodings' boundaries), messages cut into 2-4 fragments at random bytes (splitting UTF-8
+ * characters) with pings and pongs between them, sometimes one bad frame, sometimes a close
+ * frame and bytes after it. Returns the stream's length in buf (cap bytes).
+ */
+static size_t random_stream(uint8_t *buf, size_t cap, uint64_t seed, int masked, size_t max_msg)
+{
+    static const size_t sizes[] = {0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 125, 126, 127, 300, 1000};
+    static uint8_t msg[1100];
+    uint64_t rng = seed;
+    size_t at = 0, frames = 1 + rng_below(&rng, 40);
+    for (size_t f = 0; f < frames && at < cap - 8 * sizeof msg; f++) {
+        size_t pick = rng_below(&rng, 20), len = sizes[rng_below(&rng, 16)];
+        if (len > max_msg)
+            len = max_msg;
+        unsigned op = rng_below(&rng, 2) ? WS_OP_TEXT : WS_OP_BINARY;
+        if (op == WS_OP_TEXT)
+            len = random_text(msg, len, &rng);
+        else
+            for (size_t i = 0; i < len; i++)
+                msg[i] = (uint8_t)rng_next(&rng);
+        if (pick < 12) { /* a whole message: the fast path's case */
+            put(buf, &at, 1, 0, op, msg, len, masked);
+        } else if (pick < 16) { /* fragments, with control frames between them */
+            size_t done = 0, parts = 2 + rng_below(&rng, 3);
+            for (size_t k = 0; k < parts; k++) {
+                size_t n = k + 1 == parts ? len - done : rng_below(&rng, len - done + 1);
+                put(buf, &at, k + 1 == parts, 0, k == 0 ? op : WS_OP_CONT, msg + done, n, masked);
+                done += n;
+                if (rng_below(&rng, 2))
+                    put(buf, &at, 1, 0, rng_below(&rng, 2) ? WS_OP_PING : WS_OP_PONG, msg,
+                        len < 125 ? len : 125, masked);
+            }
+        } else if (pick < 18) {
+            put(buf, &at, 1, 0, WS_OP_PING, msg, len < 125 ? len : 125, masked);
+        } else if (pick < 19) {
+            put_bad(buf, &at, (int)rng_below(&rng, N_BAD), masked);
+        } else {
+            put(buf, &at, 1, 0, WS_OP_CLOSE,
+                "\x03\xe8"
+                "bye",
+                5, masked);
+            put(buf, &at, 1, 0, WS_OP_BINARY, msg, len, masked); /* ignored: after the close */
+        }
+    }
+    return at;
+}
+
+/*
+ * 500 random streams, each fed whole, one byte at a time and in random chunks of at most 3,
+ * 20 and 2000 bytes: every way must report the same events and the same error.
+ */
+static void fast_path_random_streams_any_chunking(void **state)
+{
+    (void)state;
+    static uint8_t buf[65536];
+    static recorder whole, other;
+    static const size_t max_chunks[] = {3, 20, 2000};
+    uint64_t fast = 0;
+    for (uint64_t seed = 1; seed <= 500; seed++) {
+        int masked = seed % 3 != 0; /* a third of the streams read as a client */
+        decode_opts o = {masked ? WS_ROLE_SERVER : WS_ROLE_CLIENT, seed % 5 == 0 ? 300 : 0, 1};
+        size_t len = random_stream(buf, sizeof buf, seed, masked, o.max_message ? 300 : 1000);
+        int err = decode(buf, len, o, len, 0, &whole);
+        fast += whole.fast_frames;
+        assert_int_equal(decode(buf, len, o, 0, 1, &other), err);
+        expect_same_log(&other, &whole, "one byte at a time", seed);
+        assert_int_equal(other.fast_frames, 0);
+        for (size_t c = 0; c < sizeof max_chunks / sizeof max_chunks[0]; c++) {
+            assert_int_equal(decode_random(buf, len, o, seed * 31 + c, max_chunks[c], &other), err);
+            expect_same_log(&other, &whole, "in random chunks", seed);
+        }
+    }
+    assert_true(fast > 1000); /* the fast path did run, and often */
+}
+
+/* The fast path is taken exactly when a whole unfragmented data frame is in one call. */
+static void fast_path_taken_only_for_whole_frames(void **state)
+{
+    (void)state;
+    static uint8_t buf[256];
+    static recorder r;
+    size_t at = 0;
+    put(buf, &at, 1, 0, WS_OP_BINARY, "0123456789abcdef", 16, 1);
+    put(buf, &at, 1, 0, WS_OP_TEXT, "sixteen bytes ok", 16, 1);
+    decode(buf, at, AS_SERVER, at, 0, &r);
+    assert_int_equal(r.fast_frames, 2);
+    decode(buf, at, AS_SERVER, 11, 0, &r); /* the first frame cut after 11 bytes */
+    assert_int_equal(r.fast_frames, 1);
+    decode(buf, at, AS_SERVER, 22, 0, &r); /* exactly the first frame, then the second */
+    assert_int_equal(r.fast_frames, 2);
+    decode(buf, at, AS_SERVER, 0, 21, &r); /* every frame cut by a chunk boundary */
+    assert_int_equal(r.fast_frames, 0);
+    assert_string_equal(r.log, "[binary '0123456789abcdef'][text 'sixteen bytes ok']=> WS_OK");
+    at = 0; /* control frames and fragments always take the state machine */
+    put(buf, &at, 1, 0, WS_OP_PING, "ping", 4, 1);
+    put(buf, &at, 0, 0, WS_OP_TEXT, "frag", 4, 1);
+    put(buf, &at, 1, 0, WS_OP_CONT, "ment", 4, 1);
+    decode(buf, at, AS_SERVER, at, 0, &r);
+    assert_int_equal(r.fast_frames, 0);
+    assert_string_equal(r.log, "[ping 'ping'][text 'fragment']=> WS_OK");
+}
+
+/* ws_mask_copy (8 bytes per step) against the RFC's definition, byte i ^ key[(offset+i) % 4]. */
+static void mask_matches_definition(void **state)
+{
+    (void)state;
+    uint8_t src[80], dst[80], want[80];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)(i * 37 + 11);
+    for (uint64_t offset = 0; offset < 9; offset++) {
+        for (size_t len = 0; len <= 72; len++) {
+            memset(dst, 0xee, sizeof dst);
+            memcpy(want, dst, sizeof want);
+            for (size_t i = 0; i < len; i++)
+                want[i] = src[i] ^ KEY[(offset + i) % 4];
+            ws_mask_copy(dst, src, len, KEY, offset);
+            assert_memory_equal(dst, want, sizeof want); /* and nothing past len written */
+        }
+    }
+}
+
 /* ---- the UTF-8 validator by itself ---- */
 
 static int utf8_ok(const char *s, size_t n)
@@ -643,6 +1027,10 @@ int main(void)
         cmocka_unit_test(close_codes_accepted),
         cmocka_unit_test(many_frames_in_one_read),
         cmocka_unit_test(one_mib_message_in_odd_chunks),
+        cmocka_unit_test(fast_path_bad_frame_at_every_position),
+        cmocka_unit_test(fast_path_random_streams_any_chunking),
+        cmocka_unit_test(fast_path_taken_only_for_whole_frames),
+        cmocka_unit_test(mask_matches_definition),
         cmocka_unit_test(utf8_table),
         cmocka_unit_test(error_names_and_codes),
         cmocka_unit_test(close_payload_builder),
