@@ -612,10 +612,17 @@ static void flush_pending(loop *l)
     }
 }
 
+/*
+ * Write, then free the closed. An on_close may itself send (a "left the chat" notice to the
+ * others) or close others, so repeat until nothing is left: the notice must not wait for the
+ * next event, which may never come.
+ */
 static void end_round(loop *l)
 {
-    flush_pending(l);
-    reap_dead(l);
+    while (l->pending || l->dead) {
+        flush_pending(l);
+        reap_dead(l);
+    }
 }
 
 int loop_run(loop *l)

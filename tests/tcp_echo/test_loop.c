@@ -221,6 +221,54 @@ static void coalesces_small_sends_of_a_round(void **state)
     close(sv[1]);
 }
 
+/*
+ * What an on_close sends to another connection (a "left" notice) must go out in the same
+ * round, not wait for the next event: checked from a timer, before any later round ends.
+ */
+static conn *notice_to;
+static int notice_peer;
+static int notice_seen_at_tick = -1;
+
+static void on_close_notify(conn *c, const char *why)
+{
+    on_close(c, why);
+    if (c != notice_to)
+        conn_send(notice_to, "gone\n", 5);
+}
+
+static void peek_then_stop(loop *l, void *arg)
+{
+    (void)arg;
+    char b[8];
+    notice_seen_at_tick = recv(notice_peer, b, sizeof b, MSG_PEEK | MSG_DONTWAIT) == 5;
+    loop_stop(l);
+}
+
+static void on_close_sends_in_the_same_round(void **state)
+{
+    (void)state;
+    int a[2], b[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+    memset(&seen, 0, sizeof seen);
+    char err[128];
+    loop_config cfg = {0};
+    loop_handlers h = {.on_open = on_open, .on_data = echo_data, .on_close = on_close_notify};
+    loop *l = loop_new(&cfg, &h, err, sizeof err);
+    assert_non_null(l);
+    assert_int_equal(loop_add_timer(l, 50, peek_then_stop, NULL), 0);
+    assert_non_null(loop_add_conn(l, a[0]));
+    notice_to = loop_add_conn(l, b[0]);
+    assert_non_null(notice_to);
+    notice_peer = b[1];
+    close(a[1]); /* A leaves: its on_close tells B */
+    loop_run(l);
+    assert_int_equal(seen.closed, 1);
+    assert_int_equal(notice_seen_at_tick, 1);
+    loop_free(l);
+    close(b[1]);
+}
+
 /* Closing every connection from inside a callback must be safe; on_close once for each. */
 static void close_all(conn *c, void *arg)
 {
@@ -309,6 +357,7 @@ int main(void)
         cmocka_unit_test(close_inside_callbacks),
         cmocka_unit_test(half_close_then_linger_timeout),
         cmocka_unit_test(coalesces_small_sends_of_a_round),
+        cmocka_unit_test(on_close_sends_in_the_same_round),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
