@@ -46,23 +46,17 @@ struct session {
     conn *c;
     proto_framer framer;
     int too_slow; /* output was dropped: close it at the next tick */
-    char *out;    /* lines produced during this callback, sent in one go at its end */
-    size_t out_len, out_cap;
-    struct session *next; /* on the list of sessions with something in `out` */
-    int listed;
 };
 
 static int verbose;
-
-/* Sessions with output waiting. Empty between loop callbacks: each callback ends in flush(). */
-static struct session *to_flush;
 
 /* ---- the broker's output -> the connection ----------------------------------------------- */
 
 /*
  * The broker's send callback. A producer that pipelines 64 PUSHes in one segment gets its 64
- * "OK" lines back in one send() at the end of the callback (flush), not in 64 system calls and
- * 64 TCP segments: that, more than anything in the rings, is what makes a broker fast.
+ * "OK" lines back in one send(), not in 64 system calls and 64 TCP segments: the loop
+ * coalesces what one round sends to a connection (tcp_echo/loop.c). That, more than anything
+ * in the rings, is what makes a broker fast.
  */
 static void send_line(void *handle, const char *data, size_t len)
 {
@@ -71,40 +65,10 @@ static void send_line(void *handle, const char *data, size_t len)
         return;
     if (verbose)
         fprintf(stderr, "conn %llu < %.*s", (unsigned long long)conn_id(s->c), (int)len, data);
-    if (len > s->out_cap - s->out_len) {
-        size_t cap = s->out_cap ? s->out_cap : 4096;
-        while (cap - s->out_len < len)
-            cap *= 2;
-        char *p = realloc(s->out, cap);
-        if (p == NULL) {
-            s->too_slow = 1; /* cannot keep its output: treat it as lost, and close it */
-            return;
-        }
-        s->out = p;
-        s->out_cap = cap;
-    }
-    memcpy(s->out + s->out_len, data, len);
-    s->out_len += len;
-    if (!s->listed) {
-        s->listed = 1;
-        s->next = to_flush;
-        to_flush = s;
-    }
-}
-
-/* Hand every session's collected lines to the loop (one conn_send each). */
-static void flush(void)
-{
-    while (to_flush != NULL) {
-        struct session *s = to_flush;
-        to_flush = s->next;
-        s->listed = 0;
-        if (conn_pending(s->c) > SLOW_CLIENT_BYTES)
-            s->too_slow = 1; /* never close from inside a callback: the timer below does it */
-        else if (!s->too_slow)
-            conn_send(s->c, s->out, s->out_len);
-        s->out_len = 0;
-    }
+    if (conn_pending(s->c) > SLOW_CLIENT_BYTES)
+        s->too_slow = 1; /* never close from inside a callback: the timer below does it */
+    else
+        conn_send(s->c, data, len);
 }
 
 static void close_if_slow(conn *c, void *arg)
@@ -153,10 +117,8 @@ static size_t on_data(conn *c, const uint8_t *data, size_t len)
             if (verbose)
                 fprintf(stderr, "conn %llu > %.*s\n", (unsigned long long)conn_id(c), (int)line_len,
                         (const char *)data + done);
-            if (broker_client_line(s->bc, (const char *)data + done, line_len)) {
-                flush();       /* QUIT: its "OK bye" goes out first... */
-                conn_close(c); /* ...then our FIN */
-            }
+            if (broker_client_line(s->bc, (const char *)data + done, line_len))
+                conn_close(c); /* QUIT: its "OK bye" goes out, then our FIN */
         } else if (rc == PROTO_TOO_LONG) {
             broker_client_too_long(s->bc);
         }
@@ -164,7 +126,6 @@ static size_t on_data(conn *c, const uint8_t *data, size_t len)
         if (rc == PROTO_NEED_MORE && used == 0)
             break; /* an unfinished line: the loop keeps it and offers it again */
     }
-    flush();
     return conn_is_closing(c) ? len : done;
 }
 
@@ -175,10 +136,9 @@ static void on_close(conn *c, const char *why)
         fprintf(stderr, "conn %llu closed: %s\n", (unsigned long long)conn_id(c), why);
     if (s == NULL)
         return;
-    broker_client_gone(s->bc); /* its unacked messages go back to their queues... */
-    flush();                   /* ...and may go straight out to waiting consumers */
+    broker_client_gone(s->bc); /* its unacked messages go back to their queues, and may go
+                                  straight out to waiting consumers */
     conn_set_data(c, NULL);
-    free(s->out);
     free(s);
 }
 
