@@ -306,13 +306,19 @@ static ssize_t send_some(conn *c, const uint8_t *p, size_t n)
     do /* MSG_NOSIGNAL: a peer that went away gives EPIPE here, not a process-killing SIGPIPE */
         w = send(c->w.fd, p, n, MSG_NOSIGNAL);
     while (w < 0 && errno == EINTR);
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-        return 0; /* the kernel's send buffer is full: the peer is not reading fast enough */
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        /* the kernel's send buffer is full: the peer is not reading fast enough */
+        TRACE(c->l, "send(fd %d, %zu) = -1 EAGAIN: the send buffer is full; wait for EPOLLOUT\n",
+              c->w.fd, n);
+        return 0;
+    }
     if (w < 0) {
         conn_abort(c,
                    errno == ECONNRESET || errno == EPIPE ? "reset by peer (RST)" : "send failed");
         return -1;
     }
+    TRACE(c->l, "send(fd %d, %zu) = %zd: into the kernel's send buffer; TCP segments it\n", c->w.fd,
+          n, w);
     c->bytes_out += (uint64_t)w;
     c->l->stats.bytes_out += (uint64_t)w;
     return w;
@@ -337,8 +343,6 @@ static void flush_out(conn *c)
 {
     while (buf_len(&c->out)) {
         ssize_t w = send_some(c, buf_bytes(&c->out), buf_len(&c->out));
-        TRACE(c->l, "send(fd %d, %zu) = %zd: into the kernel's send buffer; TCP segments it\n",
-              c->w.fd, buf_len(&c->out), w);
         if (w <= 0)
             break;
         buf_consume(&c->out, (size_t)w);
@@ -382,8 +386,6 @@ static int send_now(conn *c, const uint8_t *p, size_t len)
     ssize_t w = send_some(c, p, len);
     if (w < 0)
         return -1;
-    TRACE(c->l, "send(fd %d, %zu) = %zd: into the kernel's send buffer; TCP segments it\n", c->w.fd,
-          len, w);
     if ((size_t)w < len && buf_append(&c->out, p + w, len - (size_t)w) < 0) {
         conn_abort(c, "out of memory queueing output");
         return -1;
