@@ -221,18 +221,24 @@ static eio_session *find_session(eio_server *srv, const char *sid, size_t len)
     return NULL;
 }
 
-/* One unmasked frame (servers never mask), header and payload in ONE write: two small writes
- * would meet Nagle's algorithm and the peer's delayed ACK, and wait 40 ms for nothing. */
+/* Write one unmasked frame (servers never mask) at out; returns its size.
+ * out must hold ws_encoded_size(len, 0) bytes. */
+static size_t frame_at(uint8_t *out, unsigned opcode, const void *data, size_t len)
+{
+    size_t h = ws_encode_header(out, 1, opcode, len, NULL);
+    if (len)
+        memcpy(out + h, data, len);
+    return h + len;
+}
+
+/* One frame, header and payload in ONE buffer and one conn_send (small ones on the stack). */
 static void ws_send(eio_conn *ec, unsigned opcode, const void *data, size_t len)
 {
     uint8_t small[WS_MAX_HEADER + 256];
     uint8_t *out = len <= 256 ? small : malloc(WS_MAX_HEADER + len);
     if (out == NULL)
         return;
-    size_t h = ws_encode_header(out, 1, opcode, len, NULL);
-    if (len)
-        memcpy(out + h, data, len);
-    conn_send(ec->c, out, h + len);
+    conn_send(ec->c, out, frame_at(out, opcode, data, len));
     if (out != small)
         free(out);
 }
@@ -998,14 +1004,8 @@ int eio_prepare(eio_prepared *p, const eio_part *parts, size_t nparts)
         return -1;
     for (size_t i = 0; i < nparts; i++) {
         uint8_t *out = p->wire + p->wire_len;
-        if (parts[i].binary) {
-            size_t h = ws_encode_header(out, 1, WS_OP_BINARY, parts[i].len, NULL);
-            if (parts[i].len)
-                memcpy(out + h, parts[i].data, parts[i].len);
-            p->wire_len += h + parts[i].len;
-        } else {
-            p->wire_len += text_frame(out, EIO_MESSAGE, parts[i].data, parts[i].len);
-        }
+        p->wire_len += parts[i].binary ? frame_at(out, WS_OP_BINARY, parts[i].data, parts[i].len)
+                                       : text_frame(out, EIO_MESSAGE, parts[i].data, parts[i].len);
     }
     return 0;
 }
