@@ -9,6 +9,10 @@
  *   3. Run the timers that are due.
  *   4. Write what the round queued: each connection's small sends of the round leave together,
  *      in one send() (see conn_send: "coalescing").
+ *
+ * System calls in batches: when several connections are ready in one round, their recv()s
+ * (step 2) go to the kernel together in one io_uring_enter(), and so do the round's send()s
+ * (step 4); see sysbatch.h. Each is still the same recv() or send(), traced the same way.
  *   5. Free the connections that were closed during the round. Closing is deferred to here
  *      so a callback may close any connection (even one another callback is looping over)
  *      without leaving a dangling pointer behind.
@@ -20,6 +24,7 @@
 
 #include "buf.h"
 #include "net.h"
+#include "sysbatch.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -37,6 +42,7 @@
 #define MAX_TIMERS       8
 #define MAX_LISTENERS    4
 #define READ_CHUNK       65536
+#define BATCH_CHUNK      16384 /* per connection read in a batch (the rest: next round) */
 #define DEFAULT_LIMIT    (1u << 20)
 #define ACCEPT_PER_ROUND 64    /* fairness: a burst of connects cannot starve the open ones */
 #define COALESCE_MAX     16384 /* small sends wait for the end of the round up to this many bytes */
@@ -95,6 +101,10 @@ struct loop {
     size_t lingering;          /* conns half-closed, waiting for their peer's FIN */
     int stop;
     loop_stats stats;
+    sysbatch *batch;   /* NULL: one system call per recv()/send() */
+    uint8_t *batch_in; /* MAX_EVENTS slots of BATCH_CHUNK bytes for batched reads */
+    conn *batch_conns[MAX_EVENTS];
+    ssize_t batch_result[MAX_EVENTS];
 };
 
 #define TRACE(l, ...)                                                                              \
@@ -120,6 +130,28 @@ static void raise_fd_limit(void)
     }
 }
 
+/* Use io_uring for batches of system calls where the kernel allows it (sysbatch.h). */
+static void start_batching(loop *l)
+{
+    const char *why = NULL;
+    if (l->cfg.plain_syscalls)
+        return;
+    l->batch = sysbatch_new(MAX_EVENTS, &why);
+    if (l->batch && !(l->batch_in = malloc((size_t)MAX_EVENTS * BATCH_CHUNK))) {
+        sysbatch_free(l->batch);
+        l->batch = NULL;
+    }
+}
+
+/* The kernel would not take a whole batch (it could not allocate): plain calls from now on. */
+static void stop_batching(loop *l)
+{
+    sysbatch_free(l->batch);
+    free(l->batch_in);
+    l->batch = NULL;
+    l->batch_in = NULL;
+}
+
 loop *loop_new(const loop_config *cfg, const loop_handlers *h, char *err, size_t errlen)
 {
     loop *l = calloc(1, sizeof *l);
@@ -143,6 +175,7 @@ loop *loop_new(const loop_config *cfg, const loop_handlers *h, char *err, size_t
     l->h = *h;
     l->sig.fd = -1;
     raise_fd_limit();
+    start_batching(l);
     return l;
 }
 
@@ -299,22 +332,17 @@ static void update_interest(conn *c)
     set_interest(c, ev);
 }
 
-/* send() as much as the kernel takes. Returns bytes sent, or -1 after aborting c. */
-static ssize_t send_some(conn *c, const uint8_t *p, size_t n)
+/* What send() of n bytes returned (w, or -1 and err): bytes sent, or -1 after aborting c. */
+static ssize_t sent(conn *c, size_t n, ssize_t w, int err)
 {
-    ssize_t w;
-    do /* MSG_NOSIGNAL: a peer that went away gives EPIPE here, not a process-killing SIGPIPE */
-        w = send(c->w.fd, p, n, MSG_NOSIGNAL);
-    while (w < 0 && errno == EINTR);
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if (w < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
         /* the kernel's send buffer is full: the peer is not reading fast enough */
         TRACE(c->l, "send(fd %d, %zu) = -1 EAGAIN: the send buffer is full; wait for EPOLLOUT\n",
               c->w.fd, n);
         return 0;
     }
     if (w < 0) {
-        conn_abort(c,
-                   errno == ECONNRESET || errno == EPIPE ? "reset by peer (RST)" : "send failed");
+        conn_abort(c, err == ECONNRESET || err == EPIPE ? "reset by peer (RST)" : "send failed");
         return -1;
     }
     TRACE(c->l, "send(fd %d, %zu) = %zd: into the kernel's send buffer; TCP segments it\n", c->w.fd,
@@ -322,6 +350,16 @@ static ssize_t send_some(conn *c, const uint8_t *p, size_t n)
     c->bytes_out += (uint64_t)w;
     c->l->stats.bytes_out += (uint64_t)w;
     return w;
+}
+
+/* send() as much as the kernel takes. Returns bytes sent, or -1 after aborting c. */
+static ssize_t send_some(conn *c, const uint8_t *p, size_t n)
+{
+    ssize_t w;
+    do /* MSG_NOSIGNAL: a peer that went away gives EPIPE here, not a process-killing SIGPIPE */
+        w = send(c->w.fd, p, n, MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    return sent(c, n, w, errno);
 }
 
 /* Backpressure: stop reading c while its queue is over the limit, resume below half of it. */
@@ -338,15 +376,9 @@ static void apply_backpressure(conn *c)
     }
 }
 
-/* Write what is queued; finish a graceful close once the queue is empty. */
-static void flush_out(conn *c)
+/* After writing: finish a graceful close once the queue is empty, and ask for what c needs. */
+static void after_write(conn *c)
 {
-    while (buf_len(&c->out)) {
-        ssize_t w = send_some(c, buf_bytes(&c->out), buf_len(&c->out));
-        if (w <= 0)
-            break;
-        buf_consume(&c->out, (size_t)w);
-    }
     if (c->dead)
         return;
     if (c->closing && buf_len(&c->out) == 0) {
@@ -361,6 +393,18 @@ static void flush_out(conn *c)
     }
     apply_backpressure(c);
     update_interest(c);
+}
+
+/* Write what is queued (until the kernel takes no more), then after_write. */
+static void flush_out(conn *c)
+{
+    while (buf_len(&c->out)) {
+        ssize_t w = send_some(c, buf_bytes(&c->out), buf_len(&c->out));
+        if (w <= 0)
+            break;
+        buf_consume(&c->out, (size_t)w);
+    }
+    after_write(c);
 }
 
 /*
@@ -466,6 +510,26 @@ static void deliver(conn *c, const uint8_t *data, size_t n)
         conn_abort(c, "sent more than the input limit without completing a message");
 }
 
+/* What recv() returned (n bytes in data, 0 = FIN, or -1 and err): deliver, close or abort. */
+static void received(conn *c, const uint8_t *data, ssize_t n, int err)
+{
+    if (n > 0) {
+        TRACE(c->l, "recv(fd %d) = %zd bytes from %s (the kernel has already ACKed them)\n",
+              c->w.fd, n, c->peer);
+        c->bytes_in += (uint64_t)n;
+        c->l->stats.bytes_in += (uint64_t)n;
+        c->last_read_ms = loop_now_ms();
+        deliver(c, data, (size_t)n);
+    } else if (n == 0) {
+        TRACE(c->l, "recv(fd %d) = 0: %s sent FIN, it will send nothing more\n", c->w.fd, c->peer);
+        /* Half-close: the peer is done sending, but may still read; flush, then close. */
+        c->why = "peer closed (FIN)";
+        conn_close(c);
+    } else if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
+        conn_abort(c, err == ECONNRESET ? "reset by peer (RST)" : "receive failed");
+    }
+}
+
 static void read_conn(conn *c)
 {
     static uint8_t chunk[READ_CHUNK]; /* one thread, one loop: a shared scratch buffer is safe */
@@ -473,21 +537,64 @@ static void read_conn(conn *c)
     do
         n = recv(c->w.fd, chunk, sizeof chunk, 0);
     while (n < 0 && errno == EINTR);
-    if (n > 0) {
-        TRACE(c->l, "recv(fd %d) = %zd bytes from %s (the kernel has already ACKed them)\n",
-              c->w.fd, n, c->peer);
-        c->bytes_in += (uint64_t)n;
-        c->l->stats.bytes_in += (uint64_t)n;
-        c->last_read_ms = loop_now_ms();
-        deliver(c, chunk, (size_t)n);
-    } else if (n == 0) {
-        TRACE(c->l, "recv(fd %d) = 0: %s sent FIN, it will send nothing more\n", c->w.fd, c->peer);
-        /* Half-close: the peer is done sending, but may still read; flush, then close. */
-        c->why = "peer closed (FIN)";
-        conn_close(c);
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        conn_abort(c, errno == ECONNRESET ? "reset by peer (RST)" : "receive failed");
+    received(c, chunk, n, errno);
+}
+
+/* ---- batches of system calls (io_uring; see sysbatch.h) ----------------------------- */
+
+static void handle_event(loop *l, struct epoll_event *ev, int already_read);
+
+/* A batch result as recv()/send() would have given it: the count, or -1 with err set. */
+static ssize_t result_of(ssize_t r, int *err)
+{
+    *err = r < 0 ? (int)-r : 0;
+    return r < 0 ? -1 : r;
+}
+
+/* The connection an epoll event reports as readable (or hung up), or NULL. */
+static conn *readable_conn(const struct epoll_event *ev)
+{
+    watch *w = ev->data.ptr;
+    if (w->kind != WATCH_CONN || ((conn *)w)->dead)
+        return NULL;
+    return ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR) ? (conn *)w : NULL;
+}
+
+/*
+ * Several connections ready: read them all with one system call, then handle every event in
+ * order as if each had just been read. Returns 0 (and reads nothing) when a batch would not
+ * pay: no io_uring, or fewer than two connections to read.
+ */
+static int read_together(loop *l, struct epoll_event *events, int n)
+{
+    int readable = 0;
+    for (int i = 0; i < n && l->batch; i++)
+        readable += readable_conn(&events[i]) != NULL;
+    if (readable < 2)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        conn *c = readable_conn(&events[i]);
+        l->batch_conns[i] = c;
+        if (c)
+            sysbatch_recv(l->batch, c->w.fd, l->batch_in + (size_t)i * BATCH_CHUNK, BATCH_CHUNK);
     }
+    l->stats.batched += sysbatch_queued(l->batch);
+    if (sysbatch_run(l->batch, l->batch_result) < 0)
+        stop_batching(l); /* the reads it did not take report EAGAIN: epoll reports them again */
+    ssize_t *res = l->batch_result;
+    for (int i = 0, k = 0; i < n; i++) {
+        conn *c = l->batch_conns[i];
+        if (!c) {
+            handle_event(l, &events[i], 0);
+            continue;
+        }
+        int err;
+        ssize_t got = result_of(res[k++], &err);
+        if (!c->dead) /* an earlier event's callback may have closed it */
+            received(c, l->batch_in + (size_t)i * BATCH_CHUNK, got, err);
+        handle_event(l, &events[i], 1);
+    }
+    return 1;
 }
 
 /* Enable or disable readiness reports for every listener. */
@@ -539,7 +646,8 @@ static void accept_ready(loop *l, watch *w)
     }
 }
 
-static void handle_event(loop *l, struct epoll_event *ev)
+/* One epoll event; `already_read`: its recv() was made in this round's batch. */
+static void handle_event(loop *l, struct epoll_event *ev, int already_read)
 {
     watch *w = ev->data.ptr;
     if (w->kind == WATCH_LISTENER) {
@@ -552,7 +660,7 @@ static void handle_event(loop *l, struct epoll_event *ev)
         conn *c = (conn *)w;
         if (c->dead)
             return;
-        if (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        if (!already_read && (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
             read_conn(c);
         if (!c->dead && (ev->events & EPOLLOUT))
             flush_out(c);
@@ -602,16 +710,64 @@ static void run_timers(loop *l)
     }
 }
 
-/* Write each connection's coalesced sends of this round: one send() per connection. */
-static void flush_pending(loop *l)
+/* The next coalescing connection with bytes to write, off the pending list; NULL at its end.
+ * The others (closed meanwhile, or nothing left) are finished on the way. */
+static conn *next_pending(loop *l)
 {
     while (l->pending) {
         conn *c = l->pending;
         l->pending = c->pending_next;
         c->coalescing = 0;
-        if (!c->dead)
-            flush_out(c); /* what the kernel does not take now waits for EPOLLOUT */
+        if (!c->dead && buf_len(&c->out))
+            return c;
+        after_write(c);
     }
+    return NULL;
+}
+
+/* Up to MAX_EVENTS pending connections' send()s in one system call; returns how many. */
+static int write_together(loop *l)
+{
+    int n = 0;
+    for (conn *c; n < MAX_EVENTS && (c = next_pending(l));)
+        l->batch_conns[n++] = c;
+    if (n == 1) { /* a batch of one would only be a slower send() */
+        flush_out(l->batch_conns[0]);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        conn *c = l->batch_conns[i];
+        sysbatch_send(l->batch, c->w.fd, buf_bytes(&c->out), buf_len(&c->out));
+    }
+    l->stats.batched += (uint64_t)n;
+    if (n && sysbatch_run(l->batch, l->batch_result) < 0)
+        stop_batching(l); /* the sends it did not take report EAGAIN: retried on EPOLLOUT */
+    for (int i = 0; i < n; i++) {
+        conn *c = l->batch_conns[i];
+        size_t len = buf_len(&c->out);
+        int err;
+        ssize_t r = result_of(l->batch_result[i], &err);
+        ssize_t w = sent(c, len, r, err);
+        if (w > 0)
+            buf_consume(&c->out, (size_t)w);
+        if (w > 0 && (size_t)w < len)
+            flush_out(c); /* the kernel took part: offer the rest as a plain send() */
+        else
+            after_write(c); /* all sent, EAGAIN (wait for EPOLLOUT), or aborted */
+    }
+    return n;
+}
+
+/* Write each connection's coalesced sends of this round: one send() per connection, and
+ * with io_uring one system call for all of them. */
+static void flush_pending(loop *l)
+{
+    if (l->batch) {
+        while (l->batch && write_together(l) > 0) {
+        }
+    }
+    for (conn *c; (c = next_pending(l));)
+        flush_out(c); /* what the kernel does not take now waits for EPOLLOUT */
 }
 
 /*
@@ -636,8 +792,9 @@ int loop_run(loop *l)
         int n = epoll_wait(l->epfd, events, MAX_EVENTS, next_timeout_ms(l));
         if (n < 0 && errno != EINTR)
             return -1;
-        for (int i = 0; i < n; i++)
-            handle_event(l, &events[i]);
+        if (!read_together(l, events, n))
+            for (int i = 0; i < n; i++)
+                handle_event(l, &events[i], 0);
         run_timers(l);
         end_round(l);
     }
@@ -664,6 +821,7 @@ void loop_free(loop *l)
     if (l->sig.fd >= 0)
         close(l->sig.fd);
     close(l->epfd);
+    stop_batching(l);
     free(l);
 }
 

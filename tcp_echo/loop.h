@@ -44,6 +44,7 @@ typedef struct loop_config {
     size_t in_max;      /* close a conn whose unconsumed input exceeds this; 0 = 1 MiB */
     unsigned linger_ms; /* after conn_shutdown_write, wait this long for the peer's FIN; 0 = 5 s */
     int verbose;        /* print the teaching trace of each socket call to stderr */
+    int plain_syscalls; /* 1: one system call per recv()/send(), never io_uring batches */
     void *user;         /* the protocol's own state, for loop_user() */
 } loop_config;
 
@@ -53,6 +54,7 @@ typedef struct loop_stats {
     uint64_t open;      /* connections open now */
     uint64_t bytes_in;  /* bytes read from all connections */
     uint64_t bytes_out; /* bytes written to all connections */
+    uint64_t batched;   /* recv()s and send()s made in io_uring batches (0: plain calls) */
 } loop_stats;
 
 /* Create a loop. Returns NULL (and a sentence in err) if the kernel refuses epoll. */
