@@ -47,12 +47,12 @@ sysbatch *sysbatch_new(unsigned max_ops, const char **why)
     /* SUBMIT_ALL: one bad entry does not stop the rest; COOP_TASKRUN: no interrupting the
      * task to post completions (ours are all posted during the call anyway). Older kernels
      * (before 5.19) know neither flag: try again without. */
-    int rc = io_uring_queue_init(max_ops, &b->ring,
-                                 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN);
+    int rc =
+        io_uring_queue_init(max_ops, &b->ring, IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN);
     if (rc == -EINVAL)
         rc = io_uring_queue_init(max_ops, &b->ring, 0);
     if (rc < 0) {
-        *why = rc == -ENOSYS ? "the kernel has no io_uring"
+        *why = rc == -ENOSYS  ? "the kernel has no io_uring"
                : rc == -EPERM ? "io_uring is disabled (sysctl kernel.io_uring_disabled)"
                               : "the kernel refused io_uring_setup";
         free(b);
