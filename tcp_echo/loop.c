@@ -579,8 +579,9 @@ static int read_together(loop *l, struct epoll_event *events, int n)
             sysbatch_recv(l->batch, c->w.fd, l->batch_in + (size_t)i * BATCH_CHUNK, BATCH_CHUNK);
     }
     l->stats.batched += sysbatch_queued(l->batch);
-    if (sysbatch_run(l->batch, l->batch_result) < 0)
-        stop_batching(l); /* the reads it did not take report EAGAIN: epoll reports them again */
+    /* If the kernel did not take every read, those report EAGAIN (epoll reports the sockets
+     * again); the slots stay ours until the end, and plain calls follow from then on. */
+    int broken = sysbatch_run(l->batch, l->batch_result) < 0;
     ssize_t *res = l->batch_result;
     for (int i = 0, k = 0; i < n; i++) {
         conn *c = l->batch_conns[i];
@@ -594,6 +595,8 @@ static int read_together(loop *l, struct epoll_event *events, int n)
             received(c, l->batch_in + (size_t)i * BATCH_CHUNK, got, err);
         handle_event(l, &events[i], 1);
     }
+    if (broken)
+        stop_batching(l);
     return 1;
 }
 
@@ -740,8 +743,8 @@ static int write_together(loop *l)
         sysbatch_send(l->batch, c->w.fd, buf_bytes(&c->out), buf_len(&c->out));
     }
     l->stats.batched += (uint64_t)n;
-    if (n && sysbatch_run(l->batch, l->batch_result) < 0)
-        stop_batching(l); /* the sends it did not take report EAGAIN: retried on EPOLLOUT */
+    /* Sends the kernel did not take report EAGAIN and are retried on EPOLLOUT. */
+    int broken = n && sysbatch_run(l->batch, l->batch_result) < 0;
     for (int i = 0; i < n; i++) {
         conn *c = l->batch_conns[i];
         size_t len = buf_len(&c->out);
@@ -755,6 +758,8 @@ static int write_together(loop *l)
         else
             after_write(c); /* all sent, EAGAIN (wait for EPOLLOUT), or aborted */
     }
+    if (broken)
+        stop_batching(l);
     return n;
 }
 
