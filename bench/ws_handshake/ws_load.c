@@ -8,7 +8,11 @@
  * program for every server compared, so the client's cost is the same in every figure.
  * (All frames reuse one masking key: fine for a benchmark on loopback, wrong for a real client.)
  *
- *   ws_load HOST PORT [--conns 50] [--seconds 5] [--size 64] [--depth 1] [--path /ws]
+ *   ws_load HOST PORT [--conns 50] [--seconds 5] [--size 64] [--depth 1] [--path /ws] [--plain]
+ *
+ * Its recv()s and send()s go to the kernel in io_uring batches (tcp_echo/sysbatch.h, the same
+ * helper the servers' loop uses), so that it costs less per message than the servers it
+ * measures; --plain makes one system call each.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,9 +22,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <liburing.h>
 
 #include "net.h"
+#include "sysbatch.h"
 #include "ws_frame.h"
 #include "ws_handshake.h"
 #include "ws_http.h"
@@ -162,52 +166,42 @@ static int on_readable(lconn *c)
  * costs about 1 us, a generator that makes two per message is as slow as the servers it
  * measures and becomes the limit; batched, it is not.
  */
-static int batched_round(struct io_uring *ring, struct epoll_event *evs, int n, int depth)
+static int batched_round(sysbatch *b, struct epoll_event *evs, int n, int depth)
 {
+    lconn *who[64];
+    ssize_t res[64];
     for (int i = 0; i < n; i++) {
-        lconn *c = evs[i].data.ptr;
-        struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-        io_uring_prep_recv(sqe, c->fd, c->in + c->in_len, sizeof c->in - c->in_len, MSG_DONTWAIT);
-        io_uring_sqe_set_data(sqe, c);
+        lconn *c = who[i] = evs[i].data.ptr;
+        sysbatch_recv(b, c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
     }
-    io_uring_submit_and_wait(ring, (unsigned)n);
-    unsigned sends = 0;
+    if (sysbatch_run(b, res) < 0)
+        return -1;
+    int sends = 0;
     for (int i = 0; i < n; i++) {
-        struct io_uring_cqe *cqe;
-        if (io_uring_wait_cqe(ring, &cqe) < 0)
-            return -1;
-        lconn *c = io_uring_cqe_get_data(cqe);
-        int r = cqe->res;
-        io_uring_cqe_seen(ring, cqe);
-        if (r == -EAGAIN || r == -EINTR)
+        lconn *c = who[i];
+        if (res[i] == -EAGAIN)
             continue;
-        if (r <= 0)
+        if (res[i] <= 0)
             return -1;
-        size_t echoes = take_echoes(c, (size_t)r);
+        size_t echoes = take_echoes(c, (size_t)res[i]);
         if (draining || !echoes)
             continue;
         if (echoes > (size_t)depth) /* cannot happen: only `depth` are ever in flight */
             return -1;
-        struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
         c->out_len = echoes * frame_len;
-        io_uring_prep_send(sqe, c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
-        io_uring_sqe_set_data(sqe, c);
-        sends++;
         c->sent += echoes;
+        who[sends++] = c; /* sends <= i: this slot has been read already */
+        sysbatch_send(b, c->fd, c->out, c->out_len);
     }
-    if (!sends)
+    if (sends == 0)
         return 0;
-    io_uring_submit_and_wait(ring, sends);
-    for (unsigned i = 0; i < sends; i++) {
-        struct io_uring_cqe *cqe;
-        if (io_uring_wait_cqe(ring, &cqe) < 0)
+    if (sysbatch_run(b, res) < 0)
+        return -1;
+    for (int i = 0; i < sends; i++) {
+        lconn *c = who[i];
+        if (res[i] < 0 && res[i] != -EAGAIN)
             return -1;
-        lconn *c = io_uring_cqe_get_data(cqe);
-        int w = cqe->res;
-        io_uring_cqe_seen(ring, cqe);
-        if (w < 0 && w != -EAGAIN)
-            return -1;
-        size_t done = w < 0 ? 0 : (size_t)w; /* a short send (rare): write the rest now */
+        size_t done = res[i] < 0 ? 0 : (size_t)res[i]; /* a short send (rare): the rest now */
         if (done < c->out_len && send_all(c->fd, c->out + done, c->out_len - done) < 0)
             return -1;
     }
@@ -242,7 +236,7 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: ws_load HOST PORT [--conns 50] [--seconds 5] [--size 64] "
-                        "[--depth 1] [--path /ws]\n");
+                        "[--depth 1] [--path /ws] [--plain]\n");
         return 2;
     }
     const char *host = argv[1], *path = "/ws";
@@ -275,8 +269,11 @@ int main(int argc, char **argv)
     frame_len = ws_encode_frame(frame, sizeof frame, 1, WS_OP_TEXT, payload, size, fixed_key, NULL);
 
     /* Batched system calls through io_uring unless --plain or the kernel refuses it. */
-    struct io_uring ring;
-    int batched = !plain && io_uring_queue_init(64, &ring, 0) == 0;
+    const char *why = NULL;
+    sysbatch *batch = plain ? NULL : sysbatch_new(64, &why);
+    int batched = batch != NULL;
+    if (!plain && !batched)
+        fprintf(stderr, "ws_load: no io_uring batches (%s): one system call each\n", why);
 
     lconn *cs = calloc((size_t)conns, sizeof *cs);
     int ep = epoll_create1(0);
@@ -302,7 +299,7 @@ int main(int argc, char **argv)
         int n = epoll_wait(ep, evs, 64, 100);
         int failed = 0;
         if (batched && n > 0)
-            failed = batched_round(&ring, evs, n, depth) < 0;
+            failed = batched_round(batch, evs, n, depth) < 0;
         for (int i = 0; !batched && i < n && !failed; i++)
             failed = on_readable(evs[i].data.ptr) < 0;
         if (failed) {
@@ -326,5 +323,6 @@ int main(int argc, char **argv)
     printf("%.0f msgs/s (%d connections, %zu-byte messages, depth %d, %.1f s, %s) %llu echoes\n",
            (double)(total - base) / took, conns, size, depth, took,
            batched ? "io_uring batches" : "plain recv/send", (unsigned long long)total);
+    sysbatch_free(batch);
     return 0;
 }
