@@ -9,31 +9,45 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 77
 fi
 
+# start_sniffer NAME SNIFFER-ARGS... : capture on lo as JSON into NAME.json (messages in
+# NAME.err) and wait until libpcap is listening, so the next step's packets are all seen.
+start_sniffer() {
+  local name=$1
+  shift
+  "$WIRELAB_BIN/sniffer" -i lo "$@" --json >"$name.json" 2>"$name.err" &
+  SNIFF=$!
+  PIDS+=("$SNIFF")
+  for _ in $(seq 1 100); do
+    grep -q 'listening on lo' "$name.err" && return 0
+    kill -0 $SNIFF 2>/dev/null || fail "the sniffer exited: $(cat "$name.err")"
+    sleep 0.05
+  done
+  fail "the sniffer did not start within 5 s: $(cat "$name.err")"
+}
+
+# stop_sniffer NAME : give the last packets half a second to arrive, then SIGINT; it must
+# stop cleanly (exit 0).
+stop_sniffer() {
+  sleep 0.5
+  kill -INT $SNIFF
+  wait $SNIFF || fail "the sniffer exited with status $? after SIGINT: $(cat "$1.err")"
+}
+
 step "start tcp_echo_server on 127.0.0.1 (port 0: any free port)"
 start_server echo "$WIRELAB_BIN/tcp_echo_server" --port 0 --bind 127.0.0.1
 PORT=$SERVER_PORT
 
 step "start the sniffer on lo with filter 'tcp port $PORT', saving to live.pcap"
-"$WIRELAB_BIN/sniffer" -i lo -f "tcp port $PORT" --json -w live.pcap >live.json 2>sniffer.err &
-SNIFF=$!
-PIDS+=("$SNIFF")
-for _ in $(seq 1 100); do
-  grep -q 'listening on lo' sniffer.err && break
-  kill -0 $SNIFF 2>/dev/null || fail "the sniffer exited: $(cat sniffer.err)"
-  sleep 0.05
-done
-grep -q 'listening on lo' sniffer.err || fail "the sniffer did not start within 5 s: $(cat sniffer.err)"
+start_sniffer live -f "tcp port $PORT" -w live.pcap
 
 step "tcp_echo_client --port $PORT --message 'hello wirelab'"
 "$WIRELAB_BIN/tcp_echo_client" --port "$PORT" --message "hello wirelab" >client.log 2>&1 \
   || fail "the echo exchange failed: $(cat client.log)"
-sleep 0.5
 
 step "stop the sniffer with SIGINT; it prints libpcap's counts"
-kill -INT $SNIFF
-wait $SNIFF || fail "the sniffer exited with status $? after SIGINT: $(cat sniffer.err)"
-grep -q 'packets received by filter' sniffer.err || fail "no received count: $(cat sniffer.err)"
-grep -q 'packets dropped by kernel' sniffer.err || fail "no dropped count: $(cat sniffer.err)"
+stop_sniffer live
+grep -q 'packets received by filter' live.err || fail "no received count: $(cat live.err)"
+grep -q 'packets dropped by kernel' live.err || fail "no dropped count: $(cat live.err)"
 
 step "find the handshake, the data both ways and the teardown in the capture"
 $PY - live.json "$PORT" <<'PY' || fail "the capture does not show the whole exchange (see above)"
@@ -65,13 +79,7 @@ stop_server
 step "UDP: udp_sender sends 3 numbered datagrams to udp_receiver; the sniffer explains each header"
 start_server receiver "$WIRELAB_BIN/udp_receiver" --port 0 --expect 3
 UPORT=$SERVER_PORT
-"$WIRELAB_BIN/sniffer" -i lo -f "udp port $UPORT" -c 3 --json >udp.json 2>udp.err &
-SNIFF=$!
-PIDS+=("$SNIFF")
-for _ in $(seq 1 100); do
-  grep -q 'listening on lo' udp.err && break
-  sleep 0.05
-done
+start_sniffer udp -f "udp port $UPORT" -c 3
 "$WIRELAB_BIN/udp_sender" --host 127.0.0.1 --port "$UPORT" --count 3 --size 100 >sender.log 2>&1 \
   || fail "udp_sender failed: $(cat sender.log)"
 for _ in $(seq 1 100); do
@@ -88,18 +96,10 @@ print(*seqs)' udp.json)"
 step "WebSocket: ws_client sends 'hello ws' to ws_server; the capture shows the upgrade and frames"
 start_server ws "$WIRELAB_BIN/ws_server" --port 0 --bind 127.0.0.1
 WPORT=$SERVER_PORT
-"$WIRELAB_BIN/sniffer" -i lo -f "tcp port $WPORT" --json >ws.json 2>ws.err &
-SNIFF=$!
-PIDS+=("$SNIFF")
-for _ in $(seq 1 100); do
-  grep -q 'listening on lo' ws.err && break
-  sleep 0.05
-done
+start_sniffer ws -f "tcp port $WPORT"
 "$WIRELAB_BIN/ws_client" "ws://127.0.0.1:$WPORT/ws" --message "hello ws" >wsclient.log 2>&1 \
   || fail "ws_client failed: $(cat wsclient.log)"
-sleep 0.5
-kill -INT $SNIFF
-wait $SNIFF || fail "the sniffer exited with status $? after SIGINT: $(cat ws.err)"
+stop_sniffer ws
 /usr/bin/python3 - ws.json "$WPORT" <<'PY' || fail "the WebSocket exchange is not all in the capture (see above)"
 import json, sys
 port = int(sys.argv[2])
@@ -128,13 +128,7 @@ stop_server
 step "queue_broker: a client's PUSH and QUIT and the broker's replies are shown as queue lines"
 start_server broker "$WIRELAB_BIN/queue_broker" --port 0 --bind 127.0.0.1
 QPORT=$SERVER_PORT
-"$WIRELAB_BIN/sniffer" -i lo -f "tcp port $QPORT" --json >queue.json 2>queue.err &
-SNIFF=$!
-PIDS+=("$SNIFF")
-for _ in $(seq 1 100); do
-  grep -q 'listening on lo' queue.err && break
-  sleep 0.05
-done
+start_sniffer queue -f "tcp port $QPORT"
 /usr/bin/python3 - "$QPORT" <<'PY' || fail "talking to queue_broker failed"
 import socket, sys, time
 c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
@@ -151,9 +145,7 @@ while True:
 assert got.startswith(b"OK"), got
 c.close()
 PY
-sleep 0.5
-kill -INT $SNIFF
-wait $SNIFF || fail "the sniffer exited with status $? after SIGINT: $(cat queue.err)"
+stop_sniffer queue
 expect_eq "queue verbs in the capture (client>, <broker)" "PUSH> <OK QUIT> <OK" \
   "$(/usr/bin/python3 -c '
 import json, sys
@@ -170,13 +162,7 @@ stop_server
 step "Socket.IO: a raw long-polling exchange with events_server; the capture shows its packets"
 start_server events "$WIRELAB_BIN/events_server" --port 0
 EPORT=$SERVER_PORT
-"$WIRELAB_BIN/sniffer" -i lo -f "tcp port $EPORT" --json >sio.json 2>sio.err &
-SNIFF=$!
-PIDS+=("$SNIFF")
-for _ in $(seq 1 100); do
-  grep -q 'listening on lo' sio.err && break
-  sleep 0.05
-done
+start_sniffer sio -f "tcp port $EPORT"
 /usr/bin/python3 - "$EPORT" <<'PY' || fail "the polling exchange with events_server failed (see above)"
 import json, socket, sys
 port = int(sys.argv[1])
@@ -211,9 +197,7 @@ got = call("GET", sid=sid)         # the server's CONNECT answer with the socket
 assert got.startswith("40"), got
 print("  handshake, CONNECT and its answer over polling: sid %s" % sid)
 PY
-sleep 0.5
-kill -INT $SNIFF
-wait $SNIFF || fail "the sniffer exited with status $? after SIGINT: $(cat sio.err)"
+stop_sniffer sio
 expect_eq "Engine.IO/Socket.IO lines in the capture (client>, <server)" \
   "<engine.io OPEN CONNECT> <socket.io CONNECT" \
   "$(/usr/bin/python3 -c '
