@@ -9,13 +9,13 @@
  *   3. Run the timers that are due.
  *   4. Write what the round queued: each connection's small sends of the round leave together,
  *      in one send() (see conn_send: "coalescing").
+ *   5. Free the connections that were closed during the round. Closing is deferred to here
+ *      so a callback may close any connection (even one another callback is looping over)
+ *      without leaving a dangling pointer behind.
  *
  * System calls in batches: when several connections are ready in one round, their recv()s
  * (step 2) go to the kernel together in one io_uring_enter(), and so do the round's send()s
  * (step 4); see sysbatch.h. Each is still the same recv() or send(), traced the same way.
- *   5. Free the connections that were closed during the round. Closing is deferred to here
- *      so a callback may close any connection (even one another callback is looping over)
- *      without leaving a dangling pointer behind.
  *
  * Run it: every server in Wirelab is this loop; `tcp_echo_server --verbose` prints each call.
  */
@@ -567,8 +567,10 @@ static conn *readable_conn(const struct epoll_event *ev)
  */
 static int read_together(loop *l, struct epoll_event *events, int n)
 {
+    if (!l->batch)
+        return 0;
     int readable = 0;
-    for (int i = 0; i < n && l->batch; i++)
+    for (int i = 0; i < n; i++)
         readable += readable_conn(&events[i]) != NULL;
     if (readable < 2)
         return 0;
@@ -734,9 +736,10 @@ static int write_together(loop *l)
     int n = 0;
     for (conn *c; n < MAX_EVENTS && (c = next_pending(l));)
         l->batch_conns[n++] = c;
-    if (n == 1) { /* a batch of one would only be a slower send() */
-        flush_out(l->batch_conns[0]);
-        return 1;
+    if (n <= 1) { /* a batch of one would only be a slower send() */
+        if (n)
+            flush_out(l->batch_conns[0]);
+        return n;
     }
     for (int i = 0; i < n; i++) {
         conn *c = l->batch_conns[i];
@@ -744,7 +747,7 @@ static int write_together(loop *l)
     }
     l->stats.batched += (uint64_t)n;
     /* Sends the kernel did not take report EAGAIN and are retried on EPOLLOUT. */
-    int broken = n && sysbatch_run(l->batch, l->batch_result) < 0;
+    int broken = sysbatch_run(l->batch, l->batch_result) < 0;
     for (int i = 0; i < n; i++) {
         conn *c = l->batch_conns[i];
         size_t len = buf_len(&c->out);
@@ -767,9 +770,7 @@ static int write_together(loop *l)
  * with io_uring one system call for all of them. */
 static void flush_pending(loop *l)
 {
-    if (l->batch) {
-        while (l->batch && write_together(l) > 0) {
-        }
+    while (l->batch && write_together(l) > 0) {
     }
     for (conn *c; (c = next_pending(l));)
         flush_out(c); /* what the kernel does not take now waits for EPOLLOUT */

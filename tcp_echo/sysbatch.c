@@ -107,22 +107,19 @@ unsigned sysbatch_queued(const sysbatch *b)
 
 int sysbatch_run(sysbatch *b, ssize_t *result)
 {
-    unsigned n = b->queued, taken = 0;
+    unsigned n = b->queued;
+    if (n == 0)
+        return 0; /* nothing queued: no system call at all */
     b->queued = 0;
     for (unsigned i = 0; i < n; i++)
         result[i] = -EAGAIN; /* "not performed": what an operation the kernel never took means */
     /* One io_uring_enter(): the kernel takes the n entries and, as every one is non-blocking,
-     * performs each before it returns. (It takes fewer only if it cannot allocate.) */
-    while (taken < n) {
-        int rc = io_uring_submit(&b->ring);
-        if (rc <= 0 && rc != -EINTR)
-            break;
-        if (rc > 0)
-            taken += (unsigned)rc;
-    }
+     * performs each before it returns. (It takes fewer only if it cannot allocate; the rest
+     * stay in the ring until the caller frees the batch, and are never performed.) */
+    int rc = io_uring_submit(&b->ring);
+    unsigned taken = rc > 0 ? (unsigned)rc : 0;
     for (unsigned got = 0; got < taken; got++) {
         struct io_uring_cqe *cqe;
-        int rc;
         do /* the results are already in the ring: this reads memory, no system call */
             rc = io_uring_wait_cqe(&b->ring, &cqe);
         while (rc == -EINTR);

@@ -166,6 +166,12 @@ static int on_readable(lconn *c)
  * costs about 1 us, a generator that makes two per message is as slow as the servers it
  * measures and becomes the limit; batched, it is not.
  */
+_Noreturn static void batch_refused(void)
+{
+    fprintf(stderr, "ws_load: the kernel did not take a whole io_uring batch; run with --plain\n");
+    exit(1);
+}
+
 static int batched_round(sysbatch *b, struct epoll_event *evs, int n, int depth)
 {
     lconn *who[64];
@@ -175,7 +181,7 @@ static int batched_round(sysbatch *b, struct epoll_event *evs, int n, int depth)
         sysbatch_recv(b, c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
     }
     if (sysbatch_run(b, res) < 0)
-        return -1;
+        batch_refused();
     int sends = 0;
     for (int i = 0; i < n; i++) {
         lconn *c = who[i];
@@ -196,7 +202,7 @@ static int batched_round(sysbatch *b, struct epoll_event *evs, int n, int depth)
     if (sends == 0)
         return 0;
     if (sysbatch_run(b, res) < 0)
-        return -1;
+        batch_refused();
     for (int i = 0; i < sends; i++) {
         lconn *c = who[i];
         if (res[i] < 0 && res[i] != -EAGAIN)

@@ -451,6 +451,7 @@ static void full_send_buffers_wait_for_room(void **state)
         close(sv[i][1]);
     }
     assert_int_equal(seen.closed, 0);
+    assert_batched(l);
     loop_free(l);
 }
 
@@ -474,6 +475,7 @@ static void vanished_peer_closes_only_its_connection(void **state)
         close(sv[i][1]);
     }
     assert_int_equal(loop_get_stats(l).open, NCONN - 1);
+    assert_batched(l);
     loop_free(l);
 }
 
