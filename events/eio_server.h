@@ -21,10 +21,13 @@
  *   eio_server_mount      serve Engine.IO sessions at a path ("/socket.io/") with handlers
  *   eio_server_add_static serve a fixed file at a path (the chat page, the client library)
  *   eio_server_on_tick    a callback on every heartbeat tick (the Socket.IO layer's timers)
+ *   eio_server_set_describe  how the --verbose trace shows a packet (the layer above injects
+ *                         its own words; Engine.IO itself knows nothing of Socket.IO)
  *   eio_send / eio_close / eio_sid / eio_transport / eio_set_user / eio_user
  *   eio_prepare / eio_send_prepared   a broadcast: frames encoded once, sent to many sessions
  *   eio_pending           bytes a session's client has not taken yet (volatile emits look)
  * Library code: nothing prints except the --verbose trace (stderr); nothing exits.
+ * The implementation is four files (eio_internal.h says which holds what).
  */
 #ifndef WIRELAB_EIO_SERVER_H
 #define WIRELAB_EIO_SERVER_H
@@ -50,7 +53,8 @@ typedef struct eio_handlers {
     void (*on_open)(eio_session *s, void *user);
     void (*on_message)(eio_session *s, int binary, const uint8_t *data, size_t len, void *user);
     /* reason: "transport close" (the client closed or went away), "ping timeout",
-     * "transport error", "parse error", "forced close" (eio_close), "server shutting down" */
+     * "transport error", "parse error", "forced close" (eio_close), "server shutting down",
+     * "out of memory", or the layer above's own words (eio_close_reason) */
     void (*on_close)(eio_session *s, const char *reason, void *user);
 } eio_handlers;
 
@@ -72,6 +76,16 @@ int eio_server_add_static(eio_server *srv, const char *path, const char *content
 
 /* Call fn(now_ms, user) on every heartbeat tick. */
 void eio_server_on_tick(eio_server *srv, void (*fn)(uint64_t now_ms, void *user), void *user);
+
+/*
+ * The --verbose trace's words for one Engine.IO payload: a text packet or polling body
+ * (binary 0), or a binary message (binary 1). Writes a line into out (outlen bytes with the
+ * NUL) and returns >= 0, or -1 when it has nothing to say (the trace then shows the bytes).
+ * The default names Engine.IO packet types only; the Socket.IO layer sets sio_describe's.
+ */
+typedef int (*eio_describe_fn)(int binary, const uint8_t *data, size_t len, char *out,
+                               size_t outlen);
+void eio_server_set_describe(eio_server *srv, eio_describe_fn fn);
 
 /* Close every session (on_close with "server shutting down"). */
 void eio_server_close_all(eio_server *srv);
@@ -116,6 +130,9 @@ size_t eio_pending(const eio_session *s);
 
 /* Close the session from the server side ("forced close"). on_close runs before it returns. */
 void eio_close(eio_session *s);
+
+/* The same with the reason the trace and on_close report ("parse error: ..."; not copied). */
+void eio_close_reason(eio_session *s, const char *reason);
 
 /* Close it as a failing network would ("transport error": the layer above may recover it). */
 void eio_drop(eio_session *s);

@@ -401,10 +401,22 @@ static void chat_ask(sio_socket *s, const sio_msg *m, void *user)
     sio_emit_ack(s, "question", m->args, chat_answered, NULL);
 }
 
+/* socket.io's order: "disconnecting" while the socket is still in its rooms, then it leaves
+ * them (the adapter's leave-room lines), then "disconnect". */
+static void chat_disconnecting(sio_socket *s, const char *reason, void *user)
+{
+    (void)user;
+    printf("disconnecting %s: %s; in", sio_socket_id(s), reason);
+    for (size_t i = 0; i < sio_socket_nrooms(s); i++)
+        printf(" %s", sio_socket_room(s, i));
+    printf("\n");
+    fflush(stdout);
+}
+
 static void chat_disconnect(sio_socket *s, const char *reason, void *user)
 {
     (void)user;
-    printf("disconnect %s: %s\n", sio_socket_id(s), reason);
+    printf("disconnect %s: %s; in %zu rooms\n", sio_socket_id(s), reason, sio_socket_nrooms(s));
     fflush(stdout);
 }
 
@@ -431,6 +443,7 @@ static int setup_chat(eio_server *eio, const options *o, sio_server **out)
         if (n == NULL)
             return -1;
         sio_on_connection(n, chat_connection, NULL);
+        sio_on_disconnecting(n, chat_disconnecting, NULL);
         sio_on_disconnect(n, chat_disconnect, NULL);
         sio_on_adapter(n, chat_adapter, NULL);
         sio_on(n, "join", chat_join, NULL);

@@ -21,6 +21,8 @@
  *   socket.volatile.emit("hi", 1)             sio_emit_volatile(socket, "hi", args)
  *   socket.join("r1") / socket.leave("r1")    sio_join(socket, "r1") / sio_leave(...)
  *   nsp.adapter.on("join-room", fn)           sio_on_adapter(nsp, fn, user)
+ *   socket.on("disconnecting", fn)            sio_on_disconnecting(nsp, fn, user)
+ *   socket.on("disconnect", fn)               sio_on_disconnect(nsp, fn, user)
  *   socket.disconnect()                       sio_disconnect(socket)
  *   socket.recovered                          sio_socket_recovered(socket)
  *
@@ -119,6 +121,11 @@ const char *sio_nsp_name(const sio_nsp *n);
 size_t sio_nsp_count(const sio_nsp *n); /* connected sockets */
 
 void sio_on_connection(sio_nsp *n, sio_connection_fn fn, void *user);
+/* socket.on("disconnecting"): s is still in its rooms. Then socket.on("disconnect"): s has
+ * left them all and can no longer be emitted to. reason is socket.io's ("transport close",
+ * "client namespace disconnect", ...); after "forced close" and "forced server close" (the
+ * client broke the protocol) comes ": " and what it did wrong. */
+void sio_on_disconnecting(sio_nsp *n, sio_disconnect_fn fn, void *user);
 void sio_on_disconnect(sio_nsp *n, sio_disconnect_fn fn, void *user);
 void sio_on_adapter(sio_nsp *n, sio_adapter_fn fn, void *user);
 /* Handle event `name` in n ("*" catches events with no handler of their own). Returns 0,
@@ -153,6 +160,9 @@ int sio_ack(sio_socket *s, int64_t id, const cJSON *args, const sio_bin *bins, s
 int sio_join(sio_socket *s, const char *room);
 int sio_leave(sio_socket *s, const char *room);
 int sio_in_room(const sio_socket *s, const char *room);
+/* socket.rooms: how many rooms s is in, and the i-th (its own id among them). */
+size_t sio_socket_nrooms(const sio_socket *s);
+const char *sio_socket_room(const sio_socket *s, size_t i);
 
 /* Disconnect s from its namespace (the client gets DISCONNECT; no recovery for it). */
 void sio_disconnect(sio_socket *s);

@@ -18,6 +18,7 @@
 
 #include "eio_http.h"
 #include "eio_packet.h"
+#include "token.h"
 
 static void check_text(const char *wire, eio_type type, const char *data)
 {
@@ -215,9 +216,23 @@ static void request_limits(void **state)
     assert_int_equal(feed_status("garbage\r\n\r\n", 10), 400);
 }
 
+/* A session id is 20 characters of base64url (it goes into URLs), fresh every time. */
+static void tokens_are_base64url_and_differ(void **state)
+{
+    (void)state;
+    char a[TOKEN_LEN + 1], b[TOKEN_LEN + 1], err[128];
+    assert_int_equal(token_random(a, err, sizeof err), 0);
+    assert_int_equal(token_random(b, err, sizeof err), 0);
+    assert_int_equal(strlen(a), TOKEN_LEN);
+    assert_int_equal(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+                     TOKEN_LEN);
+    assert_string_not_equal(a, b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tokens_are_base64url_and_differ),
         cmocka_unit_test(every_type_decodes),
         cmocka_unit_test(bad_types_fail),
         cmocka_unit_test(binary_frame_is_a_message),

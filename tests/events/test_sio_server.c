@@ -9,7 +9,9 @@
  *   - a socket in two of the target rooms receives the event ONCE;
  *   - members of an excepted room receive nothing, even when also in a target room;
  *   - a volatile event carries no recovery offset, is not replayed to a socket that recovers,
- *     and is skipped for a client whose outgoing queue is over the limit.
+ *     and is skipped for a client whose outgoing queue is over the limit;
+ *   - "disconnecting" comes while the socket is in its rooms, "disconnect" after it left them;
+ *   - a malformed packet closes the connection with a reason that says what was wrong.
  * Run: build/tests/test_sio_server
  */
 #include <setjmp.h>
@@ -386,6 +388,63 @@ static void a_volatile_event_is_dropped_for_a_client_behind(void **state)
     close_client(fast);
 }
 
+/* What the disconnect handlers saw, in order: "disconnecting:<reason>:<rooms>:<in lobby>",
+ * then "disconnect:<reason>:<rooms>:<emit result>". */
+static char seen[4][160];
+static size_t nseen;
+
+static void on_disconnecting(sio_socket *s, const char *reason, void *user)
+{
+    (void)user;
+    if (nseen < 4)
+        snprintf(seen[nseen++], sizeof seen[0], "disconnecting:%s:%zu:%d", reason,
+                 sio_socket_nrooms(s), sio_in_room(s, "lobby"));
+}
+
+static void on_disconnect(sio_socket *s, const char *reason, void *user)
+{
+    (void)user;
+    if (nseen < 4)
+        snprintf(seen[nseen++], sizeof seen[0], "disconnect:%s:%zu:%d", reason,
+                 sio_socket_nrooms(s), sio_emit(s, "late", NULL));
+}
+
+static void watch_disconnects(void)
+{
+    nseen = 0;
+    sio_on_disconnecting(h.nsp, on_disconnecting, NULL);
+    sio_on_disconnect(h.nsp, on_disconnect, NULL);
+}
+
+/* socket.io's order: "disconnecting" while still in the rooms, then "disconnect" with every
+ * room left and the socket no longer reachable. */
+static void disconnecting_in_rooms_then_disconnect_with_rooms_left(void **state)
+{
+    (void)state;
+    watch_disconnects();
+    tclient *a = open_client("", 0);
+    sio_join(a->sock, "lobby");
+    send_text(a, "41");
+    settle(&a, 1);
+    assert_int_equal(nseen, 2);
+    assert_string_equal(seen[0], "disconnecting:client namespace disconnect:2:1");
+    assert_string_equal(seen[1], "disconnect:client namespace disconnect:0:-21"); /* CLOSED */
+    close_client(a);
+}
+
+/* A malformed packet closes the session, and the reason says what was wrong with it. */
+static void a_malformed_packet_closes_with_its_reason(void **state)
+{
+    (void)state;
+    watch_disconnects();
+    tclient *a = open_client("", 0);
+    send_text(a, "42[\"x\",");
+    settle(&a, 1);
+    assert_int_equal(nseen, 2);
+    assert_string_equal(seen[1], "disconnect:forced close: packet data is not valid JSON:0:-21");
+    close_client(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +456,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_volatile_event_is_dropped_for_a_client_behind, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(disconnecting_in_rooms_then_disconnect_with_rooms_left,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(a_malformed_packet_closes_with_its_reason, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,139 @@
+/*
+ * eio_internal.h - what the files of the Engine.IO server share (not a public header).
+ *
+ * The server is four files, one concern each, read in this order:
+ *   eio_server.c     the program's side: the loop's callbacks, HTTP requests routed to a mount,
+ *                    a static file or 404, CORS, HTTP answers and Engine.IO's error codes
+ *   eio_session.c    a session's life: its sid, its queue, the packets it receives on either
+ *                    transport, the upgrade, the heartbeat, closing and freeing
+ *   eio_polling.c    the HTTP long-polling transport: the held GET, the POSTed batches
+ *   eio_websocket.c  the WebSocket transport: frames out, the decoder's callbacks in, the
+ *                    upgrade request, broadcasts prepared once
+ */
+#ifndef WIRELAB_EIO_INTERNAL_H
+#define WIRELAB_EIO_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eio_http.h"
+#include "eio_packet.h"
+#include "eio_server.h"
+#include "net.h"
+#include "token.h"
+#include "ws_frame.h"
+
+#define EIO_MAX_MOUNTS 4
+#define EIO_MAX_STATIC 8
+
+/* Engine.IO's error codes, sent as {"code":N,"message":"..."} with HTTP 400 (or 403). */
+enum {
+    EIO_ERR_TRANSPORT = 0, /* Transport unknown */
+    EIO_ERR_SID = 1,       /* Session ID unknown */
+    EIO_ERR_METHOD = 2,    /* Bad handshake method */
+    EIO_ERR_REQUEST = 3,   /* Bad request */
+    EIO_ERR_VERSION = 5,   /* Unsupported protocol version */
+};
+
+typedef struct eio_mount {
+    char path[64];
+    eio_handlers h;
+    void *user;
+} eio_mount;
+
+typedef struct eio_static {
+    char path[64];
+    const char *type;
+    const void *data;
+    size_t len;
+} eio_static;
+
+/* A packet waiting in a polling session's queue for the next GET. */
+typedef struct eio_out {
+    eio_type type;
+    int binary;
+    size_t len;
+    uint8_t data[];
+} eio_out;
+
+typedef struct eio_conn eio_conn;
+
+struct eio_session {
+    char sid[TOKEN_LEN + 1];
+    eio_server *srv;
+    const eio_mount *m;
+    int websocket;      /* 0: polling, 1: the session now lives on a WebSocket */
+    int closed;         /* on_close has run; freed on the next tick */
+    int upgrading;      /* a probe succeeded: held GETs are ended with noop */
+    eio_conn *poll_get; /* the connection holding our long-poll GET, or NULL */
+    eio_conn *ws;       /* our WebSocket once websocket == 1 */
+    eio_conn *probe;    /* a WebSocket being probed for the upgrade */
+    eio_out **queue;    /* packets waiting for a GET (polling only) */
+    size_t nqueue, capqueue;
+    uint64_t next_ping;     /* when the next ping is due */
+    uint64_t pong_deadline; /* 0, or when a missing pong means "ping timeout" */
+    char peer[NET_ADDR_LEN];
+    void *user;
+    eio_session *next, *prev;
+};
+
+/* One TCP connection: an HTTP one (polling requests, maybe a held GET) or a WebSocket. */
+struct eio_conn {
+    eio_server *srv;
+    conn *c;
+    int is_ws;
+    eio_req *req;      /* the HTTP request being read (HTTP connections only) */
+    ws_decoder dec;    /* WebSocket connections only */
+    eio_session *sess; /* WebSocket: its session; HTTP: the session whose GET we hold */
+    int holding_get;   /* HTTP: a long-poll GET is waiting for packets */
+    int close_after;   /* HTTP: the client sent "Connection: close": close after the answer */
+};
+
+struct eio_server {
+    eio_config cfg;
+    loop *l;
+    eio_mount mounts[EIO_MAX_MOUNTS];
+    size_t nmounts;
+    eio_static files[EIO_MAX_STATIC];
+    size_t nfiles;
+    eio_session *sessions; /* open sessions */
+    eio_session *dead;     /* closed, freed on the next tick */
+    void (*tick_fn)(uint64_t now_ms, void *user);
+    void *tick_user;
+    eio_describe_fn describe; /* the trace's words for a packet (the layer above may say more) */
+};
+
+/* eio_server.c: the trace, HTTP answers, request helpers */
+void eio_trace(const eio_server *srv, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void eio_trace_packet(const eio_session *s, const char *dir, int binary, const uint8_t *data,
+                      size_t len);
+void eio_http_send(eio_conn *ec, int status, const char *type, const void *body, size_t len,
+                   const char *extra);
+void eio_http_error(eio_conn *ec, int code);
+void eio_http_failure(eio_conn *ec, int status, const char *reason);
+int eio_method_is(const eio_req *r, const char *m);
+
+/* eio_session.c */
+eio_session *eio_session_new(eio_server *srv, const eio_mount *m, eio_conn *ec, char *err,
+                             size_t errlen);
+eio_session *eio_session_find(eio_server *srv, const char *sid, size_t len);
+char *eio_open_json(const eio_session *s, int offer_upgrade);
+int eio_session_push(eio_session *s, eio_type type, int binary, const void *d, size_t len);
+void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p);
+void eio_session_close(eio_session *s, const char *reason, int client_asked);
+void eio_session_free(eio_session *s);
+void eio_heartbeat(loop *l, void *arg);
+
+/* eio_polling.c */
+void eio_polling_request(eio_conn *ec, const eio_mount *m);
+int eio_answer_get(eio_session *s, const char *body, size_t len);
+
+/* eio_websocket.c */
+void eio_websocket_request(eio_conn *ec, const eio_mount *m);
+size_t eio_ws_data(eio_conn *ec, const uint8_t *data, size_t len);
+void eio_ws_send(eio_conn *ec, unsigned opcode, const void *data, size_t len);
+void eio_ws_send_text(eio_session *s, eio_conn *ec, eio_type type, const void *d, size_t len);
+void eio_ws_close_conn(eio_conn *ec, unsigned code, const char *reason);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * eio_polling.c - HTTP long-polling, Engine.IO's first transport (see eio_server.h).
+ *
+ * Only clients ask in HTTP, so the server "pushes" by not answering: the client keeps one GET
+ * open, and the server answers it when it has packets, all of them in one body joined by the
+ * byte 0x1e (binary ones as "b" + base64). Each POST carries a batch of the client's packets
+ * and is answered "ok" at once.
+ *
+ *   GET  ?EIO=4&transport=polling            -> 0{"sid":"S",...}      (the handshake)
+ *   POST ?EIO=4&transport=polling&sid=S      40                       -> ok
+ *   GET  ?EIO=4&transport=polling&sid=S      (held...)                -> 40{"sid":..} 0x1e 42[..]
+ */
+#include "eio_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The body of one polling response: every queued packet, joined by 0x1e. */
+static char *build_body(eio_session *s, size_t *len)
+{
+    size_t cap = 1;
+    for (size_t i = 0; i < s->nqueue; i++)
+        cap += EIO_B64_LEN(s->queue[i]->len) + 2;
+    char *body = malloc(cap);
+    if (body == NULL)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nqueue; i++) {
+        eio_out *p = s->queue[i];
+        if (i)
+            body[n++] = EIO_RECORD_SEP;
+        if (p->binary)
+            n += eio_encode_b64(body + n, cap - n, p->data, p->len);
+        else
+            n += eio_encode_text(body + n, cap - n, p->type, p->data, p->len);
+        free(p);
+    }
+    s->nqueue = 0;
+    *len = n;
+    return body;
+}
+
+/* Answer the held GET with a body (or with the queue when body is NULL). Returns 0, or -1
+ * when out of memory (the GET is then still held, and the caller closes the session). */
+int eio_answer_get(eio_session *s, const char *body, size_t len)
+{
+    eio_conn *ec = s->poll_get;
+    char *built = NULL;
+    if (ec == NULL)
+        return 0;
+    if (body == NULL)
+        body = built = build_body(s, &len);
+    if (body == NULL)
+        return -1;
+    eio_trace_packet(s, "->", 0, (const uint8_t *)body, len);
+    eio_http_send(ec, 200, "text/plain; charset=UTF-8", body, len, NULL);
+    free(built);
+    ec->holding_get = 0;
+    ec->sess = NULL;
+    s->poll_get = NULL;
+    return 0;
+}
+
+/* POST: every packet of the body, after checking the whole body decodes (else 400). */
+static void polling_post(eio_conn *ec, eio_session *s)
+{
+    eio_req *r = ec->req;
+    uint8_t *scratch = malloc(r->content_len + 1);
+    eio_packet p;
+    size_t pos = 0;
+    int rc;
+    if (scratch == NULL) {
+        eio_http_failure(ec, 503, "out of memory decoding a polling body");
+        eio_session_close(s, "out of memory", 0);
+        return;
+    }
+    while ((rc = eio_payload_next(r->body, r->content_len, &pos, scratch, r->content_len + 1,
+                                  &p)) == 1)
+        ;
+    if (rc < 0 || r->content_len == 0) {
+        const char *why = r->content_len ? eio_error_text(rc) : "an empty polling body";
+        eio_trace(ec->srv, "%s: malformed polling body: %s", s->sid, why);
+        eio_http_error(ec, EIO_ERR_REQUEST);
+        eio_session_close(s, "parse error", 0);
+        free(scratch);
+        return;
+    }
+    eio_trace_packet(s, "<-", 0, r->body, r->content_len);
+    eio_http_send(ec, 200, "text/html", "ok", 2, NULL);
+    pos = 0;
+    while (!s->closed &&
+           eio_payload_next(r->body, r->content_len, &pos, scratch, r->content_len + 1, &p) == 1)
+        eio_session_packet(s, NULL, &p);
+    free(scratch);
+}
+
+/* GET: answer at once if packets wait, else hold the request open (the long poll). */
+static void polling_get(eio_conn *ec, eio_session *s)
+{
+    if (s->poll_get) { /* two GETs at once: a broken client; end the session (as engine.io) */
+        eio_http_error(ec, EIO_ERR_REQUEST);
+        eio_session_close(s, "transport error", 0);
+        return;
+    }
+    s->poll_get = ec;
+    ec->holding_get = 1;
+    ec->sess = s;
+    snprintf(s->peer, sizeof s->peer, "%s", conn_peer(ec->c));
+    if (s->nqueue && eio_answer_get(s, NULL, 0) < 0)
+        eio_session_close(s, "out of memory", 0);
+    /* while upgrading, an empty GET is ended with noop by the next heartbeat tick (at most
+     * 100 ms later, as engine.io does), not at once: at once, the client would poll again at
+     * once, in a tight loop, until it has read the 3probe */
+}
+
+/* The handshake: a new session, its open packet as the answer's body. */
+static void polling_handshake(eio_conn *ec, const eio_mount *m)
+{
+    char err[128];
+    eio_session *s = eio_session_new(ec->srv, m, ec, err, sizeof err);
+    if (s == NULL) {
+        eio_http_failure(ec, 503, err);
+        return;
+    }
+    char *json = eio_open_json(s, 1);
+    size_t n = json ? strlen(json) : 0;
+    char *body = json ? malloc(n + 2) : NULL;
+    if (body == NULL) {
+        eio_http_failure(ec, 503, "out of memory opening a session");
+        eio_session_close(s, "out of memory", 0);
+        free(json);
+        return;
+    }
+    n = eio_encode_text(body, n + 2, EIO_OPEN, json, n);
+    eio_trace(ec->srv, "%s opened by %s (polling)", s->sid, conn_peer(ec->c));
+    eio_trace_packet(s, "->", 0, (const uint8_t *)body, n);
+    eio_http_send(ec, 200, "text/plain; charset=UTF-8", body, n, NULL);
+    free(body);
+    free(json);
+    if (m->h.on_open)
+        m->h.on_open(s, m->user);
+}
+
+void eio_polling_request(eio_conn *ec, const eio_mount *m)
+{
+    eio_req *r = ec->req;
+    const char *sid;
+    size_t sl;
+    if (!eio_query_get(r, "sid", &sid, &sl)) {
+        if (eio_method_is(r, "GET"))
+            polling_handshake(ec, m);
+        else
+            eio_http_error(ec, EIO_ERR_METHOD);
+        return;
+    }
+    eio_session *s = eio_session_find(ec->srv, sid, sl);
+    if (s == NULL) {
+        eio_http_error(ec, EIO_ERR_SID);
+    } else if (s->websocket) { /* upgraded: polling requests for it are refused */
+        eio_http_error(ec, EIO_ERR_REQUEST);
+    } else if (eio_method_is(r, "GET")) {
+        polling_get(ec, s);
+    } else if (eio_method_is(r, "POST")) {
+        polling_post(ec, s);
+    } else {
+        eio_http_error(ec, EIO_ERR_REQUEST);
+    }
+}

@@ -1,0 +1,323 @@
+/*
+ * eio_session.c - an Engine.IO session's life (see eio_server.h): its random sid, the queue of
+ * packets waiting for a polling GET, the packets it receives on either transport, the upgrade
+ * from polling to WebSocket, the heartbeat, and closing.
+ *
+ * A session outlives TCP connections: it points at the connection holding its GET, or at its
+ * WebSocket, never owns one. Closing it tells the layer above (on_close, with the reason),
+ * unlinks it at once and frees it on the next heartbeat tick, after every callback that might
+ * still hold a pointer to it has returned.
+ */
+#include "eio_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+/* ---------------------------------------------------------------------------------------- */
+/* finding, opening, closing                                                                 */
+
+eio_session *eio_session_find(eio_server *srv, const char *sid, size_t len)
+{
+    for (eio_session *s = srv->sessions; s; s = s->next)
+        if (len == TOKEN_LEN && memcmp(s->sid, sid, len) == 0)
+            return s;
+    return NULL;
+}
+
+/* A new session for a request from ec's peer. NULL when it cannot be: err says why. */
+eio_session *eio_session_new(eio_server *srv, const eio_mount *m, eio_conn *ec, char *err,
+                             size_t errlen)
+{
+    eio_session *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory for a new session");
+        return NULL;
+    }
+    if (token_random(s->sid, err, errlen) < 0) { /* never a guessable sid */
+        free(s);
+        return NULL;
+    }
+    s->srv = srv;
+    s->m = m;
+    s->next_ping = loop_now_ms() + srv->cfg.ping_interval_ms;
+    snprintf(s->peer, sizeof s->peer, "%s", conn_peer(ec->c));
+    s->next = srv->sessions;
+    if (s->next)
+        s->next->prev = s;
+    srv->sessions = s;
+    return s;
+}
+
+/* The open packet: 0{"sid":..,"upgrades":[..],"pingInterval":..,"pingTimeout":..,"maxPayload":..}
+ */
+char *eio_open_json(const eio_session *s, int offer_upgrade)
+{
+    const eio_config *c = &s->srv->cfg;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "sid", s->sid);
+    cJSON *up = cJSON_AddArrayToObject(o, "upgrades");
+    if (offer_upgrade)
+        cJSON_AddItemToArray(up, cJSON_CreateString("websocket"));
+    cJSON_AddNumberToObject(o, "pingInterval", c->ping_interval_ms);
+    cJSON_AddNumberToObject(o, "pingTimeout", c->ping_timeout_ms);
+    cJSON_AddNumberToObject(o, "maxPayload", (double)c->max_payload);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+/*
+ * Close a session. client_asked: the client sent "1" (a held GET is ended with noop, as
+ * engine.io does); otherwise a held GET gets "1" so the client learns the session is over.
+ */
+void eio_session_close(eio_session *s, const char *reason, int client_asked)
+{
+    if (s->closed)
+        return;
+    s->closed = 1;
+    eio_trace(s->srv, "%s closed: %s", s->sid, reason);
+    if (s->poll_get)
+        eio_answer_get(s, client_asked ? "6" : "1", 1);
+    eio_conn *conns[2] = {s->ws, s->probe};
+    for (int i = 0; i < 2; i++) {
+        if (conns[i] == NULL)
+            continue;
+        conns[i]->sess = NULL;
+        eio_ws_close_conn(conns[i], WS_CLOSE_NORMAL, "");
+    }
+    s->ws = s->probe = NULL;
+    eio_server *srv = s->srv;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        srv->sessions = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->next = srv->dead;
+    s->prev = NULL;
+    srv->dead = s;
+    if (s->m->h.on_close)
+        s->m->h.on_close(s, reason, s->m->user);
+}
+
+void eio_session_free(eio_session *s)
+{
+    for (size_t i = 0; i < s->nqueue; i++)
+        free(s->queue[i]);
+    free(s->queue);
+    free(s);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* packets to the client                                                                     */
+
+/* Append a packet to the polling queue. Returns 0 or -1 (out of memory). */
+static int enqueue(eio_session *s, eio_type type, int binary, const void *d, size_t len)
+{
+    if (s->nqueue == s->capqueue) {
+        size_t ncap = s->capqueue ? s->capqueue * 2 : 8;
+        eio_out **q = realloc(s->queue, ncap * sizeof *q);
+        if (q == NULL)
+            return -1;
+        s->queue = q;
+        s->capqueue = ncap;
+    }
+    eio_out *p = malloc(sizeof *p + len + 1);
+    if (p == NULL)
+        return -1;
+    p->type = type;
+    p->binary = binary;
+    p->len = len;
+    if (len)
+        memcpy(p->data, d, len);
+    s->queue[s->nqueue++] = p;
+    return 0;
+}
+
+/* Queue a packet for the next GET, or write it on the WebSocket. Returns 0, or -1 when the
+ * session is (now) closed: a packet that cannot be queued closes it ("out of memory") rather
+ * than leave the client waiting for something that will never come. */
+int eio_session_push(eio_session *s, eio_type type, int binary, const void *d, size_t len)
+{
+    if (s->closed)
+        return -1;
+    if (s->websocket && s->ws) { /* (a WebSocket that fails closes through the loop's on_close) */
+        if (binary) {
+            eio_trace_packet(s, "->", 1, d, len);
+            eio_ws_send(s->ws, WS_OP_BINARY, d, len);
+        } else {
+            eio_ws_send_text(s, s->ws, type, d, len);
+        }
+        return 0;
+    }
+    int rc = enqueue(s, type, binary, d, len);
+    if (rc == 0 && s->poll_get)
+        rc = eio_answer_get(s, NULL, 0);
+    if (rc < 0)
+        eio_session_close(s, "out of memory", 0);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* packets from the client, on either transport                                             */
+
+static void complete_upgrade(eio_session *s)
+{
+    s->websocket = 1;
+    s->ws = s->probe;
+    s->probe = NULL;
+    eio_trace(s->srv, "%s upgraded to websocket", s->sid);
+    if (s->poll_get)
+        eio_answer_get(s, "6", 1);
+    /* whatever waited for a GET now goes over the WebSocket, in order */
+    size_t n = s->nqueue;
+    eio_out **q = s->queue;
+    s->queue = NULL;
+    s->nqueue = s->capqueue = 0;
+    for (size_t i = 0; i < n; i++) {
+        eio_session_push(s, q[i]->type, q[i]->binary, q[i]->data, q[i]->len);
+        free(q[i]);
+    }
+    free(q);
+}
+
+/* A packet on the WebSocket being probed: only the upgrade's "2probe" and "5" mean anything. */
+static void probe_packet(eio_session *s, eio_conn *from, const eio_packet *p)
+{
+    if (p->type == EIO_PING && p->len == 5 && memcmp(p->data, "probe", 5) == 0) {
+        eio_ws_send_text(s, from, EIO_PONG, "probe", 5);
+        s->upgrading = 1;
+        if (s->poll_get && s->nqueue == 0)
+            eio_answer_get(s, "6", 1); /* noop: end the held GET so the client can switch */
+    } else if (p->type == EIO_UPGRADE) {
+        complete_upgrade(s);
+    }
+}
+
+void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p)
+{
+    if (s->closed)
+        return;
+    if (from && from == s->probe) {
+        probe_packet(s, from, p);
+        return;
+    }
+    switch (p->type) {
+    case EIO_PING: /* not sent by v4 clients except probes; answer anyway */
+        eio_session_push(s, EIO_PONG, 0, p->data, p->len);
+        break;
+    case EIO_PONG:
+        s->pong_deadline = 0;
+        s->next_ping = loop_now_ms() + s->srv->cfg.ping_interval_ms;
+        break;
+    case EIO_MESSAGE:
+        if (s->m->h.on_message)
+            s->m->h.on_message(s, p->binary, p->data, p->len, s->m->user);
+        break;
+    case EIO_CLOSE:
+        eio_session_close(s, "transport close", 1);
+        break;
+    case EIO_OPEN:
+        eio_session_close(s, "parse error: an open packet from the client (only servers send it)",
+                          0);
+        break;
+    case EIO_UPGRADE: /* an upgrade on a transport that is not a probe: ignore */
+    case EIO_NOOP:
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* the heartbeat                                                                             */
+
+/* Every tick: ping who is due, close who did not answer, end upgrading GETs, free the dead. */
+void eio_heartbeat(loop *l, void *arg)
+{
+    eio_server *srv = arg;
+    uint64_t now = loop_now_ms();
+    (void)l;
+    for (eio_session *s = srv->sessions, *next; s; s = next) {
+        next = s->next;
+        if (s->pong_deadline && now >= s->pong_deadline) {
+            eio_session_close(s, "ping timeout", 0);
+        } else if (!s->pong_deadline && now >= s->next_ping) {
+            s->pong_deadline = now + srv->cfg.ping_timeout_ms;
+            eio_session_push(s, EIO_PING, 0, NULL, 0);
+        } else if (s->upgrading && s->poll_get && s->nqueue == 0) {
+            eio_answer_get(s, "6", 1);
+        }
+    }
+    if (srv->tick_fn)
+        srv->tick_fn(now, srv->tick_user);
+    while (srv->dead) {
+        eio_session *s = srv->dead;
+        srv->dead = s->next;
+        eio_session_free(s);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* the public API of a session                                                               */
+
+int eio_send(eio_session *s, int binary, const uint8_t *data, size_t len)
+{
+    return eio_session_push(s, EIO_MESSAGE, binary, data, len);
+}
+
+size_t eio_pending(const eio_session *s)
+{
+    if (s->websocket)
+        return s->ws ? conn_pending(s->ws->c) : 0;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nqueue; i++)
+        n += s->queue[i]->len;
+    return n;
+}
+
+void eio_close(eio_session *s)
+{
+    eio_session_close(s, "forced close", 0);
+}
+
+void eio_close_reason(eio_session *s, const char *reason)
+{
+    eio_session_close(s, reason, 0);
+}
+
+void eio_drop(eio_session *s)
+{
+    eio_session_close(s, "transport error", 0);
+}
+
+const char *eio_sid(const eio_session *s)
+{
+    return s->sid;
+}
+
+const char *eio_transport(const eio_session *s)
+{
+    return s->websocket ? "websocket" : "polling";
+}
+
+const char *eio_peer(const eio_session *s)
+{
+    return s->peer;
+}
+
+int eio_is_open(const eio_session *s)
+{
+    return !s->closed;
+}
+
+void eio_set_user(eio_session *s, void *user)
+{
+    s->user = user;
+}
+
+void *eio_user(const eio_session *s)
+{
+    return s->user;
+}

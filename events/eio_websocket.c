@@ -1,0 +1,264 @@
+/*
+ * eio_websocket.c - the WebSocket transport of Engine.IO (see eio_server.h): the upgrade
+ * request, frames out, ws_handshake's decoder in, and broadcasts whose frames are built once.
+ *
+ * Each Engine.IO packet is one WebSocket message: a text frame "4hello" for a text packet (the
+ * type digit, then the data), a binary frame of raw bytes for a binary message (no type digit:
+ * a binary frame is always a message). A WebSocket reaches a session in one of two ways:
+ *   GET ?EIO=4&transport=websocket           a new session that starts on the WebSocket
+ *   GET ?EIO=4&transport=websocket&sid=S     the upgrade of polling session S: this WebSocket
+ *        is a "probe" until the client has sent 2probe (we answer 3probe) and then 5.
+ */
+#include "eio_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ws_handshake.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* frames out                                                                                */
+
+/* Write one unmasked frame (servers never mask) at out; returns its size.
+ * out must hold ws_encoded_size(len, 0) bytes. */
+static size_t frame_at(uint8_t *out, unsigned opcode, const void *data, size_t len)
+{
+    size_t h = ws_encode_header(out, 1, opcode, len, NULL);
+    if (len)
+        memcpy(out + h, data, len);
+    return h + len;
+}
+
+/* One frame: its header, then its payload. Two conn_sends, but not two TCP segments: the
+ * loop writes everything a connection was given in one round with one send(). */
+void eio_ws_send(eio_conn *ec, unsigned opcode, const void *data, size_t len)
+{
+    uint8_t head[WS_MAX_HEADER];
+    size_t h = ws_encode_header(head, 1, opcode, len, NULL);
+    if (conn_send(ec->c, head, h) == 0 && len)
+        conn_send(ec->c, data, len);
+}
+
+/* A text packet as one WebSocket text frame: header, type digit, data. */
+void eio_ws_send_text(eio_session *s, eio_conn *ec, eio_type type, const void *d, size_t len)
+{
+    uint8_t head[WS_MAX_HEADER + 1];
+    size_t h = ws_encode_header(head, 1, WS_OP_TEXT, len + 1, NULL);
+    head[h] = (uint8_t)('0' + (int)type);
+    if (s->srv->cfg.verbose) { /* the trace shows the packet as the client will read it */
+        uint8_t *whole = malloc(len + 1);
+        if (whole) {
+            whole[0] = head[h];
+            if (len)
+                memcpy(whole + 1, d, len);
+            eio_trace_packet(s, "->", 0, whole, len + 1);
+            free(whole);
+        }
+    }
+    if (conn_send(ec->c, head, h + 1) == 0 && len)
+        conn_send(ec->c, d, len);
+}
+
+/* Write a text packet (digit + data) as one WebSocket text frame at out; returns its size.
+ * out must hold ws_encoded_size(len + 1, 0) bytes. */
+static size_t text_frame(uint8_t *out, eio_type type, const void *d, size_t len)
+{
+    size_t h = ws_encode_header(out, 1, WS_OP_TEXT, len + 1, NULL);
+    out[h] = (uint8_t)('0' + (int)type);
+    if (len)
+        memcpy(out + h + 1, d, len);
+    return h + 1 + len;
+}
+
+void eio_ws_close_conn(eio_conn *ec, unsigned code, const char *reason)
+{
+    uint8_t payload[WS_MAX_CONTROL];
+    size_t n = ws_close_payload(payload, code, reason);
+    eio_ws_send(ec, WS_OP_CLOSE, payload, n);
+    /* Our close frame, then our FIN, then wait for the client's close frame and FIN: closing
+     * outright would answer its close frame with a reset (RFC 6455 7.1.1, lingering close). */
+    conn_shutdown_write(ec->c);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* frames in: ws_handshake's decoder calls these                                             */
+
+static void ws_on_message(void *user, unsigned opcode, const uint8_t *data, size_t len)
+{
+    eio_conn *ec = user;
+    eio_session *s = ec->sess;
+    eio_packet p;
+    if (s == NULL)
+        return;
+    eio_trace_packet(s, "<-", opcode == WS_OP_BINARY, data, len);
+    if (opcode == WS_OP_BINARY) {
+        eio_decode_binary(data, len, &p);
+    } else {
+        int rc = eio_decode_text(data, len, &p);
+        if (rc < 0) {
+            if (s->ws == ec)
+                eio_session_close(s, eio_error_text(rc), 0);
+            return;
+        }
+    }
+    eio_session_packet(s, ec, &p);
+}
+
+static void ws_on_control(void *user, unsigned opcode, const uint8_t *data, size_t len)
+{
+    eio_conn *ec = user;
+    if (opcode == WS_OP_PING)
+        eio_ws_send(ec, WS_OP_PONG, data, len);
+}
+
+static void ws_on_close(void *user, unsigned code, const uint8_t *reason, size_t len)
+{
+    eio_conn *ec = user;
+    (void)reason;
+    (void)len;
+    uint8_t payload[WS_MAX_CONTROL];
+    size_t n = ws_close_payload(payload, code == WS_CLOSE_NO_STATUS ? WS_CLOSE_NORMAL : code, "");
+    eio_ws_send(ec, WS_OP_CLOSE, payload, n);
+    conn_close(ec->c);
+}
+
+static void ws_start(eio_conn *ec, eio_session *s)
+{
+    ws_decoder_config dc = {WS_ROLE_SERVER, ec->srv->cfg.max_payload, ec};
+    ws_decoder_callbacks cb = {NULL, ws_on_message, ws_on_control, ws_on_close};
+    ws_decoder_init(&ec->dec, &dc, &cb);
+    ec->is_ws = 1;
+    ec->sess = s;
+}
+
+size_t eio_ws_data(eio_conn *ec, const uint8_t *data, size_t len)
+{
+    ws_error e = ws_decoder_feed(&ec->dec, data, len);
+    if (e != WS_OK) {
+        eio_trace(ec->srv, "%s: WebSocket rule broken: %s", conn_peer(ec->c), ws_error_text(e));
+        eio_session *s = ec->sess;
+        ec->sess = NULL;
+        if (s && s->probe == ec)
+            s->probe = NULL;
+        if (s && s->ws == ec) {
+            s->ws = NULL;
+            eio_session_close(s, "transport error", 0);
+        }
+        eio_ws_close_conn(ec, (unsigned)ws_error_close_code(e), ws_error_text(e));
+    }
+    return len;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* the upgrade request                                                                       */
+
+/* A new session that starts on this WebSocket: 101, then the open packet as the first frame. */
+static void websocket_session(eio_conn *ec, const eio_mount *m, const char *answer, size_t n)
+{
+    char err[128];
+    eio_session *s = eio_session_new(ec->srv, m, ec, err, sizeof err);
+    char *json = s ? eio_open_json(s, 0) : NULL;
+    if (json == NULL) { /* still plain HTTP: say why instead of 101 */
+        if (s)
+            eio_session_close(s, "out of memory", 0);
+        eio_http_failure(ec, 503, s ? "out of memory opening a session" : err);
+        return;
+    }
+    conn_send(ec->c, answer, n);
+    ws_start(ec, s);
+    s->websocket = 1;
+    s->ws = ec;
+    eio_trace(ec->srv, "%s opened by %s (websocket)", s->sid, conn_peer(ec->c));
+    eio_ws_send_text(s, ec, EIO_OPEN, json, strlen(json));
+    free(json);
+    if (m->h.on_open)
+        m->h.on_open(s, m->user);
+}
+
+/* The WebSocket upgrade: a new session, or the probe of an existing polling session. */
+void eio_websocket_request(eio_conn *ec, const eio_mount *m)
+{
+    eio_req *r = ec->req;
+    const char *sid;
+    size_t sl;
+    eio_session *s = NULL;
+    if (eio_query_get(r, "sid", &sid, &sl)) {
+        s = eio_session_find(ec->srv, sid, sl);
+        if (s == NULL || s->websocket || s->probe) {
+            eio_http_error(ec, s == NULL ? EIO_ERR_SID : EIO_ERR_REQUEST);
+            return;
+        }
+    }
+    ws_verdict v;
+    char out[WS_RESPONSE_MAX];
+    ws_handshake_check(&r->head, m->path, NULL, &v);
+    size_t n = ws_handshake_response(&r->head, &v, out, sizeof out);
+    if (v.status != 101) {
+        conn_send(ec->c, out, n);
+        conn_close(ec->c);
+        return;
+    }
+    if (s == NULL) {
+        websocket_session(ec, m, out, n);
+        return;
+    }
+    conn_send(ec->c, out, n);
+    ws_start(ec, s); /* the upgrade path: this WebSocket must now be probed */
+    s->probe = ec;
+    eio_trace(ec->srv, "%s probing a WebSocket from %s", s->sid, conn_peer(ec->c));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* broadcasts: the frames built once                                                         */
+
+int eio_prepare(eio_prepared *p, const eio_part *parts, size_t nparts)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < nparts; i++)
+        total += ws_encoded_size(parts[i].len + (parts[i].binary ? 0 : 1), 0);
+    p->parts = parts;
+    p->nparts = nparts;
+    p->wire_len = 0;
+    p->wire = malloc(total ? total : 1);
+    if (p->wire == NULL)
+        return -1;
+    for (size_t i = 0; i < nparts; i++) {
+        uint8_t *out = p->wire + p->wire_len;
+        p->wire_len += parts[i].binary ? frame_at(out, WS_OP_BINARY, parts[i].data, parts[i].len)
+                                       : text_frame(out, EIO_MESSAGE, parts[i].data, parts[i].len);
+    }
+    return 0;
+}
+
+void eio_prepared_free(eio_prepared *p)
+{
+    free(p->wire);
+    p->wire = NULL;
+}
+
+/* The --verbose trace of prepared packets: each one as it is inside its frame. */
+static void trace_prepared(const eio_session *s, const eio_prepared *p)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < p->nparts && s->srv->cfg.verbose; i++) {
+        size_t plen = p->parts[i].len + (p->parts[i].binary ? 0 : 1); /* "4" + text */
+        size_t hlen = ws_encoded_size(plen, 0) - plen;
+        eio_trace_packet(s, "->", p->parts[i].binary, p->wire + off + hlen, plen);
+        off += hlen + plen;
+    }
+}
+
+int eio_send_prepared(eio_session *s, const eio_prepared *p)
+{
+    if (s->closed)
+        return -1;
+    if (s->websocket && s->ws) { /* the same bytes for every receiver */
+        trace_prepared(s, p);
+        return conn_send(s->ws->c, p->wire, p->wire_len) < 0 ? -1 : 0;
+    }
+    for (size_t i = 0; i < p->nparts; i++) /* polling: each packet waits for the next GET */
+        if (eio_session_push(s, EIO_MESSAGE, p->parts[i].binary, p->parts[i].data,
+                             p->parts[i].len) < 0)
+            return -1;
+    return 0;
+}

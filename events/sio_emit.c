@@ -1,0 +1,232 @@
+/*
+ * sio_emit.c - packets to clients (see sio_server.h): emit to one socket, emit with an ack
+ * request, answer an ack, and emit to rooms, where the packet is encoded once and the same
+ * bytes go to every receiver.
+ *
+ * An emit is one Socket.IO packet, `2["event",arg1,...]` (EVENT) or, with binary arguments,
+ * `5<n>-["event",{"_placeholder":true,"num":0},...]` (BINARY_EVENT) followed by n binary
+ * Engine.IO messages, the attachments, in order. Events sent to a room, a namespace or a
+ * socket are logged for recovery first (sio_recovery.c), which adds their offset as the last
+ * argument.
+ */
+#include "sio_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One Socket.IO packet (and its attachments) as Engine.IO messages on the client's session. */
+int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, const char *json,
+                       const sio_bin *bins, size_t nbins)
+{
+    size_t len;
+    char *text = sio_encode(type, n ? n->name : "/", id, nbins, json, &len);
+    if (text == NULL)
+        return SIO_E_NOMEM;
+    int rc = eio_send(c->eio, 0, (const uint8_t *)text, len);
+    free(text);
+    for (size_t i = 0; rc == 0 && i < nbins; i++)
+        rc = eio_send(c->eio, 1, bins[i].data, bins[i].len);
+    return rc < 0 ? SIO_E_CLOSED : 0;
+}
+
+/* [event, ...args, offset?] as JSON text (malloc'd). */
+char *sio_event_json(const char *event, const cJSON *args, const char *offset)
+{
+    cJSON *arr = args ? cJSON_Duplicate(args, 1) : cJSON_CreateArray();
+    if (arr == NULL)
+        return NULL;
+    cJSON *name = cJSON_CreateString(event);
+    if (arr->child)
+        cJSON_InsertItemInArray(arr, 0, name);
+    else
+        cJSON_AddItemToArray(arr, name);
+    if (offset)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(offset));
+    char *text = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    return text;
+}
+
+static int check_emit(const char *event, const cJSON *args)
+{
+    if (sio_reserved_event(event))
+        return SIO_E_RESERVED;
+    if (args && !cJSON_IsArray(args))
+        return SIO_E_ARGS;
+    return 0;
+}
+
+/* Is s's client too far behind for a volatile event? (socket.io: "not writable") */
+static int volatile_skip(const sio_socket *s)
+{
+    return eio_pending(s->client->eio) > s->nsp->srv->cfg.volatile_limit;
+}
+
+int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_bin *bins,
+                 size_t nbins)
+{
+    int rc = check_emit(event, args);
+    if (rc < 0)
+        return rc;
+    if (s->client == NULL)
+        return SIO_E_CLOSED;
+    const char *own[1] = {s->id}; /* as socket.io: a socket.emit is a send to room s->id */
+    sio_target t = {.rooms = own, .nrooms = 1};
+    char *json = sio_log_emit(s->nsp, &t, event, args, bins, nbins);
+    if (json == NULL)
+        return SIO_E_NOMEM;
+    rc =
+        sio_send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, -1, json, bins, nbins);
+    free(json);
+    return rc;
+}
+
+int sio_emit(sio_socket *s, const char *event, const cJSON *args)
+{
+    return sio_emit_bin(s, event, args, NULL, 0);
+}
+
+int sio_emit_volatile(sio_socket *s, const char *event, const cJSON *args)
+{
+    int rc = check_emit(event, args);
+    if (rc < 0)
+        return rc;
+    if (s->client == NULL)
+        return SIO_E_CLOSED;
+    if (volatile_skip(s))
+        return 0;
+    char *json = sio_event_json(event, args, NULL); /* never logged: nothing to replay */
+    if (json == NULL)
+        return SIO_E_NOMEM;
+    rc = sio_send_packet(s->client, SIO_EVENT, s->nsp, -1, json, NULL, 0);
+    free(json);
+    return rc < 0 ? rc : 1;
+}
+
+int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn, void *user)
+{
+    int rc = check_emit(event, args);
+    if (rc < 0)
+        return rc;
+    if (s->client == NULL)
+        return SIO_E_CLOSED;
+    pending_ack *a = malloc(sizeof *a);
+    char *json = sio_event_json(event, args, NULL); /* events with acks are never logged */
+    if (a == NULL || json == NULL) {
+        free(a);
+        free(json);
+        return SIO_E_NOMEM;
+    }
+    a->id = s->next_ack++;
+    a->fn = fn;
+    a->user = user;
+    a->next = s->acks;
+    s->acks = a;
+    rc = sio_send_packet(s->client, SIO_EVENT, s->nsp, a->id, json, NULL, 0);
+    free(json);
+    return rc;
+}
+
+/* One delivery of a room emit: each socket at most once (its mark says it had its turn). */
+static size_t deliver(sio_socket *s, uint64_t stamp, int vol, const eio_prepared *prep)
+{
+    if (s->mark == stamp || s->client == NULL)
+        return 0;
+    s->mark = stamp;
+    if (vol && volatile_skip(s))
+        return 0;
+    return eio_send_prepared(s->client->eio, prep) == 0;
+}
+
+/* Send the prepared packet to the target: mark the left-out sockets first, then walk the
+ * rooms (or the namespace). No allocation and no copy per receiver. */
+static size_t deliver_all(sio_nsp *n, const sio_target *t, const eio_prepared *prep)
+{
+    uint64_t stamp = ++n->emit_seq;
+    int vol = (t->flags & SIO_VOLATILE) != 0;
+    size_t count = 0;
+    for (size_t i = 0; i <= t->nexcept; i++) { /* the socket left out: the room of its id */
+        const char *name =
+            i < t->nexcept ? t->except[i] : (t->except_socket ? t->except_socket->id : NULL);
+        room *r = name ? sio_find_room(n, name) : NULL;
+        for (size_t k = 0; r && k < r->n; k++)
+            r->members[k]->mark = stamp;
+    }
+    if (t->nrooms == 0)
+        for (sio_socket *s = n->sockets; s; s = s->next_in_nsp)
+            count += deliver(s, stamp, vol, prep);
+    for (size_t i = 0; i < t->nrooms; i++) {
+        room *r = sio_find_room(n, t->rooms[i]);
+        for (size_t k = 0; r && k < r->n; k++)
+            count += deliver(r->members[k], stamp, vol, prep);
+    }
+    return count;
+}
+
+int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
+                    const sio_bin *bins, size_t nbins)
+{
+    int rc = check_emit(event, args);
+    if (rc < 0)
+        return rc;
+    if (nbins > SIO_MAX_ATTACHMENTS)
+        return SIO_E_ARGS;
+    char *json = sio_log_emit(n, t, event, args, bins, nbins);
+    if (json == NULL)
+        return SIO_E_NOMEM;
+    /* encode once: the Socket.IO packet, then its WebSocket frames, the same for everyone */
+    size_t len;
+    char *text = sio_encode(nbins ? SIO_BINARY_EVENT : SIO_EVENT, n->name, -1, nbins, json, &len);
+    free(json);
+    eio_part parts[SIO_MAX_ATTACHMENTS + 1];
+    eio_prepared prep;
+    if (text == NULL)
+        return SIO_E_NOMEM;
+    parts[0] = (eio_part){0, (const uint8_t *)text, len};
+    for (size_t i = 0; i < nbins; i++)
+        parts[i + 1] = (eio_part){1, bins[i].data, bins[i].len};
+    if (eio_prepare(&prep, parts, nbins + 1) < 0) {
+        free(text);
+        return SIO_E_NOMEM;
+    }
+    size_t count = deliver_all(n, t, &prep);
+    eio_prepared_free(&prep);
+    free(text);
+    return count > INT32_MAX ? INT32_MAX : (int)count;
+}
+
+int sio_emit_to(sio_nsp *n, const char *room_name, const sio_socket *except, const char *event,
+                const cJSON *args, const sio_bin *bins, size_t nbins)
+{
+    sio_target t = {.rooms = &room_name, .nrooms = room_name ? 1 : 0, .except_socket = except};
+    return sio_emit_target(n, &t, event, args, bins, nbins);
+}
+
+int sio_broadcast(sio_socket *s, const char *event, const cJSON *args)
+{
+    return sio_emit_to(s->nsp, NULL, s, event, args, NULL, 0);
+}
+
+int sio_ack(sio_socket *s, int64_t id, const cJSON *args, const sio_bin *bins, size_t nbins)
+{
+    if (s->client == NULL)
+        return SIO_E_CLOSED;
+    if (args && !cJSON_IsArray(args))
+        return SIO_E_ARGS;
+    char *json = args ? cJSON_PrintUnformatted(args) : sio_dupstr("[]");
+    if (json == NULL)
+        return SIO_E_NOMEM;
+    int rc =
+        sio_send_packet(s->client, nbins ? SIO_BINARY_ACK : SIO_ACK, s->nsp, id, json, bins, nbins);
+    free(json);
+    return rc;
+}
+
+cJSON *sio_placeholder(int num)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddTrueToObject(o, "_placeholder");
+    cJSON_AddNumberToObject(o, "num", num);
+    return o;
+}

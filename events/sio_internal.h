@@ -1,0 +1,157 @@
+/*
+ * sio_internal.h - what the files of the Socket.IO server share (not a public header).
+ *
+ * The server is five files, one concern each, read in this order:
+ *   sio_server.c    the public API: namespaces, handlers, sockets connecting and disconnecting,
+ *                   and the Engine.IO handlers that turn sessions into clients
+ *   sio_receive.c   packets from a client: decoding, binary attachments, dispatch to handlers
+ *   sio_emit.c      packets to clients: emit, acks, broadcasts encoded once
+ *   sio_rooms.c     rooms: a hash table of member lists per namespace (the adapter)
+ *   sio_recovery.c  connection state recovery: the replay log, saved sockets, the replay
+ */
+#ifndef WIRELAB_SIO_INTERNAL_H
+#define WIRELAB_SIO_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ring.h"
+#include "sio_packet.h"
+#include "sio_server.h"
+#include "token.h"
+
+#define SIO_MAX_NSPS     8
+#define SIO_MAX_HANDLERS 32
+#define LOG_BYTES        (1u << 20) /* each namespace's replay log: 1 MiB of records */
+
+typedef struct handler {
+    char *name;
+    sio_event_fn fn;
+    void *user;
+} handler;
+
+/* A room: its members in join order (broadcasts go out in that order). Rooms live in a
+ * hash table per namespace: every socket has a room of its own, so a namespace with 1,000
+ * sockets has over 1,000 rooms, and a list would be walked on every join and every emit. */
+typedef struct room {
+    char *name;
+    uint32_t hash;
+    sio_socket **members;
+    size_t n, cap;
+    struct room *next; /* the next room in the same bucket */
+} room;
+
+typedef struct pending_ack {
+    int64_t id;
+    sio_event_fn fn;
+    void *user;
+    struct pending_ack *next;
+} pending_ack;
+
+/* A socket that dropped, kept for recovery_window_ms. */
+typedef struct sio_saved {
+    char id[TOKEN_LEN + 1];
+    char pid[TOKEN_LEN + 1];
+    sio_nsp *nsp;
+    char **rooms;
+    size_t nrooms;
+    uint64_t at;
+    struct sio_saved *next;
+} sio_saved;
+
+struct sio_nsp {
+    char name[SIO_MAX_NSP + 1];
+    sio_server *srv;
+    sio_connection_fn on_conn;
+    void *conn_user;
+    sio_disconnect_fn on_disc;
+    void *disc_user;
+    sio_disconnect_fn on_discing;
+    void *discing_user;
+    sio_adapter_fn on_adapter;
+    void *adapter_user;
+    handler handlers[SIO_MAX_HANDLERS];
+    size_t nhandlers;
+    sio_socket *sockets;
+    size_t nsockets;
+    room **buckets; /* the rooms: a chained hash table, nbuckets a power of two */
+    size_t nbuckets, nrooms;
+    uint64_t emit_seq; /* counts emits: a socket marked with the current one has its copy */
+    ring_log *log;     /* recovery: every logged event, with its offset */
+};
+
+typedef struct sio_client sio_client;
+
+struct sio_socket {
+    char id[TOKEN_LEN + 1];
+    char pid[TOKEN_LEN + 1];
+    sio_nsp *nsp;
+    sio_client *client;
+    char **rooms;
+    size_t nrooms, caprooms;
+    cJSON *auth;
+    int recovered;
+    int64_t next_ack;
+    pending_ack *acks;
+    void *user;
+    uint64_t mark; /* the emit_seq of the last emit that reached (or skipped) this socket */
+    sio_socket *next_in_client;
+    sio_socket *next_in_nsp, *prev_in_nsp;
+};
+
+/* One Engine.IO session seen from Socket.IO: the sockets it has connected, one per namespace. */
+struct sio_client {
+    sio_server *srv;
+    eio_session *eio;
+    sio_socket *sockets;
+    uint64_t connect_deadline; /* 0 once a namespace is connected */
+    /* a binary packet waiting for its attachments */
+    char *bin_text;
+    size_t bin_text_len;
+    sio_packet bin_pkt;
+    cJSON *bin_data;
+    sio_bin *bins;
+    size_t nbins;
+    sio_client *next, *prev;
+};
+
+struct sio_server {
+    eio_server *eio;
+    sio_config cfg;
+    sio_nsp *nsps[SIO_MAX_NSPS];
+    size_t nnsps;
+    sio_client *clients;
+    sio_saved *saved;
+};
+
+/* sio_server.c */
+char *sio_dupstr(const char *s);
+sio_nsp *sio_find_nsp(sio_server *srv, const char *name, size_t len);
+sio_socket *sio_client_socket(sio_client *c, const sio_nsp *n);
+void sio_connect_socket(sio_client *c, sio_nsp *n, cJSON *auth);
+void sio_disconnect_socket(sio_socket *s, const char *reason);
+
+/* sio_receive.c */
+void sio_on_text(sio_client *c, const uint8_t *text, size_t len);
+void sio_on_attachment(sio_client *c, const uint8_t *data, size_t len);
+void sio_binary_reset(sio_client *c);
+
+/* sio_emit.c */
+int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, const char *json,
+                    const sio_bin *bins, size_t nbins);
+char *sio_event_json(const char *event, const cJSON *args, const char *offset);
+
+/* sio_rooms.c */
+room *sio_find_room(const sio_nsp *n, const char *name);
+
+/* sio_recovery.c */
+char *sio_log_emit(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
+                   const sio_bin *bins, size_t nbins);
+int sio_recoverable(const char *reason);
+void sio_save_session(sio_socket *s);
+sio_saved *sio_try_recover(sio_nsp *n, const cJSON *auth, uint64_t *offset);
+int sio_replay_possible(const sio_nsp *n, uint64_t offset);
+int sio_replay(sio_socket *s, const sio_saved *ss, uint64_t offset);
+void sio_saved_free(sio_saved *ss);
+
+#endif
