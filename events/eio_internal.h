@@ -104,8 +104,7 @@ struct eio_server {
 };
 
 /* eio_server.c: the trace, HTTP answers, request helpers */
-void eio_trace(const eio_server *srv, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void eio_trace(const eio_server *srv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void eio_trace_packet(const eio_session *s, const char *dir, int binary, const uint8_t *data,
                       size_t len);
 void eio_http_send(eio_conn *ec, int status, const char *type, const void *body, size_t len,

@@ -182,12 +182,9 @@ void eio_websocket_request(eio_conn *ec, const eio_mount *m)
     const char *sid;
     size_t sl;
     eio_session *s = NULL;
-    if (eio_query_get(r, "sid", &sid, &sl)) {
-        s = eio_session_find(ec->srv, sid, sl);
-        if (s == NULL || s->websocket || s->probe) {
-            eio_http_error(ec, s == NULL ? EIO_ERR_SID : EIO_ERR_REQUEST);
-            return;
-        }
+    if (eio_query_get(r, "sid", &sid, &sl) && (s = eio_session_find(ec->srv, sid, sl)) == NULL) {
+        eio_http_error(ec, EIO_ERR_SID);
+        return;
     }
     ws_verdict v;
     char out[WS_RESPONSE_MAX];
@@ -196,6 +193,17 @@ void eio_websocket_request(eio_conn *ec, const eio_mount *m)
     if (v.status != 101) {
         conn_send(ec->c, out, n);
         conn_close(ec->c);
+        return;
+    }
+    if (s && (s->websocket || s->probe)) {
+        /* the session has (or is getting) its WebSocket: engine.io completes this handshake
+         * and closes the new WebSocket at once, a close frame without a status code */
+        conn_send(ec->c, out, n);
+        ws_start(ec, NULL);
+        eio_trace(ec->srv, "%s already %s: a second WebSocket from %s is closed", s->sid,
+                  s->websocket ? "upgraded" : "upgrading", conn_peer(ec->c));
+        eio_ws_send(ec, WS_OP_CLOSE, NULL, 0);
+        conn_shutdown_write(ec->c);
         return;
     }
     if (s == NULL) {

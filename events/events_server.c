@@ -47,6 +47,7 @@
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
+#include "sio_json.h"
 #include "sio_packet.h"
 #include "sio_server.h"
 
@@ -143,10 +144,14 @@ static void eio_echo(eio_session *s, int binary, const uint8_t *data, size_t len
 static void suite_connection(sio_socket *s, void *user)
 {
     (void)user;
-    cJSON *args = cJSON_CreateArray();
-    cJSON_AddItemToArray(args, cJSON_Duplicate(sio_socket_auth(s), 1));
+    const char *auth = sio_socket_auth(s); /* the client's text, untouched */
+    size_t n = strlen(auth);
+    char *args = malloc(n + 3);
+    if (args == NULL)
+        return;
+    snprintf(args, n + 3, "[%s]", auth);
     sio_emit(s, "auth", args);
-    cJSON_Delete(args);
+    free(args);
 }
 
 static void suite_message(sio_socket *s, const sio_msg *m, void *user)
@@ -184,29 +189,90 @@ static int setup_suite(eio_server *eio, sio_server **out)
 
 /* ---- the chat demo ---- */
 
-static const char *arg_string(const sio_msg *m, int i)
+/*
+ * The chat builds its events' JSON as text: what a client sent (a room, a message) goes into
+ * what the others receive as the very text the client sent, so nothing is ever re-encoded.
+ * jtext is a growing buffer; a failed allocation sets `failed` and the event is not sent.
+ */
+typedef struct jtext {
+    char *s;
+    size_t len, cap;
+    int failed;
+} jtext;
+
+static void jt_add(jtext *j, const char *t, size_t n)
 {
-    const cJSON *a = cJSON_GetArrayItem(m->args, i);
-    return cJSON_IsString(a) ? a->valuestring : NULL;
+    if (j->failed)
+        return;
+    if (j->len + n + 1 > j->cap) {
+        size_t ncap = (j->len + n + 1) * 2;
+        char *ns = realloc(j->s, ncap);
+        if (ns == NULL) {
+            j->failed = 1;
+            return;
+        }
+        j->s = ns;
+        j->cap = ncap;
+    }
+    memcpy(j->s + j->len, t, n);
+    j->len += n;
+    j->s[j->len] = '\0';
 }
+
+static void jt_str(jtext *j, const char *t) /* a literal piece of JSON */
+{
+    jt_add(j, t, strlen(t));
+}
+
+static void jt_quoted(jtext *j, const char *str) /* a C string as a JSON string */
+{
+    size_t n = strlen(str), cap = 6 * n + 3;
+    char *q = malloc(cap);
+    if (q == NULL) {
+        j->failed = 1;
+        return;
+    }
+    jt_add(j, q, sio_json_quote(str, n, q, cap));
+    free(q);
+}
+
+/* Argument i's text when it is a string token, else "" (an empty JSON string). */
+static void jt_string_arg(jtext *j, const sio_msg *m, size_t i)
+{
+    const char *t;
+    size_t n;
+    if (sio_arg(m, i, &t, &n) && t[0] == '"')
+        jt_add(j, t, n);
+    else
+        jt_str(j, "\"\"");
+}
+
+/* Argument i when it is a string: decoded into out (a room name). NULL otherwise. */
+static const char *arg_string(const sio_msg *m, size_t i, char *out, size_t cap)
+{
+    return sio_arg_string(m, i, out, cap) >= 0 ? out : NULL;
+}
+
+#define CHAT_NAME_MAX 256 /* longest room name the chat handles */
 
 static void ack_ok(sio_socket *s, const sio_msg *m, const char *room)
 {
     if (m->ack_id < 0)
         return;
-    cJSON *args = cJSON_CreateArray();
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "ok", room != NULL);
+    jtext j = {0};
+    jt_str(&j, room ? "[{\"ok\":true,\"room\":" : "[{\"ok\":false");
     if (room)
-        cJSON_AddStringToObject(o, "room", room);
-    cJSON_AddItemToArray(args, o);
-    sio_ack(s, m->ack_id, args, NULL, 0);
-    cJSON_Delete(args);
+        jt_quoted(&j, room);
+    jt_str(&j, "}]");
+    if (!j.failed)
+        sio_ack(s, m->ack_id, j.s, NULL, 0);
+    free(j.s);
 }
 
 static void chat_join(sio_socket *s, const sio_msg *m, void *user)
 {
-    const char *room = arg_string(m, 0);
+    char buf[CHAT_NAME_MAX];
+    const char *room = arg_string(m, 0, buf, sizeof buf);
     (void)user;
     if (room && strcmp(room, sio_socket_id(s)) != 0)
         sio_join(s, room);
@@ -215,47 +281,42 @@ static void chat_join(sio_socket *s, const sio_msg *m, void *user)
 
 static void chat_leave(sio_socket *s, const sio_msg *m, void *user)
 {
-    const char *room = arg_string(m, 0);
+    char buf[CHAT_NAME_MAX];
+    const char *room = arg_string(m, 0, buf, sizeof buf);
     (void)user;
     if (room && strcmp(room, sio_socket_id(s)) != 0)
         sio_leave(s, room);
     ack_ok(s, m, room);
 }
 
-/* {"from":id,"room":room,"text":text} as the single argument of an event. */
-static cJSON *chat_args(sio_socket *s, const char *room, const char *text)
+/* [{"from":id,"text":<argument i as sent>}] as the arguments of an event. */
+static void chat_args(jtext *j, sio_socket *s, const sio_msg *m, size_t text_arg)
 {
-    cJSON *args = cJSON_CreateArray();
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "from", sio_socket_id(s));
-    if (room)
-        cJSON_AddStringToObject(o, "room", room);
-    cJSON_AddStringToObject(o, "text", text ? text : "");
-    cJSON_AddItemToArray(args, o);
-    return args;
+    jt_str(j, "[{\"from\":");
+    jt_quoted(j, sio_socket_id(s));
+    jt_str(j, ",\"text\":");
+    jt_string_arg(j, m, text_arg);
+    jt_str(j, "}]");
 }
 
 #define CHAT_MAX_ROOMS 8 /* rooms one say() or announce() may name */
 
-/* A room name or a list of them (arg i): up to max names into out, pointing into m->args.
- * Returns how many, or -1 when the argument is neither (or names too many). */
-static int room_list(const sio_msg *m, int i, const char **out, int max)
+/* A room name or a list of them (arg i): up to max names decoded into names[]. Returns how
+ * many, or -1 when the argument is neither (or names too many, or one too long). */
+static int room_list(const sio_msg *m, size_t i, char names[][CHAT_NAME_MAX], int max)
 {
-    const cJSON *a = cJSON_GetArrayItem(m->args, i), *it;
-    int n = 0;
-    if (cJSON_IsString(a)) {
-        out[0] = a->valuestring;
-        return 1;
-    }
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > max)
+    const char *t, *it;
+    size_t n, itn;
+    if (!sio_arg(m, i, &t, &n))
         return -1;
-    cJSON_ArrayForEach(it, a)
-    {
-        if (!cJSON_IsString(it))
+    if (t[0] == '"')
+        return sio_json_string(t, n, names[0], CHAT_NAME_MAX) >= 0 ? 1 : -1;
+    int count = 0;
+    for (; t[0] == '[' && sio_json_item(t, n, (size_t)count, &it, &itn); count++)
+        if (count == max || it[0] != '"' ||
+            sio_json_string(it, itn, names[count], CHAT_NAME_MAX) < 0)
             return -1;
-        out[n++] = it->valuestring;
-    }
-    return n;
+    return t[0] == '[' ? count : -1;
 }
 
 /* say(room or [rooms], text[, bytes]): "said" {from, room, text[, data]} to everyone in those
@@ -263,25 +324,32 @@ static int room_list(const sio_msg *m, int i, const char **out, int max)
  * attachment). Only members may speak in a room: the sender must be in every one named. */
 static void chat_say(sio_socket *s, const sio_msg *m, void *user)
 {
-    const char *rooms[CHAT_MAX_ROOMS], *text = arg_string(m, 1);
-    int nrooms = room_list(m, 0, rooms, CHAT_MAX_ROOMS), member = nrooms > 0;
-    int bin = sio_placeholder_num(cJSON_GetArrayItem(m->args, 2));
+    char names[CHAT_MAX_ROOMS][CHAT_NAME_MAX];
+    const char *rooms[CHAT_MAX_ROOMS], *t;
+    size_t tn;
+    int nrooms = room_list(m, 0, names, CHAT_MAX_ROOMS), member = nrooms > 0;
+    int bin = sio_arg(m, 2, &t, &tn) ? sio_placeholder_num(t, tn) : -1;
+    int has_bin = bin >= 0 && (size_t)bin < m->nbins;
     (void)user;
-    for (int i = 0; i < nrooms; i++)
+    for (int i = 0; i < nrooms; i++) {
+        rooms[i] = names[i];
         member = member && sio_in_room(s, rooms[i]);
-    if (member) {
-        cJSON *args = cJSON_CreateArray(), *msg = cJSON_CreateObject();
-        cJSON_AddItemToArray(args, msg); /* the same keys, in the same order, as node_server */
-        cJSON_AddStringToObject(msg, "from", sio_socket_id(s));
-        cJSON_AddItemToObject(msg, "room", cJSON_Duplicate(cJSON_GetArrayItem(m->args, 0), 1));
-        cJSON_AddStringToObject(msg, "text", text ? text : "");
-        if (bin >= 0 && (size_t)bin < m->nbins)
-            cJSON_AddItemToObject(msg, "data", sio_placeholder(0));
-        sio_target t = {.rooms = rooms, .nrooms = (size_t)nrooms};
-        sio_emit_target(sio_socket_nsp(s), &t, "said", args,
-                        bin >= 0 && (size_t)bin < m->nbins ? &m->bins[bin] : NULL,
-                        bin >= 0 && (size_t)bin < m->nbins ? 1 : 0);
-        cJSON_Delete(args);
+    }
+    if (member) { /* the same keys, in the same order, as node_server */
+        jtext j = {0};
+        jt_str(&j, "[{\"from\":");
+        jt_quoted(&j, sio_socket_id(s));
+        jt_str(&j, ",\"room\":");
+        sio_arg(m, 0, &t, &tn);
+        jt_add(&j, t, tn); /* the room (or list) exactly as the client sent it */
+        jt_str(&j, ",\"text\":");
+        jt_string_arg(&j, m, 1);
+        jt_str(&j, has_bin ? ",\"data\":" SIO_PLACEHOLDER(0) "}]" : "}]");
+        sio_target tg = {.rooms = rooms, .nrooms = (size_t)nrooms};
+        if (!j.failed)
+            sio_emit_target(sio_socket_nsp(s), &tg, "said", j.s, has_bin ? &m->bins[bin] : NULL,
+                            has_bin ? 1 : 0);
+        free(j.s);
     }
     ack_ok(s, m, member ? (nrooms == 1 ? rooms[0] : "*") : NULL);
 }
@@ -290,41 +358,57 @@ static void chat_say(sio_socket *s, const sio_msg *m, void *user)
  * is stale a moment later is skipped for a client that is behind and never replayed. */
 static void chat_typing(sio_socket *s, const sio_msg *m, void *user)
 {
-    const char *room = arg_string(m, 0);
+    char buf[CHAT_NAME_MAX];
+    const char *room = arg_string(m, 0, buf, sizeof buf), *t;
+    size_t tn;
+    int member = room && sio_in_room(s, room);
     (void)user;
-    if (room && sio_in_room(s, room)) {
-        cJSON *args = chat_args(s, room, NULL);
-        cJSON_DeleteItemFromObject(cJSON_GetArrayItem(args, 0), "text");
-        sio_target t = {.rooms = &room, .nrooms = 1, .except_socket = s, .flags = SIO_VOLATILE};
-        sio_emit_target(sio_socket_nsp(s), &t, "typing", args, NULL, 0);
-        cJSON_Delete(args);
+    if (member) {
+        jtext j = {0};
+        jt_str(&j, "[{\"from\":");
+        jt_quoted(&j, sio_socket_id(s));
+        jt_str(&j, ",\"room\":");
+        sio_arg(m, 0, &t, &tn);
+        jt_add(&j, t, tn);
+        jt_str(&j, "}]");
+        sio_target tg = {.rooms = &room, .nrooms = 1, .except_socket = s, .flags = SIO_VOLATILE};
+        if (!j.failed)
+            sio_emit_target(sio_socket_nsp(s), &tg, "typing", j.s, NULL, 0);
+        free(j.s);
     }
-    ack_ok(s, m, room && sio_in_room(s, room) ? room : NULL);
+    ack_ok(s, m, member ? room : NULL);
 }
 
 static void chat_shout(sio_socket *s, const sio_msg *m, void *user)
 {
     (void)user;
-    cJSON *args = chat_args(s, NULL, arg_string(m, 0));
-    sio_broadcast(s, "shouted", args);
-    cJSON_Delete(args);
+    jtext j = {0};
+    chat_args(&j, s, m, 0);
+    if (!j.failed)
+        sio_broadcast(s, "shouted", j.s);
+    free(j.s);
     ack_ok(s, m, "*");
 }
 
 /* announce(text[, except]): to the whole namespace, but not to the rooms named in except. */
 static void chat_announce(sio_socket *s, const sio_msg *m, void *user)
 {
+    char names[CHAT_MAX_ROOMS][CHAT_NAME_MAX];
     const char *except[CHAT_MAX_ROOMS];
-    int nexcept = cJSON_GetArraySize(m->args) > 1 ? room_list(m, 1, except, CHAT_MAX_ROOMS) : 0;
+    int nexcept = sio_arg_count(m) > 1 ? room_list(m, 1, names, CHAT_MAX_ROOMS) : 0;
     (void)user;
     if (nexcept < 0) {
         ack_ok(s, m, NULL);
         return;
     }
-    cJSON *args = chat_args(s, NULL, arg_string(m, 0));
+    for (int i = 0; i < nexcept; i++)
+        except[i] = names[i];
+    jtext j = {0};
+    chat_args(&j, s, m, 0);
     sio_target t = {.except = except, .nexcept = (size_t)nexcept};
-    sio_emit_target(sio_socket_nsp(s), &t, "announced", args, NULL, 0);
-    cJSON_Delete(args);
+    if (!j.failed)
+        sio_emit_target(sio_socket_nsp(s), &t, "announced", j.s, NULL, 0);
+    free(j.s);
     ack_ok(s, m, "*");
 }
 
@@ -361,15 +445,15 @@ static void chat_goodbye(sio_socket *s, const sio_msg *m, void *user)
 static void chat_reserved(sio_socket *s, const sio_msg *m, void *user)
 {
     static const char *const names[] = {"connect", "connect_error", "disconnect", "disconnecting"};
+    char args[256];
+    size_t n = (size_t)snprintf(args, sizeof args, "[{");
     (void)user;
-    cJSON *codes = cJSON_CreateObject();
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        cJSON_AddNumberToObject(codes, names[i], sio_emit(s, names[i], NULL));
-    cJSON *args = cJSON_CreateArray();
-    cJSON_AddItemToArray(args, codes);
+        n += (size_t)snprintf(args + n, sizeof args - n, "%s\"%s\":%d", i ? "," : "", names[i],
+                              sio_emit(s, names[i], NULL));
+    snprintf(args + n, sizeof args - n, "}]");
     if (m->ack_id >= 0)
         sio_ack(s, m->ack_id, args, NULL, 0);
-    cJSON_Delete(args);
 }
 
 static void chat_connection(sio_socket *s, void *user)
@@ -378,13 +462,10 @@ static void chat_connection(sio_socket *s, void *user)
     printf("connect  %s over %s%s\n", sio_socket_id(s), sio_socket_transport(s),
            sio_socket_recovered(s) ? " (recovered: id, rooms and missed events restored)" : "");
     fflush(stdout);
-    cJSON *args = cJSON_CreateArray();
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "id", sio_socket_id(s));
-    cJSON_AddBoolToObject(o, "recovered", sio_socket_recovered(s));
-    cJSON_AddItemToArray(args, o);
+    char args[96]; /* socket ids are base64url: nothing to escape */
+    snprintf(args, sizeof args, "[{\"id\":\"%s\",\"recovered\":%s}]", sio_socket_id(s),
+             sio_socket_recovered(s) ? "true" : "false");
     sio_emit(s, "welcome", args);
-    cJSON_Delete(args);
 }
 
 /* The client's answer to our "question": the server side of an ack. */

@@ -10,6 +10,7 @@
  * argument.
  */
 #include "sio_internal.h"
+#include "sio_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 
 /* One Socket.IO packet (and its attachments) as Engine.IO messages on the client's session. */
 int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, const char *json,
-                       const sio_bin *bins, size_t nbins)
+                    const sio_bin *bins, size_t nbins)
 {
     size_t len;
     char *text = sio_encode(type, n ? n->name : "/", id, nbins, json, &len);
@@ -30,31 +31,67 @@ int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, 
     return rc < 0 ? SIO_E_CLOSED : 0;
 }
 
-/* [event, ...args, offset?] as JSON text (malloc'd). */
-char *sio_event_json(const char *event, const cJSON *args, const char *offset)
+/* The text between args' brackets ("1,2" of "[1,2]"), or NULL when args is NULL or "[]". */
+static const char *args_inner(const char *args, size_t *len)
 {
-    cJSON *arr = args ? cJSON_Duplicate(args, 1) : cJSON_CreateArray();
-    if (arr == NULL)
+    if (args == NULL)
         return NULL;
-    cJSON *name = cJSON_CreateString(event);
-    if (arr->child)
-        cJSON_InsertItemInArray(arr, 0, name);
-    else
-        cJSON_AddItemToArray(arr, name);
-    if (offset)
-        cJSON_AddItemToArray(arr, cJSON_CreateString(offset));
-    char *text = cJSON_PrintUnformatted(arr);
-    cJSON_Delete(arr);
-    return text;
+    size_t n = strlen(args), i = sio_json_ws(args, n, 0) + 1, end = n;
+    while (end > i && args[end - 1] != ']')
+        end--;
+    end--; /* at the closing bracket */
+    size_t j = sio_json_ws(args, end, i);
+    *len = end - j;
+    return j < end ? args + j : NULL;
 }
 
-static int check_emit(const char *event, const cJSON *args)
+/*
+ * [event, ...args, offset?] as JSON text (malloc'd): the event name quoted, then the
+ * arguments' text exactly as given (never parsed and printed again: every value intact), then
+ * the recovery offset as a string.
+ */
+char *sio_event_json(const char *event, const char *args, const char *offset)
+{
+    size_t elen = strlen(event), alen = 0, olen = offset ? strlen(offset) : 0;
+    const char *inner = args_inner(args, &alen);
+    size_t cap = 6 * elen + 3 + alen + olen + 8;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    size_t o = 1;
+    out[0] = '[';
+    o += sio_json_quote(event, elen, out + o, cap - o);
+    if (inner) {
+        out[o++] = ',';
+        memcpy(out + o, inner, alen);
+        o += alen;
+    }
+    if (offset) {
+        memcpy(out + o, ",\"", 2);
+        memcpy(out + o + 2, offset, olen);
+        o += 2 + olen;
+        out[o++] = '"';
+    }
+    out[o++] = ']';
+    out[o] = '\0';
+    return out;
+}
+
+/* args must be NULL or the text of a JSON array (checked like a client's data). */
+static int check_args(const char *args)
+{
+    size_t n = args ? strlen(args) : 0;
+    if (args && (sio_json_check(args, n, (size_t)-1, NULL) != SIO_JSON_OK ||
+                 args[sio_json_ws(args, n, 0)] != '['))
+        return SIO_E_ARGS;
+    return 0;
+}
+
+static int check_emit(const char *event, const char *args)
 {
     if (sio_reserved_event(event))
         return SIO_E_RESERVED;
-    if (args && !cJSON_IsArray(args))
-        return SIO_E_ARGS;
-    return 0;
+    return check_args(args);
 }
 
 /* Is s's client too far behind for a volatile event? (socket.io: "not writable") */
@@ -63,7 +100,7 @@ static int volatile_skip(const sio_socket *s)
     return eio_pending(s->client->eio) > s->nsp->srv->cfg.volatile_limit;
 }
 
-int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_bin *bins,
+int sio_emit_bin(sio_socket *s, const char *event, const char *args, const sio_bin *bins,
                  size_t nbins)
 {
     int rc = check_emit(event, args);
@@ -76,18 +113,18 @@ int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_
     char *json = sio_log_emit(s->nsp, &t, event, args, bins, nbins);
     if (json == NULL)
         return SIO_E_NOMEM;
-    rc =
-        sio_send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, -1, json, bins, nbins);
+    rc = sio_send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, -1, json, bins,
+                         nbins);
     free(json);
     return rc;
 }
 
-int sio_emit(sio_socket *s, const char *event, const cJSON *args)
+int sio_emit(sio_socket *s, const char *event, const char *args)
 {
     return sio_emit_bin(s, event, args, NULL, 0);
 }
 
-int sio_emit_volatile(sio_socket *s, const char *event, const cJSON *args)
+int sio_emit_volatile(sio_socket *s, const char *event, const char *args)
 {
     int rc = check_emit(event, args);
     if (rc < 0)
@@ -104,7 +141,7 @@ int sio_emit_volatile(sio_socket *s, const char *event, const cJSON *args)
     return rc < 0 ? rc : 1;
 }
 
-int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn, void *user)
+int sio_emit_ack(sio_socket *s, const char *event, const char *args, sio_event_fn fn, void *user)
 {
     int rc = check_emit(event, args);
     if (rc < 0)
@@ -118,7 +155,7 @@ int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_
         free(json);
         return SIO_E_NOMEM;
     }
-    a->id = s->next_ack++;
+    a->id = s->nsp->next_ack++;
     a->fn = fn;
     a->user = user;
     a->next = s->acks;
@@ -164,7 +201,7 @@ static size_t deliver_all(sio_nsp *n, const sio_target *t, const eio_prepared *p
     return count;
 }
 
-int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
+int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const char *args,
                     const sio_bin *bins, size_t nbins)
 {
     int rc = check_emit(event, args);
@@ -197,36 +234,23 @@ int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const cJ
 }
 
 int sio_emit_to(sio_nsp *n, const char *room_name, const sio_socket *except, const char *event,
-                const cJSON *args, const sio_bin *bins, size_t nbins)
+                const char *args, const sio_bin *bins, size_t nbins)
 {
     sio_target t = {.rooms = &room_name, .nrooms = room_name ? 1 : 0, .except_socket = except};
     return sio_emit_target(n, &t, event, args, bins, nbins);
 }
 
-int sio_broadcast(sio_socket *s, const char *event, const cJSON *args)
+int sio_broadcast(sio_socket *s, const char *event, const char *args)
 {
     return sio_emit_to(s->nsp, NULL, s, event, args, NULL, 0);
 }
 
-int sio_ack(sio_socket *s, int64_t id, const cJSON *args, const sio_bin *bins, size_t nbins)
+int sio_ack(sio_socket *s, int64_t id, const char *args, const sio_bin *bins, size_t nbins)
 {
     if (s->client == NULL)
         return SIO_E_CLOSED;
-    if (args && !cJSON_IsArray(args))
+    if (check_args(args) < 0)
         return SIO_E_ARGS;
-    char *json = args ? cJSON_PrintUnformatted(args) : sio_dupstr("[]");
-    if (json == NULL)
-        return SIO_E_NOMEM;
-    int rc =
-        sio_send_packet(s->client, nbins ? SIO_BINARY_ACK : SIO_ACK, s->nsp, id, json, bins, nbins);
-    free(json);
-    return rc;
-}
-
-cJSON *sio_placeholder(int num)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddTrueToObject(o, "_placeholder");
-    cJSON_AddNumberToObject(o, "num", num);
-    return o;
+    return sio_send_packet(s->client, nbins ? SIO_BINARY_ACK : SIO_ACK, s->nsp, id,
+                           args ? args : "[]", bins, nbins);
 }

@@ -77,7 +77,9 @@ struct sio_nsp {
     room **buckets; /* the rooms: a chained hash table, nbuckets a power of two */
     size_t nbuckets, nrooms;
     uint64_t emit_seq; /* counts emits: a socket marked with the current one has its copy */
-    ring_log *log;     /* recovery: every logged event, with its offset */
+    int64_t
+        next_ack;  /* the id of the next ack request, shared by the namespace (socket.io's _ids) */
+    ring_log *log; /* recovery: every logged event, with its offset */
 };
 
 typedef struct sio_client sio_client;
@@ -89,9 +91,8 @@ struct sio_socket {
     sio_client *client;
     char **rooms;
     size_t nrooms, caprooms;
-    cJSON *auth;
+    char *auth; /* the CONNECT payload as the client sent it ("{}" if none) */
     int recovered;
-    int64_t next_ack;
     pending_ack *acks;
     void *user;
     uint64_t mark; /* the emit_seq of the last emit that reached (or skipped) this socket */
@@ -109,7 +110,6 @@ struct sio_client {
     char *bin_text;
     size_t bin_text_len;
     sio_packet bin_pkt;
-    cJSON *bin_data;
     sio_bin *bins;
     size_t nbins;
     sio_client *next, *prev;
@@ -128,7 +128,7 @@ struct sio_server {
 char *sio_dupstr(const char *s);
 sio_nsp *sio_find_nsp(sio_server *srv, const char *name, size_t len);
 sio_socket *sio_client_socket(sio_client *c, const sio_nsp *n);
-void sio_connect_socket(sio_client *c, sio_nsp *n, cJSON *auth);
+void sio_connect_socket(sio_client *c, sio_nsp *n, const char *auth, size_t len);
 void sio_disconnect_socket(sio_socket *s, const char *reason);
 
 /* sio_receive.c */
@@ -139,17 +139,17 @@ void sio_binary_reset(sio_client *c);
 /* sio_emit.c */
 int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, const char *json,
                     const sio_bin *bins, size_t nbins);
-char *sio_event_json(const char *event, const cJSON *args, const char *offset);
+char *sio_event_json(const char *event, const char *args, const char *offset);
 
 /* sio_rooms.c */
 room *sio_find_room(const sio_nsp *n, const char *name);
 
 /* sio_recovery.c */
-char *sio_log_emit(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
+char *sio_log_emit(sio_nsp *n, const sio_target *t, const char *event, const char *args,
                    const sio_bin *bins, size_t nbins);
 int sio_recoverable(const char *reason);
 void sio_save_session(sio_socket *s);
-sio_saved *sio_try_recover(sio_nsp *n, const cJSON *auth, uint64_t *offset);
+sio_saved *sio_try_recover(sio_nsp *n, const char *auth, size_t len, uint64_t *offset);
 int sio_replay_possible(const sio_nsp *n, uint64_t offset);
 int sio_replay(sio_socket *s, const sio_saved *ss, uint64_t offset);
 void sio_saved_free(sio_saved *ss);

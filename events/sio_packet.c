@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "eio_packet.h"
+#include "sio_json.h"
 
 static const char *const sio_names[] = {"CONNECT",       "DISCONNECT",   "EVENT",     "ACK",
                                         "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"};
@@ -136,95 +137,82 @@ int sio_decode(const char *s, size_t n, sio_packet *p)
     return 0;
 }
 
-int sio_placeholder_num(const cJSON *node)
+int sio_placeholder_num(const char *json, size_t len)
 {
-    if (!cJSON_IsObject(node))
+    const char *ph, *num;
+    size_t phl, numl;
+    if (!sio_json_member(json, len, "_placeholder", &ph, &phl) || phl != 4 ||
+        memcmp(ph, "true", 4) != 0 || !sio_json_member(json, len, "num", &num, &numl))
         return -1;
-    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(node, "_placeholder");
-    const cJSON *num = cJSON_GetObjectItemCaseSensitive(node, "num");
-    if (!cJSON_IsTrue(ph) || !cJSON_IsNumber(num))
-        return -1;
-    double v = num->valuedouble;
-    if (v < 0 || v > SIO_MAX_ATTACHMENTS || v != (double)(int)v)
-        return -1;
-    return (int)v;
+    int v = 0;
+    for (size_t i = 0; i < numl; i++) { /* a small non-negative integer, digits only */
+        if (!is_digit(num[i]) || v > SIO_MAX_ATTACHMENTS)
+            return -1;
+        v = v * 10 + (num[i] - '0');
+    }
+    return numl > 0 && v <= SIO_MAX_ATTACHMENTS ? v : -1;
 }
 
-int sio_check_placeholders(const cJSON *root, size_t attachments)
+/* The first byte of the checked value data[0..n): '{', '[', '"', a digit, '-', t, f, n. */
+static char kind_of(const char *data, size_t n)
 {
-    if (root == NULL)
+    size_t i = sio_json_ws(data, n, 0);
+    return i < n ? data[i] : '\0';
+}
+
+/* An event's first element: a number, or a string that is not a reserved event name. */
+static int event_name_valid(const char *data, size_t n)
+{
+    const char *first;
+    size_t len;
+    char name[32];
+    if (kind_of(data, n) != '[' || !sio_json_item(data, n, 0, &first, &len))
         return 0;
-    if (cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "_placeholder")) {
-        int num = sio_placeholder_num(root);
-        return num >= 0 && (size_t)num < attachments ? 0 : SIO_E_PLACEHOLDER;
-    }
-    for (const cJSON *c = root->child; c; c = c->next)
-        if (sio_check_placeholders(c, attachments) < 0)
-            return SIO_E_PLACEHOLDER;
-    return 0;
-}
-
-/* The JSON data must be one value and nothing after it but whitespace, like JSON.parse. */
-static int parse_json(const char *s, size_t n, cJSON **out)
-{
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(s, n, &end, 0);
-    if (root == NULL)
-        return SIO_E_JSON;
-    while (end < s + n && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
-        end++;
-    if (end != s + n) {
-        cJSON_Delete(root);
-        return SIO_E_JSON;
-    }
-    *out = root;
-    return 0;
+    if (first[0] == '-' || is_digit(first[0]))
+        return 1;
+    if (first[0] != '"')
+        return 0;
+    long nl = sio_json_string(first, len, name, sizeof name);
+    return nl < 0 || (size_t)nl != strlen(name) || !sio_reserved_event(name);
 }
 
 /* What each packet type may carry (socket.io-parser's isPayloadValid). */
-static int payload_valid(sio_type type, const cJSON *d)
+static int payload_valid(sio_type type, const char *data, size_t n)
 {
+    char k = n ? kind_of(data, n) : '\0';
     switch (type) {
     case SIO_CONNECT:
-        return d == NULL || cJSON_IsObject(d);
+        return n == 0 || k == '{';
     case SIO_DISCONNECT:
-        return d == NULL;
+        return n == 0;
     case SIO_CONNECT_ERROR:
-        return cJSON_IsObject(d) || cJSON_IsString(d);
+        return k == '{' || k == '"';
     case SIO_EVENT:
-    case SIO_BINARY_EVENT: {
-        const cJSON *first = cJSON_IsArray(d) ? d->child : NULL;
-        if (cJSON_IsNumber(first))
-            return 1;
-        return cJSON_IsString(first) && !sio_reserved_event(first->valuestring);
-    }
+    case SIO_BINARY_EVENT:
+        return n > 0 && event_name_valid(data, n);
     case SIO_ACK:
     case SIO_BINARY_ACK:
-        return d == NULL || cJSON_IsArray(d);
+        return n == 0 || k == '[';
     }
     return 0;
 }
 
-int sio_parse_data(const sio_packet *p, cJSON **out)
+int sio_check_data(const sio_packet *p)
 {
-    cJSON *root = NULL;
-    *out = NULL;
+    int binary = p->type == SIO_BINARY_EVENT || p->type == SIO_BINARY_ACK;
     if (p->data_len > 0) {
-        int rc = parse_json(p->data, p->data_len, &root);
-        if (rc < 0)
-            return rc;
+        int rc = sio_json_check(p->data, p->data_len, binary ? p->attachments : (size_t)-1, NULL);
+        if (rc == SIO_JSON_NOMEM)
+            return SIO_E_NOMEM;
+        if (rc == SIO_JSON_SYNTAX)
+            return SIO_E_JSON;
+        if (!payload_valid(p->type, p->data, p->data_len))
+            return SIO_E_PAYLOAD;
+        if (rc == SIO_JSON_PLACEHOLDER)
+            return SIO_E_PLACEHOLDER;
+        return 0;
     }
-    int rc = 0;
-    if (!payload_valid(p->type, root))
-        rc = SIO_E_PAYLOAD;
-    else if (p->type == SIO_BINARY_EVENT || p->type == SIO_BINARY_ACK)
-        rc = sio_check_placeholders(root, p->attachments);
-    if (rc < 0) {
-        cJSON_Delete(root);
-        return rc;
-    }
-    *out = root;
-    return 0;
+    return payload_valid(p->type, p->data, 0) ? 0 : SIO_E_PAYLOAD;
 }
 
 char *sio_encode(sio_type type, const char *nsp, int64_t id, size_t attachments, const char *json,

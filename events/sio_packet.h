@@ -21,12 +21,12 @@
  * Inside an Engine.IO message, an EVENT is therefore "42[...]": 4 = Engine.IO message,
  * 2 = Socket.IO EVENT.
  *
- * JSON is parsed by cJSON (Debian libcjson-dev): the codec finds the parts, cJSON reads the data.
+ * The codec finds the parts; the JSON data is only checked (sio_json.c), never rebuilt.
  *
  * Interface:
  *   sio_decode          split a packet into its parts (syntax only; no JSON parsed)
- *   sio_parse_data      parse and check the JSON data against what the type allows
- *   sio_placeholder_num, sio_check_placeholders   binary attachment placeholders
+ *   sio_check_data      check the JSON data against what the type allows (no values built)
+ *   sio_placeholder_num a binary attachment placeholder's number
  *   sio_encode          build a packet from its parts (malloc'd text)
  *   sio_describe        one line for a person/sniffer: "socket.io EVENT /chat ["message","hi"]
  * ack=12"
@@ -36,8 +36,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <cjson/cJSON.h>
 
 typedef enum sio_type {
     SIO_CONNECT = 0,
@@ -86,19 +84,18 @@ typedef struct sio_packet {
 int sio_decode(const char *s, size_t n, sio_packet *p);
 
 /*
- * Parse p's data with cJSON and check it is what the type allows (as socket.io-parser does):
- * CONNECT an object or nothing; DISCONNECT nothing; CONNECT_ERROR an object or a string;
- * EVENT a non-empty array whose first element is a number or a non-reserved event name;
- * ACK an array; binary packets also: every placeholder points at an existing attachment.
- * On 0, *out is the parsed tree (NULL when there was no data); the caller cJSON_Deletes it.
+ * Check p's data as socket.io-parser does, without turning it into values (sio_json.h says
+ * why): one JSON text as JSON.parse accepts it, of the shape the type allows: CONNECT an
+ * object or nothing; DISCONNECT nothing; CONNECT_ERROR an object or a string; EVENT a
+ * non-empty array whose first element is a number or a non-reserved event name; ACK an array
+ * (or nothing); binary packets also: every placeholder points at an existing attachment.
+ * Returns 0 or an SIO_E_* code. The data stays what it was: text the server passes on as is.
  */
-int sio_parse_data(const sio_packet *p, cJSON **out);
+int sio_check_data(const sio_packet *p);
 
-/* If node is {"_placeholder":true,"num":N} with N a non-negative integer, N; otherwise -1. */
-int sio_placeholder_num(const cJSON *node);
-
-/* 0 if every placeholder under root points below `attachments`, else SIO_E_PLACEHOLDER. */
-int sio_check_placeholders(const cJSON *root, size_t attachments);
+/* If json[0..len) is {"_placeholder":true,"num":N} with N a small non-negative integer, N;
+ * otherwise -1. */
+int sio_placeholder_num(const char *json, size_t len);
 
 /*
  * Build "<type>[<n>-][<nsp>,][<id>]<json>". nsp NULL or "/" is left out; id < 0 is left out;

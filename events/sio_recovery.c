@@ -8,6 +8,7 @@
  * offset, the client connects as new.
  */
 #include "sio_internal.h"
+#include "sio_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +17,26 @@
 /* A JSON array of names, plus one more name when extra is not NULL (malloc'd text). */
 static char *names_json(const char *const *names, size_t n, const char *extra)
 {
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; arr && i < n; i++)
-        cJSON_AddItemToArray(arr, cJSON_CreateString(names[i]));
-    if (arr && extra)
-        cJSON_AddItemToArray(arr, cJSON_CreateString(extra));
-    char *text = arr ? cJSON_PrintUnformatted(arr) : NULL;
-    cJSON_Delete(arr);
-    return text;
+    size_t cap = 3;
+    for (size_t i = 0; i < n; i++)
+        cap += 6 * strlen(names[i]) + 3;
+    cap += extra ? 6 * strlen(extra) + 3 : 0;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    size_t o = 1;
+    out[0] = '[';
+    for (size_t i = 0; i <= n; i++) {
+        const char *name = i < n ? names[i] : extra;
+        if (name == NULL)
+            continue;
+        if (o > 1)
+            out[o++] = ',';
+        o += sio_json_quote(name, strlen(name), out + o, cap - o);
+    }
+    out[o++] = ']';
+    out[o] = '\0';
+    return out;
 }
 
 /*
@@ -37,7 +50,7 @@ static char *names_json(const char *const *names, size_t n, const char *extra)
  *
  * Returns the offset, or 0 when not logged (then *json is the data without an offset).
  */
-static uint64_t log_event(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
+static uint64_t log_event(sio_nsp *n, const sio_target *t, const char *event, const char *args,
                           const sio_bin *bins, size_t nbins, char **json)
 {
     char offset[24];
@@ -85,8 +98,8 @@ static int logging(const sio_nsp *n, const sio_bin *bins, size_t nbins)
 }
 
 /* The event's JSON, logged (with its offset) unless volatile or not loggable. */
-char *sio_log_emit(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
-                       const sio_bin *bins, size_t nbins)
+char *sio_log_emit(sio_nsp *n, const sio_target *t, const char *event, const char *args,
+                   const sio_bin *bins, size_t nbins)
 {
     char *json = NULL;
     if (!(t->flags & SIO_VOLATILE) && logging(n, bins, nbins))
@@ -157,14 +170,17 @@ static int saved_has_room(const sio_saved *ss, const char *name, size_t len)
 /* Is any of the names in a JSON array (text[0..len)) a room the saved socket was in? */
 static int saved_in_any(const sio_saved *ss, const char *text, size_t len)
 {
-    cJSON *names = cJSON_ParseWithLength(text, len);
-    const cJSON *r;
-    int hit = 0;
-    cJSON_ArrayForEach(r, names) if (cJSON_IsString(r) &&
-                                     saved_has_room(ss, r->valuestring, strlen(r->valuestring)))
-        hit = 1;
-    cJSON_Delete(names);
-    return hit;
+    const char *item;
+    size_t ilen;
+    for (size_t i = 0; sio_json_item(text, len, i, &item, &ilen); i++) {
+        char *name = malloc(ilen);
+        long nl = name ? sio_json_string(item, ilen, name, ilen) : -1;
+        int hit = nl >= 0 && saved_has_room(ss, name, (size_t)nl);
+        free(name);
+        if (hit)
+            return 1;
+    }
+    return 0;
 }
 
 /* Was this log record (see log_event) addressed to the saved socket: sent to one of its
@@ -247,24 +263,36 @@ int sio_replay(sio_socket *s, const sio_saved *ss, uint64_t offset)
         if (jend + 1 < len)
             nbins = read_attachments((const uint8_t *)buf + jend + 1, (const uint8_t *)buf + len,
                                      bins, SIO_MAX_ATTACHMENTS);
-        sio_send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, -1, json, bins, nbins);
+        sio_send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, -1, json, bins,
+                        nbins);
         free(json);
     }
     free(buf);
     return 0;
 }
 
-/* The CONNECT auth of a returning client: {"pid":"...","offset":"..."} plus the app's own. */
-sio_saved *sio_try_recover(sio_nsp *n, const cJSON *auth, uint64_t *offset)
+/* A string member of the auth object, decoded into out; 0 when absent or not a string. */
+static int auth_string(const char *auth, size_t len, const char *key, char *out, size_t cap)
 {
-    const cJSON *pid = cJSON_GetObjectItemCaseSensitive(auth, "pid");
-    const cJSON *off = cJSON_GetObjectItemCaseSensitive(auth, "offset");
-    if (n->log == NULL || !cJSON_IsString(pid) || !cJSON_IsString(off))
+    const char *v;
+    size_t vl;
+    if (!sio_json_member(auth, len, key, &v, &vl) || v[0] != '"')
+        return 0;
+    long n = sio_json_string(v, vl, out, cap);
+    return n >= 0 && (size_t)n == strlen(out);
+}
+
+/* The CONNECT auth of a returning client: {"pid":"...","offset":"..."} plus the app's own. */
+sio_saved *sio_try_recover(sio_nsp *n, const char *auth, size_t len, uint64_t *offset)
+{
+    char pid[TOKEN_LEN + 8], off[32];
+    if (n->log == NULL || !auth_string(auth, len, "pid", pid, sizeof pid) ||
+        !auth_string(auth, len, "offset", off, sizeof off))
         return NULL;
     char *end;
-    unsigned long long v = strtoull(off->valuestring, &end, 10);
-    if (*end != '\0' || end == off->valuestring)
+    unsigned long long v = strtoull(off, &end, 10);
+    if (*end != '\0' || end == off || off[0] == '-')
         return NULL;
     *offset = v;
-    return take_session(n->srv, n, pid->valuestring);
+    return take_session(n->srv, n, pid);
 }

@@ -8,6 +8,7 @@
  * (sio_internal.h lists them).
  */
 #include "sio_internal.h"
+#include "sio_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,14 +41,12 @@ sio_socket *sio_client_socket(sio_client *c, const sio_nsp *n)
 
 static void connect_reply(sio_socket *s)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "sid", s->id);
-    if (s->nsp->log) /* the private id the client sends back to recover this socket */
-        cJSON_AddStringToObject(o, "pid", s->pid);
-    char *json = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
+    char json[2 * TOKEN_LEN + 32]; /* ids are base64url: nothing in them needs escaping */
+    if (s->nsp->log)               /* the private id the client sends back to recover this socket */
+        snprintf(json, sizeof json, "{\"sid\":\"%s\",\"pid\":\"%s\"}", s->id, s->pid);
+    else
+        snprintf(json, sizeof json, "{\"sid\":\"%s\"}", s->id);
     sio_send_packet(s->client, SIO_CONNECT, s->nsp, -1, json, NULL, 0);
-    free(json);
 }
 
 /* The socket's id and pid: the saved ones of a recovered socket, else fresh random tokens. */
@@ -67,13 +66,12 @@ static int socket_ids(sio_socket *s, const sio_saved *ss, char *err, size_t errl
  * connect_error event), instead of leaving the client waiting for an answer. */
 static void refuse_connect(sio_client *c, const sio_nsp *n, const char *why)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "message", why);
-    char *json = o ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    if (json == NULL || sio_send_packet(c, SIO_CONNECT_ERROR, n, -1, json, NULL, 0) < 0)
+    char msg[512], json[600];
+    if (sio_json_quote(why, strlen(why), msg, sizeof msg) == 0)
+        snprintf(msg, sizeof msg, "\"server error\"");
+    snprintf(json, sizeof json, "{\"message\":%s}", msg);
+    if (sio_send_packet(c, SIO_CONNECT_ERROR, n, -1, json, NULL, 0) < 0)
         eio_close_reason(c->eio, why);
-    free(json);
 }
 
 static void link_socket(sio_client *c, sio_nsp *n, sio_socket *s)
@@ -90,32 +88,27 @@ static void link_socket(sio_client *c, sio_nsp *n, sio_socket *s)
     c->connect_deadline = 0;
 }
 
-void sio_connect_socket(sio_client *c, sio_nsp *n, cJSON *auth)
+void sio_connect_socket(sio_client *c, sio_nsp *n, const char *auth, size_t len)
 {
     char err[128] = "out of memory";
-    if (sio_client_socket(c, n)) /* already connected to this namespace: nothing to do */
-        return;
     uint64_t offset = 0;
-    sio_saved *ss = sio_try_recover(n, auth, &offset);
+    sio_saved *ss = sio_try_recover(n, auth, len, &offset);
     if (ss && !sio_replay_possible(n, offset)) { /* never a partial replay: connect as new */
         sio_saved_free(ss);
         ss = NULL;
     }
     sio_socket *s = calloc(1, sizeof *s);
-    if (s)
-        s->auth = auth ? cJSON_Duplicate(auth, 1) : cJSON_CreateObject();
+    if (s && (s->auth = malloc(len ? len + 1 : 3)) != NULL) /* as socket.io: the whole auth */
+        snprintf(s->auth, len ? len + 1 : 3, "%.*s", len ? (int)len : 2, len ? auth : "{}");
     if (s == NULL || s->auth == NULL || socket_ids(s, ss, err, sizeof err) < 0) {
         if (s)
-            cJSON_Delete(s->auth);
+            free(s->auth);
         free(s);
         if (ss)
             sio_saved_free(ss);
         refuse_connect(c, n, err);
         return;
     }
-    /* the recovery fields are the client library's business, not the application's */
-    cJSON_DeleteItemFromObjectCaseSensitive(s->auth, "pid");
-    cJSON_DeleteItemFromObjectCaseSensitive(s->auth, "offset");
     link_socket(c, n, s);
     sio_join(s, s->id);
     for (size_t i = 0; ss && i < ss->nrooms; i++)
@@ -173,7 +166,7 @@ void sio_disconnect_socket(sio_socket *s, const char *reason)
         s->acks = a->next;
         free(a);
     }
-    cJSON_Delete(s->auth);
+    free(s->auth);
     free(s);
 }
 
@@ -396,7 +389,7 @@ sio_nsp *sio_socket_nsp(const sio_socket *s)
     return s->nsp;
 }
 
-const cJSON *sio_socket_auth(const sio_socket *s)
+const char *sio_socket_auth(const sio_socket *s)
 {
     return s->auth;
 }

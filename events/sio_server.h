@@ -26,9 +26,11 @@
  *   socket.disconnect()                       sio_disconnect(socket)
  *   socket.recovered                          sio_socket_recovered(socket)
  *
- * Arguments are a cJSON array (the arguments after the event name). Binary arguments are
- * placeholders {"_placeholder":true,"num":N} in that array (sio_placeholder(N)) plus the bytes in
- * a sio_bin array: the packet goes out as BINARY_EVENT with N attachments.
+ * Arguments are JSON text: the text of an array (the arguments after the event name), which
+ * the server checks and passes on as it is, never parsing it into values and printing it again
+ * (sio_json.h says why). Binary arguments are placeholders {"_placeholder":true,"num":N} in
+ * that array (SIO_PLACEHOLDER(N)) plus the bytes in a sio_bin array: the packet goes out as
+ * BINARY_EVENT with N attachments.
  *
  * Rooms are a server-only idea: a client never sees a room list, it only receives what was
  * sent to rooms it is in. Every socket is in the room named by its own id. An emit to several
@@ -56,8 +58,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
 #include "eio_server.h"
 
 typedef struct sio_server sio_server;
@@ -76,14 +76,29 @@ typedef struct sio_bin {
     size_t len;
 } sio_bin;
 
-/* One event (or ack) received from a client. Everything is valid during the handler only. */
+/*
+ * One event (or ack) received from a client. Everything is valid during the handler only.
+ * The arguments are the JSON text the client sent, untouched: the server never turns them
+ * into values and back, so a handler that passes them on (sio_emit(s, "x", m->args)) passes
+ * every number to its last digit and every string with every code unit. Read one with
+ * sio_arg (its text) or sio_arg_string (a string argument decoded to UTF-8).
+ */
 typedef struct sio_msg {
-    const char *event;   /* the event name; NULL for an ack */
-    const cJSON *args;   /* array of the arguments after the name (placeholders for binary) */
+    const char *event; /* the event name, decoded (NUL-terminated); NULL for an ack */
+    size_t event_len;  /* its length in bytes (a name may contain "\u0000") */
+    const char *args;  /* the arguments after the name: a JSON array's text, "[]" if none */
+    size_t args_len;
     const sio_bin *bins; /* the attachments the placeholders point at */
     size_t nbins;
     int64_t ack_id; /* the client wants sio_ack(socket, ack_id, ...); -1 when it does not */
 } sio_msg;
+
+/* Argument i's JSON text (*text, *len point into m->args): 1, or 0 when there is no such one. */
+int sio_arg(const sio_msg *m, size_t i, const char **text, size_t *len);
+/* Argument i when it is a string, decoded into out (cap bytes, NUL-terminated): its length in
+ * bytes, or -1 when it is not a string or does not fit. */
+long sio_arg_string(const sio_msg *m, size_t i, char *out, size_t cap);
+size_t sio_arg_count(const sio_msg *m);
 
 typedef void (*sio_connection_fn)(sio_socket *s, void *user);
 typedef void (*sio_disconnect_fn)(sio_socket *s, const char *reason, void *user);
@@ -132,30 +147,31 @@ void sio_on_adapter(sio_nsp *n, sio_adapter_fn fn, void *user);
  * SIO_E_RESERVED for a reserved name, SIO_E_FULL. */
 int sio_on(sio_nsp *n, const char *name, sio_event_fn fn, void *user);
 
-/* {"_placeholder":true,"num":num}: put it in args where attachment num belongs. */
-cJSON *sio_placeholder(int num);
+/* A binary attachment's place in args: SIO_PLACEHOLDER(0) is attachment 0. */
+#define SIO_PLACEHOLDER(n) "{\"_placeholder\":true,\"num\":" #n "}"
 
-/* Emit to one socket. args: a cJSON array or NULL (no arguments). Returns 0 or SIO_E_*. */
-int sio_emit(sio_socket *s, const char *event, const cJSON *args);
-int sio_emit_bin(sio_socket *s, const char *event, const cJSON *args, const sio_bin *bins,
+/* Emit to one socket. args: the text of a JSON array ("[1,\"two\"]"), or NULL for none; it is
+ * checked (SIO_E_ARGS if it is not an array) and sent as it is. Returns 0 or SIO_E_*. */
+int sio_emit(sio_socket *s, const char *event, const char *args);
+int sio_emit_bin(sio_socket *s, const char *event, const char *args, const sio_bin *bins,
                  size_t nbins);
 /* Emit to one socket and have fn(s, msg, user) called with the client's ack (msg->event NULL). */
-int sio_emit_ack(sio_socket *s, const char *event, const cJSON *args, sio_event_fn fn, void *user);
+int sio_emit_ack(sio_socket *s, const char *event, const char *args, sio_event_fn fn, void *user);
 /* Emit to one socket unless its client is behind (more than volatile_limit bytes queued);
  * never logged for recovery; no binary attachments. Returns 1 (sent), 0 (dropped), SIO_E_*. */
-int sio_emit_volatile(sio_socket *s, const char *event, const cJSON *args);
+int sio_emit_volatile(sio_socket *s, const char *event, const char *args);
 /* Emit to the target's sockets (see sio_target). Returns how many sockets it was sent to (a
  * volatile emit does not count the ones it skipped), or SIO_E_*. */
-int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const cJSON *args,
+int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const char *args,
                     const sio_bin *bins, size_t nbins);
 /* Emit to everyone in room (NULL: the whole namespace) except `except` (may be NULL).
  * The same as sio_emit_target with one room; returns the same. */
 int sio_emit_to(sio_nsp *n, const char *room, const sio_socket *except, const char *event,
-                const cJSON *args, const sio_bin *bins, size_t nbins);
+                const char *args, const sio_bin *bins, size_t nbins);
 /* Everyone in s's namespace except s. */
-int sio_broadcast(sio_socket *s, const char *event, const cJSON *args);
+int sio_broadcast(sio_socket *s, const char *event, const char *args);
 /* Answer the client's ack request id with args. */
-int sio_ack(sio_socket *s, int64_t id, const cJSON *args, const sio_bin *bins, size_t nbins);
+int sio_ack(sio_socket *s, int64_t id, const char *args, const sio_bin *bins, size_t nbins);
 
 int sio_join(sio_socket *s, const char *room);
 int sio_leave(sio_socket *s, const char *room);
@@ -172,7 +188,7 @@ void sio_server_drop(sio_socket *s);
 
 const char *sio_socket_id(const sio_socket *s);
 sio_nsp *sio_socket_nsp(const sio_socket *s);
-const cJSON *sio_socket_auth(const sio_socket *s); /* the CONNECT payload ({} if none) */
+const char *sio_socket_auth(const sio_socket *s); /* the CONNECT payload's text ("{}" if none) */
 int sio_socket_recovered(const sio_socket *s);
 const char *sio_socket_transport(const sio_socket *s);
 void sio_socket_set_user(sio_socket *s, void *user);

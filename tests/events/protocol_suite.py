@@ -280,9 +280,18 @@ def eio_upgrade():
     ws_send(c, "4hello")
     expect("message over the upgraded WebSocket", "4hello", ws_recv(c))
     expect("polling after the upgrade refused", 400, get(sid)[0])
-    ws_refused("/engine.io/", f"EIO=4&transport=websocket&sid={sid}")
+    second = ws_open(query=f"EIO=4&transport=websocket&sid={sid}")  # 101, as engine.io
+    ws_closed(second)  # ... and at once a close frame: the session keeps its first WebSocket
+    CHECKS.append("a second WebSocket for an upgraded sid: 101, then closed")
     ws_send(c, "4still")
     expect("the upgraded WebSocket still works", "4still", ws_recv(c))
+    c.close()
+    sid = open_polling()  # the same while the first WebSocket is still being probed
+    c = ws_open(query=f"EIO=4&transport=websocket&sid={sid}")
+    second = ws_open(query=f"EIO=4&transport=websocket&sid={sid}")
+    ws_closed(second)
+    ws_send(c, "2probe")
+    expect("the first probe still works", "3probe", ws_recv(c))
     c.close()
 
 
@@ -348,6 +357,12 @@ def sio_connect():
     c = sio_open()
     ws_send(c, '42["message","too early"]')
     ws_closed(c)  # the first packet must be a CONNECT
+    c = sio_connected()
+    ws_send(c, '42/custom,["message","never joined"]')
+    ws_closed(c)  # socket.io: a packet for a namespace the client is not in closes it
+    c = sio_connected()
+    ws_send(c, "40")
+    ws_closed(c)  # a second CONNECT to the same namespace: the same
     c = sio_open()
     t0 = time.monotonic()
     ws_closed(c, within=2.5)  # connectTimeout 1000 ms
@@ -363,19 +378,25 @@ def sio_connect():
 def sio_disconnect():
     c = sio_connected()
     ws_send(c, "41")
-    ws_closed(c)
+    # socket.io keeps the Engine.IO session: the heartbeat goes on, and the client may
+    # CONNECT again on it
+    expect("after 41 the session lives: the next packet is a ping", "2",
+           ws_recv(c, answer_pings=False))
+    ws_send(c, "3")
+    ws_send(c, "40")
+    expect("CONNECT again on the same session", "40{", ws_recv(c)[:3])
+    expect("... and its auth event", '42["auth",{}]', ws_recv(c))
+    c.close()
     c = sio_connected()
     ws_send(c, "40/custom")
     ws_recv(c)
     ws_recv(c)
     ws_send(c, "41/custom")
-    ws_send(c, '42["message","message to main namespace"]')
+    ws_send(c, '42["message","message to main namespace",1,2]')
     expect("main namespace still works after leaving /custom",
-           '42["message-back","message to main namespace"]', ws_recv(c))
+           '42["message-back","message to main namespace",1,2]', ws_recv(c))
     ws_send(c, '42/custom,["message","to a namespace we left"]')
-    ws_send(c, '42["message","next"]')
-    expect("events for a left namespace are ignored", '42["message-back","next"]', ws_recv(c))
-    c.close()
+    ws_closed(c)  # socket.io: an event for a namespace the client is not in closes it
 
 
 def sio_message():
@@ -410,6 +431,35 @@ def sio_message():
            get(sid, "/socket.io/")[2])
 
 
+# Values exactly as JavaScript's JSON.stringify writes them (what a client sends): each must
+# come back byte for byte, so that JSON.parse on the other side gives the same value.
+VALUES = ["0.30000000000000004", "9007199254740991", "-9007199254740991", "1e+308",
+          "5e-324", "-0.000001", "1.7976931348623157e+308", '"a\\u0000b"', '"x\\ud800y"',
+          '"\\udfff"', '"\\ud83d\\ude00 and 😀"', '"\\u001f\\n\\t\\"\\\\/"',
+          '"\u2028\u2029"', "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+          '{"__proto__":1,"a":{"":[]},"a":2}', "[" + ",".join(["1.5"] * 2000) + "]",
+          '{"_placeholder":true,"num":0}', "null", "true", '""']
+
+
+def sio_values():
+    c = sio_connected()
+    for i, v in enumerate(VALUES):
+        ws_send(c, f'42{i}["message-with-ack",{v}]')
+        expect(f"value {v[:40]!r} comes back as sent", f"43{i}[{v}]", ws_recv(c))
+        ws_send(c, f'42["message",{v},{v}]')
+        expect(f"value {v[:40]!r} relayed as sent", f'42["message-back",{v},{v}]', ws_recv(c))
+    deep = "[" * 100000 + "]" * 100000  # JSON.parse accepts any depth; so must we
+    ws_send(c, f'42["message",{deep}]')
+    expect("100,000 nested arrays", f'42["message-back",{deep}]', ws_recv(c))
+    c.close()
+    for bad in ['"\x01"', "01", "1.", ".5", "+1", "NaN", "[1,]", '{"a" 1}', '"\\u12"',
+                '"\\x41"', "'a'", "[" * 1000]:
+        c = sio_connected()
+        ws_send(c, f'42["message",{bad}]')
+        ws_closed(c)
+        CHECKS.append(f"not JSON {bad[:20]!r} closes the connection")
+
+
 def sio_malformed():
     cases = ["4abc", "42{}", '42abc["message-with-ack",1,"2",{"3":[false]}]', '42["message"',
              "42[]", '42["disconnect"]', "49", '42/custom,["message"]x',
@@ -430,7 +480,7 @@ def sio_malformed():
 
 GROUPS = {f.__name__: f for f in [eio_handshake, eio_message, eio_heartbeat, eio_close,
                                    eio_upgrade, limits, sio_connect, sio_disconnect,
-                                   sio_message, sio_malformed]}
+                                   sio_message, sio_values, sio_malformed]}
 
 if __name__ == "__main__":
     names = list(GROUPS) if sys.argv[2] == "all" else [sys.argv[2]]
