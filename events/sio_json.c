@@ -507,7 +507,8 @@ size_t sio_json_quote(const char *str, size_t len, char *out, size_t cap)
         } else if (c == 0xed && i + 2 < len && ((unsigned char)str[i + 1] & 0xe0) == 0xa0) {
             /* a lone surrogate in WTF-8 (what sio_json_string makes of "\ud800"): back to
              * its escape, since UTF-8 text must not carry it */
-            unsigned cu = 0xd000u | ((unsigned)str[i + 1] & 0x3fu) << 6 | ((unsigned)str[i + 2] & 0x3fu);
+            unsigned cu =
+                0xd000u | ((unsigned)str[i + 1] & 0x3fu) << 6 | ((unsigned)str[i + 2] & 0x3fu);
             memcpy(out + o, "\\u", 2);
             for (int k = 0; k < 4; k++)
                 out[o + 2 + (size_t)k] = hex[cu >> (12 - 4 * k) & 15];

@@ -20,8 +20,8 @@
  *   sio_json_check     is s[0..n) one JSON text? (and, for binary packets, its placeholders)
  *   sio_json_skip      the end of the checked value starting at i
  *   sio_json_item      the i-th element of a checked array, as text
- *   sio_json_member    the value of a checked object's member, as text (the last one, as JSON.parse)
- *   sio_json_string    a checked string token decoded to UTF-8 (lone surrogates as WTF-8)
+ *   sio_json_member    the value of a checked object's member, as text (the last one, as
+ * JSON.parse) sio_json_string    a checked string token decoded to UTF-8 (lone surrogates as WTF-8)
  *   sio_json_quote     a C string written as a JSON string token
  */
 #ifndef WIRELAB_SIO_JSON_H
