@@ -2,9 +2,10 @@
 // tests/package.json) against events_server --demo chat. One scenario per run:
 //   node interop_client.mjs SCENARIO PORT
 // Scenarios: polling websocket upgrade acks rooms multiroom namespaces binary recovery window
-// capacity
+// capacity values
 // Each prints what it checked and exits 0, or prints what went wrong and exits 1.
 import { io } from "socket.io-client";
+import { hostileValues } from "./hostile_values.mjs";
 
 const [scenario, port] = process.argv.slice(2);
 const URL = `http://127.0.0.1:${port}`;
@@ -279,6 +280,35 @@ const scenarios = {
     await sleep(200);
     eq(got, ["before"], "no partial replay");
   },
+};
+
+// Every value must come back as JSON.parse(JSON.stringify(value)): what the wire can carry.
+function same(got, v, what) {
+  const want = JSON.stringify(JSON.parse(JSON.stringify([v]))[0]);
+  if (JSON.stringify(got) !== want) fail(`${what}: sent ${want.slice(0, 120)} got ${JSON.stringify(got).slice(0, 120)}`);
+}
+
+scenarios.values = async function values() {
+  const vals = hostileValues(300);
+  for (const transports of [["websocket"], ["polling"]]) {
+    const s = await connect({ transports });
+    for (const v of vals) same(await s.emitWithAck("echo", v), v, `echo over ${transports[0]}`);
+    const all = await new Promise((r) => s.emit("echo", ...vals.slice(0, 40), (...back) => r(back)));
+    same(all, vals.slice(0, 40), `40 arguments at once over ${transports[0]}`);
+    check(true, `${vals.length} hostile values echoed intact over ${transports[0]}`);
+  }
+  // relayed to another client through a room (and the recovery log): strings as they were sent
+  const a = await connect({ transports: ["websocket"] });
+  const b = await connect({ transports: ["polling"] });
+  await a.emitWithAck("join", "v");
+  await b.emitWithAck("join", "v");
+  const heard = [];
+  b.on("said", (m) => heard.push(m.text));
+  const strings = vals.filter((v) => typeof v === "string");
+  for (const t of strings) await a.emitWithAck("say", "v", t);
+  for (let i = 0; i < 100 && heard.length < strings.length; i++) await sleep(50);
+  strings.forEach((t, i) => same(heard[i], t, `said #${i} relayed to b`));
+  eq(heard.length, strings.length, "every hostile string relayed through a room intact");
 };
 
 const run = scenarios[scenario];

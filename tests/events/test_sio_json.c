@@ -27,11 +27,28 @@ static int check(const char *s)
 static void accepts_what_json_parse_accepts(void **state)
 {
     (void)state;
-    const char *good[] = {"0", "-0", "1.5e-300", "1E+2", "1e400", "-9007199254740993",
-                          "0.30000000000000004", "\"a\\u0000b\"", "\"x\\ud800y\"", "\"\\udfff\"",
-                          "\"\\ud83d\\ude00\"", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\xe2\x80\xa8\"",
-                          " [ 1 , { \"a\" : [ ] } ]\r\n\t", "{\"a\":1,\"a\":2}", "{}", "[]", "null",
-                          "true", "false", "\"\"", "\"\\uABCD\\uabcd\""};
+    const char *good[] = {"0",
+                          "-0",
+                          "1.5e-300",
+                          "1E+2",
+                          "1e400",
+                          "-9007199254740993",
+                          "0.30000000000000004",
+                          "\"a\\u0000b\"",
+                          "\"x\\ud800y\"",
+                          "\"\\udfff\"",
+                          "\"\\ud83d\\ude00\"",
+                          "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+                          "\"\xe2\x80\xa8\"",
+                          " [ 1 , { \"a\" : [ ] } ]\r\n\t",
+                          "{\"a\":1,\"a\":2}",
+                          "{}",
+                          "[]",
+                          "null",
+                          "true",
+                          "false",
+                          "\"\"",
+                          "\"\\uABCD\\uabcd\""};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         if (check(good[i]) != SIO_JSON_OK)
             fail_msg("should accept %s", good[i]);
@@ -40,11 +57,14 @@ static void accepts_what_json_parse_accepts(void **state)
 static void refuses_what_json_parse_refuses(void **state)
 {
     (void)state;
-    const char *bad[] = {"",      " ",      "01",       "1.",      ".5",     "+1",       "-",
-                         "1e",    "1e+",    "NaN",      "Infinity", "[1,]",  "[,1]",     "{,}",
-                         "{\"a\"}", "{\"a\":}", "{1:2}",  "'a'",      "\"\\x41\"", "\"\\u12\"",
-                         "\"\x01\"", "\"\t\"", "[1] 2",   "[1",      "]",      "tru",      "nul",
-                         "\"abc",  "[\"a\\\"]", "{\"a\":1,}", "\"\\", "\xef\xbb\xbf[]"};
+    const char *bad[] = {"",          " ",          "01",        "1.",
+                         ".5",        "+1",         "-",         "1e",
+                         "1e+",       "NaN",        "Infinity",  "[1,]",
+                         "[,1]",      "{,}",        "{\"a\"}",   "{\"a\":}",
+                         "{1:2}",     "'a'",        "\"\\x41\"", "\"\\u12\"",
+                         "\"\x01\"",  "\"\t\"",     "[1] 2",     "[1",
+                         "]",         "tru",        "nul",       "\"abc",
+                         "[\"a\\\"]", "{\"a\":1,}", "\"\\",      "\xef\xbb\xbf[]"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (check(bad[i]) != SIO_JSON_SYNTAX)
             fail_msg("should refuse %s", bad[i]);
