@@ -199,20 +199,24 @@ static int payload_valid(sio_type type, const char *data, size_t n)
 
 int sio_check_data(const sio_packet *p)
 {
-    int binary = p->type == SIO_BINARY_EVENT || p->type == SIO_BINARY_ACK;
     if (p->data_len > 0) {
-        int rc = sio_json_check(p->data, p->data_len, binary ? p->attachments : (size_t)-1, NULL);
+        int rc = sio_json_check(p->data, p->data_len, (size_t)-1, NULL);
         if (rc == SIO_JSON_NOMEM)
             return SIO_E_NOMEM;
-        if (rc == SIO_JSON_SYNTAX)
+        if (rc != SIO_JSON_OK)
             return SIO_E_JSON;
-        if (!payload_valid(p->type, p->data, p->data_len))
-            return SIO_E_PAYLOAD;
-        if (rc == SIO_JSON_PLACEHOLDER)
-            return SIO_E_PLACEHOLDER;
-        return 0;
     }
-    return payload_valid(p->type, p->data, 0) ? 0 : SIO_E_PAYLOAD;
+    return payload_valid(p->type, p->data, p->data_len) ? 0 : SIO_E_PAYLOAD;
+}
+
+int sio_check_placeholders(const sio_packet *p)
+{
+    if (p->attachments == 0 || p->data_len == 0) /* socket.io-parser reconstructs nothing */
+        return 0;
+    int rc = sio_json_check(p->data, p->data_len, p->attachments, NULL);
+    if (rc == SIO_JSON_NOMEM)
+        return SIO_E_NOMEM;
+    return rc == SIO_JSON_OK ? 0 : SIO_E_PLACEHOLDER;
 }
 
 char *sio_encode(sio_type type, const char *nsp, int64_t id, size_t attachments, const char *json,

@@ -26,6 +26,7 @@
  * Interface:
  *   sio_decode          split a packet into its parts (syntax only; no JSON parsed)
  *   sio_check_data      check the JSON data against what the type allows (no values built)
+ *   sio_check_placeholders  a binary packet's placeholders, once its attachments are in
  *   sio_placeholder_num a binary attachment placeholder's number
  *   sio_encode          build a packet from its parts (malloc'd text)
  *   sio_describe        one line for a person/sniffer: "socket.io EVENT /chat ["message","hi"]
@@ -88,10 +89,17 @@ int sio_decode(const char *s, size_t n, sio_packet *p);
  * why): one JSON text as JSON.parse accepts it, of the shape the type allows: CONNECT an
  * object or nothing; DISCONNECT nothing; CONNECT_ERROR an object or a string; EVENT a
  * non-empty array whose first element is a number or a non-reserved event name; ACK an array
- * (or nothing); binary packets also: every placeholder points at an existing attachment.
- * Returns 0 or an SIO_E_* code. The data stays what it was: text the server passes on as is.
+ * (or nothing). Returns 0 or an SIO_E_* code. The data stays what it was: text the server
+ * passes on as is.
  */
 int sio_check_data(const sio_packet *p);
+
+/*
+ * A binary packet, once its attachments have all arrived (socket.io-parser checks no sooner):
+ * every {"_placeholder":true,...} must have a "num" below p->attachments. 0 or
+ * SIO_E_PLACEHOLDER. (With no attachments nothing is reconstructed, so nothing is checked.)
+ */
+int sio_check_placeholders(const sio_packet *p);
 
 /* If json[0..len) is {"_placeholder":true,"num":N} with N a small non-negative integer, N;
  * otherwise -1. */

@@ -247,7 +247,10 @@ void sio_on_attachment(sio_client *c, const uint8_t *data, size_t len)
     c->bin_text = NULL;
     c->bins = NULL;
     c->nbins = 0;
-    dispatch(c, &p, bins, nbins);
+    if (sio_check_placeholders(&p) < 0)
+        protocol_error(c, sio_error_text(SIO_E_PLACEHOLDER));
+    else
+        dispatch(c, &p, bins, nbins);
     for (size_t i = 0; i < nbins; i++)
         free((void *)bins[i].data);
     free(bins);

@@ -57,8 +57,8 @@ static void fuzz_packet(const uint8_t *data, size_t size)
         return;
     memcpy(copy, data, size);
     sio_packet p;
-    if (sio_decode(copy, size, &p) == 0)
-        sio_check_data(&p);
+    if (sio_decode(copy, size, &p) == 0 && sio_check_data(&p) == 0)
+        sio_check_placeholders(&p);
     char line[200];
     sio_describe(data, size, line, sizeof line);
     sio_describe_http(data, size, line, sizeof line);

@@ -462,8 +462,7 @@ def sio_values():
 
 def sio_malformed():
     cases = ["4abc", "42{}", '42abc["message-with-ack",1,"2",{"3":[false]}]', '42["message"',
-             "42[]", '42["disconnect"]', "49", '42/custom,["message"]x',
-             '451-["message",{"_placeholder":true,"num":3}]']
+             "42[]", '42["disconnect"]', "49", '42/custom,["message"]x']
     for bad in cases:
         c = sio_connected()
         ws_send(c, bad)
@@ -472,6 +471,10 @@ def sio_malformed():
     c = sio_connected()
     ws_send(c, '451-["message",{"_placeholder":true,"num":0}]')
     ws_send(c, '42["message","text instead of the attachment"]')
+    ws_closed(c)
+    c = sio_connected()  # a placeholder past the attachments: checked once they are in
+    ws_send(c, '451-["message",{"_placeholder":true,"num":3}]')
+    ws_send_bin(c, [1])
     ws_closed(c)
     c = sio_connected()
     ws_send_bin(c, [1, 2, 3])  # an attachment nobody announced

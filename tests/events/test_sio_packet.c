@@ -23,7 +23,8 @@ static int full(const char *s, sio_packet *p)
     int rc = sio_decode(s, strlen(s), p);
     if (rc < 0)
         return rc;
-    return sio_check_data(p);
+    rc = sio_check_data(p);
+    return rc < 0 ? rc : sio_check_placeholders(p);
 }
 
 static void expect(const char *s, sio_type type, const char *nsp, int64_t id, size_t att,

@@ -1,0 +1,152 @@
+// differential.mjs - the same scripted sessions against events_server --demo protocol-suite and
+// against Node's own socket.io (npm socket.io, pinned in tests/package.json) set up as the
+// official protocol suites' reference server; what the client receives must be the same,
+// packet by packet (session ids, which are random, are normalised to <sid> and <pid>).
+//
+// What it teaches: the strongest evidence that a reimplementation "behaves as socket.io does"
+// is socket.io itself, answering the same bytes. Each session is a raw WebSocket (npm ws):
+// sends, then how many packets to wait for, or the connection's close. The server's pings
+// are answered and left out of the transcript (as the official suite's waitForPackets does),
+// except where a session waits for one ("ping"). No timing is compared.
+// Run: node differential.mjs EVENTS_SERVER_PORT
+import { createServer } from "node:http";
+import { Server } from "socket.io";
+import WebSocket from "ws";
+import { hostileValues } from "./hostile_values.mjs";
+
+const cPort = Number(process.argv[2]);
+
+// ---- the reference: socket.io configured as the socket.io-protocol test suite's server ----
+function reference() {
+  const io = new Server({ pingInterval: 300, pingTimeout: 200, connectTimeout: 1000,
+    maxHttpBufferSize: 1e6, cors: { origin: "*" } });
+  for (const name of ["/", "/custom"]) {
+    io.of(name).on("connection", (socket) => {
+      socket.emit("auth", socket.handshake.auth);
+      socket.on("message", (...args) => socket.emit("message-back", ...args));
+      socket.on("message-with-ack", (...args) => {
+        const ack = args.pop();
+        ack(...args);
+      });
+    });
+  }
+  const http = createServer();
+  io.attach(http);
+  return new Promise((resolve) => http.listen(0, "127.0.0.1", () =>
+    resolve({ io, port: http.address().port })));
+}
+
+// ---- the sessions: [op, arg] steps ----
+const PH = (n) => `{"_placeholder":true,"num":${n}}`;
+const CONNECTED = [["send", "40"], ["recv", 2]];
+const values = hostileValues(120).map((v) => JSON.stringify(v));
+const SESSIONS = {
+  "connect main": CONNECTED,
+  "connect with auth": [["send", '40{"token":"123","n":0.30000000000000004}'], ["recv", 2]],
+  "connect custom": [["send", "40/custom,"], ["recv", 2]],
+  "connect custom with auth": [["send", '40/custom,{"token":"abc"}'], ["recv", 2]],
+  "unknown namespace": [["send", "40/random"], ["recv", 1]],
+  "invalid handshake": [["send", "4abc"], ["close"]],
+  "event": [...CONNECTED, ["send", '42["message",1,"2",{"3":[true]}]'], ["recv", 1]],
+  "binary event": [...CONNECTED, ["send", `452-["message",1,${PH(0)},${PH(1)}]`],
+    ["bin", [1, 2, 3]], ["bin", [4, 5, 6]], ["recv", 3]],
+  "event with ack": [...CONNECTED, ["send", '42456["message-with-ack",1,"2",{"3":[false]}]'],
+    ["recv", 1]],
+  "binary event with ack": [...CONNECTED, ["send", `452-789["message-with-ack",1,${PH(0)},${PH(1)}]`],
+    ["bin", [1, 2, 3]], ["bin", [4, 5, 6]], ["recv", 3]],
+  "custom namespace event": [["send", "40/custom,"], ["recv", 2],
+    ["send", '42/custom,["message","x"]'], ["recv", 1]],
+  "disconnect main keeps the session": [...CONNECTED, ["send", "41"], ["ping"], ["send", "40"],
+    ["recv", 2]],
+  "disconnect custom": [...CONNECTED, ["send", "40/custom"], ["recv", 2], ["send", "41/custom"],
+    ["send", '42["message","message to main namespace",1,2]'], ["recv", 1],
+    ["send", '42/custom,["message","to a namespace left"]'], ["close"]],
+  "event for a namespace never joined": [...CONNECTED, ["send", '42/custom,["message"]'], ["close"]],
+  "second CONNECT": [...CONNECTED, ["send", "40"], ["close"]],
+  "event before CONNECT": [["send", '42["message"]'], ["close"]],
+  "no CONNECT at all": [["close"]],
+  "values through ack": [...CONNECTED, ...values.flatMap((v, i) => [
+    ["send", `42${i}["message-with-ack",${v}]`], ["recv", 1]])],
+  "values through an event": [...CONNECTED, ["send", `42["message",${values.join(",")}]`],
+    ["recv", 1]],
+};
+for (const bad of ["42{}", '42abc["message-with-ack",1]', '42["message"', "42[]",
+  '42["disconnect"]', "49", "40/custom,[]",
+  '42["message",01]', '42["message","\\x"]'])
+  SESSIONS[`malformed ${bad}`] = [...CONNECTED, ["send", bad], ["close"]];
+SESSIONS["binary placeholder past its attachments, still waiting"] = [...CONNECTED,
+  ["send", `451-["message",${PH(3)}]`], ["send", '42["message","text instead of it"]'], ["close"]];
+SESSIONS["binary placeholder past its attachments, once they are in"] = [...CONNECTED,
+  ["send", `451-["message",${PH(3)}]`], ["bin", [1]], ["close"]];
+
+function normalise(text) {
+  return text.replace(/"(sid|pid)":"[^"]*"/g, '"$1":"<$1>"');
+}
+
+// Run one session against a server; returns the transcript of what the client received.
+function run(port, steps) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+    const got = [], inbox = [];
+    let closed = false, waiter = null, wantPing = false;
+    const wake = () => { if (waiter) waiter(); };
+    ws.on("message", (data, isBinary) => {
+      const m = isBinary ? `<binary ${Buffer.from(data).toString("hex")}>` : data.toString();
+      if (m === "2" && !wantPing) { ws.send("3"); return; }
+      inbox.push(m);
+      wake();
+    });
+    ws.on("close", () => { closed = true; wake(); });
+    ws.on("error", (e) => { got.push(`<error ${e.message}>`); closed = true; wake(); });
+    const until = (cond) => new Promise((res) => {
+      const t = setTimeout(() => { waiter = null; res(false); }, 5000); // generous, not asserted
+      const check = () => { if (cond()) { clearTimeout(t); waiter = null; res(true); } };
+      waiter = check;
+      check();
+    });
+    (async () => {
+      await until(() => inbox.length > 0 || closed); // the Engine.IO open packet
+      got.push(normalise(inbox.shift() || "<no open packet>"));
+      for (const [op, arg] of steps) {
+        if (op === "send") ws.send(arg);
+        else if (op === "bin") ws.send(Buffer.from(arg));
+        else if (op === "ping") {
+          wantPing = true;
+          if (!(await until(() => inbox.length > 0))) got.push("<timeout waiting for a ping>");
+          else got.push(inbox.shift() === "2" ? "<ping>" : "<not a ping>");
+          wantPing = false;
+          ws.send("3");
+        } else if (op === "recv") {
+          if (!(await until(() => inbox.length >= arg || closed))) got.push("<timeout>");
+          got.push(...inbox.splice(0, arg).map(normalise));
+          if (closed) got.push("<closed>");
+        } else if (op === "close") {
+          got.push((await until(() => closed)) ? "<closed>" : "<still open>");
+          got.push(...inbox.splice(0).map(normalise));
+        }
+      }
+      ws.terminate();
+      resolve(got);
+    })();
+  });
+}
+
+const { io, port: refPort } = await reference();
+let differences = 0;
+for (const [name, steps] of Object.entries(SESSIONS)) {
+  const [ours, theirs] = await Promise.all([run(cPort, steps), run(refPort, steps)]);
+  const n = Math.max(ours.length, theirs.length);
+  let same = true;
+  for (let i = 0; i < n; i++) {
+    if (ours[i] === theirs[i]) continue;
+    if (same) console.log(`DIFFERENT: ${name}`);
+    same = false;
+    console.log(`  packet ${i}: socket.io sent  ${String(theirs[i]).slice(0, 150)}`);
+    console.log(`  packet ${i}: events_server  ${String(ours[i]).slice(0, 150)}`);
+  }
+  if (same) console.log(`  same: ${name} (${n} packets)`);
+  else differences++;
+}
+io.close();
+console.log(`${Object.keys(SESSIONS).length} sessions, ${differences} different`);
+process.exit(differences ? 1 : 0);
