@@ -112,6 +112,7 @@ void eio_http_send(eio_conn *ec, int status, const char *type, const void *body,
 void eio_http_error(eio_conn *ec, int code);
 void eio_http_failure(eio_conn *ec, int status, const char *reason);
 int eio_method_is(const eio_req *r, const char *m);
+int eio_query_is(const eio_req *r, const char *key, const char *want);
 
 /* eio_session.c */
 eio_session *eio_session_new(eio_server *srv, const eio_mount *m, eio_conn *ec, char *err,

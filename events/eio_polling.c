@@ -62,7 +62,9 @@ int eio_answer_get(eio_session *s, const char *body, size_t len)
     return 0;
 }
 
-/* POST: every packet of the body, after checking the whole body decodes (else 400). */
+/* POST: "ok" at once, then every packet of the body in order. A record that does not decode
+ * ends the session there ("parse error"), after the packets before it, as engine.io does: the
+ * POST itself was received fine, so it is still answered 200. */
 static void polling_post(eio_conn *ec, eio_session *s)
 {
     eio_req *r = ec->req;
@@ -75,23 +77,18 @@ static void polling_post(eio_conn *ec, eio_session *s)
         eio_session_close(s, "out of memory", 0);
         return;
     }
-    while ((rc = eio_payload_next(r->body, r->content_len, &pos, scratch, r->content_len + 1,
-                                  &p)) == 1)
-        ;
-    if (rc < 0 || r->content_len == 0) {
-        const char *why = r->content_len ? eio_error_text(rc) : "an empty polling body";
-        eio_trace(ec->srv, "%s: malformed polling body: %s", s->sid, why);
-        eio_http_error(ec, EIO_ERR_REQUEST);
-        eio_session_close(s, "parse error", 0);
-        free(scratch);
-        return;
-    }
     eio_trace_packet(s, "<-", 0, r->body, r->content_len);
     eio_http_send(ec, 200, "text/html", "ok", 2, NULL);
-    pos = 0;
-    while (!s->closed &&
-           eio_payload_next(r->body, r->content_len, &pos, scratch, r->content_len + 1, &p) == 1)
-        eio_session_packet(s, NULL, &p);
+    do {
+        rc = eio_payload_next(r->body, r->content_len, &pos, scratch, r->content_len + 1, &p);
+        if (rc == 1)
+            eio_session_packet(s, NULL, &p);
+    } while (rc == 1 && !s->closed);
+    if (!s->closed && (rc < 0 || r->content_len == 0)) {
+        const char *why = r->content_len ? eio_error_text(rc) : "an empty polling body";
+        eio_trace(ec->srv, "%s: malformed polling body: %s", s->sid, why);
+        eio_session_close(s, "parse error", 0);
+    }
     free(scratch);
 }
 
@@ -148,10 +145,12 @@ void eio_polling_request(eio_conn *ec, const eio_mount *m)
     const char *sid;
     size_t sl;
     if (!eio_query_get(r, "sid", &sid, &sl)) {
-        if (eio_method_is(r, "GET"))
-            polling_handshake(ec, m);
-        else
+        if (!eio_method_is(r, "GET"))
             eio_http_error(ec, EIO_ERR_METHOD);
+        else if (!eio_query_is(r, "EIO", "4")) /* checked at the handshake only, as engine.io */
+            eio_http_error(ec, EIO_ERR_VERSION);
+        else
+            polling_handshake(ec, m);
         return;
     }
     eio_session *s = eio_session_find(ec->srv, sid, sl);

@@ -123,7 +123,7 @@ void eio_http_error(eio_conn *ec, int code)
 /* ---------------------------------------------------------------------------------------- */
 /* HTTP requests: routing, static files, CORS                                               */
 
-static int query_is(const eio_req *r, const char *key, const char *want)
+int eio_query_is(const eio_req *r, const char *key, const char *want)
 {
     const char *v;
     size_t vl;
@@ -180,6 +180,14 @@ static int wants_close(const eio_req *r)
     return 0;
 }
 
+/* Does the request ask for a protocol upgrade (an "Upgrade: websocket" header)? */
+static int is_upgrade(const eio_req *r)
+{
+    const char *v;
+    size_t n;
+    return eio_req_header(r, "Upgrade", &v, &n) && n == 9 && strncasecmp(v, "websocket", 9) == 0;
+}
+
 static void handle_request(eio_conn *ec)
 {
     eio_req *r = ec->req;
@@ -196,17 +204,14 @@ static void handle_request(eio_conn *ec)
         send_preflight(ec);
         return;
     }
-    /* engine.io's order: the transport first, then the protocol version */
-    int ws = query_is(r, "transport", "websocket");
-    if (!ws && !query_is(r, "transport", "polling")) {
+    /* engine.io's order: the transport, then the sid (unknown: 1), then for a handshake the
+     * method (2) and the protocol version (5); a WebSocket request must be an upgrade (3) */
+    int ws = eio_query_is(r, "transport", "websocket");
+    if (!ws && !eio_query_is(r, "transport", "polling"))
         eio_http_error(ec, EIO_ERR_TRANSPORT);
-        return;
-    }
-    if (!query_is(r, "EIO", "4")) {
-        eio_http_error(ec, EIO_ERR_VERSION);
-        return;
-    }
-    if (ws)
+    else if (ws && !is_upgrade(r))
+        eio_http_error(ec, EIO_ERR_REQUEST);
+    else if (ws)
         eio_websocket_request(ec, m);
     else
         eio_polling_request(ec, m);

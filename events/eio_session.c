@@ -206,8 +206,8 @@ void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p)
         return;
     }
     switch (p->type) {
-    case EIO_PING: /* not sent by v4 clients except probes; answer anyway */
-        eio_session_push(s, EIO_PONG, 0, p->data, p->len);
+    case EIO_PING: /* in Engine.IO v4 only the server pings (a probe's "2probe" aside) */
+        eio_session_close(s, "transport error", 0); /* engine.io: "invalid heartbeat direction" */
         break;
     case EIO_PONG:
         s->pong_deadline = 0;

@@ -186,6 +186,10 @@ void eio_websocket_request(eio_conn *ec, const eio_mount *m)
         eio_http_error(ec, EIO_ERR_SID);
         return;
     }
+    if (s == NULL && !eio_query_is(r, "EIO", "4")) { /* a new session: the version matters */
+        eio_http_error(ec, EIO_ERR_VERSION);
+        return;
+    }
     ws_verdict v;
     char out[WS_RESPONSE_MAX];
     ws_handshake_check(&r->head, m->path, NULL, &v);

@@ -131,6 +131,45 @@ function run(port, steps) {
   });
 }
 
+// ---- Engine.IO packets from the client, on a WebSocket ----
+Object.assign(SESSIONS, {
+  "client ping (only servers ping in EIO 4)": [["send", "2"], ["close"]],
+  "client close": [["send", "1"], ["close"]],
+  "noop, then CONNECT": [["send", "6"], ...CONNECTED],
+  "upgrade packet outside an upgrade": [["send", "5"], ...CONNECTED],
+  "open packet from the client": [["send", "0"], ["close"]],
+  "unknown Engine.IO type": [["send", "9"], ["close"]],
+  "empty message": [["send", ""], ["close"]],
+});
+
+// ---- HTTP: status, content type and body of each request (polling and the error codes) ----
+const HTTP = [
+  ["GET", "EIO=4&transport=polling"], ["GET", "transport=polling"],
+  ["GET", "EIO=abc&transport=polling"], ["GET", "EIO=3&transport=polling"], ["GET", "EIO=4"],
+  ["GET", "EIO=4&transport=abc"], ["POST", "EIO=4&transport=polling", "40"],
+  ["PUT", "EIO=4&transport=polling", "40"], ["GET", "EIO=4&transport=polling&sid=nosuch"],
+  ["POST", "EIO=3&transport=polling", "40"], ["GET", "EIO=3&transport=polling&sid=nosuch"],
+  ["GET", "EIO=4&transport=websocket"], ["POST", "EIO=4&transport=polling&sid=nosuch", "40"],
+];
+async function http(port, [method, query, body]) {
+  const r = await fetch(`http://127.0.0.1:${port}/socket.io/?${query}`, { method, body });
+  return `${method} ?${query}: ${r.status} ${r.headers.get("content-type")} ` +
+    normalise(await r.text());
+}
+async function pollingSession(port) { // handshake, CONNECT by POST, the answer by GET, bad POST
+  const url = (sid) => `http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling${sid ? `&sid=${sid}` : ""}`;
+  const out = [];
+  const open = await (await fetch(url())).text();
+  const sid = JSON.parse(open.slice(1)).sid;
+  out.push(normalise(open));
+  for (const [method, body] of [["POST", "40"], ["GET"], ["POST", '42["message",0.1]\x1e42["message",2]'],
+    ["GET"], ["POST", "abc"], ["GET"]]) {
+    const r = await fetch(url(sid), { method, body });
+    out.push(`${method}: ${r.status} ${r.headers.get("content-type")} ${normalise(await r.text())}`);
+  }
+  return out;
+}
+
 const { io, port: refPort } = await reference();
 let differences = 0;
 for (const [name, steps] of Object.entries(SESSIONS)) {
@@ -147,6 +186,18 @@ for (const [name, steps] of Object.entries(SESSIONS)) {
   if (same) console.log(`  same: ${name} (${n} packets)`);
   else differences++;
 }
+const httpCases = HTTP.map((req) => [req.join(" "), (port) => http(port, req).then((l) => [l])]);
+httpCases.push(["a polling session", pollingSession]);
+for (const [name, runOn] of httpCases) {
+  const [ours, theirs] = await Promise.all([runOn(cPort), runOn(refPort)]);
+  const same = JSON.stringify(ours) === JSON.stringify(theirs);
+  if (same) console.log(`  same: HTTP ${name}`);
+  else {
+    differences++;
+    console.log(`DIFFERENT: HTTP ${name}\n  socket.io:     ${theirs.join("\n                 ")}` +
+      `\n  events_server: ${ours.join("\n                 ")}`);
+  }
+}
 io.close();
-console.log(`${Object.keys(SESSIONS).length} sessions, ${differences} different`);
+console.log(`${Object.keys(SESSIONS).length + httpCases.length} sessions, ${differences} different`);
 process.exit(differences ? 1 : 0);

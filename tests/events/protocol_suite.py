@@ -181,6 +181,9 @@ def eio_handshake():
 
 def eio_message():
     sid = open_polling()
+    for q, code in [("EIO=3&transport=polling&sid=nosuch", 1), ("EIO=3&transport=polling", 2)]:
+        st, _, body = request("POST", eio(query=q), "4x")  # engine.io checks EIO last
+        expect(f"POST ?{q}", (400, code), (st, json.loads(body)["code"]))
     st, _, body = post(sid, "4hello")
     expect("POST 4hello", (200, "ok"), (st, body))
     expect("GET returns the echo", "4hello", get(sid)[2])
@@ -207,9 +210,9 @@ def eio_message():
     c.close()
     expect("keep-alive POST then GET on one connection", (200, "4ka"), (st, body))
     sid = open_polling()
-    st, _, _ = post(sid, "abc")
-    expect("invalid packet: POST status", 400, st)
-    expect("invalid packet: the session is closed", 400, get(sid)[0])
+    st, _, _ = post(sid, "4first" + SEP + "abc")
+    expect("invalid packet: the POST itself is fine (200, as engine.io)", 200, st)
+    expect("invalid packet: the session is closed (parse error)", 400, get(sid)[0])
     st, _, body = get("nosuchsid")
     expect("unknown sid", (400, 1), (st, json.loads(body)["code"]))
     sid = open_polling()
@@ -219,6 +222,14 @@ def eio_message():
     expect("duplicate GET refused", 400, st2)
     expect("the first GET gets close", (200, "1"), read_response(first))
     expect("after a duplicate GET the session is closed", 400, get(sid)[0])
+    c = ws_open()
+    ws_recv(c)
+    ws_send(c, "2")  # Engine.IO v4: only the server pings; engine.io closes
+    ws_closed(c)
+    CHECKS.append("a ping from the client closes the session")
+    st, _, body = request("GET", eio(query="EIO=4&transport=websocket"))
+    expect("websocket transport without Upgrade: Bad request", (400, 3),
+           (st, json.loads(body)["code"]))
     c = ws_open()
     ws_recv(c)
     ws_send(c, "4hello")
