@@ -95,8 +95,9 @@ static void polling_post(eio_conn *ec, eio_session *s)
 /* GET: answer at once if packets wait, else hold the request open (the long poll). */
 static void polling_get(eio_conn *ec, eio_session *s)
 {
-    if (s->poll_get) { /* two GETs at once: a broken client; end the session (as engine.io) */
-        eio_http_error(ec, EIO_ERR_REQUEST);
+    if (s->poll_get) { /* two GETs at once: a broken client; end the session (as engine.io:
+                        * a bare 400, no body; the held GET gets "1") */
+        eio_http_send(ec, 400, NULL, NULL, 0, NULL);
         eio_session_close(s, "transport error", 0);
         return;
     }

@@ -85,18 +85,19 @@ void eio_http_failure(eio_conn *ec, int status, const char *reason)
     conn_close(ec->c);
 }
 
+/* An HTTP answer: status, Content-Type (none when type is NULL), CORS, extra header lines. */
 void eio_http_send(eio_conn *ec, int status, const char *type, const void *body, size_t len,
                    const char *extra)
 {
     char head[768];
     const char *cors = ec->srv->cfg.cors_origin;
-    int n =
-        snprintf(head, sizeof head,
-                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                 "%s%s%s%s%s\r\n",
-                 status, ws_http_status_text(status), type, len,
-                 cors ? "Access-Control-Allow-Origin: " : "", cors ? cors : "", cors ? "\r\n" : "",
-                 extra ? extra : "", ec->close_after ? "Connection: close\r\n" : "");
+    int n = snprintf(
+        head, sizeof head,
+        "HTTP/1.1 %d %s\r\n%s%s%sContent-Length: %zu\r\n"
+        "%s%s%s%s%s\r\n",
+        status, ws_http_status_text(status), type ? "Content-Type: " : "", type ? type : "",
+        type ? "\r\n" : "", len, cors ? "Access-Control-Allow-Origin: " : "", cors ? cors : "",
+        cors ? "\r\n" : "", extra ? extra : "", ec->close_after ? "Connection: close\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof head) {
         eio_http_failure(ec, 503, "response head too long");
         return;

@@ -170,6 +170,73 @@ async function pollingSession(port) { // handshake, CONNECT by POST, the answer 
   return out;
 }
 
+// A raw WebSocket whose messages queue up: next() is the next one (pings answered), or
+// "<closed>" once the server closed it.
+function wsQueue(url) {
+  const ws = new WebSocket(url), inbox = [];
+  let closed = false, wake = () => {};
+  ws.on("message", (d, bin) => {
+    const m = bin ? `<binary ${Buffer.from(d).toString("hex")}>` : d.toString();
+    if (m === "2") ws.send("3");
+    else { inbox.push(m); wake(); }
+  });
+  ws.on("close", () => { closed = true; wake(); });
+  ws.on("error", () => { closed = true; wake(); });
+  const next = () => new Promise((res) => {
+    const t = setTimeout(() => res("<timeout>"), 5000);
+    const check = () => {
+      if (inbox.length) { clearTimeout(t); res(normalise(inbox.shift())); }
+      else if (closed) { clearTimeout(t); res("<closed>"); }
+    };
+    wake = check;
+    check();
+  });
+  return { ws, next, opened: new Promise((r) => { ws.on("open", () => r("<open>")); ws.on("close", () => r("<closed>")); }) };
+}
+const base = (port) => `127.0.0.1:${port}/socket.io/?EIO=4`;
+async function answer(r) {
+  r = await r;
+  return `${r.status} ${normalise(await r.text())}`;
+}
+async function upgradeSession(port) { // polling, probe, upgrade; then a second WebSocket
+  const poll = `http://${base(port)}&transport=polling`;
+  const sid = JSON.parse((await (await fetch(poll)).text()).slice(1)).sid;
+  const out = [];
+  const held = fetch(`${poll}&sid=${sid}`);
+  const w = wsQueue(`ws://${base(port)}&transport=websocket&sid=${sid}`);
+  out.push(await w.opened);
+  w.ws.send("2probe");
+  out.push(await w.next(), `held GET: ${await answer(held)}`);
+  w.ws.send("5");
+  w.ws.send("40");
+  out.push(await w.next(), await w.next());
+  const second = wsQueue(`ws://${base(port)}&transport=websocket&sid=${sid}`);
+  out.push(`second: ${await second.opened} ${await second.next()}`);
+  out.push(`polling after the upgrade: ${await answer(fetch(`${poll}&sid=${sid}`))}`);
+  w.ws.send('42["message","still here"]');
+  out.push(await w.next());
+  w.ws.terminate();
+  return out;
+}
+async function closeSession(port) { // a held GET, then the client's close packet by POST
+  const poll = `http://${base(port)}&transport=polling`;
+  const sid = JSON.parse((await (await fetch(poll)).text()).slice(1)).sid;
+  const held = fetch(`${poll}&sid=${sid}`);
+  await new Promise((r) => setTimeout(r, 100)); // let the GET arrive first (not asserted)
+  const post = await answer(fetch(`${poll}&sid=${sid}`, { method: "POST", body: "1" }));
+  return [`POST 1: ${post}`, `held GET: ${await answer(held)}`,
+    `GET after: ${await answer(fetch(`${poll}&sid=${sid}`))}`];
+}
+async function duplicateGet(port) { // two GETs at once: the second is refused, the first closed
+  const poll = `http://${base(port)}&transport=polling`;
+  const sid = JSON.parse((await (await fetch(poll)).text()).slice(1)).sid;
+  const held = fetch(`${poll}&sid=${sid}`);
+  await new Promise((r) => setTimeout(r, 100));
+  const second = await answer(fetch(`${poll}&sid=${sid}`));
+  return [`second GET: ${second}`, `first GET: ${await answer(held)}`,
+    `GET after: ${await answer(fetch(`${poll}&sid=${sid}`))}`];
+}
+
 const { io, port: refPort } = await reference();
 let differences = 0;
 for (const [name, steps] of Object.entries(SESSIONS)) {
@@ -187,7 +254,8 @@ for (const [name, steps] of Object.entries(SESSIONS)) {
   else differences++;
 }
 const httpCases = HTTP.map((req) => [req.join(" "), (port) => http(port, req).then((l) => [l])]);
-httpCases.push(["a polling session", pollingSession]);
+httpCases.push(["a polling session", pollingSession], ["the upgrade", upgradeSession],
+  ["close by POST", closeSession], ["two GETs at once", duplicateGet]);
 for (const [name, runOn] of httpCases) {
   const [ours, theirs] = await Promise.all([runOn(cPort), runOn(refPort)]);
   const same = JSON.stringify(ours) === JSON.stringify(theirs);
