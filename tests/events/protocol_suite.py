@@ -4,7 +4,8 @@ What it teaches: every Engine.IO and Socket.IO packet type as bytes, and what th
 with each, including the broken ones. The cases follow the official test suites
 (socketio/engine.io-protocol and socketio/socket.io-protocol, test-suite/test-suite.js):
 Engine.IO handshake / message / heartbeat / close / upgrade, then Socket.IO connect /
-disconnect / message, plus limits (maxPayload, HTTP framing) and malformed packets.
+disconnect / message / values, plus limits (maxPayload, HTTP framing) and malformed packets.
+events_differential (differential.mjs) runs such sessions against Node's socket.io as well.
 
 Run: /usr/bin/python3 protocol_suite.py PORT GROUP   (GROUP: one of GROUPS below, or "all")
 Uses tests/ws_handshake/wsraw.py (a raw WebSocket client); Debian's python3 only.
