@@ -167,6 +167,21 @@ static void suite_message_with_ack(sio_socket *s, const sio_msg *m, void *user)
         sio_ack(s, m->ack_id, m->args, m->bins, m->nbins);
 }
 
+/* The client's ack of our emit-with-ack: emitted back to it as "emit-with-ack". */
+static void suite_acked(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)user;
+    sio_emit_bin(s, "emit-with-ack", m->args, m->bins, m->nbins);
+}
+
+/* emit-with-ack(...args): the server emits "emit-with-ack" with the same arguments and an ack
+ * request; the client's answer comes back as another "emit-with-ack". */
+static void suite_emit_with_ack(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)user;
+    sio_emit_ack_bin(s, "emit-with-ack", m->args, m->bins, m->nbins, suite_acked, NULL);
+}
+
 static int setup_suite(eio_server *eio, sio_server **out)
 {
     static const eio_handlers echo = {NULL, eio_echo, NULL};
@@ -182,6 +197,7 @@ static int setup_suite(eio_server *eio, sio_server **out)
         sio_on_connection(n, suite_connection, NULL);
         sio_on(n, "message", suite_message, NULL);
         sio_on(n, "message-with-ack", suite_message_with_ack, NULL);
+        sio_on(n, "emit-with-ack", suite_emit_with_ack, NULL);
     }
     *out = srv;
     return 0;

@@ -143,6 +143,12 @@ int sio_emit_volatile(sio_socket *s, const char *event, const char *args)
 
 int sio_emit_ack(sio_socket *s, const char *event, const char *args, sio_event_fn fn, void *user)
 {
+    return sio_emit_ack_bin(s, event, args, NULL, 0, fn, user);
+}
+
+int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const sio_bin *bins,
+                     size_t nbins, sio_event_fn fn, void *user)
+{
     int rc = check_emit(event, args);
     if (rc < 0)
         return rc;
@@ -160,7 +166,8 @@ int sio_emit_ack(sio_socket *s, const char *event, const char *args, sio_event_f
     a->user = user;
     a->next = s->acks;
     s->acks = a;
-    rc = sio_send_packet(s->client, SIO_EVENT, s->nsp, a->id, json, NULL, 0);
+    rc = sio_send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, a->id, json, bins,
+                         nbins);
     free(json);
     return rc;
 }

@@ -157,6 +157,8 @@ int sio_emit_bin(sio_socket *s, const char *event, const char *args, const sio_b
                  size_t nbins);
 /* Emit to one socket and have fn(s, msg, user) called with the client's ack (msg->event NULL). */
 int sio_emit_ack(sio_socket *s, const char *event, const char *args, sio_event_fn fn, void *user);
+int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const sio_bin *bins,
+                     size_t nbins, sio_event_fn fn, void *user);
 /* Emit to one socket unless its client is behind (more than volatile_limit bytes queued);
  * never logged for recovery; no binary attachments. Returns 1 (sent), 0 (dropped), SIO_E_*. */
 int sio_emit_volatile(sio_socket *s, const char *event, const char *args);

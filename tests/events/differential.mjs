@@ -28,6 +28,9 @@ function reference() {
         const ack = args.pop();
         ack(...args);
       });
+      socket.on("emit-with-ack", (...args) => {
+        socket.emit("emit-with-ack", ...args, (...back) => socket.emit("emit-with-ack", ...back));
+      });
     });
   }
   const http = createServer();
@@ -54,6 +57,16 @@ const SESSIONS = {
     ["recv", 1]],
   "binary event with ack": [...CONNECTED, ["send", `452-789["message-with-ack",1,${PH(0)},${PH(1)}]`],
     ["bin", [1, 2, 3]], ["bin", [4, 5, 6]], ["recv", 3]],
+  // ("ack": answer the ack id of the last packet received, put where {id} is)
+  "server emits with an ack request": [...CONNECTED, ["send", '42["emit-with-ack",1,"2",{"3":[true]}]'],
+    ["recv", 1], ["ack", '43{id}[1,"2",{"3":[true]}]'], ["recv", 1],
+    ["send", '42["emit-with-ack","again"]'], ["recv", 1], ["ack", "43{id}[]"], ["recv", 1]],
+  "server emits binary with an ack request": [...CONNECTED,
+    ["send", `452-["emit-with-ack",${PH(0)},${PH(1)},"test"]`], ["bin", [1, 2, 3]], ["bin", [4, 5, 6]],
+    ["recv", 3], ["ack", `462-{id}[${PH(0)},${PH(1)},"test"]`], ["bin", [1, 2, 3]], ["bin", [4, 5, 6]],
+    ["recv", 3]],
+  "an ack nobody asked for is ignored": [...CONNECTED, ["send", '43999["x"]'],
+    ["send", '42["message","after"]'], ["recv", 1]],
   "custom namespace event": [["send", "40/custom,"], ["recv", 2],
     ["send", '42/custom,["message","x"]'], ["recv", 1]],
   "disconnect main keeps the session": [...CONNECTED, ["send", "41"], ["ping"], ["send", "40"],
@@ -107,8 +120,10 @@ function run(port, steps) {
     (async () => {
       await until(() => inbox.length > 0 || closed); // the Engine.IO open packet
       got.push(normalise(inbox.shift() || "<no open packet>"));
+      let lastAckId = "";
       for (const [op, arg] of steps) {
         if (op === "send") ws.send(arg);
+        else if (op === "ack") ws.send(arg.replace("{id}", lastAckId));
         else if (op === "bin") ws.send(Buffer.from(arg));
         else if (op === "ping") {
           wantPing = true;
@@ -118,7 +133,11 @@ function run(port, steps) {
           ws.send("3");
         } else if (op === "recv") {
           if (!(await until(() => inbox.length >= arg || closed))) got.push("<timeout>");
-          got.push(...inbox.splice(0, arg).map(normalise));
+          for (const m of inbox.splice(0, arg)) {
+            const id = /^4[25](?:\d+-)?(?:\/[^,]*,)?(\d+)/.exec(m); // an EVENT asking for an ack
+            if (id) lastAckId = id[1];
+            got.push(normalise(m));
+          }
           if (closed) got.push("<closed>");
         } else if (op === "close") {
           got.push((await until(() => closed)) ? "<closed>" : "<still open>");
@@ -250,6 +269,7 @@ for (const [name, steps] of Object.entries(SESSIONS)) {
     console.log(`  packet ${i}: socket.io sent  ${String(theirs[i]).slice(0, 150)}`);
     console.log(`  packet ${i}: events_server  ${String(ours[i]).slice(0, 150)}`);
   }
+  if (process.env.SHOW === name) console.log(ours.join("\n")); // SHOW="session name": its packets
   if (same) console.log(`  same: ${name} (${n} packets)`);
   else differences++;
 }

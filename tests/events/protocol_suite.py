@@ -443,6 +443,34 @@ def sio_message():
            get(sid, "/socket.io/")[2])
 
 
+def sio_acks():
+    c = sio_connected()
+    ws_send(c, '42["emit-with-ack",1,"2",{"3":[true]}]')
+    expect("the server's EVENT asks for ack 0 (ids count per namespace, from 0, as socket.io)",
+           '420["emit-with-ack",1,"2",{"3":[true]}]', ws_recv(c))
+    ws_send(c, '430[1,"2",{"3":[true]}]')
+    expect("our ACK reached the server's callback", '42["emit-with-ack",1,"2",{"3":[true]}]',
+           ws_recv(c))
+    ws_send(c, '430["again"]')  # that ack id is used up: ignored
+    ws_send(c, '43999[]')  # never asked for: ignored
+    ws_send(c, '42["message","still here"]')
+    expect("acks nobody waits for are ignored", '42["message-back","still here"]', ws_recv(c))
+    data = '{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},"test"'
+    ws_send(c, f'452-["emit-with-ack",{data}]')
+    ws_send_bin(c, [1, 2, 3])
+    ws_send_bin(c, [4, 5, 6])
+    expect("binary EVENT with an ack request", f'452-1["emit-with-ack",{data}]', ws_recv(c))
+    expect("its attachment 0", bytes([1, 2, 3]), ws_recv(c))
+    expect("its attachment 1", bytes([4, 5, 6]), ws_recv(c))
+    ws_send(c, f"462-1[{data}]")
+    ws_send_bin(c, [1, 2, 3])
+    ws_send_bin(c, [4, 5, 6])
+    expect("our BINARY_ACK reached the callback", f'452-["emit-with-ack",{data}]', ws_recv(c))
+    expect("with attachment 0", bytes([1, 2, 3]), ws_recv(c))
+    expect("and attachment 1", bytes([4, 5, 6]), ws_recv(c))
+    c.close()
+
+
 # Values exactly as JavaScript's JSON.stringify writes them (what a client sends): each must
 # come back byte for byte, so that JSON.parse on the other side gives the same value.
 VALUES = ["0.30000000000000004", "9007199254740991", "-9007199254740991", "1e+308",
@@ -495,7 +523,7 @@ def sio_malformed():
 
 GROUPS = {f.__name__: f for f in [eio_handshake, eio_message, eio_heartbeat, eio_close,
                                    eio_upgrade, limits, sio_connect, sio_disconnect,
-                                   sio_message, sio_values, sio_malformed]}
+                                   sio_message, sio_acks, sio_values, sio_malformed]}
 
 if __name__ == "__main__":
     names = list(GROUPS) if sys.argv[2] == "all" else [sys.argv[2]]
