@@ -1,7 +1,8 @@
 /*
  * fuzz_events.c - libFuzzer target for everything events_server reads from the network before
  * any session exists: the HTTP request reader, the polling body walker, the Socket.IO packet
- * decoder with its JSON checks, and sio_describe (the sniffer's view of the same bytes).
+ * decoder with its JSON checks, the JSON readers (sio_json.c), and sio_describe (the sniffer's
+ * view of the same bytes).
  *
  * What it teaches: all of these take bytes an attacker chooses. The first input byte picks the
  * chunk size for the HTTP reader; the rest is fed as a request, then (whatever the request's
@@ -16,6 +17,7 @@
 
 #include "eio_http.h"
 #include "eio_packet.h"
+#include "sio_json.h"
 #include "sio_packet.h"
 
 static void fuzz_request(const uint8_t *data, size_t size, size_t chunk)
@@ -50,6 +52,23 @@ static void fuzz_body(const uint8_t *data, size_t size)
     free(scratch);
 }
 
+/* The JSON checker on the raw bytes, and, when they are JSON, every reader over them: each
+ * item of an array (and each string among them, decoded), and one member of an object. */
+static void fuzz_json(const char *s, size_t n)
+{
+    const char *item;
+    size_t len;
+    char out[256];
+    if (sio_json_check(s, n, 2, NULL) != SIO_JSON_OK)
+        return;
+    for (size_t i = 0; i < 64 && sio_json_item(s, n, i, &item, &len); i++)
+        if (item[0] == '"')
+            sio_json_string(item, len, out, sizeof out);
+    if (sio_json_member(s, n, "pid", &item, &len) && item[0] == '"')
+        sio_json_string(item, len, out, sizeof out);
+    sio_json_quote(s, n < 40 ? n : 40, out, sizeof out);
+}
+
 static void fuzz_packet(const uint8_t *data, size_t size)
 {
     char *copy = malloc(size ? size : 1); /* exactly size bytes: ASan catches any overread */
@@ -59,6 +78,7 @@ static void fuzz_packet(const uint8_t *data, size_t size)
     sio_packet p;
     if (sio_decode(copy, size, &p) == 0 && sio_check_data(&p) == 0)
         sio_check_placeholders(&p);
+    fuzz_json(copy, size);
     char line[200];
     sio_describe(data, size, line, sizeof line);
     sio_describe_http(data, size, line, sizeof line);
