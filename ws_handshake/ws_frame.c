@@ -6,11 +6,14 @@
  * PAYLOAD copies and unmasks the payload, then back to HEADER. Bytes may arrive one at a time
  * or many frames at once; "need more bytes" is the normal case, not an error. Each RFC rule is
  * checked where its bytes are read and earns a named error (ws_error) and a close code.
- * A fast path (read_whole_frame) takes a whole text or binary frame found in one read without
- * the state machine, checking the same rules; everything else goes the long way.
+ * This file holds the one readable version (ws_decoder_feed_stepwise). Programs go through
+ * ws_decoder_feed, which lets ws_frame_fast.c take whole frames without the state machine;
+ * masking itself is in ws_mask.c.
  * Try it: build/tests/test_ws_frame feeds every frame split at every byte boundary.
  */
 #include "ws_frame.h"
+#include "ws_frame_fast.h"
+#include "ws_frame_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,10 +113,9 @@ int ws_close_code_valid(unsigned code)
 /*
  * Read the header at buf[0..len), which holds at least its first 2 bytes. Returns the length
  * the whole header takes (2..14); when that is more than len, only the fields of bytes 0 and 1
- * are filled (the rest are zero). No memset and no copy: the decoder's fast path calls this for
- * every frame, and `inline` lets the compiler paste it there.
+ * are filled (the rest are zero).
  */
-static inline size_t header_fields(const uint8_t *buf, size_t len, ws_frame_header *h)
+static size_t header_fields(const uint8_t *buf, size_t len, ws_frame_header *h)
 {
     /* Byte 0: FIN, RSV1-3, opcode. Byte 1: MASK and the 7-bit length. */
     h->fin = buf[0] >> 7;
@@ -166,8 +168,7 @@ static int opcode_reserved(unsigned op)
     return (op > WS_OP_BINARY && op < WS_OP_CLOSE) || op > WS_OP_PONG;
 }
 
-/* The rules of ws_frame_header_check; `inline` so the decoder's fast path gets its own copy. */
-static inline ws_error header_rules(const ws_frame_header *h, ws_role role)
+ws_error ws_frame_header_check(const ws_frame_header *h, ws_role role)
 {
     if (h->rsv != 0)
         return WS_E_RSV;
@@ -192,69 +193,6 @@ static inline ws_error header_rules(const ws_frame_header *h, ws_role role)
     if (role == WS_ROLE_CLIENT && h->masked)
         return WS_E_MASKED;
     return WS_OK;
-}
-
-ws_error ws_frame_header_check(const ws_frame_header *h, ws_role role)
-{
-    return header_rules(h, role);
-}
-
-/* ---- masking (5.3): byte i of the payload is XORed with key[i % 4] ---- */
-
-/* ws_mask_copy's body; `inline` so the decoder's fast path gets its own copy (no call). */
-static inline void mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
-                             uint64_t offset)
-{
-    /*
-     * The key written out three times, and the 8 bytes of it starting where this chunk starts
-     * in the key (offset % 4): that is the key for 8 payload bytes at once. Then XOR 32 bytes
-     * per round as four 64-bit words, the other whole words one by one, the last 0..7 bytes
-     * alone. Byte order does not matter for XOR, and the compiler turns the fixed-size memcpy
-     * calls into plain (unaligned) loads and stores. About memcpy speed.
-     */
-    uint8_t key3[12];
-    memcpy(key3, key, 4);
-    memcpy(key3 + 4, key, 4);
-    memcpy(key3 + 8, key, 4);
-    const uint8_t *k = key3 + (offset & 3); /* k[j]: the key byte of payload byte j (mod 4) */
-    uint64_t k64;
-    memcpy(&k64, k, 8);
-    size_t i = 0, words = len / 8;
-    for (size_t n = words / 4; n > 0; n--, i += 32) {
-        /* four plain variables, not an array: the compiler keeps them in (vector) registers */
-        uint64_t w0, w1, w2, w3;
-        memcpy(&w0, src + i, 8);
-        memcpy(&w1, src + i + 8, 8);
-        memcpy(&w2, src + i + 16, 8);
-        memcpy(&w3, src + i + 24, 8);
-        w0 ^= k64;
-        w1 ^= k64;
-        w2 ^= k64;
-        w3 ^= k64;
-        memcpy(dst + i, &w0, 8);
-        memcpy(dst + i + 8, &w1, 8);
-        memcpy(dst + i + 16, &w2, 8);
-        memcpy(dst + i + 24, &w3, 8);
-    }
-    for (size_t n = words % 4; n > 0; n--, i += 8) {
-        uint64_t w;
-        memcpy(&w, src + i, 8);
-        w ^= k64;
-        memcpy(dst + i, &w, 8);
-    }
-    for (; i < len; i++) /* the last 0..7 bytes */
-        dst[i] = src[i] ^ k[i & 3];
-}
-
-void ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
-                  uint64_t offset)
-{
-    mask_copy(dst, src, len, key, offset);
-}
-
-void ws_mask(uint8_t *buf, size_t len, const uint8_t key[4], uint64_t offset)
-{
-    ws_mask_copy(buf, buf, len, key, offset); /* memcpy of 8-byte words: overlap is harmless */
 }
 
 /* ---- UTF-8 (RFC 3629): the byte ranges of its table 3.1, checked one byte at a time ---- */
@@ -323,7 +261,7 @@ int ws_utf8_complete(const ws_utf8 *u)
 }
 
 /* A whole string: valid UTF-8, no character left unfinished at the end. */
-static int utf8_valid(const uint8_t *p, size_t len)
+int ws_utf8_valid(const uint8_t *p, size_t len)
 {
     ws_utf8 u;
     ws_utf8_init(&u);
@@ -351,7 +289,7 @@ void ws_decoder_free(ws_decoder *d)
     d->msg_len = d->msg_cap = 0;
 }
 
-static ws_error fail(ws_decoder *d, ws_error e)
+ws_error ws_decoder_fail(ws_decoder *d, ws_error e)
 {
     d->state = WS_DS_FAILED;
     d->error = e;
@@ -374,8 +312,8 @@ static int grow(ws_decoder *d, size_t want)
     return 0;
 }
 
-/* Make room for `want` bytes of message: nearly always there is, and that check is inlined. */
-static inline int reserve(ws_decoder *d, size_t want)
+/* Make room for `want` bytes of message (want <= max_message): 0, or -1 out of memory. */
+int ws_decoder_reserve(ws_decoder *d, size_t want)
 {
     return want <= d->msg_cap ? 0 : grow(d, want);
 }
@@ -413,7 +351,7 @@ static ws_error finish_control(ws_decoder *d)
         code = (unsigned)d->ctl[0] << 8 | d->ctl[1];
         if (!ws_close_code_valid(code))
             return WS_E_CLOSE_CODE;
-        if (!utf8_valid(d->ctl + 2, n - 2))
+        if (!ws_utf8_valid(d->ctl + 2, n - 2))
             return WS_E_CLOSE_UTF8;
     }
     d->state = WS_DS_CLOSED; /* nothing the peer sends after its close frame counts (5.5.1) */
@@ -423,7 +361,7 @@ static ws_error finish_control(ws_decoder *d)
 }
 
 /* The whole message of opcode op is in d->msg[0..msg_len): hand it over and forget it. */
-static inline void deliver_message(ws_decoder *d, unsigned op)
+void ws_decoder_deliver(ws_decoder *d, unsigned op)
 {
     d->msg_opcode = 0;
     if (d->cb.on_message)
@@ -445,7 +383,7 @@ static ws_error finish_frame(ws_decoder *d)
         return WS_OK; /* more fragments to come */
     if (d->msg_opcode == WS_OP_TEXT && !ws_utf8_complete(&d->utf8))
         return WS_E_UTF8; /* the message ends in the middle of a character */
-    deliver_message(d, d->msg_opcode);
+    ws_decoder_deliver(d, d->msg_opcode);
     return WS_OK;
 }
 
@@ -501,7 +439,7 @@ static size_t read_payload(ws_decoder *d, const uint8_t *p, size_t n, ws_error *
      * claims: otherwise a few bytes claiming 16 MiB would make us allocate 16 MiB each.
      * (take <= the frame's remaining length, which start_data checked against the limit.)
      */
-    if (!control && reserve(d, d->msg_len + take) < 0) {
+    if (!control && ws_decoder_reserve(d, d->msg_len + take) < 0) {
         *err = WS_E_NOMEM;
         return 0;
     }
@@ -525,66 +463,43 @@ static size_t read_payload(ws_decoder *d, const uint8_t *p, size_t n, ws_error *
 }
 
 /*
- * The fast path, for what nearly every read holds: a whole unfragmented text or binary frame
- * (header, masking key and payload all in p[0..n)) while no fragmented message is open. Such a
- * frame needs no state machine and no copy of its header: read the header in place, check it
- * with header_rules (the very rules of ws_frame_header_check, as the slow path does), unmask the
- * payload straight into the message buffer, validate it (text) and deliver it. Anything else - a
- * frame cut by the end of the read, a control frame, a fragment, a header that breaks a rule, a
- * message over the limit - returns 0 having changed nothing, and the state machine takes those
- * bytes instead (and names the rule broken). Returns the bytes of the frame it consumed.
+ * One step of the state machine: collect header bytes (HEADER) or copy payload bytes (PAYLOAD).
+ * Returns how many of p[0..n) it used; a broken rule is left in *err.
  */
-static size_t read_whole_frame(ws_decoder *d, const uint8_t *p, size_t n, ws_error *err)
+size_t ws_decoder_step(ws_decoder *d, const uint8_t *p, size_t n, ws_error *err)
 {
-    ws_frame_header h;
-    if (d->hdr_used != 0 || d->msg_opcode != 0)
-        return 0; /* half a header is buffered, or a fragmented message is open */
-    if (n < 2 || header_fields(p, n, &h) > n || !h.fin ||
-        (h.opcode != WS_OP_TEXT && h.opcode != WS_OP_BINARY))
-        return 0;
-    /* n >= header_len now, so the subtraction cannot wrap */
-    if (h.payload_len > n - h.header_len || h.payload_len > d->cfg.max_message ||
-        header_rules(&h, d->cfg.role) != WS_OK)
-        return 0;
-    /* From here on the frame is ours: the slow path will not see it. */
-    size_t len = (size_t)h.payload_len, used = h.header_len + len;
-    if (d->cb.on_frame)
-        d->cb.on_frame(d->cfg.user_data, &h);
-    if (reserve(d, len) < 0) {
-        *err = WS_E_NOMEM;
-        return used;
-    }
-    if (len > 0 && h.masked)
-        mask_copy(d->msg, p + h.header_len, len, h.mask, 0);
-    else if (len > 0)
-        memcpy(d->msg, p + h.header_len, len);
-    /* The whole payload is here, so failing at its end is as fast as failing at the bad byte. */
-    if (h.opcode == WS_OP_TEXT && !utf8_valid(d->msg, len)) {
-        *err = WS_E_UTF8;
-        return used;
-    }
-    d->msg_len = len;
-    d->fast_frames++;
-    deliver_message(d, h.opcode);
-    return used;
+    if (d->state == WS_DS_PAYLOAD)
+        return read_payload(d, p, n, err);
+    return read_header(d, p, n, err);
 }
 
-ws_error ws_decoder_feed(ws_decoder *d, const uint8_t *data, size_t len)
+/* May the decoder read more bytes? Not after a close frame or a broken rule. */
+int ws_decoder_reading(const ws_decoder *d)
+{
+    return d->state == WS_DS_HEADER || d->state == WS_DS_PAYLOAD;
+}
+
+ws_error ws_decoder_feed_stepwise(ws_decoder *d, const uint8_t *data, size_t len)
 {
     size_t i = 0;
-    while (i < len && (d->state == WS_DS_HEADER || d->state == WS_DS_PAYLOAD)) {
+    while (i < len && ws_decoder_reading(d)) {
         ws_error e = WS_OK;
-        size_t used;
-        if (d->state == WS_DS_PAYLOAD)
-            i += read_payload(d, data + i, len - i, &e);
-        else if ((used = read_whole_frame(d, data + i, len - i, &e)) > 0)
-            i += used; /* the common case: a whole frame at once */
-        else
-            i += read_header(d, data + i, len - i, &e);
+        i += ws_decoder_step(d, data + i, len - i, &e);
         if (e != WS_OK)
-            return fail(d, e);
+            return ws_decoder_fail(d, e);
     }
     return d->state == WS_DS_FAILED ? d->error : WS_OK;
+}
+
+/*
+ * The one place a faster path is chosen. Programs call ws_decoder_feed; it lets
+ * ws_frame_fast.c take the frames that arrive whole in one read, and hands every other byte to
+ * the state machine above. The tests and the fuzzer check that both give the same callbacks
+ * and errors. To read the decoder, read ws_decoder_feed_stepwise: it is the whole algorithm.
+ */
+ws_error ws_decoder_feed(ws_decoder *d, const uint8_t *data, size_t len)
+{
+    return ws_decoder_feed_fast(d, data, len, NULL);
 }
 
 /* ---- the encoder ---- */

@@ -132,7 +132,7 @@ int ws_frame_describe(const uint8_t *buf, size_t len, ws_frame_header *h, size_t
  */
 ws_error ws_frame_header_check(const ws_frame_header *h, ws_role role);
 
-/* XOR len bytes with the masking key, starting at position `offset` of the payload. */
+/* XOR len bytes with the masking key, starting at position `offset` of the payload (ws_mask.c). */
 void ws_mask(uint8_t *buf, size_t len, const uint8_t key[4], uint64_t offset);
 /* The same while copying from src to dst (they may not overlap). */
 void ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
@@ -150,6 +150,8 @@ void ws_utf8_init(ws_utf8 *u);
 int ws_utf8_feed(ws_utf8 *u, const uint8_t *p, size_t len);
 /* 1 when no character is left unfinished (the message may end here). */
 int ws_utf8_complete(const ws_utf8 *u);
+/* 1 when p[0..len) is a whole valid UTF-8 string (no character left unfinished). */
+int ws_utf8_valid(const uint8_t *p, size_t len);
 
 /* ---- the streaming decoder ---- */
 
@@ -196,7 +198,6 @@ typedef struct ws_decoder {
     size_t msg_len, msg_cap;
     ws_utf8 utf8;                /* validation state of the open text message */
     uint8_t ctl[WS_MAX_CONTROL]; /* payload of the control frame being read */
-    uint64_t fast_frames;        /* frames the fast path took whole (tests check it is used) */
 } ws_decoder;
 
 void ws_decoder_init(ws_decoder *d, const ws_decoder_config *cfg, const ws_decoder_callbacks *cb);
@@ -206,10 +207,13 @@ void ws_decoder_free(ws_decoder *d);
  * Feed len bytes (any chunking: half a header, several frames, one byte). Callbacks run as
  * frames complete. Returns WS_OK, or the negative ws_error of the first rule broken; from then
  * on the decoder stays failed and returns the same error. Bytes after a close frame are ignored.
- * A whole unfragmented text or binary frame inside one call takes a fast path (no state
- * machine, no header copy); the callbacks and errors are the same however the bytes are cut.
+ * A whole unfragmented text or binary frame inside one call takes the fast path of
+ * ws_frame_fast.c; the callbacks and errors are the same however the bytes are cut.
  */
 ws_error ws_decoder_feed(ws_decoder *d, const uint8_t *data, size_t len);
+
+/* The same, through the state machine alone (the reference the tests compare against). */
+ws_error ws_decoder_feed_stepwise(ws_decoder *d, const uint8_t *data, size_t len);
 
 /* ---- the encoder ---- */
 

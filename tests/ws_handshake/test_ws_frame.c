@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "ws_frame.h"
+#include "ws_frame_fast.h"
 
 /* ---- an event recorder: what the decoder reported, as one line of text ---- */
 
@@ -96,6 +97,24 @@ static const ws_decoder_callbacks traced = {on_frame, on_message, on_control, on
 
 /* ---- feeding ---- */
 
+/*
+ * Which entry the decoder is fed through: the fast path with its count of whole frames (the
+ * default), what programs call (ws_decoder_feed), or the state machine alone.
+ */
+static enum { FEED_FAST, FEED_PROGRAM, FEED_STEPWISE } feed_path;
+
+static int feed(ws_decoder *d, const uint8_t *p, size_t n, recorder *r)
+{
+    switch (feed_path) {
+    case FEED_PROGRAM:
+        return ws_decoder_feed(d, p, n);
+    case FEED_STEPWISE:
+        return ws_decoder_feed_stepwise(d, p, n);
+    default:
+        return ws_decoder_feed_fast(d, p, n, &r->fast_frames);
+    }
+}
+
 typedef struct decode_opts {
     ws_role role;
     size_t max_message;
@@ -110,15 +129,14 @@ static int decode(const uint8_t *in, size_t len, decode_opts o, size_t cut, size
     ws_decoder_config cfg = {o.role, o.max_message, r};
     memset(r, 0, sizeof *r);
     ws_decoder_init(&d, &cfg, o.trace ? &traced : &callbacks);
-    int err = ws_decoder_feed(&d, in, cut);
+    int err = feed(&d, in, cut, r);
     size_t at = cut;
     while (err == WS_OK && at < len) {
         size_t n = chunk == 0 || chunk > len - at ? len - at : chunk;
-        err = ws_decoder_feed(&d, in + at, n);
+        err = feed(&d, in + at, n, r);
         at += n;
     }
     logf_(r, "=> %s", ws_error_name(err));
-    r->fast_frames = d.fast_frames;
     ws_decoder_free(&d);
     return err;
 }
@@ -149,11 +167,10 @@ static int decode_random(const uint8_t *in, size_t len, decode_opts o, uint64_t 
     for (size_t at = 0; err == WS_OK && at < len;) {
         size_t n = 1 + rng_below(&seed, max_chunk);
         n = n > len - at ? len - at : n;
-        err = ws_decoder_feed(&d, in + at, n);
+        err = feed(&d, in + at, n, r);
         at += n;
     }
     logf_(r, "=> %s", ws_error_name(err));
-    r->fast_frames = d.fast_frames;
     ws_decoder_free(&d);
     return err;
 }
@@ -174,7 +191,17 @@ static void expect_same_log(const recorder *got, const recorder *want, const cha
 static int decode_all_ways(const uint8_t *in, size_t len, decode_opts o, recorder *r)
 {
     static recorder other;
+    /* Fed whole through the state machine alone and through ws_decoder_feed: the reference. */
+    feed_path = FEED_STEPWISE;
+    int err_steps = decode(in, len, o, len, 0, &other);
+    feed_path = FEED_PROGRAM;
+    static recorder program;
+    assert_int_equal(decode(in, len, o, len, 0, &program), err_steps);
+    expect_same_log(&program, &other, "whole to ws_decoder_feed (state machine alone: want)", 0);
+    feed_path = FEED_FAST;
     int err = decode(in, len, o, len, 0, r);
+    assert_int_equal(err, err_steps);
+    expect_same_log(r, &other, "whole to the fast path (state machine alone: want)", 0);
     assert_int_equal(decode(in, len, o, 0, 1, &other), err);
     assert_string_equal(other.log, r->log);
     assert_int_equal(other.hash, r->hash);
@@ -885,6 +912,10 @@ static void fast_path_random_streams_any_chunking(void **state)
         size_t len = random_stream(buf, sizeof buf, seed, masked, o.max_message ? 300 : 1000);
         int err = decode(buf, len, o, len, 0, &whole);
         fast += whole.fast_frames;
+        feed_path = FEED_STEPWISE;
+        assert_int_equal(decode(buf, len, o, len, 0, &other), err);
+        feed_path = FEED_FAST;
+        expect_same_log(&other, &whole, "whole through the state machine alone", seed);
         assert_int_equal(decode(buf, len, o, 0, 1, &other), err);
         expect_same_log(&other, &whole, "one byte at a time", seed);
         assert_int_equal(other.fast_frames, 0);
