@@ -24,7 +24,8 @@ void dec_tcp_payload(dec_state *s, const dec_tcp *t, rd r, uint32_t wire)
 
 void dec_udp_payload(dec_state *s, const dec_udp *u, rd r, uint32_t wire)
 {
-    bool dns_port = u->sport == 53 || u->dport == 53 || u->sport == 5353 || u->dport == 5353;
+    bool dns_port = u->sport == PORT_DNS || u->dport == PORT_DNS || u->sport == PORT_MDNS ||
+                    u->dport == PORT_MDNS;
     if (dns_port && dis_dns(s, r, wire))
         return;
     if (dis_udpecho(s, r, wire))

@@ -3,8 +3,11 @@
  *
  * The chain for a typical frame on the loopback interface:
  *
- *   dec_decode -> dec_eth --EtherType 0x0800--> dec_ipv4 --protocol 6--> dec_tcp
- *              --port / content--> dec_http or dec_ws, or a data layer
+ *   dec_decode -> dis_eth --EtherType 0x0800--> dis_ipv4 --protocol 6--> dis_tcp
+ *              --content (dec_tcp_payload)--> dis_http, dis_ws or dis_queue, or dis_data
+ *
+ * dec_decode picks the first dissector by link type; dec_ethertype and dec_ipproto below pick
+ * the next one by the number the outer header carries (named in dec_impl.h).
  *
  * Every step hands the next one a window (rd) no larger than what was captured AND what the
  * outer header claims, so a lying length can never widen what an inner layer may read.
@@ -147,17 +150,17 @@ int dec_decode(dec_packet *pkt, int linktype, const uint8_t *bytes, uint32_t cap
 void dec_ethertype(dec_state *s, uint16_t type, rd r, uint32_t wire)
 {
     switch (type) {
-    case 0x0800:
+    case ETHERTYPE_IPV4:
         dis_ipv4(s, r, wire);
         break;
-    case 0x86dd:
+    case ETHERTYPE_IPV6:
         dis_ipv6(s, r, wire);
         break;
-    case 0x0806:
+    case ETHERTYPE_ARP:
         dis_arp(s, r, wire);
         break;
-    case 0x8100:
-    case 0x88a8:
+    case ETHERTYPE_VLAN:
+    case ETHERTYPE_QINQ:
         dis_vlan(s, r, wire);
         break;
     default:
@@ -169,22 +172,22 @@ void dec_ethertype(dec_state *s, uint16_t type, rd r, uint32_t wire)
 void dec_ipproto(dec_state *s, uint8_t proto, rd r, uint32_t wire, uint32_t declared)
 {
     switch (proto) {
-    case 1:
+    case IP_PROTO_ICMP:
         dis_icmp(s, r, wire, declared);
         break;
-    case 6:
+    case IP_PROTO_TCP:
         dis_tcp(s, r, wire, declared);
         break;
-    case 17:
+    case IP_PROTO_UDP:
         dis_udp(s, r, wire, declared);
         break;
-    case 58:
+    case IP_PROTO_ICMPV6:
         dis_icmpv6(s, r, wire, declared);
         break;
-    case 4:
+    case IP_PROTO_IPIP:
         dis_ipv4(s, r, wire);
         break;
-    case 41:
+    case IP_PROTO_IPV6:
         dis_ipv6(s, r, wire);
         break;
     default:
