@@ -235,12 +235,29 @@ static void j_fields(FILE *out, const dec_packet *pkt, const dec_layer *l)
     }
 }
 
+/* "ts": seconds with 6 decimals (9 for a nanosecond file); null and "ts_invalid" with the
+ * reason when the fraction is out of range, so the line stays valid JSON. */
+static void j_time(FILE *out, const view_frame *fr)
+{
+    uint32_t usec;
+    if (!view_ts_usec(fr, &usec)) {
+        char why[80];
+        view_ts_invalid(why, sizeof why, fr);
+        fputs(",\"ts\":null", out);
+        jkey_str(out, "ts_invalid", why);
+    } else if (fr->nano) {
+        fprintf(out, ",\"ts\":%" PRId64 ".%09" PRIu32, fr->sec, fr->frac);
+    } else {
+        fprintf(out, ",\"ts\":%" PRId64 ".%06" PRIu32, fr->sec, usec);
+    }
+}
+
 void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt)
 {
-    fprintf(out,
-            "{\"n\":%" PRIu64 ",\"ts\":%" PRId64 ".%06" PRId32 ",\"caplen\":%" PRIu32
-            ",\"len\":%" PRIu32 ",\"link\":%d,\"layers\":[",
-            fr->n, fr->sec, fr->usec, pkt->caplen, pkt->len, pkt->linktype);
+    fprintf(out, "{\"n\":%" PRIu64, fr->n);
+    j_time(out, fr);
+    fprintf(out, ",\"caplen\":%" PRIu32 ",\"len\":%" PRIu32 ",\"link\":%d,\"layers\":[",
+            pkt->caplen, pkt->len, pkt->linktype);
     for (int i = 0; i < pkt->nlayers; i++) {
         const dec_layer *l = &pkt->layers[i];
         if (l->proto == DEC_SIO) /* shown as the field "socketio" of the layer before */

@@ -44,18 +44,42 @@ void view_text(char *buf, size_t cap, const dec_packet *pkt, dec_span s)
     buf[n] = '\0';
 }
 
+bool view_ts_usec(const view_frame *fr, uint32_t *usec)
+{
+    uint32_t unit = fr->nano ? 1000000000u : 1000000u;
+    *usec = fr->nano ? fr->frac / 1000 : fr->frac;
+    return fr->frac < unit;
+}
+
+void view_ts_invalid(char *buf, size_t cap, const view_frame *fr)
+{
+    snprintf(buf, cap, "the %s field holds %" PRIu32 " (above %s)",
+             fr->nano ? "nanoseconds" : "microseconds", fr->frac,
+             fr->nano ? "999999999" : "999999");
+}
+
+/* tcpdump's default time: the local time of day, to the microsecond. */
 static void print_time(FILE *out, const view_frame *fr)
 {
-    static int64_t last = -1;
+    static int64_t last;
+    static bool have_last;
     static char hms[16];
-    if (fr->sec != last) { /* localtime once per second, not once per packet */
+    uint32_t usec;
+    if (!view_ts_usec(fr, &usec)) {
+        char why[80];
+        view_ts_invalid(why, sizeof why, fr);
+        fprintf(out, "[invalid time: %s] ", why);
+        return;
+    }
+    if (!have_last || fr->sec != last) { /* localtime once per second, not once per packet */
         time_t t = (time_t)fr->sec;
         struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+        if (localtime_r(&t, &tm) == NULL || strftime(hms, sizeof hms, "%H:%M:%S", &tm) == 0)
+            snprintf(hms, sizeof hms, "??:??:??");
         last = fr->sec;
+        have_last = true;
     }
-    fprintf(out, "%s.%06d ", hms, (int)fr->usec);
+    fprintf(out, "%s.%06" PRIu32 " ", hms, usec);
 }
 
 static void tcp_options(FILE *out, const dec_tcp *t, uint32_t base)

@@ -291,26 +291,34 @@ LINK = {"eth": 1, "null": 0, "raw": 101, "sll": 113, "sll2": 276, "loop": 108}
 
 
 class Pcap:
-    def __init__(self, name, link):
-        self.name, self.link, self.recs = name, LINK[link], []
+    """nano: a nanosecond pcap (magic 0xa1b23c4d), whose fraction field counts nanoseconds."""
 
-    def add(self, frame, expect, caplen=None, note=None):
+    def __init__(self, name, link, nano=False):
+        self.name, self.link, self.recs, self.nano = name, LINK[link], [], nano
+
+    def add(self, frame, expect, caplen=None, note=None, ts=None, ts_text=False):
+        """ts: (seconds, fraction) written as is, valid or not; ts_text: the "ts" the --json
+        must print for it (text, to compare digit by digit), or None for an invalid one."""
         n = len(self.recs) + 1
         cap = len(frame) if caplen is None else caplen
         e = {"n": n, "caplen": cap, "len": len(frame), "layers": expect}
         if note:
             e["note"] = note
-        self.recs.append((frame[:cap], len(frame), e))
+        if ts_text is not False:
+            e["ts"] = ts_text
+        self.recs.append((frame[:cap], len(frame), e, ts))
 
     def write(self, outdir):
         t0 = 1_700_000_000
+        magic = 0xA1B23C4D if self.nano else 0xA1B2C3D4
         with open(os.path.join(outdir, self.name + ".pcap"), "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, self.link))
-            for i, (b, wire, _) in enumerate(self.recs):
-                f.write(struct.pack("<IIII", t0 + i // 1000, (i % 1000) * 1000 + 1, len(b), wire))
+            f.write(struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 262144, self.link))
+            for i, (b, wire, _, ts) in enumerate(self.recs):
+                sec, frac = ts if ts else (t0 + i // 1000, (i % 1000) * 1000 + 1)
+                f.write(struct.pack("<IIII", sec, frac, len(b), wire))
                 f.write(b)
         with open(os.path.join(outdir, self.name + ".expect.jsonl"), "w") as f:
-            for _, _, e in self.recs:
+            for _, _, e, _ in self.recs:
                 f.write(json.dumps(e, sort_keys=True) + "\n")
 
 
@@ -495,6 +503,7 @@ def build(outdir):
     truncations(p, [null(2), ipv4(C4, S4, 17), udp(1, 2), data(b"abc")], "null/ipv4/udp/data")
     files.append(p)
 
+    timestamps(files)
     lying(files)
     garbage(files)
     for f in files:
@@ -664,6 +673,31 @@ def engineio(p):
     f, e = ws_frame(b'42["message","hi"]', mask=mask)
     plain.add(True, f, [web("websocket", socketio=None, **e)],
               note="Socket.IO-looking text on a plain WebSocket: not described")
+
+
+def timestamps(files):
+    """A pcap's seconds are unsigned 32-bit (valid until 2106); its fraction field can hold any
+    32-bit value, and one out of range is an invalid time, never a wrong one."""
+    frame, exp = assemble([ipv4("10.0.0.1", "10.0.0.2", 17), udp(1, 2), data(b"t")])
+    p = Pcap("timestamps", "raw")
+    for sec, usec, text, note in [
+            (0xFFFFFFFF, 0, "4294967295.000000", "the last second a pcap can hold (2106)"),
+            (0xFFFFFFFF, 500000, "4294967295.500000", "half a second later: the ladder says 0.500000"),
+            (0x7FFFFFFF, 999999, "2147483647.999999", "the last second of signed 32-bit time (2038)"),
+            (0x80000000, 1, "2147483648.000001", "one second after 2038: not negative"),
+            (1418145370, 0x80000000, None, "microseconds 2^31: invalid, not .-2147483648"),
+            (1418145370, 1000000, None, "microseconds 10^6: invalid, not .1000000"),
+            (1418145370, 999999, "1418145370.999999", "the largest valid microseconds")]:
+        p.add(frame, exp, ts=(sec, usec), ts_text=text, note=note)
+    files.append(p)
+    p = Pcap("timestamps_ns", "raw", nano=True)
+    for sec, nsec, text, note in [
+            (0xF0000000, 999999999, "4026531840.999999999", "a nanosecond file, after 2038"),
+            (1418145370, 1000000000, None, "nanoseconds 10^9: invalid"),
+            (1418145370, 0xFFFFFFFF, None, "nanoseconds 2^32-1: invalid (divided by 1000 it looks fine)"),
+            (1418145370, 1, "1418145370.000000001", "one nanosecond")]:
+        p.add(frame, exp, ts=(sec, nsec), ts_text=text, note=note)
+    files.append(p)
 
 
 def lying(files):
