@@ -51,6 +51,7 @@ enum {
     NULL_AF_INET6_DARWIN = 30,
 };
 enum {
+    ARP_HW_ETHERNET = 1, /* ARP hardware type (IANA "Hardware Types") */
     PORT_DNS = 53,
     PORT_MDNS = 5353,
 };
@@ -61,6 +62,7 @@ typedef struct dec_state {
     /* The innermost IP header, for the transport checksum's pseudo-header. */
     int ipver; /* 0 none, 4 or 6 */
     const uint8_t *ip_src, *ip_dst;
+    bool first_fragment; /* the innermost IP packet is a first fragment (more follow) */
 } dec_state;
 
 /* A new layer starting at r.p, or NULL when the packet already has DEC_MAX_LAYERS. */
@@ -96,6 +98,9 @@ void dis_udp(dec_state *s, rd r, uint32_t wire, uint32_t declared);
 bool dis_http(dec_state *s, rd r, uint32_t wire);
 void dis_ws(dec_state *s, rd r, uint32_t wire);
 bool dis_dns(dec_state *s, rd r, uint32_t wire);
+bool dis_dns_tcp(dec_state *s, rd r, uint32_t wire);
+/* DNS on a port that is not DNS's: only when the payload parses as one whole message. */
+bool dis_dns_maybe(dec_state *s, rd r, uint32_t wire, bool tcp);
 bool dis_udpecho(dec_state *s, rd r, uint32_t wire);
 bool dis_queue(dec_state *s, rd r, uint32_t wire);
 void dis_sio_ws(dec_state *s, const dec_ws *w, rd payload, uint32_t wire);

@@ -87,22 +87,30 @@ void dis_ipv4(dec_state *s, rd r, uint32_t wire)
     dec_ipv4 *ip = &l->u.ip4;
     uint8_t vihl;
     RD_U8(&r, 0, vihl);
+    if (vihl >> 4 != 4) { /* before anything else: it is not IPv4, however long it is */
+        l->invalid = "IP version is not 4";
+        return;
+    }
     if (!ipv4_fields(ip, &r))
         goto trunc;
     ip->hdr_len = (uint8_t)((vihl & 0x0f) * 4);
     l->claimed = ip->total_len;
     l->hdr = IPV4_MIN_HDR;
-    if (vihl >> 4 != 4) {
-        l->invalid = "IP version is not 4";
-        return;
-    }
     if (ip->hdr_len < IPV4_MIN_HDR) {
         l->invalid = "header length (IHL) below the minimum of 5 words";
         return;
     }
     RD_NEED(&r, 0, ip->hdr_len);
     l->hdr = ip->hdr_len;
-    if (ip->total_len < ip->hdr_len) {
+    /* Total length 0: a sender that hands the NIC one large TCP segment to cut up (TSO, Linux
+     * BIG TCP) captures it before the cut, with no length to write. tcpdump and Wireshark then
+     * take the frame's own length, and so do we. */
+    uint32_t total = ip->total_len;
+    if (total == 0) {
+        total = wire;
+        ip->len_from_frame = true;
+    }
+    if (total < ip->hdr_len) {
         l->invalid = "total length smaller than the header";
         return;
     }
@@ -112,16 +120,22 @@ void dis_ipv4(dec_state *s, rd r, uint32_t wire)
     s->ipver = 4;
     s->ip_src = ip->src;
     s->ip_dst = ip->dst;
-    uint32_t declared = (uint32_t)ip->total_len - ip->hdr_len;
-    uint32_t inner_wire = (wire < ip->total_len ? wire : ip->total_len) - ip->hdr_len;
+    uint32_t declared = total - ip->hdr_len;
+    uint32_t inner_wire = (wire < total ? wire : total) - ip->hdr_len;
     rd payload = rd_sub(&r, ip->hdr_len, declared);
     if (ip->frag_offset != 0) { /* a later fragment: the transport header was in the first */
         if (declared > 0)
             dis_data(s, payload, inner_wire, declared);
         return;
     }
+    /* A first fragment: its transport header is whole, but the length in it counts the later
+     * fragments too. The layers inside say "fragment" where their bytes stop, not truncated. */
+    ip->first_fragment = ip->mf;
+    s->first_fragment = ip->mf;
     dec_ipproto(s, ip->protocol, payload, inner_wire, declared);
     return;
 trunc:
     dec_trunc(l);
+    /* the 20 fixed bytes were read whole: only the options are cut (show what we have) */
+    l->opts_cut = ip->hdr_len > IPV4_MIN_HDR && rd_has(&r, 0, IPV4_MIN_HDR);
 }

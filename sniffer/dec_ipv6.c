@@ -27,14 +27,14 @@ static bool is_ext(uint8_t nh)
 
 /* Walk the extension headers from off 40. Returns false when the capture ends inside one
  * (truncated) or the chain is invalid; sets *next to the upper-layer protocol. */
-static bool ipv6_walk(dec_layer *l, const rd *r, uint8_t *next)
+static bool ipv6_walk(dec_layer *l, const rd *r, uint32_t plen, uint8_t *next)
 {
     dec_ipv6 *ip = &l->u.ip6;
     uint32_t off = 40;
     uint8_t nh = ip->first_nh;
     while (is_ext(nh)) {
         uint8_t hnext, hlen;
-        if (ip->next >= DEC_MAX_OPTS) {
+        if (ip->next >= DEC_MAX_EXT) {
             l->invalid = "more than 8 extension headers";
             return false;
         }
@@ -57,7 +57,7 @@ static bool ipv6_walk(dec_layer *l, const rd *r, uint8_t *next)
         ip->ext[ip->next++] = (dec_opt){nh, (uint8_t)(len / 8), (uint16_t)(l->off + off)};
         off += len;
         nh = hnext;
-        if (off - 40 > ip->payload_len) {
+        if (off - 40 > plen) {
             l->invalid = "extension headers longer than the payload length";
             return false;
         }
@@ -67,6 +67,7 @@ static bool ipv6_walk(dec_layer *l, const rd *r, uint8_t *next)
     return true;
 trunc:
     l->truncated = true;
+    l->opts_cut = true; /* the 40 fixed bytes were whole: an extension header is cut */
     return false;
 }
 
@@ -77,6 +78,12 @@ void dis_ipv6(dec_state *s, rd r, uint32_t wire)
         return;
     dec_ipv6 *ip = &l->u.ip6;
     uint32_t w0;
+    uint8_t v;
+    RD_U8(&r, 0, v);
+    if (v >> 4 != 6) { /* before anything else: it is not IPv6, however long it is */
+        l->invalid = "IP version is not 6";
+        return;
+    }
     RD_U32(&r, 0, w0);
     RD_U16(&r, 4, ip->payload_len);
     RD_U8(&r, 6, ip->first_nh);
@@ -88,11 +95,16 @@ void dis_ipv6(dec_state *s, rd r, uint32_t wire)
     l->hdr = 40;
     l->claimed = 40u + ip->payload_len;
     ip->upper = ip->first_nh;
-    if (w0 >> 28 != 6) {
-        l->invalid = "IP version is not 6";
-        return;
+    /* Payload length 0 with something after the header: a jumbogram (RFC 2675) or a Linux
+     * BIG TCP packet captured before the NIC cuts it. Like tcpdump and Wireshark, take the
+     * frame's length. */
+    uint32_t plen = ip->payload_len;
+    if (plen == 0 && wire > 40 && ip->first_nh != IP_PROTO_NONE) {
+        plen = wire - 40;
+        ip->len_from_frame = true;
+        l->claimed = wire;
     }
-    if (!ipv6_walk(l, &r, &ip->upper)) {
+    if (!ipv6_walk(l, &r, plen, &ip->upper)) {
         if (l->truncated)
             l->hdr = l->cap;
         return;
@@ -101,7 +113,7 @@ void dis_ipv6(dec_state *s, rd r, uint32_t wire)
     s->ipver = 6;
     s->ip_src = ip->src;
     s->ip_dst = ip->dst;
-    uint32_t declared = (uint32_t)ip->payload_len - ip->ext_len;
+    uint32_t declared = plen - ip->ext_len;
     uint32_t inner_wire = (wire < l->claimed ? wire : l->claimed) - l->hdr;
     rd payload = rd_sub(&r, l->hdr, declared);
     if (ip->frag && ip->frag_offset != 0) {
@@ -109,6 +121,7 @@ void dis_ipv6(dec_state *s, rd r, uint32_t wire)
             dis_data(s, payload, inner_wire, declared);
         return;
     }
+    s->first_fragment = ip->frag && ip->frag_m;
     if (ip->upper != IP_PROTO_NONE)
         dec_ipproto(s, ip->upper, payload, inner_wire, declared);
     return;

@@ -152,4 +152,6 @@ void dis_tcp(dec_state *s, rd r, uint32_t wire, uint32_t declared)
     return;
 trunc:
     dec_trunc(l);
+    /* the 20 fixed bytes were read whole: only the options are cut (show what we have) */
+    l->opts_cut = t->hdr_len > TCP_MIN_HDR && rd_has(&r, 0, TCP_MIN_HDR);
 }

@@ -117,7 +117,7 @@ int dec_decode(dec_packet *pkt, int linktype, const uint8_t *bytes, uint32_t cap
     pkt->ws_head_len = 0;
     pkt->nstrs = 1;
     pkt->strs[0] = '\0';
-    dec_state s = {pkt, hints ? hints : &none, 0, NULL, NULL};
+    dec_state s = {pkt, hints ? hints : &none, 0, NULL, NULL, false};
     rd r = rd_make(bytes, caplen);
     switch (linktype) {
     case DEC_LINK_ETH:
@@ -135,11 +135,15 @@ int dec_decode(dec_packet *pkt, int linktype, const uint8_t *bytes, uint32_t cap
     case DEC_LINK_LOOP:
         dis_null(&s, r, pkt->len, true);
         break;
-    case DEC_LINK_RAW:
+    case DEC_LINK_RAW: /* either version: the first nibble says which */
     case DEC_LINK_RAW101:
-    case DEC_LINK_IPV4:
-    case DEC_LINK_IPV6:
         dis_rawip(&s, r, pkt->len);
+        break;
+    case DEC_LINK_IPV4: /* one version only: a packet of the other is an invalid one */
+        dis_ipv4(&s, r, pkt->len);
+        break;
+    case DEC_LINK_IPV6:
+        dis_ipv6(&s, r, pkt->len);
         break;
     default:
         return 0;
@@ -206,5 +210,8 @@ void dis_data(dec_state *s, rd r, uint32_t wire, uint32_t declared)
         return;
     l->claimed = declared;
     l->u.data.declared = declared;
-    l->truncated = r.len < declared;
+    /* In a first IP fragment the declared payload goes on in the later fragments: what is
+     * missing from the wire is a fragment's end, not a cut capture. */
+    l->u.data.fragment = s->first_fragment && wire < declared;
+    l->truncated = r.len < (l->u.data.fragment ? wire : declared);
 }

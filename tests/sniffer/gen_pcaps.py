@@ -287,7 +287,8 @@ def cut_expect(layers, exp, k):
 
 # ---------------------------------------------------------------- pcap files
 
-LINK = {"eth": 1, "null": 0, "raw": 101, "sll": 113, "sll2": 276, "loop": 108}
+LINK = {"eth": 1, "null": 0, "raw": 101, "sll": 113, "sll2": 276, "loop": 108, "ipv4": 228,
+        "ipv6": 229}
 
 
 class Pcap:
@@ -504,6 +505,7 @@ def build(outdir):
     files.append(p)
 
     timestamps(files)
+    exactness(files)
     lying(files)
     garbage(files)
     for f in files:
@@ -697,6 +699,73 @@ def timestamps(files):
             (1418145370, 0xFFFFFFFF, None, "nanoseconds 2^32-1: invalid (divided by 1000 it looks fine)"),
             (1418145370, 1, "1418145370.000000001", "one nanosecond")]:
         p.add(frame, exp, ts=(sec, nsec), ts_text=text, note=note)
+    files.append(p)
+
+
+def dns_tcp(ident, qname, qtype, answers=(), response=False):
+    """DNS over TCP: the message after a 2-byte length (RFC 1035 4.2.2)."""
+    m = dns(ident, qname, qtype, answers, response)
+    return L("dns", 7, struct.pack("!H", len(m.data)) + m.data, dict(m.fields, tcp=True))
+
+
+def exactness(files):
+    """Each case where the decoder once differed from tcpdump and Wireshark."""
+    E = lambda: eth(B, A, 0x0800)
+    p = Pcap("exactness", "eth")
+    # total length 0 (TSO / BIG TCP): the frame's length is taken and decoding goes on
+    fr, ex = assemble([E(), ipv4("10.0.0.1", "10.0.0.2", 6), tcp(1, 2, 3, 4, ["PSH", "ACK"]),
+                       data(b"tso payload")])
+    b = bytearray(fr)
+    struct.pack_into("!H", b, 16, 0)
+    struct.pack_into("!H", b, 24, 0)
+    struct.pack_into("!H", b, 24, csum(bytes(b[14:34])))
+    ex[1].update(total_len=0, len_from_frame=True)
+    ex[2]["checksum"] = "ok"
+    p.add(bytes(b), ex, note="IPv4 total length 0: the frame's length is taken")
+    fr, ex = assemble([eth(B, A, 0x86DD), ipv6("2001:db8::1", "2001:db8::2", 17), udp(1, 2),
+                       data(b"jumbo")])
+    b = bytearray(fr)
+    struct.pack_into("!H", b, 14 + 4, 0)
+    ex[1].update(payload_len=0, len_from_frame=True)
+    p.add(bytes(b), ex, note="IPv6 payload length 0: the frame's length is taken")
+    # a capture that ends inside the options still shows the fixed header before them
+    rr = bytes([7, 11, 4]) + b"\0" * 8 + b"\x00"        # record route, two slots, then EOL
+    fr, ex = assemble([E(), ipv4("10.0.0.1", "10.0.0.2", 6, opts=rr), tcp(1, 2, 3, 4, ["ACK"])])
+    p.add(fr, [ex[0], dict(layer=3, proto="ipv4", truncated=True, options_truncated=True,
+                           src="10.0.0.1", dst="10.0.0.2", ttl=64, hdr_len=32)],
+          caplen=14 + 26, note="cut inside the IPv4 options")
+    fr, ex = assemble([E(), ipv4("10.0.0.1", "10.0.0.2", 6),
+                       tcp(40000, 22, 3, 4, ["SYN"], opts=tcp_opts(1460, 7, True, (1, 0)))])
+    p.add(fr, [ex[0], ex[1], dict(layer=4, proto="tcp", truncated=True, options_truncated=True,
+                                  sport=40000, dport=22, seq=3, flags=["SYN"], hdr_len=40)],
+          caplen=14 + 20 + 30, note="cut inside the TCP options")
+    # ARP over a hardware address of 8 bytes still has its IPv4 addresses
+    a8 = struct.pack("!HHBBH", 6, 0x0800, 8, 4, 1) + b"\x11" * 8 + ip4("10.0.0.1") + b"\0" * 8 + ip4("10.0.0.2")
+    p.add(*assemble([eth("ff:ff:ff:ff:ff:ff", A, 0x0806),
+                     L("arp", 2, a8, {"op": 1, "hlen": 8, "sender_ip": "10.0.0.1",
+                                      "target_ip": "10.0.0.2"})]),
+          note="ARP with 8-byte hardware addresses")
+    # DNS over TCP, DNS on another port, a record type nobody names
+    p.add(*assemble([E(), ipv4("10.0.0.1", "10.0.0.53", 6), tcp(33000, 53, 3, 4, ["PSH", "ACK"]),
+                     dns_tcp(0x4444, "tcp.example", 1)]), note="DNS over TCP")
+    p.add(*assemble([E(), ipv4("10.0.0.1", "10.0.0.53", 17), udp(33000, 5300),
+                     dns(0x5555, "other.port.example", 28)]), note="DNS on UDP port 5300")
+    p.add(*assemble([E(), ipv4("10.0.0.1", "10.0.0.53", 17), udp(33000, 5300), data(b"hello, not DNS at all")]),
+          note="text on UDP port 5300: not DNS")
+    # a first fragment: its UDP header counts the whole datagram, the rest comes later
+    fr, ex = assemble([E(), ipv4("10.0.0.1", "10.0.0.2", 17, ident=9, df=False, mf=True),
+                       udp(5000, 6000), data(b"F" * 1472)])
+    b = bytearray(fr)
+    struct.pack_into("!H", b, 14 + 24, 8 + 3000)   # the datagram is 3000 bytes; this carries 1472
+    ex[2].update(length=3008, payload_len=3000, checksum="unchecked")
+    ex[3].update(len=3000, fragment=True)
+    p.add(bytes(b), ex, note="first fragment: fragment, not truncated")
+    files.append(p)
+    # link type 229 carries IPv6 only: a packet that says IPv4 is an invalid IPv6 packet
+    p = Pcap("link_ipv6_only", "ipv6")
+    fr, ex = assemble([ipv4("10.0.0.1", "10.0.0.2", 17), udp(1, 2), data(b"v4")])
+    p.add(fr, [dict(layer=3, proto="ipv6", invalid=True)], note="IPv4 on link type 229")
+    p.add(*assemble([ipv6("::1", "::2", 17), udp(1, 2), data(b"v6")]), note="IPv6 on link type 229")
     files.append(p)
 
 
