@@ -92,6 +92,26 @@ trunc:
     return 0;
 }
 
+/* The options of a header the capture cut: those that fit in what was captured. */
+static void tcp_options_captured(dec_layer *l, const rd *r)
+{
+    dec_tcp *t = &l->u.tcp;
+    uint32_t off = TCP_MIN_HDR, end = t->hdr_len < r->len ? t->hdr_len : r->len;
+    while (off < end && t->nopts < DEC_MAX_OPTS) {
+        uint32_t n = tcp_option(t, r, off, end);
+        uint8_t kind;
+        RD_U8(r, off, kind);
+        if (n == 0)
+            return; /* the option runs past the capture */
+        t->opts[t->nopts++] = (dec_opt){kind, (uint8_t)n, (uint16_t)(l->off + off)};
+        if (kind == TCP_OPT_EOL)
+            return;
+        off += n;
+    }
+trunc:
+    return;
+}
+
 static bool tcp_options(dec_layer *l, const rd *r)
 {
     dec_tcp *t = &l->u.tcp;
@@ -154,4 +174,6 @@ trunc:
     dec_trunc(l);
     /* the 20 fixed bytes were read whole: only the options are cut (show what we have) */
     l->opts_cut = t->hdr_len > TCP_MIN_HDR && rd_has(&r, 0, TCP_MIN_HDR);
+    if (l->opts_cut)
+        tcp_options_captured(l, &r);
 }

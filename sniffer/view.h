@@ -47,6 +47,13 @@ void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_
  * view_ts_invalid's reason ("the microseconds field holds 2147483648 (above 999999)"). */
 bool view_ts_usec(const view_frame *fr, uint32_t *usec);
 void view_ts_invalid(char *buf, size_t cap, const view_frame *fr);
+/* The default line's parts in tcpdump's words (view_tcpdump.c): TCP options (SACK edges
+ * minus base), a DNS message, an ICMP or ICMPv6 message at layer i (false when tcpdump has
+ * its own words for it and we do not, so the caller writes ours). */
+void view_tcp_options(FILE *out, const dec_packet *pkt, const dec_layer *tcp, uint32_t base);
+void view_dns(FILE *out, const dec_packet *pkt, const dec_dns *d);
+bool view_icmp(FILE *out, const dec_packet *pkt, int i);
+
 /* Shared by the views: the TCP flags as tcpdump writes them ("S.", "P.", "F." ...). */
 void view_tcp_flags(char buf[16], uint8_t flags);
 /* Copy a span of the packet as printable text (other bytes become '.'). */

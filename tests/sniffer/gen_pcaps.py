@@ -506,6 +506,7 @@ def build(outdir):
 
     timestamps(files)
     exactness(files)
+    tcpdump_lines(files)
     lying(files)
     garbage(files)
     for f in files:
@@ -766,6 +767,112 @@ def exactness(files):
     fr, ex = assemble([ipv4("10.0.0.1", "10.0.0.2", 17), udp(1, 2), data(b"v4")])
     p.add(fr, [dict(layer=3, proto="ipv6", invalid=True)], note="IPv4 on link type 229")
     p.add(*assemble([ipv6("::1", "::2", 17), udp(1, 2), data(b"v6")]), note="IPv6 on link type 229")
+    files.append(p)
+
+
+def dns_full(ident, flags, questions, answers=(), ns=0, opt=False):
+    """A DNS message with its flags as given; questions [(name, type)], answers [(type, rdata
+    bytes)] for the first question's name; opt adds an EDNS OPT record (RFC 6891)."""
+    msg = struct.pack("!HHHHHH", ident, flags, len(questions), len(answers), 0, 1 if opt else 0)
+    for name, qtype in questions:
+        msg += dns_name(name) + struct.pack("!HH", qtype, 1)
+    for atype, rdata in answers:
+        msg += b"\xc0\x0c" + struct.pack("!HHIH", atype, 1, 300, len(rdata)) + rdata
+    if opt:
+        msg += b"\0" + struct.pack("!HHIH", 41, 1232, 0, 0)
+    return L("dns", 7, msg, {"id": ident})
+
+
+def tcpdump_lines(files):
+    """tcpdump_lines.pcap: one of each thing the default view shows, for the line-by-line
+    comparison with Debian's tcpdump -nn (tcpdump_lines.sh). No expectations of its own beyond
+    the layer names: the reference is tcpdump."""
+    p = Pcap("tcpdump_lines", "eth")
+    E, E6 = (lambda: eth(B, A, 0x0800)), (lambda: eth(B, A, 0x86DD))
+    ip = lambda proto, s="10.0.0.1", d="10.0.0.2", **k: ipv4(s, d, proto, **k)
+    add = lambda layers, note, **k: p.add(assemble(layers, **k)[0], None, note=note)
+    # a TCP conversation: handshake with options, data both ways, teardown
+    conversation(p, lambda: [eth(B, A, 0x0800)], "10.0.0.1", "10.0.0.2")
+    p.recs = [(b, w, dict(e, layers=None), ts) for b, w, e, ts in p.recs]
+    # flags in tcpdump's order, the urgent pointer, ECN
+    add([E(), ip(6), tcp(40001, 80, 1, 0, ["SYN", "ECE", "CWR"])], "ECN-setup SYN [SEW]")
+    add([E(), ip(6), tcp(40001, 80, 1, 2, ["PSH", "ACK", "ECE"]), data(b"x")], "[P.E]")
+    add([E(), ip(6), tcp(40001, 80, 1, 2, FLAGS), data(b"y")], "every flag [FSRP.UEW]")
+    urg = bytearray(assemble([E(), ip(6), tcp(40001, 80, 5, 6, ["PSH", "ACK", "URG"]),
+                              data(b"urgent")])[0])
+    struct.pack_into("!H", urg, 14 + 20 + 18, 3)
+    urg[14 + 20 + 16:14 + 20 + 18] = b"\0\0"
+    p.add(bytes(urg), None, note="urg 3 (checksum left 0)")
+    add([E(), ip(6), tcp(40001, 80, 1, 2, ["RST"])], "RST")
+    # options: more than 8, SACK, TFO, MPTCP, md5, UTO, an experiment, an unknown kind
+    many = b"\x01" * 10 + b"\x03\x03\x07" + b"\x01\x01\x01"
+    add([E(), ip(6), tcp(22, 40002, 7, 8, ["SYN", "ACK"], opts=many)], "wscale after 10 nops")
+    add([E(), ip(6), tcp(40002, 22, 8, 8, ["ACK"], opts=tcp_opts(sack=[(100, 200), (300, 400)]))], "SACK")
+    tfo = b"\x22\x0a" + bytes(range(8)) + b"\x01\x01"
+    add([E(), ip(6), tcp(40003, 80, 9, 0, ["SYN"], opts=tfo)], "TFO cookie")
+    add([E(), ip(6), tcp(40003, 80, 9, 0, ["SYN"], opts=b"\x22\x02\x01\x01")], "TFO cookie request")
+    mptcp = b"\x1e\x0c\x00\x81" + bytes(range(8))
+    add([E(), ip(6), tcp(40004, 80, 9, 0, ["SYN"], opts=mptcp)], "MPTCP capable")
+    add([E(), ip(6), tcp(40005, 80, 9, 0, ["SYN"], opts=b"\x1c\x04\x80\x3c")], "UTO")
+    add([E(), ip(6), tcp(40006, 80, 9, 0, ["SYN"], opts=b"\xfe\x06\xf9\x89\x01\x02\x01\x01")], "exp TFO magic")
+    add([E(), ip(6), tcp(40006, 80, 9, 0, ["SYN"], opts=b"\xfe\x04\x12\x34")], "exp other")
+    add([E(), ip(6), tcp(40007, 80, 9, 0, ["SYN"], opts=b"\x63\x04\xab\xcd")], "unknown option 99")
+    # UDP, DNS as tcpdump writes it
+    add([E(), ip(17), udp(5000, 6000), data(b"datagram")], "UDP")
+    add([E(), ip(17, d="10.0.0.53"), udp(33000, 53),
+         dns_full(22836, 0x0100, [("www.tcpdump.org", 1)], opt=True)], "DNS query RD [1au]")
+    add([E(), ip(17, s="10.0.0.53"), udp(53, 33000),
+         dns_full(22836, 0x8180, [("www.tcpdump.org", 1)], [(1, ip4("192.0.2.1")), (1, ip4("192.0.2.2"))], opt=True)],
+        "DNS answer 2/0/1")
+    add([E(), ip(17, s="10.0.0.53"), udp(53, 33000),
+         dns_full(7, 0x8183, [("nx.example", 28)])], "DNS NXDomain")
+    add([E(), ip(17, s="10.0.0.53"), udp(53, 33000),
+         dns_full(8, 0x8580, [("www.example", 1)], [(5, dns_name("web.example")), (28, ip6("2001:db8::1"))])],
+        "DNS authoritative CNAME + AAAA")
+    add([E(), ip(17, d="10.0.0.53"), udp(33000, 53), dns_full(9, 0x0000, [("odd.example", 65280)])],
+        "DNS unknown type, no RD")
+    add([E(), ip(17, s="10.0.0.53"), udp(53, 33000),
+         dns_full(9, 0x8080, [("odd.example", 65280)], [(65280, b"\x01\x02")])], "DNS unknown type answer, no RA")
+    add([E(), ip(6, d="10.0.0.53"), tcp(33001, 53, 1, 1, ["PSH", "ACK"]),
+         dns_tcp(0x4444, "tcp.example", 1)], "DNS over TCP")
+    # ICMP
+    add([E(), ip(1), icmp(8, 0, 7, 1), data(b"ping")], "echo request")
+    add([E(), ip(1, s="10.0.0.2", d="10.0.0.1"), icmp(0, 0, 7, 1), data(b"ping")], "echo reply")
+    quoted_udp = assemble([ip(17), udp(40000, 33434), data(b"z" * 20)])[0][:28]
+    quoted_tcp = assemble([ip(6), tcp(40000, 7007, 1, 0, ["SYN"])])[0][:28]
+    for code, q, mtu in ((3, quoted_udp, 0), (3, quoted_tcp, 0), (1, quoted_udp, 0), (0, quoted_udp, 0),
+                         (2, quoted_udp, 0), (4, quoted_udp, 1400), (13, quoted_udp, 0), (10, quoted_udp, 0)):
+        ic = icmp(3, code, 0, mtu)
+        add([E(), ip(1, s="10.0.0.254", d="10.0.0.1"), ic, data(q)], "unreachable code %d" % code)
+    add([E(), ip(1, s="10.0.0.254", d="10.0.0.1"), icmp(11, 0), data(quoted_udp)], "time exceeded")
+    # ICMPv6
+    v6 = lambda nh, s="2001:db8::1", d="2001:db8::2", **k: ipv6(s, d, nh, **k)
+    add([E6(), v6(58), icmp(128, 0, 3, 4, v6=True), data(b"ping6")], "ICMPv6 echo request")
+    add([E6(), v6(58, s="2001:db8::2", d="2001:db8::1"), icmp(129, 0, 3, 4, v6=True), data(b"ping6")],
+        "ICMPv6 echo reply")
+    ns = struct.pack("!BBHI", 135, 0, 0, 0) + ip6("2001:db8::2") + b"\x01\x01" + mac(A)
+    add([E6(), v6(58, d="ff02::1:ff00:2", hlim=255), L("icmpv6", 3, ns, {})], "neighbor solicitation")
+    na = struct.pack("!BBHI", 136, 0, 0, 0x60000000) + ip6("2001:db8::2") + b"\x02\x01" + mac(B)
+    add([E6(), v6(58, s="2001:db8::2", d="2001:db8::1", hlim=255), L("icmpv6", 3, na, {})], "neighbor advertisement")
+    rs = struct.pack("!BBHI", 133, 0, 0, 0)
+    add([E6(), v6(58, s="fe80::1", d="ff02::2", hlim=255), L("icmpv6", 3, rs, {})], "router solicitation")
+    q6 = assemble([v6(17), udp(40000, 33434), data(b"q")])[0][:48]
+    add([E6(), v6(58, s="2001:db8::ff", d="2001:db8::1"), icmp(1, 4, v6=True), data(q6)], "ICMPv6 port unreachable")
+    add([E6(), v6(58, s="2001:db8::ff", d="2001:db8::1"), icmp(2, 0, 0, 1280, v6=True), data(q6)], "packet too big")
+    # ARP, IPv6 transport, VLAN (tcpdump shows the tag only with -e), HTTP, fragments
+    add([eth("ff:ff:ff:ff:ff:ff", A, 0x0806), arp(1, A, "10.0.0.1", ZERO, "10.0.0.2")], "ARP request", pad_to=60)
+    add([eth(A, B, 0x0806), arp(2, B, "10.0.0.2", A, "10.0.0.1")], "ARP reply", pad_to=60)
+    add([E6(), v6(6), tcp(40010, 80, 1, 1, ["PSH", "ACK"]), data(b"v6 data")], "IPv6 TCP")
+    add([E6(), v6(17), udp(5000, 6000), data(b"v6 datagram")], "IPv6 UDP")
+    add([eth(B, A, 0x8100), vlan(42, 0x0800, pcp=5), ip(17), udp(1000, 2000), data(b"tagged")], "VLAN UDP")
+    add([eth(B, A, 0x8100), vlan(42, 0x0806), arp(1, A, "10.0.0.1", ZERO, "10.0.0.2")], "VLAN ARP")
+    req = http_msg("GET /index.html HTTP/1.1\nHost: 10.0.0.2\n")
+    add([E(), ip(6), tcp(40020, 80, 1, 1, ["PSH", "ACK"]), data(req)], "HTTP request on 80")
+    add([E(), ip(6, s="10.0.0.2", d="10.0.0.1"), tcp(80, 40020, 1, 1 + len(req), ["PSH", "ACK"]),
+         data(http_msg("HTTP/1.1 200 OK\nContent-Length: 2\n", b"ok"))], "HTTP response on 80")
+    add([E(), ip(6), tcp(40021, 8080, 1, 1, ["PSH", "ACK"]), data(req)], "HTTP request on 8080")
+    add([E(), ip(17, ident=77, df=False, mf=True), udp(1, 2), data(b"A" * 32)], "first fragment")
+    add([E(), ip(17, ident=77, df=False, frag=40), data(b"B" * 24)], "later fragment")
     files.append(p)
 
 
