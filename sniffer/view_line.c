@@ -4,7 +4,8 @@
  *   12:00:00.000001 IP 127.0.0.1.40000 > 127.0.0.1.7007: Flags [S], seq 0, win 65495,
  *                   options [mss 65495,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0
  *
- * Differences from tcpdump, on purpose: sequence numbers are relative to each side's first
+ * Differences from tcpdump, on purpose (sniffer/README.md lists them all, tcpdump_lines.sh
+ * checks the rest line by line): sequence numbers are relative to each side's first
  * SYN from the very first segment (tcpdump shows the SYN's raw value), so a student reads
  * "seq 1:6" as "bytes 1 to 5"; --absolute shows raw values. Application layers are named at
  * the end of the line ("HTTP: GET / HTTP/1.1", "WebSocket: text fin, 5 bytes"); Engine.IO and

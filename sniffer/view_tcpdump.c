@@ -40,18 +40,33 @@ enum {
 
 /* tcpdump's names for the kinds it knows (print-tcp.c tcp_option_values). */
 static const name_entry opt_names[] = {
-    {OPT_EOL, "eol"},   {OPT_NOP, "nop"},     {OPT_MSS, "mss"},   {OPT_WSCALE, "wscale"},
-    {OPT_SACK_OK, "sackOK"}, {OPT_SACK, "sack"}, {6, "echo"},        {7, "echoreply"},
-    {OPT_TS, "TS"},     {11, "cc"},           {12, "ccnew"},      {13, ""},
-    {19, "md5"},        {20, "scps"},         {OPT_UTO, "uto"},   {29, "tcp-ao"},
-    {OPT_MPTCP, "mptcp"}, {OPT_TFO, "tfo"},   {OPT_EXP1, "exp"},  {OPT_EXP2, "exp"},
+    {OPT_EOL, "eol"},
+    {OPT_NOP, "nop"},
+    {OPT_MSS, "mss"},
+    {OPT_WSCALE, "wscale"},
+    {OPT_SACK_OK, "sackOK"},
+    {OPT_SACK, "sack"},
+    {6, "echo"},
+    {7, "echoreply"},
+    {OPT_TS, "TS"},
+    {11, "cc"},
+    {12, "ccnew"},
+    {13, ""},
+    {19, "md5"},
+    {20, "scps"},
+    {OPT_UTO, "uto"},
+    {29, "tcp-ao"},
+    {OPT_MPTCP, "mptcp"},
+    {OPT_TFO, "tfo"},
+    {OPT_EXP1, "exp"},
+    {OPT_EXP2, "exp"},
     {0, NULL},
 };
 
 /* RFC 8684 3: the MPTCP subtype in the top 4 bits of the option's third byte. */
 static const name_entry mptcp_subtypes[] = {
-    {0, "capable"}, {1, "join"},    {2, "dss"},       {3, "add-addr"}, {4, "remove-addr"},
-    {5, "prio"},    {6, "fail"},    {7, "fast-close"}, {8, "tcprst"}, {0, NULL},
+    {0, "capable"}, {1, "join"}, {2, "dss"},        {3, "add-addr"}, {4, "remove-addr"},
+    {5, "prio"},    {6, "fail"}, {7, "fast-close"}, {8, "tcprst"},   {0, NULL},
 };
 
 static void hex(FILE *out, const uint8_t *p, uint32_t n)
@@ -197,9 +212,9 @@ enum {
 };
 
 /* tcpdump's words for opcodes and response codes (print-domain.c ns_ops, ns_rcode). */
-static const char *const dns_ops[16] = {"",       " inv_q", " stat", " op3",  " notify", " update",
-                                        " op6",   " op7",   " op8",  " op9",  " op10",   " op11",
-                                        " op12",  " op13",  " op14", " op15"};
+static const char *const dns_ops[16] = {"",      " inv_q", " stat", " op3", " notify", " update",
+                                        " op6",  " op7",   " op8",  " op9", " op10",   " op11",
+                                        " op12", " op13",  " op14", " op15"};
 static const char *const dns_rcodes[16] = {"",         " FormErr", " ServFail", " NXDomain",
                                            " NotImp",  " Refused", " YXDomain", " YXRRSet",
                                            " NXRRSet", " NotAuth", " NotZone",  " Resp11",
@@ -347,12 +362,12 @@ static void icmp_unreach(FILE *out, const dec_packet *pkt, int i)
     unsigned mtu = ic->rest & 0xffff; /* RFC 1191: the next hop's MTU in the low 16 bits */
     fputs("ICMP ", out);
     if (ic->code == ICMP_UNREACH_PORT && dport >= 0)
-        fprintf(out, "%s %s port %d unreachable", dst, proto == PROTO_TCP ? "tcp" : "udp",
-                dport);
+        fprintf(out, "%s %s port %d unreachable", dst, proto == PROTO_TCP ? "tcp" : "udp", dport);
     else if (ic->code == ICMP_UNREACH_PROTOCOL)
         fprintf(out, "%s protocol %u unreachable", dst, proto);
     else if (ic->code == ICMP_UNREACH_NEEDFRAG)
-        fprintf(out, mtu ? "%s unreachable - need to frag (mtu %u)" : "%s unreachable - need to frag",
+        fprintf(out,
+                mtu ? "%s unreachable - need to frag (mtu %u)" : "%s unreachable - need to frag",
                 dst, mtu);
     else if (fmt)
         fprintf(out, fmt, dst);
