@@ -23,10 +23,28 @@ struct capture {
     pcap_t *p;
     pcap_dumper_t *dump;
     bool live;
+    bool nano; /* the file's times are in nanoseconds */
     sring *ring;
     _Atomic bool stop, done;
     uint64_t want, pushed, delivered, ring_dropped;
 };
+
+/* Does the file start with the magic number of a nanosecond pcap (0xa1b23c4d, either byte
+ * order)? Standard input ("-") is not peeked at: its bytes could not be read twice. */
+static bool file_is_nano(const char *path)
+{
+    uint8_t m[4];
+    if (strcmp(path, "-") == 0)
+        return false;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false; /* pcap_open_offline reports why */
+    bool nano =
+        fread(m, 1, 4, f) == 4 && ((m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d) ||
+                                   (m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1));
+    fclose(f);
+    return nano;
+}
 
 static int activate_error(pcap_t *p, int rc, const cap_cfg *cfg, const char *iface, char *err,
                           size_t errlen)
@@ -102,7 +120,12 @@ capture *cap_open(const cap_cfg *cfg, char *err, size_t errlen)
     if (c->live) {
         c->p = open_live(cfg, cfg->iface ? cfg->iface : "lo", err, errlen);
     } else {
-        c->p = pcap_open_offline(cfg->read_file, ebuf);
+        /* In the file's own precision, so libpcap never rescales (and so never hides) an
+         * out-of-range fraction: dividing or multiplying it by 1000 can land in range. */
+        c->nano = file_is_nano(cfg->read_file);
+        c->p = pcap_open_offline_with_tstamp_precision(
+            cfg->read_file, c->nano ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO,
+            ebuf);
         if (c->p == NULL)
             snprintf(err, errlen, "cannot read %s: %s", cfg->read_file, ebuf);
     }
@@ -132,9 +155,17 @@ void cap_stop(capture *c)
     pcap_breakloop(c->p);
 }
 
-static sring_hdr hdr_of(const struct pcap_pkthdr *ph)
+/* The time exactly as the file or the kernel gave it. libpcap copies a pcap file's two 32-bit
+ * fields into tv_sec and tv_usec as SIGNED numbers, but the format's seconds are unsigned (valid
+ * until 2106): a negative tv_sec is one of those, sign-extended, so we add 2^32 back. The
+ * fraction keeps its 32 bits, whatever they say; the views print an out-of-range one as
+ * invalid instead of a wrong time. (A pcapng file's 64-bit times arrive already positive.) */
+static sring_hdr hdr_of(const capture *c, const struct pcap_pkthdr *ph)
 {
-    sring_hdr h = {(int64_t)ph->ts.tv_sec, (int32_t)ph->ts.tv_usec, ph->caplen, ph->len};
+    int64_t sec = (int64_t)ph->ts.tv_sec;
+    if (sec < 0)
+        sec += (int64_t)1 << 32;
+    sring_hdr h = {sec, (uint32_t)ph->ts.tv_usec, ph->caplen, ph->len, c->nano};
     return h;
 }
 
@@ -142,7 +173,7 @@ static sring_hdr hdr_of(const struct pcap_pkthdr *ph)
 static void on_live_packet(u_char *user, const struct pcap_pkthdr *ph, const u_char *bytes)
 {
     capture *c = (capture *)user;
-    sring_hdr h = hdr_of(ph);
+    sring_hdr h = hdr_of(c, ph);
     if (c->dump)
         pcap_dump((u_char *)c->dump, ph, bytes);
     if (!sring_push(c->ring, &h, bytes))
@@ -203,7 +234,7 @@ static int run_file(capture *c, cap_fn *fn, void *user, char *err, size_t errlen
     int rc = 0;
     while (!atomic_load(&c->stop) && (!c->want || c->delivered < c->want) &&
            (rc = pcap_next_ex(c->p, &ph, &bytes)) == 1) {
-        sring_hdr h = hdr_of(ph);
+        sring_hdr h = hdr_of(c, ph);
         if (c->dump)
             pcap_dump((u_char *)c->dump, ph, bytes);
         c->delivered++;

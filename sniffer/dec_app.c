@@ -6,10 +6,17 @@
  *    decoder itself keeps no state between packets, see dec_hints);
  *  - a payload starting with an HTTP method or "HTTP/1." is HTTP;
  *  - lines starting with the queue broker's verbs are Wirelab's queue protocol;
- *  - UDP port 53 or 5353 is DNS; a datagram starting with udp_sender's magic is its header.
+ *  - port 53 or 5353 is DNS (over TCP after a 2-byte length); on another port, a payload
+ *    that parses as one whole DNS message is DNS too; a datagram starting with udp_sender's
+ *    magic is its header.
  * Whatever nobody claims becomes a `data` layer.
  */
 #include "dec_impl.h"
+
+static bool dns_port(uint16_t sport, uint16_t dport)
+{
+    return sport == PORT_DNS || dport == PORT_DNS || sport == PORT_MDNS || dport == PORT_MDNS;
+}
 
 void dec_tcp_payload(dec_state *s, const dec_tcp *t, rd r, uint32_t wire)
 {
@@ -19,15 +26,18 @@ void dec_tcp_payload(dec_state *s, const dec_tcp *t, rd r, uint32_t wire)
     }
     if (dis_http(s, r, wire) || dis_queue(s, r, wire))
         return;
+    if (dns_port(t->sport, t->dport) ? dis_dns_tcp(s, r, wire) : dis_dns_maybe(s, r, wire, true))
+        return;
     dis_data(s, r, wire, t->payload_len);
 }
 
 void dec_udp_payload(dec_state *s, const dec_udp *u, rd r, uint32_t wire)
 {
-    bool dns_port = u->sport == 53 || u->dport == 53 || u->sport == 5353 || u->dport == 5353;
-    if (dns_port && dis_dns(s, r, wire))
+    if (dns_port(u->sport, u->dport) && dis_dns(s, r, wire))
         return;
     if (dis_udpecho(s, r, wire))
+        return;
+    if (!dns_port(u->sport, u->dport) && dis_dns_maybe(s, r, wire, false))
         return;
     dis_data(s, r, wire, u->payload_len);
 }

@@ -27,12 +27,19 @@ void dis_arp(dec_state *s, rd r, uint32_t wire)
     RD_NEED(&r, 0, need);
     l->hdr = need;
     l->claimed = need;
-    a->ipv4_eth = a->htype == 1 && a->ptype == 0x0800 && a->hlen == 6 && a->plen == 4;
+    /* The addresses sit one after the other, each as long as its length byte says:
+     * sender hardware, sender protocol, target hardware, target protocol. IPv4 addresses are
+     * read whatever the hardware (InfiniBand's are 20 bytes, FireWire's 16). */
+    uint32_t spa_off = 8u + a->hlen, tha_off = spa_off + a->plen, tpa_off = tha_off + a->hlen;
+    a->ipv4 = a->ptype == ETHERTYPE_IPV4 && a->plen == 4;
+    a->ipv4_eth = a->ipv4 && a->htype == ARP_HW_ETHERNET && a->hlen == 6;
+    if (a->ipv4) {
+        RD_BYTES(&r, spa_off, 4, a->spa);
+        RD_BYTES(&r, tpa_off, 4, a->tpa);
+    }
     if (a->ipv4_eth) {
         RD_BYTES(&r, 8, 6, a->sha);
-        RD_BYTES(&r, 14, 4, a->spa);
-        RD_BYTES(&r, 18, 6, a->tha);
-        RD_BYTES(&r, 24, 4, a->tpa);
+        RD_BYTES(&r, tha_off, 6, a->tha);
     }
     return; /* what follows in the frame is Ethernet padding, not payload */
 trunc:

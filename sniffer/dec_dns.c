@@ -1,5 +1,9 @@
 /*
- * dec_dns.c - DNS messages over UDP (RFC 1035 section 4), layer 7: the question and the answers.
+ * dec_dns.c - DNS messages (RFC 1035 section 4), layer 7: the question and the answers.
+ *
+ * Over UDP a datagram is one message. Over TCP (RFC 1035 4.2.2, RFC 7766) each message is
+ * preceded by a 2-byte length. Port 53 (5353 for mDNS) is only a convention: on another port
+ * a payload is taken for DNS when it parses as exactly one whole, ordinary query or answer.
  *
  *   +----+-------+---------+---------+---------+---------+
  *   | id | flags | qdcount | ancount | nscount | arcount |   12-byte header
@@ -15,6 +19,8 @@
 #include "dec_impl.h"
 
 #include <stdio.h>
+
+enum { DNS_HDR = 12 };
 
 /* Read the name at *off into out (NUL-terminated); advances *off past it in the message.
  * Returns false when the bytes end inside the name, or it loops or is too long. */
@@ -107,39 +113,108 @@ static bool dns_body(dec_state *s, dec_dns *d, const rd *r, uint32_t *off)
     for (uint32_t i = 0; i < d->ancount && d->nan < DEC_MAX_RR; i++, d->nan++)
         if (!dns_answer(s, &d->an[d->nan], r, off))
             return false;
+    /* the answers past DEC_MAX_RR, the authority and additional records: walked, not kept, so
+     * we know where the message ends */
+    uint32_t rest = (uint32_t)d->ancount - d->nan + d->nscount + d->arcount;
+    for (uint32_t i = 0; i < rest; i++) {
+        dec_rr skip;
+        uint32_t nstrs = s->pkt->nstrs;
+        bool ok = dns_answer(s, &skip, r, off);
+        s->pkt->nstrs = nstrs; /* its strings are not kept */
+        if (!ok)
+            return false;
+    }
     return true;
 trunc:
     return false;
 }
 
-bool dis_dns(dec_state *s, rd r, uint32_t wire)
+/* The message in m (the layer's bytes after the TCP length prefix, if any). */
+static void dns_message(dec_state *s, dec_layer *l, rd m, uint32_t wire, uint32_t prefix)
 {
-    if (wire < 12)
-        return false; /* too short to be DNS even on the wire: plain data */
-    dec_layer *l = dec_push(s, DEC_DNS, 7, &r, wire);
-    if (l == NULL)
-        return true;
     dec_dns *d = &l->u.dns;
-    RD_U16(&r, 0, d->id);
-    RD_U16(&r, 2, d->flags);
-    RD_U16(&r, 4, d->qdcount);
-    RD_U16(&r, 6, d->ancount);
-    RD_U16(&r, 8, d->nscount);
-    RD_U16(&r, 10, d->arcount);
+    RD_U16(&m, 0, d->id);
+    RD_U16(&m, 2, d->flags);
+    RD_U16(&m, 4, d->qdcount);
+    RD_U16(&m, 6, d->ancount);
+    RD_U16(&m, 8, d->nscount);
+    RD_U16(&m, 10, d->arcount);
     d->qr = d->flags & 0x8000;
     d->opcode = (uint8_t)(d->flags >> 11 & 15);
     d->rcode = (uint8_t)(d->flags & 15);
     uint32_t off = 12;
-    if (!dns_body(s, d, &r, &off)) {
-        if (r.len < wire) /* the capture was cut: the bytes end inside the message */
+    if (!dns_body(s, d, &m, &off)) {
+        if (m.len < wire) /* the capture was cut: the bytes end inside the message */
             dec_trunc(l);
         else
             l->invalid = "a name or record runs past the end of the message";
-        return true;
+        return;
     }
-    l->hdr = off;
-    return true;
+    d->used = off;
+    l->hdr = prefix + off;
+    return;
 trunc:
     dec_trunc(l);
+}
+
+/* A DNS layer over r, its message after `prefix` bytes and msg_len long. */
+static dec_layer *dns_layer(dec_state *s, rd r, uint32_t wire, uint32_t prefix, uint32_t msg_len)
+{
+    dec_layer *l = dec_push(s, DEC_DNS, 7, &r, wire);
+    if (l == NULL)
+        return NULL;
+    l->u.dns.tcp = prefix > 0;
+    l->u.dns.msg_len = msg_len;
+    uint32_t mwire = wire - prefix < msg_len ? wire - prefix : msg_len;
+    dns_message(s, l, rd_sub(&r, prefix, msg_len), mwire, prefix);
+    return l;
+}
+
+bool dis_dns(dec_state *s, rd r, uint32_t wire)
+{
+    if (wire < DNS_HDR)
+        return false; /* too short to be DNS even on the wire: plain data */
+    dns_layer(s, r, wire, 0, wire);
     return true;
+}
+
+bool dis_dns_tcp(dec_state *s, rd r, uint32_t wire)
+{
+    uint16_t len;
+    if (wire < 2 + DNS_HDR || !rd_has(&r, 0, 2))
+        return false;
+    RD_U16(&r, 0, len);
+    dns_layer(s, r, wire, 2, len);
+    return true;
+trunc:
+    return false;
+}
+
+/* An ordinary message: a query or answer (opcode 0), one question, every record well formed,
+ * and nothing after the last one. */
+static bool dns_plausible(const dec_layer *l, uint32_t prefix)
+{
+    const dec_dns *d = &l->u.dns;
+    return !l->truncated && !l->invalid && d->opcode == 0 && d->qdcount == 1 &&
+           d->used == d->msg_len && l->cap == prefix + d->msg_len;
+}
+
+bool dis_dns_maybe(dec_state *s, rd r, uint32_t wire, bool tcp)
+{
+    uint32_t prefix = tcp ? 2 : 0;
+    uint16_t len = (uint16_t)(wire - prefix);
+    if (wire < prefix + DNS_HDR || wire - prefix > 0xffff || r.len != wire)
+        return false;
+    if (tcp)
+        RD_U16(&r, 0, len);
+    uint8_t nlayers = s->pkt->nlayers;
+    uint32_t nstrs = s->pkt->nstrs;
+    dec_layer *l = dns_layer(s, r, wire, prefix, len);
+    if (l != NULL && dns_plausible(l, prefix))
+        return true;
+    s->pkt->nlayers = nlayers; /* not DNS after all: undo the layer and its strings */
+    s->pkt->nstrs = nstrs;
+    return false;
+trunc:
+    return false;
 }

@@ -26,7 +26,7 @@ void dis_eth(dec_state *s, rd r, uint32_t wire)
     RD_BYTES(&r, 6, 6, e->src);
     RD_U16(&r, 12, e->type);
     l->hdr = 14;
-    if (e->type < 0x0600) { /* 802.3 length field: LLC follows, which we do not decode */
+    if (e->type < ETHERTYPE_MIN) { /* 802.3 length field: LLC follows, which we do not decode */
         dis_data(s, rd_sub(&r, 14, e->type), wire - 14, e->type);
         return;
     }

@@ -49,7 +49,7 @@ static void icmp_common(dec_state *s, rd r, uint32_t wire, uint32_t declared, bo
         l->invalid = "shorter than the 8-byte ICMP header";
         return;
     }
-    ic->ck = cksum_transport(s, v6 ? 58 : 1, r, declared, 2, false);
+    ic->ck = cksum_transport(s, v6 ? IP_PROTO_ICMPV6 : IP_PROTO_ICMP, r, declared, 2, false);
     if (icmp_is_error(ic->type, v6) && declared > 8) { /* decode the quoted packet too */
         uint32_t inner_wire = (wire < declared ? wire : declared) - 8;
         if (v6)

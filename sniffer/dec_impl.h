@@ -18,12 +18,51 @@
 #include "decode.h"
 #include "rd.h"
 
+/* The numbers the dispatchers switch on, named once. EtherTypes: IANA "IEEE 802 Numbers";
+ * IP protocols: IANA "Assigned Internet Protocol Numbers"; address families: the BSD values
+ * a DLT_NULL header carries (IPv6 differs between BSDs, hence four). */
+enum {
+    ETHERTYPE_MIN = 0x0600, /* below this the field is an 802.3 length, not a type */
+    ETHERTYPE_IPV4 = 0x0800,
+    ETHERTYPE_ARP = 0x0806,
+    ETHERTYPE_VLAN = 0x8100, /* 802.1Q */
+    ETHERTYPE_QINQ = 0x88a8, /* 802.1ad */
+    ETHERTYPE_IPV6 = 0x86dd,
+};
+enum {
+    IP_PROTO_HOPOPTS = 0,
+    IP_PROTO_ICMP = 1,
+    IP_PROTO_IPIP = 4,
+    IP_PROTO_TCP = 6,
+    IP_PROTO_UDP = 17,
+    IP_PROTO_IPV6 = 41,
+    IP_PROTO_ROUTING = 43,
+    IP_PROTO_FRAGMENT = 44,
+    IP_PROTO_AH = 51,
+    IP_PROTO_ICMPV6 = 58,
+    IP_PROTO_NONE = 59, /* IPv6 "no next header" */
+    IP_PROTO_DSTOPTS = 60,
+};
+enum {
+    NULL_AF_INET = 2,
+    NULL_AF_INET6_LINUX = 10,
+    NULL_AF_INET6_BSD = 24,
+    NULL_AF_INET6_FREEBSD = 28,
+    NULL_AF_INET6_DARWIN = 30,
+};
+enum {
+    ARP_HW_ETHERNET = 1, /* ARP hardware type (IANA "Hardware Types") */
+    PORT_DNS = 53,
+    PORT_MDNS = 5353,
+};
+
 typedef struct dec_state {
     dec_packet *pkt;
     const dec_hints *hints;
     /* The innermost IP header, for the transport checksum's pseudo-header. */
     int ipver; /* 0 none, 4 or 6 */
     const uint8_t *ip_src, *ip_dst;
+    bool first_fragment; /* the innermost IP packet is a first fragment (more follow) */
 } dec_state;
 
 /* A new layer starting at r.p, or NULL when the packet already has DEC_MAX_LAYERS. */
@@ -59,6 +98,9 @@ void dis_udp(dec_state *s, rd r, uint32_t wire, uint32_t declared);
 bool dis_http(dec_state *s, rd r, uint32_t wire);
 void dis_ws(dec_state *s, rd r, uint32_t wire);
 bool dis_dns(dec_state *s, rd r, uint32_t wire);
+bool dis_dns_tcp(dec_state *s, rd r, uint32_t wire);
+/* DNS on a port that is not DNS's: only when the payload parses as one whole message. */
+bool dis_dns_maybe(dec_state *s, rd r, uint32_t wire, bool tcp);
 bool dis_udpecho(dec_state *s, rd r, uint32_t wire);
 bool dis_queue(dec_state *s, rd r, uint32_t wire);
 void dis_sio_ws(dec_state *s, const dec_ws *w, rd payload, uint32_t wire);

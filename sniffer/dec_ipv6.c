@@ -21,39 +21,43 @@
 
 static bool is_ext(uint8_t nh)
 {
-    return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51;
+    return nh == IP_PROTO_HOPOPTS || nh == IP_PROTO_ROUTING || nh == IP_PROTO_FRAGMENT ||
+           nh == IP_PROTO_DSTOPTS || nh == IP_PROTO_AH;
 }
 
 /* Walk the extension headers from off 40. Returns false when the capture ends inside one
  * (truncated) or the chain is invalid; sets *next to the upper-layer protocol. */
-static bool ipv6_walk(dec_layer *l, const rd *r, uint8_t *next)
+static bool ipv6_walk(dec_layer *l, const rd *r, uint32_t plen, uint8_t *next)
 {
     dec_ipv6 *ip = &l->u.ip6;
     uint32_t off = 40;
     uint8_t nh = ip->first_nh;
     while (is_ext(nh)) {
         uint8_t hnext, hlen;
-        if (ip->next >= DEC_MAX_OPTS) {
+        if (ip->next >= DEC_MAX_EXT) {
             l->invalid = "more than 8 extension headers";
             return false;
         }
         RD_U8(r, off, hnext);
         RD_U8(r, off + 1, hlen);
-        uint32_t len = nh == 44   ? 8
-                       : nh == 51 ? ((uint32_t)hlen + 2) * 4
-                                  : ((uint32_t)hlen + 1) * 8;
+        /* RFC 8200 4.5: the fragment header is always 8 bytes; RFC 4302 2.2: AH counts its
+         * length in 4-byte words minus 2; the others in 8-byte words, not counting the first */
+        uint32_t len = nh == IP_PROTO_FRAGMENT ? 8
+                       : nh == IP_PROTO_AH     ? ((uint32_t)hlen + 2) * 4
+                                               : ((uint32_t)hlen + 1) * 8;
         RD_NEED(r, off, len);
-        if (nh == 44) {
-            uint16_t fo = rd_be16_(r->p + off + 2);
+        if (nh == IP_PROTO_FRAGMENT) {
+            uint16_t fo;
+            RD_U16(r, off + 2, fo);
+            RD_U32(r, off + 4, ip->frag_id);
             ip->frag = true;
             ip->frag_offset = (uint16_t)(fo & 0xfff8);
             ip->frag_m = fo & 1;
-            ip->frag_id = rd_be32_(r->p + off + 4);
         }
         ip->ext[ip->next++] = (dec_opt){nh, (uint8_t)(len / 8), (uint16_t)(l->off + off)};
         off += len;
         nh = hnext;
-        if (off - 40 > ip->payload_len) {
+        if (off - 40 > plen) {
             l->invalid = "extension headers longer than the payload length";
             return false;
         }
@@ -63,6 +67,7 @@ static bool ipv6_walk(dec_layer *l, const rd *r, uint8_t *next)
     return true;
 trunc:
     l->truncated = true;
+    l->opts_cut = true; /* the 40 fixed bytes were whole: an extension header is cut */
     return false;
 }
 
@@ -73,23 +78,33 @@ void dis_ipv6(dec_state *s, rd r, uint32_t wire)
         return;
     dec_ipv6 *ip = &l->u.ip6;
     uint32_t w0;
-    RD_U32(&r, 0, w0);
-    RD_NEED(&r, 0, 40);
-    ip->tclass = (uint8_t)(w0 >> 20);
-    ip->flow = w0 & 0xfffff;
-    ip->payload_len = rd_be16_(r.p + 4);
-    ip->first_nh = r.p[6];
-    ip->hop_limit = r.p[7];
-    memcpy(ip->src, r.p + 8, 16);
-    memcpy(ip->dst, r.p + 24, 16);
-    l->hdr = 40;
-    l->claimed = 40u + ip->payload_len;
-    ip->upper = ip->first_nh;
-    if (w0 >> 28 != 6) {
+    uint8_t v;
+    RD_U8(&r, 0, v);
+    if (v >> 4 != 6) { /* before anything else: it is not IPv6, however long it is */
         l->invalid = "IP version is not 6";
         return;
     }
-    if (!ipv6_walk(l, &r, &ip->upper)) {
+    RD_U32(&r, 0, w0);
+    RD_U16(&r, 4, ip->payload_len);
+    RD_U8(&r, 6, ip->first_nh);
+    RD_U8(&r, 7, ip->hop_limit);
+    RD_BYTES(&r, 8, 16, ip->src);
+    RD_BYTES(&r, 24, 16, ip->dst);
+    ip->tclass = (uint8_t)(w0 >> 20);
+    ip->flow = w0 & 0xfffff;
+    l->hdr = 40;
+    l->claimed = 40u + ip->payload_len;
+    ip->upper = ip->first_nh;
+    /* Payload length 0 with something after the header: a jumbogram (RFC 2675) or a Linux
+     * BIG TCP packet captured before the NIC cuts it. Like tcpdump and Wireshark, take the
+     * frame's length. */
+    uint32_t plen = ip->payload_len;
+    if (plen == 0 && wire > 40 && ip->first_nh != IP_PROTO_NONE) {
+        plen = wire - 40;
+        ip->len_from_frame = true;
+        l->claimed = wire;
+    }
+    if (!ipv6_walk(l, &r, plen, &ip->upper)) {
         if (l->truncated)
             l->hdr = l->cap;
         return;
@@ -98,7 +113,7 @@ void dis_ipv6(dec_state *s, rd r, uint32_t wire)
     s->ipver = 6;
     s->ip_src = ip->src;
     s->ip_dst = ip->dst;
-    uint32_t declared = (uint32_t)ip->payload_len - ip->ext_len;
+    uint32_t declared = plen - ip->ext_len;
     uint32_t inner_wire = (wire < l->claimed ? wire : l->claimed) - l->hdr;
     rd payload = rd_sub(&r, l->hdr, declared);
     if (ip->frag && ip->frag_offset != 0) {
@@ -106,7 +121,8 @@ void dis_ipv6(dec_state *s, rd r, uint32_t wire)
             dis_data(s, payload, inner_wire, declared);
         return;
     }
-    if (ip->upper != 59) /* 59: no next header */
+    s->first_fragment = ip->frag && ip->frag_m;
+    if (ip->upper != IP_PROTO_NONE)
         dec_ipproto(s, ip->upper, payload, inner_wire, declared);
     return;
 trunc:

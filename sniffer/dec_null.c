@@ -28,9 +28,10 @@ void dis_null(dec_state *s, rd r, uint32_t wire, bool network_order)
     l->u.null.family = fam;
     l->hdr = 4;
     rd rest = rd_sub(&r, 4, r.len);
-    if (fam == 2)
+    if (fam == NULL_AF_INET)
         dis_ipv4(s, rest, wire - 4);
-    else if (fam == 10 || fam == 24 || fam == 28 || fam == 30)
+    else if (fam == NULL_AF_INET6_LINUX || fam == NULL_AF_INET6_BSD ||
+             fam == NULL_AF_INET6_FREEBSD || fam == NULL_AF_INET6_DARWIN)
         dis_ipv6(s, rest, wire - 4);
     else if (wire > 4)
         dis_data(s, rest, wire - 4, wire - 4);
@@ -44,7 +45,7 @@ void dis_rawip(dec_state *s, rd r, uint32_t wire)
     uint8_t v = 0;
     if (rd_has(&r, 0, 1))
         v = r.p[0] >> 4;
-    if (v == 6)
+    if (v == 6) /* the version nibble */
         dis_ipv6(s, r, wire);
     else
         dis_ipv4(s, r, wire); /* also reports an empty or garbled packet as a truncated IPv4 */

@@ -15,7 +15,7 @@
 /* The protocol field: an EtherType, except a few Linux values for non-Ethernet payloads. */
 static void sll_next(dec_state *s, uint16_t protocol, rd r, uint32_t wire)
 {
-    if (protocol >= 0x0600)
+    if (protocol >= ETHERTYPE_MIN)
         dec_ethertype(s, protocol, r, wire);
     else if (wire > 0)
         dis_data(s, r, wire, wire);

@@ -20,58 +20,119 @@
  */
 #include "dec_impl.h"
 
-/* One option at off (kind already read); returns its length, or 0 when it is malformed. */
+enum {
+    TCP_MIN_HDR = 20, /* data offset 5: no options */
+    /* option kinds (IANA "TCP Option Kind Numbers") and the lengths their RFCs fix */
+    TCP_OPT_EOL = 0,
+    TCP_OPT_NOP = 1,
+    TCP_OPT_MSS = 2, /* RFC 9293 3.2 */
+    TCP_OPT_MSS_LEN = 4,
+    TCP_OPT_WSCALE = 3, /* RFC 7323 2 */
+    TCP_OPT_WSCALE_LEN = 3,
+    TCP_OPT_SACK_OK = 4, /* RFC 2018 2 */
+    TCP_OPT_SACK_OK_LEN = 2,
+    TCP_OPT_SACK = 5, /* RFC 2018 3: 2 + 8 per block */
+    TCP_OPT_TS = 8,   /* RFC 7323 3 */
+    TCP_OPT_TS_LEN = 10,
+};
+
+/* The SACK blocks of an option of len bytes at off (each block: left and right edge). */
+static bool tcp_sack(dec_tcp *t, const rd *r, uint32_t off, uint32_t len)
+{
+    for (uint32_t i = 0; i < (len - 2) / 8 && t->nsack < 4; i++, t->nsack++) {
+        RD_U32(r, off + 2 + 8 * i, t->sack[t->nsack][0]);
+        RD_U32(r, off + 2 + 8 * i + 4, t->sack[t->nsack][1]);
+    }
+    return true;
+trunc:
+    return false;
+}
+
+/* The option of kind `kind` and length len at off, all inside the checked header. Returns false
+ * when a known option has the wrong length for its kind. */
+static bool tcp_known_option(dec_tcp *t, const rd *r, uint8_t kind, uint32_t off, uint32_t len)
+{
+    if (kind == TCP_OPT_MSS && len == TCP_OPT_MSS_LEN) {
+        RD_U16(r, off + 2, t->mss);
+        t->has_mss = true;
+    } else if (kind == TCP_OPT_WSCALE && len == TCP_OPT_WSCALE_LEN) {
+        RD_U8(r, off + 2, t->wscale);
+        t->has_ws = true;
+    } else if (kind == TCP_OPT_SACK_OK && len == TCP_OPT_SACK_OK_LEN) {
+        t->sack_ok = true;
+    } else if (kind == TCP_OPT_SACK && (len - 2) % 8 == 0) {
+        return tcp_sack(t, r, off, len);
+    } else if (kind == TCP_OPT_TS && len == TCP_OPT_TS_LEN) {
+        RD_U32(r, off + 2, t->ts_val);
+        RD_U32(r, off + 6, t->ts_ecr);
+        t->has_ts = true;
+    } else if (kind == TCP_OPT_MSS || kind == TCP_OPT_WSCALE || kind == TCP_OPT_SACK_OK ||
+               kind == TCP_OPT_TS) {
+        return false; /* a known option with the wrong length */
+    }
+    return true;
+trunc:
+    return false;
+}
+
+/* One option at off, before end; returns its length, or 0 when it is malformed. */
 static uint32_t tcp_option(dec_tcp *t, const rd *r, uint32_t off, uint32_t end)
 {
-    uint8_t kind = r->p[off];
-    if (kind == 0 || kind == 1) /* end of list, no-operation: one byte, no length */
+    uint8_t kind, len;
+    RD_U8(r, off, kind);
+    if (kind == TCP_OPT_EOL || kind == TCP_OPT_NOP) /* one byte, no length */
         return 1;
     if (off + 1 >= end)
         return 0;
-    uint32_t len = r->p[off + 1];
+    RD_U8(r, off + 1, len);
     if (len < 2 || len > end - off)
         return 0;
-    const uint8_t *v = r->p + off + 2;
-    if (kind == 2 && len == 4) {
-        t->has_mss = true;
-        t->mss = rd_be16_(v);
-    } else if (kind == 3 && len == 3) {
-        t->has_ws = true;
-        t->wscale = v[0];
-    } else if (kind == 4 && len == 2) {
-        t->sack_ok = true;
-    } else if (kind == 5 && (len - 2) % 8 == 0) {
-        for (uint32_t i = 0; i < (len - 2) / 8 && t->nsack < 4; i++, t->nsack++) {
-            t->sack[t->nsack][0] = rd_be32_(v + 8 * i);
-            t->sack[t->nsack][1] = rd_be32_(v + 8 * i + 4);
-        }
-    } else if (kind == 8 && len == 10) {
-        t->has_ts = true;
-        t->ts_val = rd_be32_(v);
-        t->ts_ecr = rd_be32_(v + 4);
-    } else if (kind == 2 || kind == 3 || kind == 4 || kind == 8) {
-        return 0; /* a known option with the wrong length */
+    return tcp_known_option(t, r, kind, off, len) ? len : 0;
+trunc:
+    return 0;
+}
+
+/* The options of a header the capture cut: those that fit in what was captured. */
+static void tcp_options_captured(dec_layer *l, const rd *r)
+{
+    dec_tcp *t = &l->u.tcp;
+    uint32_t off = TCP_MIN_HDR, end = t->hdr_len < r->len ? t->hdr_len : r->len;
+    while (off < end && t->nopts < DEC_MAX_OPTS) {
+        uint32_t n = tcp_option(t, r, off, end);
+        uint8_t kind;
+        RD_U8(r, off, kind);
+        if (n == 0)
+            return; /* the option runs past the capture */
+        t->opts[t->nopts++] = (dec_opt){kind, (uint8_t)n, (uint16_t)(l->off + off)};
+        if (kind == TCP_OPT_EOL)
+            return;
+        off += n;
     }
-    return len;
+trunc:
+    return;
 }
 
 static bool tcp_options(dec_layer *l, const rd *r)
 {
     dec_tcp *t = &l->u.tcp;
-    uint32_t off = 20, end = t->hdr_len; /* all of [0, end) was checked by the caller */
+    uint32_t off = TCP_MIN_HDR, end = t->hdr_len;
     while (off < end) {
         uint32_t n = tcp_option(t, r, off, end);
+        uint8_t kind;
+        RD_U8(r, off, kind);
         if (n == 0) {
             l->invalid = "a TCP option has a bad length";
             return false;
         }
         if (t->nopts < DEC_MAX_OPTS)
-            t->opts[t->nopts++] = (dec_opt){r->p[off], (uint8_t)n, (uint16_t)(l->off + off)};
-        if (r->p[off] == 0)
+            t->opts[t->nopts++] = (dec_opt){kind, (uint8_t)n, (uint16_t)(l->off + off)};
+        if (kind == TCP_OPT_EOL)
             break;
         off += n;
     }
     return true;
+trunc:
+    return false; /* not reached: the caller checked all hdr_len bytes */
 }
 
 void dis_tcp(dec_state *s, rd r, uint32_t wire, uint32_t declared)
@@ -91,8 +152,8 @@ void dis_tcp(dec_state *s, rd r, uint32_t wire, uint32_t declared)
     RD_U16(&r, 16, t->cksum);
     RD_U16(&r, 18, t->urg);
     t->hdr_len = (uint8_t)((offb >> 4) * 4);
-    l->hdr = 20;
-    if (t->hdr_len < 20) {
+    l->hdr = TCP_MIN_HDR;
+    if (t->hdr_len < TCP_MIN_HDR) {
         l->invalid = "data offset below the minimum of 5 words";
         return;
     }
@@ -105,10 +166,14 @@ void dis_tcp(dec_state *s, rd r, uint32_t wire, uint32_t declared)
     t->payload_len = declared - t->hdr_len;
     if (!tcp_options(l, &r))
         return;
-    t->ck = cksum_transport(s, 6, r, declared, 16, false);
+    t->ck = cksum_transport(s, IP_PROTO_TCP, r, declared, 16, false);
     if (t->payload_len > 0)
         dec_tcp_payload(s, t, rd_sub(&r, t->hdr_len, t->payload_len), wire - t->hdr_len);
     return;
 trunc:
     dec_trunc(l);
+    /* the 20 fixed bytes were read whole: only the options are cut (show what we have) */
+    l->opts_cut = t->hdr_len > TCP_MIN_HDR && rd_has(&r, 0, TCP_MIN_HDR);
+    if (l->opts_cut)
+        tcp_options_captured(l, &r);
 }

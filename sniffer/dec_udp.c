@@ -31,10 +31,12 @@ void dis_udp(dec_state *s, rd r, uint32_t wire, uint32_t declared)
         l->invalid = "length field below the 8-byte header";
         return;
     }
-    if (u->length > declared)
+    if (u->length > declared && !s->first_fragment) /* a first fragment's goes on */
         l->invalid = "length field beyond the IP payload";
     u->payload_len = (uint32_t)u->length - 8;
-    u->ck = l->invalid ? DEC_CK_UNCHECKED : cksum_transport(s, 17, r, u->length, 6, s->ipver == 4);
+    u->ck = l->invalid || u->length > declared
+                ? DEC_CK_UNCHECKED
+                : cksum_transport(s, IP_PROTO_UDP, r, u->length, 6, s->ipver == 4);
     uint32_t inner_wire = (wire < u->length ? wire : u->length) - 8;
     if (u->payload_len > 0)
         dec_udp_payload(s, u, rd_sub(&r, 8, u->payload_len), inner_wire);

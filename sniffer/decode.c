@@ -3,8 +3,11 @@
  *
  * The chain for a typical frame on the loopback interface:
  *
- *   dec_decode -> dec_eth --EtherType 0x0800--> dec_ipv4 --protocol 6--> dec_tcp
- *              --port / content--> dec_http or dec_ws, or a data layer
+ *   dec_decode -> dis_eth --EtherType 0x0800--> dis_ipv4 --protocol 6--> dis_tcp
+ *              --content (dec_tcp_payload)--> dis_http, dis_ws or dis_queue, or dis_data
+ *
+ * dec_decode picks the first dissector by link type; dec_ethertype and dec_ipproto below pick
+ * the next one by the number the outer header carries (named in dec_impl.h).
  *
  * Every step hands the next one a window (rd) no larger than what was captured AND what the
  * outer header claims, so a lying length can never widen what an inner layer may read.
@@ -114,7 +117,7 @@ int dec_decode(dec_packet *pkt, int linktype, const uint8_t *bytes, uint32_t cap
     pkt->ws_head_len = 0;
     pkt->nstrs = 1;
     pkt->strs[0] = '\0';
-    dec_state s = {pkt, hints ? hints : &none, 0, NULL, NULL};
+    dec_state s = {pkt, hints ? hints : &none, 0, NULL, NULL, false};
     rd r = rd_make(bytes, caplen);
     switch (linktype) {
     case DEC_LINK_ETH:
@@ -132,11 +135,15 @@ int dec_decode(dec_packet *pkt, int linktype, const uint8_t *bytes, uint32_t cap
     case DEC_LINK_LOOP:
         dis_null(&s, r, pkt->len, true);
         break;
-    case DEC_LINK_RAW:
+    case DEC_LINK_RAW: /* either version: the first nibble says which */
     case DEC_LINK_RAW101:
-    case DEC_LINK_IPV4:
-    case DEC_LINK_IPV6:
         dis_rawip(&s, r, pkt->len);
+        break;
+    case DEC_LINK_IPV4: /* one version only: a packet of the other is an invalid one */
+        dis_ipv4(&s, r, pkt->len);
+        break;
+    case DEC_LINK_IPV6:
+        dis_ipv6(&s, r, pkt->len);
         break;
     default:
         return 0;
@@ -147,17 +154,17 @@ int dec_decode(dec_packet *pkt, int linktype, const uint8_t *bytes, uint32_t cap
 void dec_ethertype(dec_state *s, uint16_t type, rd r, uint32_t wire)
 {
     switch (type) {
-    case 0x0800:
+    case ETHERTYPE_IPV4:
         dis_ipv4(s, r, wire);
         break;
-    case 0x86dd:
+    case ETHERTYPE_IPV6:
         dis_ipv6(s, r, wire);
         break;
-    case 0x0806:
+    case ETHERTYPE_ARP:
         dis_arp(s, r, wire);
         break;
-    case 0x8100:
-    case 0x88a8:
+    case ETHERTYPE_VLAN:
+    case ETHERTYPE_QINQ:
         dis_vlan(s, r, wire);
         break;
     default:
@@ -169,22 +176,22 @@ void dec_ethertype(dec_state *s, uint16_t type, rd r, uint32_t wire)
 void dec_ipproto(dec_state *s, uint8_t proto, rd r, uint32_t wire, uint32_t declared)
 {
     switch (proto) {
-    case 1:
+    case IP_PROTO_ICMP:
         dis_icmp(s, r, wire, declared);
         break;
-    case 6:
+    case IP_PROTO_TCP:
         dis_tcp(s, r, wire, declared);
         break;
-    case 17:
+    case IP_PROTO_UDP:
         dis_udp(s, r, wire, declared);
         break;
-    case 58:
+    case IP_PROTO_ICMPV6:
         dis_icmpv6(s, r, wire, declared);
         break;
-    case 4:
+    case IP_PROTO_IPIP:
         dis_ipv4(s, r, wire);
         break;
-    case 41:
+    case IP_PROTO_IPV6:
         dis_ipv6(s, r, wire);
         break;
     default:
@@ -203,5 +210,8 @@ void dis_data(dec_state *s, rd r, uint32_t wire, uint32_t declared)
         return;
     l->claimed = declared;
     l->u.data.declared = declared;
-    l->truncated = r.len < declared;
+    /* In a first IP fragment the declared payload goes on in the later fragments: what is
+     * missing from the wire is a fragment's end, not a cut capture. */
+    l->u.data.fragment = s->first_fragment && wire < declared;
+    l->truncated = r.len < (l->u.data.fragment ? wire : declared);
 }

@@ -96,11 +96,13 @@ typedef struct dec_vlan {
 typedef struct dec_arp {
     uint16_t htype, ptype, op;
     uint8_t hlen, plen;
-    bool ipv4_eth; /* the usual Ethernet/IPv4 form, whose addresses below are filled in */
+    bool ipv4_eth; /* the usual Ethernet/IPv4 form: every address below is filled in */
+    bool ipv4;     /* IPv4 protocol addresses (spa, tpa filled in), whatever the hardware */
     uint8_t sha[6], spa[4], tha[6], tpa[4];
 } dec_arp;
 
-#define DEC_MAX_OPTS 8
+#define DEC_MAX_OPTS 40 /* TCP and IPv4 options fit in 40 bytes: at most 40 options */
+#define DEC_MAX_EXT  8  /* IPv6 extension headers we walk */
 typedef struct dec_opt {
     uint8_t kind, len;
     uint16_t off; /* offset of the option inside the packet */
@@ -113,6 +115,8 @@ typedef struct dec_ipv4 {
     uint16_t cksum;
     dec_cksum ck;
     uint8_t src[4], dst[4];
+    bool len_from_frame; /* total length 0 (TSO, BIG TCP): the frame's length was taken */
+    bool first_fragment; /* MF set at offset 0: the payload goes on in later fragments */
     uint8_t nopts;
     dec_opt opts[DEC_MAX_OPTS];
 } dec_ipv4;
@@ -124,11 +128,12 @@ typedef struct dec_ipv6 {
     uint16_t payload_len;
     uint16_t ext_len; /* bytes of extension headers walked */
     uint8_t src[16], dst[16];
-    uint8_t next;              /* extension headers walked */
-    dec_opt ext[DEC_MAX_OPTS]; /* kind = header type, len = bytes/8 clamp */
-    bool frag;                 /* a fragment header was seen */
-    bool frag_m;               /* more fragments follow */
-    uint16_t frag_offset;      /* bytes */
+    uint8_t next;             /* extension headers walked */
+    dec_opt ext[DEC_MAX_EXT]; /* kind = header type, len = bytes/8 clamp */
+    bool len_from_frame;      /* payload length 0 (jumbogram, BIG TCP): the frame's was taken */
+    bool frag;                /* a fragment header was seen */
+    bool frag_m;              /* more fragments follow */
+    uint16_t frag_offset;     /* bytes */
     uint32_t frag_id;
 } dec_ipv6;
 
@@ -211,6 +216,9 @@ typedef struct dec_rr {
 } dec_rr;
 
 typedef struct dec_dns {
+    bool tcp;         /* over TCP: the message follows a 2-byte length (RFC 1035 4.2.2) */
+    uint32_t msg_len; /* the message's length: the UDP payload, or the TCP length prefix */
+    uint32_t used;    /* bytes its sections take, when they all parsed */
     uint16_t id, flags, qdcount, ancount, nscount, arcount;
     bool qr;
     uint8_t opcode, rcode;
@@ -245,6 +253,7 @@ typedef struct dec_sio {
 
 typedef struct dec_data {
     uint32_t declared; /* payload length the headers declare */
+    bool fragment;     /* the rest is in later IP fragments: short on purpose, not truncated */
 } dec_data;
 
 typedef struct dec_layer {
@@ -256,6 +265,7 @@ typedef struct dec_layer {
     uint32_t wire;       /* bytes on the wire from off to the end of this layer */
     uint32_t claimed;    /* what the layer's own length field says; 0 when it has none */
     bool truncated;      /* the capture ends inside this layer's header */
+    bool opts_cut;       /* ... inside its options: the fixed header before them is whole */
     const char *invalid; /* why the header contradicts itself, or NULL */
     union {
         dec_eth eth;
@@ -315,6 +325,13 @@ const char *dec_proto_json(dec_proto p);
 const char *dec_str(const dec_packet *pkt, uint32_t ref);
 const char *dec_cksum_name(dec_cksum c);
 bool dec_linktype_known(int linktype);
+
+/* Were the layer's fields read? Not when the capture ended inside its fixed header; yes when it
+ * ended only inside its options, or inside an application message (read as far as it goes). */
+static inline bool dec_fields_read(const dec_layer *l)
+{
+    return !l->truncated || l->opts_cut || l->proto >= DEC_HTTP;
+}
 
 /* The innermost layer of a protocol, or NULL. */
 const dec_layer *dec_find(const dec_packet *pkt, dec_proto p);

@@ -71,7 +71,7 @@ static void on_packet(void *user, const sring_hdr *h, const uint8_t *bytes)
 {
     app *a = user;
     static uint64_t n;
-    view_frame fr = {++n, h->sec, h->usec};
+    view_frame fr = {++n, h->sec, h->frac, h->nano};
     dec_hints hints;
     flow_info fi;
     dec_decode(&a->pkt, a->linktype, bytes, h->caplen, h->len, NULL);

@@ -25,9 +25,11 @@
 #include <stdint.h>
 
 typedef struct sring_hdr {
-    int64_t sec;
-    int32_t usec;
+    int64_t sec;   /* seconds since 1970 (a pcap file's field is unsigned 32-bit: to 2106) */
+    uint32_t frac; /* the fraction of a second as captured, in micro- or nanoseconds; a file
+                      may hold any 32-bit value here, so the views check it is in range */
     uint32_t caplen, len;
+    bool nano; /* frac counts nanoseconds (a nanosecond pcap file) */
 } sring_hdr;
 
 typedef struct sring sring;

@@ -22,9 +22,10 @@
 #include <stdio.h>
 
 typedef struct view_frame {
-    uint64_t n;  /* 1-based frame number */
-    int64_t sec; /* capture time */
-    int32_t usec;
+    uint64_t n;    /* 1-based frame number */
+    int64_t sec;   /* capture time: seconds since 1970 */
+    uint32_t frac; /* its fraction as captured (see sring_hdr): may be out of range */
+    bool nano;     /* frac counts nanoseconds, not microseconds */
 } view_frame;
 
 typedef struct view_opts {
@@ -40,6 +41,18 @@ void view_layers(FILE *out, const view_opts *o, const view_frame *fr, const dec_
 void view_hex(FILE *out, const view_opts *o, const dec_packet *pkt);
 void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
                  const flow_info *fi);
+
+/* Shared by the views: the frame's time in whole microseconds, or false when its fraction is out
+ * of range (a damaged or hand-made file); then every view says the time is invalid, with
+ * view_ts_invalid's reason ("the microseconds field holds 2147483648 (above 999999)"). */
+bool view_ts_usec(const view_frame *fr, uint32_t *usec);
+void view_ts_invalid(char *buf, size_t cap, const view_frame *fr);
+/* The default line's parts in tcpdump's words (view_tcpdump.c): TCP options (SACK edges
+ * minus base), a DNS message, an ICMP or ICMPv6 message at layer i (false when tcpdump has
+ * its own words for it and we do not, so the caller writes ours). */
+void view_tcp_options(FILE *out, const dec_packet *pkt, const dec_layer *tcp, uint32_t base);
+void view_dns(FILE *out, const dec_packet *pkt, const dec_dns *d);
+bool view_icmp(FILE *out, const dec_packet *pkt, int i);
 
 /* Shared by the views: the TCP flags as tcpdump writes them ("S.", "P.", "F." ...). */
 void view_tcp_flags(char buf[16], uint8_t flags);

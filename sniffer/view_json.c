@@ -68,13 +68,15 @@ static void j_eth(FILE *out, const dec_eth *e)
 
 static void j_arp(FILE *out, const dec_arp *a)
 {
-    fprintf(out, ",\"op\":%u", a->op);
+    fprintf(out, ",\"op\":%u,\"htype\":%u,\"hlen\":%u", a->op, a->htype, a->hlen);
+    if (a->ipv4) {
+        jkey_ip(out, "sender_ip", a->spa, 4);
+        jkey_ip(out, "target_ip", a->tpa, 4);
+    }
     if (a->ipv4_eth) {
         char sm[ADDR_STRLEN], tm[ADDR_STRLEN];
         addr_mac(sm, a->sha);
         addr_mac(tm, a->tha);
-        jkey_ip(out, "sender_ip", a->spa, 4);
-        jkey_ip(out, "target_ip", a->tpa, 4);
         fprintf(out, ",\"sender_mac\":\"%s\",\"target_mac\":\"%s\"", sm, tm);
     }
 }
@@ -89,6 +91,8 @@ static void j_ipv4(FILE *out, const dec_ipv4 *ip)
     jkey_bool(out, "mf", ip->mf);
     fprintf(out, ",\"frag_offset\":%u,\"checksum\":\"%s\"", ip->frag_offset,
             dec_cksum_name(ip->ck));
+    if (ip->len_from_frame)
+        fputs(",\"len_from_frame\":true", out);
 }
 
 static void j_ipv6(FILE *out, const dec_ipv6 *ip)
@@ -100,6 +104,8 @@ static void j_ipv6(FILE *out, const dec_ipv6 *ip)
     if (ip->frag)
         fprintf(out, ",\"frag_offset\":%u,\"mf\":%s", ip->frag_offset,
                 ip->frag_m ? "true" : "false");
+    if (ip->len_from_frame)
+        fputs(",\"len_from_frame\":true", out);
 }
 
 static void j_tcp(FILE *out, const dec_tcp *t)
@@ -126,6 +132,9 @@ static void j_dns(FILE *out, const dec_packet *pkt, const dec_dns *d)
 {
     fprintf(out, ",\"id\":%u,\"qr\":%s,\"rcode\":%u,\"qdcount\":%u,\"ancount\":%u", d->id,
             d->qr ? "true" : "false", d->rcode, d->qdcount, d->ancount);
+    fprintf(out, ",\"nscount\":%u,\"arcount\":%u", d->nscount, d->arcount);
+    if (d->tcp)
+        fputs(",\"tcp\":true", out);
     if (d->nq > 0) {
         jkey_str(out, "qname", dec_str(pkt, d->qname));
         fprintf(out, ",\"qtype\":%u", d->qtype);
@@ -176,17 +185,22 @@ static void j_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
         break;
     case DEC_DATA:
         fprintf(out, ",\"len\":%" PRIu32, l->u.data.declared);
+        if (l->u.data.fragment)
+            fputs(",\"fragment\":true", out);
         break;
     default:
         break;
     }
 }
 
-/* Fields of a layer. A truncated layer with a fixed header shows none: they were not read. */
+/* Fields of a layer. A truncated layer with a fixed header shows none: they were not read;
+ * one cut inside its options shows its fixed header and "options_truncated". */
 static void j_fields(FILE *out, const dec_packet *pkt, const dec_layer *l)
 {
-    if (l->truncated && l->proto < DEC_HTTP)
+    if (!dec_fields_read(l))
         return;
+    if (l->opts_cut)
+        fputs(",\"options_truncated\":true", out);
     switch (l->proto) {
     case DEC_ETH:
         j_eth(out, &l->u.eth);
@@ -235,12 +249,29 @@ static void j_fields(FILE *out, const dec_packet *pkt, const dec_layer *l)
     }
 }
 
+/* "ts": seconds with 6 decimals (9 for a nanosecond file); null and "ts_invalid" with the
+ * reason when the fraction is out of range, so the line stays valid JSON. */
+static void j_time(FILE *out, const view_frame *fr)
+{
+    uint32_t usec;
+    if (!view_ts_usec(fr, &usec)) {
+        char why[80];
+        view_ts_invalid(why, sizeof why, fr);
+        fputs(",\"ts\":null", out);
+        jkey_str(out, "ts_invalid", why);
+    } else if (fr->nano) {
+        fprintf(out, ",\"ts\":%" PRId64 ".%09" PRIu32, fr->sec, fr->frac);
+    } else {
+        fprintf(out, ",\"ts\":%" PRId64 ".%06" PRIu32, fr->sec, usec);
+    }
+}
+
 void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt)
 {
-    fprintf(out,
-            "{\"n\":%" PRIu64 ",\"ts\":%" PRId64 ".%06" PRId32 ",\"caplen\":%" PRIu32
-            ",\"len\":%" PRIu32 ",\"link\":%d,\"layers\":[",
-            fr->n, fr->sec, fr->usec, pkt->caplen, pkt->len, pkt->linktype);
+    fprintf(out, "{\"n\":%" PRIu64, fr->n);
+    j_time(out, fr);
+    fprintf(out, ",\"caplen\":%" PRIu32 ",\"len\":%" PRIu32 ",\"link\":%d,\"layers\":[",
+            pkt->caplen, pkt->len, pkt->linktype);
     for (int i = 0; i < pkt->nlayers; i++) {
         const dec_layer *l = &pkt->layers[i];
         if (l->proto == DEC_SIO) /* shown as the field "socketio" of the layer before */

@@ -66,15 +66,29 @@ static void arrow(FILE *out, const char *label, int dir, char fill)
 }
 
 /* Seconds since the first packet of the capture: the gaps between arrows are round trips. */
+/* The first frame with a valid time is the origin; a frame whose time is invalid shows
+ * "invalid" and moves nothing. A frame earlier than the origin (files are not always in time
+ * order) shows a negative offset. */
 static const char *since_start(const view_frame *fr)
 {
-    static int64_t sec0 = -1, usec0;
-    static char buf[32];
-    if (sec0 < 0)
-        sec0 = fr->sec, usec0 = fr->usec;
-    int64_t us = (fr->sec - sec0) * 1000000 + (fr->usec - usec0);
-    snprintf(buf, sizeof buf, "%" PRId64 ".%06" PRId64, us / 1000000,
-             us % 1000000 < 0 ? 0 : us % 1000000);
+    static bool have0;
+    static int64_t sec0, usec0;
+    static char buf[48];
+    uint32_t usec;
+    if (!view_ts_usec(fr, &usec))
+        return "invalid";
+    if (!have0)
+        sec0 = fr->sec, usec0 = usec, have0 = true;
+    /* seconds and microseconds apart (sec * 10^6 could overflow for a pcapng's 64-bit times),
+     * both carrying the sign of the whole difference */
+    int64_t ds = fr->sec - sec0, du = (int64_t)usec - usec0;
+    if (ds > 0 && du < 0)
+        ds--, du += 1000000;
+    else if (ds < 0 && du > 0)
+        ds++, du -= 1000000;
+    bool neg = ds < 0 || du < 0;
+    snprintf(buf, sizeof buf, "%s%" PRIu64 ".%06" PRIu64, neg ? "-" : "",
+             (uint64_t)(ds < 0 ? -ds : ds), (uint64_t)(du < 0 ? -du : du));
     return buf;
 }
 

@@ -90,8 +90,12 @@ static void l_arp(FILE *out, const dec_arp *a)
     fld(out, "operation", "request: who has this IP? reply: I do", "%u %s", a->op,
         names_or(names_arp_op, a->op, ""));
     if (!a->ipv4_eth) {
-        fld(out, "hw/proto", "not Ethernet/IPv4: addresses not shown", "%u/0x%04x", a->htype,
-            a->ptype);
+        fld(out, "hw/proto", "not Ethernet/IPv4: hardware addresses not shown", "%u/0x%04x",
+            a->htype, a->ptype);
+        if (a->ipv4) {
+            addr_ipv4(x, a->spa), fld(out, "sender IP", "the asker's (or answerer's) IP", "%s", x);
+            addr_ipv4(x, a->tpa), fld(out, "target IP", "the address being resolved", "%s", x);
+        }
         return;
     }
     addr_mac(x, a->sha), fld(out, "sender MAC", "the asker's (or answerer's) MAC", "%s", x);
@@ -354,11 +358,17 @@ void view_layers(FILE *out, const view_opts *o, const view_frame *fr, const dec_
         if (l->claimed)
             fprintf(out, ", claims %" PRIu32, l->claimed);
         fprintf(out, ", %" PRIu32 " captured of %" PRIu32 ")\n", l->cap, l->wire);
-        if (l->truncated)
+        if (l->opts_cut)
+            fputs("      TRUNCATED     the capture ends inside this header's options (the fixed "
+                  "part below is whole)\n",
+                  out);
+        else if (l->truncated)
             fputs("      TRUNCATED     the capture ends inside this header\n", out);
+        if (l->proto == DEC_DATA && l->u.data.fragment)
+            fputs("      FRAGMENT      the rest of this payload is in later IP fragments\n", out);
         if (l->invalid)
             fprintf(out, "      INVALID       %s\n", l->invalid);
-        if (!l->truncated || l->proto >= DEC_HTTP)
+        if (dec_fields_read(l))
             layer_fields(out, o, pkt, l, fi);
     }
     if (pkt->more_layers)

@@ -4,7 +4,8 @@
  *   12:00:00.000001 IP 127.0.0.1.40000 > 127.0.0.1.7007: Flags [S], seq 0, win 65495,
  *                   options [mss 65495,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0
  *
- * Differences from tcpdump, on purpose: sequence numbers are relative to each side's first
+ * Differences from tcpdump, on purpose (sniffer/README.md lists them all, tcpdump_lines.sh
+ * checks the rest line by line): sequence numbers are relative to each side's first
  * SYN from the very first segment (tcpdump shows the SYN's raw value), so a student reads
  * "seq 1:6" as "bytes 1 to 5"; --absolute shows raw values. Application layers are named at
  * the end of the line ("HTTP: GET / HTTP/1.1", "WebSocket: text fin, 5 bytes"); Engine.IO and
@@ -18,13 +19,14 @@
 #include "view.h"
 
 #include <inttypes.h>
+#include <net/if.h>
 #include <string.h>
 #include <time.h>
 
 void view_tcp_flags(char buf[16], uint8_t f)
 {
-    static const char letters[] = "FSRP.UEW"; /* FIN SYN RST PSH ACK URG ECE CWR, tcpdump's */
-    static const int order[] = {1, 0, 2, 3, 5, 6, 7, 4}; /* tcpdump prints S F R P U E W . */
+    static const char letters[] = "FSRP.UEW"; /* FIN SYN RST PSH ACK URG ECE CWR: bits 0..7 */
+    static const int order[] = {0, 1, 2, 3, 4, 5, 6, 7}; /* tcpdump 4.99 prints them in bit order */
     int n = 0;
     for (int i = 0; i < 8; i++)
         if (f & (1 << order[i]))
@@ -44,63 +46,48 @@ void view_text(char *buf, size_t cap, const dec_packet *pkt, dec_span s)
     buf[n] = '\0';
 }
 
+bool view_ts_usec(const view_frame *fr, uint32_t *usec)
+{
+    uint32_t unit = fr->nano ? 1000000000u : 1000000u;
+    *usec = fr->nano ? fr->frac / 1000 : fr->frac;
+    return fr->frac < unit;
+}
+
+void view_ts_invalid(char *buf, size_t cap, const view_frame *fr)
+{
+    snprintf(buf, cap, "the %s field holds %" PRIu32 " (above %s)",
+             fr->nano ? "nanoseconds" : "microseconds", fr->frac,
+             fr->nano ? "999999999" : "999999");
+}
+
+/* tcpdump's default time: the local time of day, to the microsecond. */
 static void print_time(FILE *out, const view_frame *fr)
 {
-    static int64_t last = -1;
+    static int64_t last;
+    static bool have_last;
     static char hms[16];
-    if (fr->sec != last) { /* localtime once per second, not once per packet */
+    uint32_t usec;
+    if (!view_ts_usec(fr, &usec)) {
+        char why[80];
+        view_ts_invalid(why, sizeof why, fr);
+        fprintf(out, "[invalid time: %s] ", why);
+        return;
+    }
+    if (!have_last || fr->sec != last) { /* localtime once per second, not once per packet */
         time_t t = (time_t)fr->sec;
         struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+        if (localtime_r(&t, &tm) == NULL || strftime(hms, sizeof hms, "%H:%M:%S", &tm) == 0)
+            snprintf(hms, sizeof hms, "??:??:??");
         last = fr->sec;
+        have_last = true;
     }
-    fprintf(out, "%s.%06d ", hms, (int)fr->usec);
+    fprintf(out, "%s.%06" PRIu32 " ", hms, usec);
 }
 
-static void tcp_options(FILE *out, const dec_tcp *t, uint32_t base)
+static void line_tcp(FILE *out, const view_opts *o, const dec_packet *pkt, const dec_layer *l,
+                     const flow_info *fi)
 {
-    if (t->nopts == 0)
-        return;
-    fputs(", options [", out);
-    for (int i = 0; i < t->nopts; i++) {
-        const dec_opt *o = &t->opts[i];
-        fputs(i ? "," : "", out);
-        switch (o->kind) {
-        case 0:
-            fputs("eol", out);
-            break;
-        case 1:
-            fputs("nop", out);
-            break;
-        case 2:
-            fprintf(out, "mss %u", t->mss);
-            break;
-        case 3:
-            fprintf(out, "wscale %u", t->wscale);
-            break;
-        case 4:
-            fputs("sackOK", out);
-            break;
-        case 5: /* tcpdump's form: the block count, then {left:right} in the ack's numbering */
-            fprintf(out, "sack %u ", t->nsack);
-            for (int b = 0; b < t->nsack; b++)
-                fprintf(out, "{%" PRIu32 ":%" PRIu32 "}", t->sack[b][0] - base,
-                        t->sack[b][1] - base);
-            break;
-        case 8:
-            fprintf(out, "TS val %" PRIu32 " ecr %" PRIu32, t->ts_val, t->ts_ecr);
-            break;
-        default:
-            fprintf(out, "opt-%u:%u", o->kind, o->len);
-            break;
-        }
-    }
-    putc(']', out);
-}
-
-static void line_tcp(FILE *out, const view_opts *o, const dec_tcp *t, const flow_info *fi)
-{
+    const dec_tcp *t = &l->u.tcp;
     char fl[16];
     bool rel = !o->absolute && fi->f != NULL;
     uint32_t seq = rel ? fi->rel_seq : t->seq,
@@ -113,10 +100,36 @@ static void line_tcp(FILE *out, const view_opts *o, const dec_tcp *t, const flow
     if (t->flags & DEC_TH_ACK)
         fprintf(out, ", ack %" PRIu32, ack);
     fprintf(out, ", win %u", t->window);
-    tcp_options(out, t, rel && fi->rel_ack_known ? t->ack - fi->rel_ack : 0);
-    fprintf(out, ", length %" PRIu32, t->payload_len);
-    if (fi->retransmission)
-        fputs(" (retransmission)", out);
+    if (t->flags & DEC_TH_URG)
+        fprintf(out, ", urg %u", t->urg);
+    view_tcp_options(out, pkt, l, rel && fi->rel_ack_known ? t->ack - fi->rel_ack : 0);
+    if (!l->opts_cut)
+        fprintf(out, ", length %" PRIu32, t->payload_len);
+}
+
+/* tcpdump hands ports 80 and 8080 to its HTTP printer, which writes ": HTTP" and the first
+ * line when it is a request or status line. */
+static bool http_port(const dec_tcp *t)
+{
+    return t->sport == 80 || t->dport == 80 || t->sport == 8080 || t->dport == 8080;
+}
+
+static void line_app(FILE *out, const dec_packet *pkt, const dec_layer *l);
+
+/* What follows a TCP segment's "length N": the application, as tcpdump writes the ones it
+ * knows (DNS after a space, HTTP), ours for the rest (WebSocket, the queue protocol). */
+static void line_tcp_app(FILE *out, const dec_packet *pkt, int a, const dec_tcp *t)
+{
+    const dec_layer *app = a < pkt->nlayers ? &pkt->layers[a] : NULL;
+    if (app && app->proto == DEC_DNS && !app->truncated && !app->invalid) {
+        putc(' ', out); /* no colon: tcpdump writes "length 31 17476+ A? ..." */
+        view_dns(out, pkt, &app->u.dns);
+    } else if (app && app->proto != DEC_DATA) {
+        for (int j = a; j < pkt->nlayers; j++)
+            line_app(out, pkt, &pkt->layers[j]);
+    } else if (t->payload_len > 0 && http_port(t)) {
+        fputs(": HTTP", out);
+    }
 }
 
 static void line_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
@@ -180,14 +193,14 @@ static void line_icmp(FILE *out, const dec_layer *l)
 static void line_arp(FILE *out, const dec_arp *a, uint32_t wire)
 {
     char x[ADDR_STRLEN], y[ADDR_STRLEN];
-    if (!a->ipv4_eth) {
+    if (!a->ipv4 || (a->op != 1 && !a->ipv4_eth)) {
         fprintf(out, "ARP, %s, hardware %u protocol 0x%04x", names_or(names_arp_op, a->op, "op"),
                 a->htype, a->ptype);
         return;
     }
     addr_ipv4(x, a->tpa);
     addr_ipv4(y, a->spa);
-    if (a->op == 1)
+    if (a->op == 1) /* IPv4 addresses over any hardware */
         fprintf(out, "ARP, Request who-has %s tell %s, length %" PRIu32, x, y, wire);
     else if (a->op == 2)
         addr_mac(x, a->sha), fprintf(out, "ARP, Reply %s is-at %s, length %" PRIu32, y, x, wire);
@@ -203,7 +216,7 @@ static void line_addrs(FILE *out, const dec_layer *ip, const dec_layer *tr, cons
     addr_ip(s, v4 ? ip->u.ip4.src : ip->u.ip6.src, v4 ? 4 : 16);
     addr_ip(d, v4 ? ip->u.ip4.dst : ip->u.ip6.dst, v4 ? 4 : 16);
     fputs(v4 ? "IP " : "IP6 ", out);
-    if (tr && (tr->proto == DEC_TCP || tr->proto == DEC_UDP) && !tr->truncated) {
+    if (tr && (tr->proto == DEC_TCP || tr->proto == DEC_UDP) && dec_fields_read(tr)) {
         uint16_t sp = tr->proto == DEC_TCP ? tr->u.tcp.sport : tr->u.udp.sport;
         uint16_t dp = tr->proto == DEC_TCP ? tr->u.tcp.dport : tr->u.udp.dport;
         fprintf(out, "%s.%u > %s.%u%s", s, sp, d, dp, end);
@@ -218,23 +231,53 @@ static void line_quoted(FILE *out, const dec_packet *pkt, int i)
     const dec_layer *ip = &pkt->layers[i], *tr = i + 1 < pkt->nlayers ? ip + 1 : NULL;
     if (ip->proto != DEC_IPV4 && ip->proto != DEC_IPV6)
         return;
-    bool ports = tr && (tr->proto == DEC_TCP || tr->proto == DEC_UDP) && !tr->truncated;
+    bool ports = tr && (tr->proto == DEC_TCP || tr->proto == DEC_UDP) && dec_fields_read(tr);
     fputs(" (about ", out);
     line_addrs(out, ip, tr, "");
     fputs(!ports ? ")" : tr->proto == DEC_TCP ? " TCP)" : " UDP)", out);
+}
+
+/* A UDP datagram: DNS as tcpdump writes it (in place of "UDP, length N"), else the length and
+ * whatever application we found in it. */
+static void line_udp(FILE *out, const dec_packet *pkt, int u)
+{
+    const dec_layer *tr = &pkt->layers[u], *app = u + 1 < pkt->nlayers ? tr + 1 : NULL;
+    if (app && app->proto == DEC_DNS && !app->truncated && !app->invalid) {
+        view_dns(out, pkt, &app->u.dns);
+        return;
+    }
+    fprintf(out, "UDP, length %" PRIu32, tr->u.udp.payload_len);
+    if (tr->invalid)
+        fprintf(out, " [invalid: %s]", tr->invalid);
+    for (int j = u + 1; j < pkt->nlayers; j++)
+        line_app(out, pkt, &pkt->layers[j]);
 }
 
 static void line_ip(FILE *out, const view_opts *o, const dec_packet *pkt, int i,
                     const flow_info *fi)
 {
     const dec_layer *ip = &pkt->layers[i], *tr = i + 1 < pkt->nlayers ? ip + 1 : NULL;
+    if (ip->truncated && ip->opts_cut && ip->proto == DEC_IPV4) { /* tcpdump's words */
+        fprintf(out, "IP  [remaining caplen(%" PRIu32 ") < header length(%u)] [|ip]", ip->cap,
+                ip->u.ip4.hdr_len);
+        return;
+    }
     if (ip->truncated) {
         fputs(ip->proto == DEC_IPV4 ? "IP [|ip]" : "IP6 [|ip6]", out);
+        return;
+    }
+    if (ip->invalid && ip->hdr == 0) { /* the version is wrong: nothing else was read */
+        fprintf(out, "%s [invalid: %s], length %" PRIu32, ip->proto == DEC_IPV4 ? "IP" : "IP6",
+                ip->invalid, ip->wire);
         return;
     }
     line_addrs(out, ip, tr, ": ");
     if (tr == NULL) {
         fprintf(out, "%s", ip->truncated ? "[|ip]" : ip->invalid ? ip->invalid : "no payload");
+        return;
+    }
+    if (tr->truncated && tr->proto == DEC_TCP && tr->opts_cut) {
+        line_tcp(out, o, pkt, tr, fi);
         return;
     }
     if (tr->truncated && tr->proto != DEC_DATA) {
@@ -243,28 +286,46 @@ static void line_ip(FILE *out, const view_opts *o, const dec_packet *pkt, int i,
     }
     switch (tr->proto) {
     case DEC_TCP:
-        line_tcp(out, o, &tr->u.tcp, fi);
-        break;
+        line_tcp(out, o, pkt, tr, fi);
+        if (tr->invalid)
+            fprintf(out, " [invalid: %s]", tr->invalid);
+        line_tcp_app(out, pkt, i + 2, &tr->u.tcp);
+        if (fi->retransmission)
+            fputs(" (retransmission)", out);
+        return;
     case DEC_UDP:
-        fprintf(out, "UDP, length %" PRIu32, tr->u.udp.payload_len);
-        break;
+        line_udp(out, pkt, i + 1);
+        return;
     case DEC_ICMP:
     case DEC_ICMPV6:
+        if (view_icmp(out, pkt, i + 1))
+            return;
         line_icmp(out, tr);
         if (i + 2 < pkt->nlayers && !pkt->layers[i + 2].truncated) /* an error's quoted packet */
             line_quoted(out, pkt, i + 2);
         return;
-    case DEC_DATA:
-        fprintf(out, "ip-proto-%u, fragment or payload, length %" PRIu32,
-                ip->proto == DEC_IPV4 ? ip->u.ip4.protocol : ip->u.ip6.upper, tr->u.data.declared);
-        break;
+    case DEC_DATA: /* a later fragment, or a protocol we do not decode: tcpdump's words */
+        fprintf(out, "ip-proto-%u", ip->proto == DEC_IPV4 ? ip->u.ip4.protocol : ip->u.ip6.upper);
+        if (!(ip->proto == DEC_IPV4 ? ip->u.ip4.frag_offset : ip->u.ip6.frag_offset))
+            fprintf(out, " %" PRIu32, tr->u.data.declared);
+        return;
     default:
-        break;
+        return;
     }
-    if (tr->invalid)
-        fprintf(out, " [invalid: %s]", tr->invalid);
-    for (int j = i + 2; j < pkt->nlayers; j++)
-        line_app(out, pkt, &pkt->layers[j]);
+}
+
+/* Linux cooked capture v2 names the interface and the direction even without -e, as tcpdump
+ * does: "lo    In  ". The name is this machine's for that index (a file from elsewhere may
+ * name another interface, or none: "?"). */
+static void line_sll2(FILE *out, const dec_sll *h)
+{
+    static const char *const dir[] = {"In", "B", "M", "P", "Out"}; /* PACKET_HOST ... OUTGOING */
+    char name[IF_NAMESIZE];
+    char unknown[24];
+    if (if_indextoname(h->ifindex, name) == NULL)
+        snprintf(name, sizeof name, "?");
+    snprintf(unknown, sizeof unknown, "Unknown (%u)", h->pkttype);
+    fprintf(out, "%-5s %-3s ", name, h->pkttype < 5 ? dir[h->pkttype] : unknown);
 }
 
 void view_line(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
@@ -274,8 +335,9 @@ void view_line(FILE *out, const view_opts *o, const view_frame *fr, const dec_pa
     int i = 0;
     for (; i < pkt->nlayers && pkt->layers[i].osi == 2 && pkt->layers[i].proto != DEC_ARP; i++) {
         const dec_layer *l = &pkt->layers[i];
-        if (l->proto == DEC_VLAN && !l->truncated)
-            fprintf(out, "vlan %u, ", l->u.vlan.id);
+        /* a VLAN tag is not shown: tcpdump shows link-layer headers only with -e */
+        if (l->proto == DEC_SLL2 && !l->truncated)
+            line_sll2(out, &l->u.sll);
         if (l->truncated)
             fprintf(out, "[|%s] ", dec_proto_json(l->proto));
     }

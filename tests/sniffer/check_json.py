@@ -10,14 +10,23 @@ Exit status 0 when everything matches; otherwise each mismatch is printed with t
 note (what was built), what was expected and what the sniffer said.
 """
 import json
+import re
 import sys
 
 
-def compare(exp, got, where, errors):
+def compare(exp, got, raw, where, errors):
     for key in ("n", "caplen", "len"):
         if got.get(key) != exp[key]:
             errors.append("%s: %s expected %r, got %r" % (where, key, exp[key], got.get(key)))
-    if not isinstance(got.get("ts"), (int, float)):
+    if "ts" in exp and exp["ts"] is None:
+        if got.get("ts", 0) is not None or not isinstance(got.get("ts_invalid"), str):
+            errors.append("%s: an invalid time should be \"ts\":null with a \"ts_invalid\" reason, got ts %r"
+                          % (where, got.get("ts")))
+    elif "ts" in exp:
+        m = re.search(r'"ts":([^,]*),', raw)
+        if not m or m.group(1) != exp["ts"]:
+            errors.append("%s: ts expected %s, got %s" % (where, exp["ts"], m.group(1) if m else None))
+    elif not isinstance(got.get("ts"), (int, float)):
         errors.append("%s: ts is missing or not a number" % where)
     layers = got.get("layers")
     if not isinstance(layers, list):
@@ -49,19 +58,20 @@ def main():
     actual, expect = sys.argv[1], sys.argv[2]
     with open(expect) as f:
         exps = [json.loads(l) for l in f if l.strip()]
-    gots = []
+    gots, raws = [], []
     errors = []
     with open(actual) as f:
         for ln, line in enumerate(f, 1):
             try:
                 gots.append(json.loads(line))
+                raws.append(line)
             except ValueError as e:
                 errors.append("output line %d is not valid JSON (%s): %s" % (ln, e, line[:200]))
     if len(gots) != len(exps):
         errors.append("expected %d packets, the sniffer printed %d" % (len(exps), len(gots)))
-    for exp, got in zip(exps, gots):
+    for exp, got, raw in zip(exps, gots, raws):
         where = "packet %d" % exp["n"] + (" (%s)" % exp["note"] if exp.get("note") else "")
-        compare(exp, got, where, errors)
+        compare(exp, got, raw, where, errors)
     for e in errors[:40]:
         print("  " + e)
     if len(errors) > 40:

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dec_decode(&pkt, link, copy, n, n + ((data[1] >> 4) & 3), &h);
     flow_info fi;
     flows_track(fl, &pkt, &fi);
-    view_frame fr = {1, 0, 0};
+    view_frame fr = {1, (int64_t)size << 29, (uint32_t)size * 99991u, data[1] & 4};
     view_opts o = {false, data[1] & 2};
     view_json(null, &fr, &pkt);
     view_line(null, &o, &fr, &pkt, &fi);

@@ -287,30 +287,39 @@ def cut_expect(layers, exp, k):
 
 # ---------------------------------------------------------------- pcap files
 
-LINK = {"eth": 1, "null": 0, "raw": 101, "sll": 113, "sll2": 276, "loop": 108}
+LINK = {"eth": 1, "null": 0, "raw": 101, "sll": 113, "sll2": 276, "loop": 108, "ipv4": 228,
+        "ipv6": 229}
 
 
 class Pcap:
-    def __init__(self, name, link):
-        self.name, self.link, self.recs = name, LINK[link], []
+    """nano: a nanosecond pcap (magic 0xa1b23c4d), whose fraction field counts nanoseconds."""
 
-    def add(self, frame, expect, caplen=None, note=None):
+    def __init__(self, name, link, nano=False):
+        self.name, self.link, self.recs, self.nano = name, LINK[link], [], nano
+
+    def add(self, frame, expect, caplen=None, note=None, ts=None, ts_text=False):
+        """ts: (seconds, fraction) written as is, valid or not; ts_text: the "ts" the --json
+        must print for it (text, to compare digit by digit), or None for an invalid one."""
         n = len(self.recs) + 1
         cap = len(frame) if caplen is None else caplen
         e = {"n": n, "caplen": cap, "len": len(frame), "layers": expect}
         if note:
             e["note"] = note
-        self.recs.append((frame[:cap], len(frame), e))
+        if ts_text is not False:
+            e["ts"] = ts_text
+        self.recs.append((frame[:cap], len(frame), e, ts))
 
     def write(self, outdir):
         t0 = 1_700_000_000
+        magic = 0xA1B23C4D if self.nano else 0xA1B2C3D4
         with open(os.path.join(outdir, self.name + ".pcap"), "wb") as f:
-            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, self.link))
-            for i, (b, wire, _) in enumerate(self.recs):
-                f.write(struct.pack("<IIII", t0 + i // 1000, (i % 1000) * 1000 + 1, len(b), wire))
+            f.write(struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 262144, self.link))
+            for i, (b, wire, _, ts) in enumerate(self.recs):
+                sec, frac = ts if ts else (t0 + i // 1000, (i % 1000) * 1000 + 1)
+                f.write(struct.pack("<IIII", sec, frac, len(b), wire))
                 f.write(b)
         with open(os.path.join(outdir, self.name + ".expect.jsonl"), "w") as f:
-            for _, _, e in self.recs:
+            for _, _, e, _ in self.recs:
                 f.write(json.dumps(e, sort_keys=True) + "\n")
 
 
@@ -495,6 +504,9 @@ def build(outdir):
     truncations(p, [null(2), ipv4(C4, S4, 17), udp(1, 2), data(b"abc")], "null/ipv4/udp/data")
     files.append(p)
 
+    timestamps(files)
+    exactness(files)
+    tcpdump_lines(files)
     lying(files)
     garbage(files)
     for f in files:
@@ -664,6 +676,204 @@ def engineio(p):
     f, e = ws_frame(b'42["message","hi"]', mask=mask)
     plain.add(True, f, [web("websocket", socketio=None, **e)],
               note="Socket.IO-looking text on a plain WebSocket: not described")
+
+
+def timestamps(files):
+    """A pcap's seconds are unsigned 32-bit (valid until 2106); its fraction field can hold any
+    32-bit value, and one out of range is an invalid time, never a wrong one."""
+    frame, exp = assemble([ipv4("10.0.0.1", "10.0.0.2", 17), udp(1, 2), data(b"t")])
+    p = Pcap("timestamps", "raw")
+    for sec, usec, text, note in [
+            (0xFFFFFFFF, 0, "4294967295.000000", "the last second a pcap can hold (2106)"),
+            (0xFFFFFFFF, 500000, "4294967295.500000", "half a second later: the ladder says 0.500000"),
+            (0x7FFFFFFF, 999999, "2147483647.999999", "the last second of signed 32-bit time (2038)"),
+            (0x80000000, 1, "2147483648.000001", "one second after 2038: not negative"),
+            (1418145370, 0x80000000, None, "microseconds 2^31: invalid, not .-2147483648"),
+            (1418145370, 1000000, None, "microseconds 10^6: invalid, not .1000000"),
+            (1418145370, 999999, "1418145370.999999", "the largest valid microseconds")]:
+        p.add(frame, exp, ts=(sec, usec), ts_text=text, note=note)
+    files.append(p)
+    p = Pcap("timestamps_ns", "raw", nano=True)
+    for sec, nsec, text, note in [
+            (0xF0000000, 999999999, "4026531840.999999999", "a nanosecond file, after 2038"),
+            (1418145370, 1000000000, None, "nanoseconds 10^9: invalid"),
+            (1418145370, 0xFFFFFFFF, None, "nanoseconds 2^32-1: invalid (divided by 1000 it looks fine)"),
+            (1418145370, 1, "1418145370.000000001", "one nanosecond")]:
+        p.add(frame, exp, ts=(sec, nsec), ts_text=text, note=note)
+    files.append(p)
+
+
+def dns_tcp(ident, qname, qtype, answers=(), response=False):
+    """DNS over TCP: the message after a 2-byte length (RFC 1035 4.2.2)."""
+    m = dns(ident, qname, qtype, answers, response)
+    return L("dns", 7, struct.pack("!H", len(m.data)) + m.data, dict(m.fields, tcp=True))
+
+
+def exactness(files):
+    """Each case where the decoder once differed from tcpdump and Wireshark."""
+    E = lambda: eth(B, A, 0x0800)
+    p = Pcap("exactness", "eth")
+    # total length 0 (TSO / BIG TCP): the frame's length is taken and decoding goes on
+    fr, ex = assemble([E(), ipv4("10.0.0.1", "10.0.0.2", 6), tcp(1, 2, 3, 4, ["PSH", "ACK"]),
+                       data(b"tso payload")])
+    b = bytearray(fr)
+    struct.pack_into("!H", b, 16, 0)
+    struct.pack_into("!H", b, 24, 0)
+    struct.pack_into("!H", b, 24, csum(bytes(b[14:34])))
+    ex[1].update(total_len=0, len_from_frame=True)
+    ex[2]["checksum"] = "ok"
+    p.add(bytes(b), ex, note="IPv4 total length 0: the frame's length is taken")
+    fr, ex = assemble([eth(B, A, 0x86DD), ipv6("2001:db8::1", "2001:db8::2", 17), udp(1, 2),
+                       data(b"jumbo")])
+    b = bytearray(fr)
+    struct.pack_into("!H", b, 14 + 4, 0)
+    ex[1].update(payload_len=0, len_from_frame=True)
+    p.add(bytes(b), ex, note="IPv6 payload length 0: the frame's length is taken")
+    # a capture that ends inside the options still shows the fixed header before them
+    rr = bytes([7, 11, 4]) + b"\0" * 8 + b"\x00"        # record route, two slots, then EOL
+    fr, ex = assemble([E(), ipv4("10.0.0.1", "10.0.0.2", 6, opts=rr), tcp(1, 2, 3, 4, ["ACK"])])
+    p.add(fr, [ex[0], dict(layer=3, proto="ipv4", truncated=True, options_truncated=True,
+                           src="10.0.0.1", dst="10.0.0.2", ttl=64, hdr_len=32)],
+          caplen=14 + 26, note="cut inside the IPv4 options")
+    fr, ex = assemble([E(), ipv4("10.0.0.1", "10.0.0.2", 6),
+                       tcp(40000, 22, 3, 4, ["SYN"], opts=tcp_opts(1460, 7, True, (1, 0)))])
+    p.add(fr, [ex[0], ex[1], dict(layer=4, proto="tcp", truncated=True, options_truncated=True,
+                                  sport=40000, dport=22, seq=3, flags=["SYN"], hdr_len=40)],
+          caplen=14 + 20 + 30, note="cut inside the TCP options")
+    # ARP over a hardware address of 8 bytes still has its IPv4 addresses
+    a8 = struct.pack("!HHBBH", 6, 0x0800, 8, 4, 1) + b"\x11" * 8 + ip4("10.0.0.1") + b"\0" * 8 + ip4("10.0.0.2")
+    p.add(*assemble([eth("ff:ff:ff:ff:ff:ff", A, 0x0806),
+                     L("arp", 2, a8, {"op": 1, "hlen": 8, "sender_ip": "10.0.0.1",
+                                      "target_ip": "10.0.0.2"})]),
+          note="ARP with 8-byte hardware addresses")
+    # DNS over TCP, DNS on another port, a record type nobody names
+    p.add(*assemble([E(), ipv4("10.0.0.1", "10.0.0.53", 6), tcp(33000, 53, 3, 4, ["PSH", "ACK"]),
+                     dns_tcp(0x4444, "tcp.example", 1)]), note="DNS over TCP")
+    p.add(*assemble([E(), ipv4("10.0.0.1", "10.0.0.53", 17), udp(33000, 5300),
+                     dns(0x5555, "other.port.example", 28)]), note="DNS on UDP port 5300")
+    p.add(*assemble([E(), ipv4("10.0.0.1", "10.0.0.53", 17), udp(33000, 5300), data(b"hello, not DNS at all")]),
+          note="text on UDP port 5300: not DNS")
+    # a first fragment: its UDP header counts the whole datagram, the rest comes later
+    fr, ex = assemble([E(), ipv4("10.0.0.1", "10.0.0.2", 17, ident=9, df=False, mf=True),
+                       udp(5000, 6000), data(b"F" * 1472)])
+    b = bytearray(fr)
+    struct.pack_into("!H", b, 14 + 24, 8 + 3000)   # the datagram is 3000 bytes; this carries 1472
+    ex[2].update(length=3008, payload_len=3000, checksum="unchecked")
+    ex[3].update(len=3000, fragment=True)
+    p.add(bytes(b), ex, note="first fragment: fragment, not truncated")
+    files.append(p)
+    # link type 229 carries IPv6 only: a packet that says IPv4 is an invalid IPv6 packet
+    p = Pcap("link_ipv6_only", "ipv6")
+    fr, ex = assemble([ipv4("10.0.0.1", "10.0.0.2", 17), udp(1, 2), data(b"v4")])
+    p.add(fr, [dict(layer=3, proto="ipv6", invalid=True)], note="IPv4 on link type 229")
+    p.add(*assemble([ipv6("::1", "::2", 17), udp(1, 2), data(b"v6")]), note="IPv6 on link type 229")
+    files.append(p)
+
+
+def dns_full(ident, flags, questions, answers=(), ns=0, opt=False):
+    """A DNS message with its flags as given; questions [(name, type)], answers [(type, rdata
+    bytes)] for the first question's name; opt adds an EDNS OPT record (RFC 6891)."""
+    msg = struct.pack("!HHHHHH", ident, flags, len(questions), len(answers), 0, 1 if opt else 0)
+    for name, qtype in questions:
+        msg += dns_name(name) + struct.pack("!HH", qtype, 1)
+    for atype, rdata in answers:
+        msg += b"\xc0\x0c" + struct.pack("!HHIH", atype, 1, 300, len(rdata)) + rdata
+    if opt:
+        msg += b"\0" + struct.pack("!HHIH", 41, 1232, 0, 0)
+    return L("dns", 7, msg, {"id": ident})
+
+
+def tcpdump_lines(files):
+    """tcpdump_lines.pcap: one of each thing the default view shows, for the line-by-line
+    comparison with Debian's tcpdump -nn (tcpdump_lines.sh). No expectations of its own beyond
+    the layer names: the reference is tcpdump."""
+    p = Pcap("tcpdump_lines", "eth")
+    E, E6 = (lambda: eth(B, A, 0x0800)), (lambda: eth(B, A, 0x86DD))
+    ip = lambda proto, s="10.0.0.1", d="10.0.0.2", **k: ipv4(s, d, proto, **k)
+    add = lambda layers, note, **k: p.add(assemble(layers, **k)[0], None, note=note)
+    # a TCP conversation: handshake with options, data both ways, teardown
+    conversation(p, lambda: [eth(B, A, 0x0800)], "10.0.0.1", "10.0.0.2")
+    p.recs = [(b, w, dict(e, layers=None), ts) for b, w, e, ts in p.recs]
+    # flags in tcpdump's order, the urgent pointer, ECN
+    add([E(), ip(6), tcp(40001, 80, 1, 0, ["SYN", "ECE", "CWR"])], "ECN-setup SYN [SEW]")
+    add([E(), ip(6), tcp(40001, 80, 1, 2, ["PSH", "ACK", "ECE"]), data(b"x")], "[P.E]")
+    add([E(), ip(6), tcp(40001, 80, 1, 2, FLAGS), data(b"y")], "every flag [FSRP.UEW]")
+    urg = bytearray(assemble([E(), ip(6), tcp(40001, 80, 5, 6, ["PSH", "ACK", "URG"]),
+                              data(b"urgent")])[0])
+    struct.pack_into("!H", urg, 14 + 20 + 18, 3)
+    urg[14 + 20 + 16:14 + 20 + 18] = b"\0\0"
+    p.add(bytes(urg), None, note="urg 3 (checksum left 0)")
+    add([E(), ip(6), tcp(40001, 80, 1, 2, ["RST"])], "RST")
+    # options: more than 8, SACK, TFO, MPTCP, md5, UTO, an experiment, an unknown kind
+    many = b"\x01" * 10 + b"\x03\x03\x07" + b"\x01\x01\x01"
+    add([E(), ip(6), tcp(22, 40002, 7, 8, ["SYN", "ACK"], opts=many)], "wscale after 10 nops")
+    add([E(), ip(6), tcp(40002, 22, 8, 8, ["ACK"], opts=tcp_opts(sack=[(100, 200), (300, 400)]))], "SACK")
+    tfo = b"\x22\x0a" + bytes(range(8)) + b"\x01\x01"
+    add([E(), ip(6), tcp(40003, 80, 9, 0, ["SYN"], opts=tfo)], "TFO cookie")
+    add([E(), ip(6), tcp(40003, 80, 9, 0, ["SYN"], opts=b"\x22\x02\x01\x01")], "TFO cookie request")
+    mptcp = b"\x1e\x0c\x00\x81" + bytes(range(8))
+    add([E(), ip(6), tcp(40004, 80, 9, 0, ["SYN"], opts=mptcp)], "MPTCP capable")
+    add([E(), ip(6), tcp(40005, 80, 9, 0, ["SYN"], opts=b"\x1c\x04\x80\x3c")], "UTO")
+    add([E(), ip(6), tcp(40006, 80, 9, 0, ["SYN"], opts=b"\xfe\x06\xf9\x89\x01\x02\x01\x01")], "exp TFO magic")
+    add([E(), ip(6), tcp(40006, 80, 9, 0, ["SYN"], opts=b"\xfe\x04\x12\x34")], "exp other")
+    add([E(), ip(6), tcp(40007, 80, 9, 0, ["SYN"], opts=b"\x63\x04\xab\xcd")], "unknown option 99")
+    # UDP, DNS as tcpdump writes it
+    add([E(), ip(17), udp(5000, 6000), data(b"datagram")], "UDP")
+    add([E(), ip(17, d="10.0.0.53"), udp(33000, 53),
+         dns_full(22836, 0x0100, [("www.tcpdump.org", 1)], opt=True)], "DNS query RD [1au]")
+    add([E(), ip(17, s="10.0.0.53"), udp(53, 33000),
+         dns_full(22836, 0x8180, [("www.tcpdump.org", 1)], [(1, ip4("192.0.2.1")), (1, ip4("192.0.2.2"))], opt=True)],
+        "DNS answer 2/0/1")
+    add([E(), ip(17, s="10.0.0.53"), udp(53, 33000),
+         dns_full(7, 0x8183, [("nx.example", 28)])], "DNS NXDomain")
+    add([E(), ip(17, s="10.0.0.53"), udp(53, 33000),
+         dns_full(8, 0x8580, [("www.example", 1)], [(5, dns_name("web.example")), (28, ip6("2001:db8::1"))])],
+        "DNS authoritative CNAME + AAAA")
+    add([E(), ip(17, d="10.0.0.53"), udp(33000, 53), dns_full(9, 0x0000, [("odd.example", 65280)])],
+        "DNS unknown type, no RD")
+    add([E(), ip(17, s="10.0.0.53"), udp(53, 33000),
+         dns_full(9, 0x8080, [("odd.example", 65280)], [(65280, b"\x01\x02")])], "DNS unknown type answer, no RA")
+    add([E(), ip(6, d="10.0.0.53"), tcp(33001, 53, 1, 1, ["PSH", "ACK"]),
+         dns_tcp(0x4444, "tcp.example", 1)], "DNS over TCP")
+    # ICMP
+    add([E(), ip(1), icmp(8, 0, 7, 1), data(b"ping")], "echo request")
+    add([E(), ip(1, s="10.0.0.2", d="10.0.0.1"), icmp(0, 0, 7, 1), data(b"ping")], "echo reply")
+    quoted_udp = assemble([ip(17), udp(40000, 33434), data(b"z" * 20)])[0][:28]
+    quoted_tcp = assemble([ip(6), tcp(40000, 7007, 1, 0, ["SYN"])])[0][:28]
+    for code, q, mtu in ((3, quoted_udp, 0), (3, quoted_tcp, 0), (1, quoted_udp, 0), (0, quoted_udp, 0),
+                         (2, quoted_udp, 0), (4, quoted_udp, 1400), (13, quoted_udp, 0), (10, quoted_udp, 0)):
+        ic = icmp(3, code, 0, mtu)
+        add([E(), ip(1, s="10.0.0.254", d="10.0.0.1"), ic, data(q)], "unreachable code %d" % code)
+    add([E(), ip(1, s="10.0.0.254", d="10.0.0.1"), icmp(11, 0), data(quoted_udp)], "time exceeded")
+    # ICMPv6
+    v6 = lambda nh, s="2001:db8::1", d="2001:db8::2", **k: ipv6(s, d, nh, **k)
+    add([E6(), v6(58), icmp(128, 0, 3, 4, v6=True), data(b"ping6")], "ICMPv6 echo request")
+    add([E6(), v6(58, s="2001:db8::2", d="2001:db8::1"), icmp(129, 0, 3, 4, v6=True), data(b"ping6")],
+        "ICMPv6 echo reply")
+    ns = struct.pack("!BBHI", 135, 0, 0, 0) + ip6("2001:db8::2") + b"\x01\x01" + mac(A)
+    add([E6(), v6(58, d="ff02::1:ff00:2", hlim=255), L("icmpv6", 3, ns, {})], "neighbor solicitation")
+    na = struct.pack("!BBHI", 136, 0, 0, 0x60000000) + ip6("2001:db8::2") + b"\x02\x01" + mac(B)
+    add([E6(), v6(58, s="2001:db8::2", d="2001:db8::1", hlim=255), L("icmpv6", 3, na, {})], "neighbor advertisement")
+    rs = struct.pack("!BBHI", 133, 0, 0, 0)
+    add([E6(), v6(58, s="fe80::1", d="ff02::2", hlim=255), L("icmpv6", 3, rs, {})], "router solicitation")
+    q6 = assemble([v6(17), udp(40000, 33434), data(b"q")])[0][:48]
+    add([E6(), v6(58, s="2001:db8::ff", d="2001:db8::1"), icmp(1, 4, v6=True), data(q6)], "ICMPv6 port unreachable")
+    add([E6(), v6(58, s="2001:db8::ff", d="2001:db8::1"), icmp(2, 0, 0, 1280, v6=True), data(q6)], "packet too big")
+    # ARP, IPv6 transport, VLAN (tcpdump shows the tag only with -e), HTTP, fragments
+    add([eth("ff:ff:ff:ff:ff:ff", A, 0x0806), arp(1, A, "10.0.0.1", ZERO, "10.0.0.2")], "ARP request", pad_to=60)
+    add([eth(A, B, 0x0806), arp(2, B, "10.0.0.2", A, "10.0.0.1")], "ARP reply", pad_to=60)
+    add([E6(), v6(6), tcp(40010, 80, 1, 1, ["PSH", "ACK"]), data(b"v6 data")], "IPv6 TCP")
+    add([E6(), v6(17), udp(5000, 6000), data(b"v6 datagram")], "IPv6 UDP")
+    add([eth(B, A, 0x8100), vlan(42, 0x0800, pcp=5), ip(17), udp(1000, 2000), data(b"tagged")], "VLAN UDP")
+    add([eth(B, A, 0x8100), vlan(42, 0x0806), arp(1, A, "10.0.0.1", ZERO, "10.0.0.2")], "VLAN ARP")
+    req = http_msg("GET /index.html HTTP/1.1\nHost: 10.0.0.2\n")
+    add([E(), ip(6), tcp(40020, 80, 1, 1, ["PSH", "ACK"]), data(req)], "HTTP request on 80")
+    add([E(), ip(6, s="10.0.0.2", d="10.0.0.1"), tcp(80, 40020, 1, 1 + len(req), ["PSH", "ACK"]),
+         data(http_msg("HTTP/1.1 200 OK\nContent-Length: 2\n", b"ok"))], "HTTP response on 80")
+    add([E(), ip(6), tcp(40021, 8080, 1, 1, ["PSH", "ACK"]), data(req)], "HTTP request on 8080")
+    add([E(), ip(17, ident=77, df=False, mf=True), udp(1, 2), data(b"A" * 32)], "first fragment")
+    add([E(), ip(17, ident=77, df=False, frag=40), data(b"B" * 24)], "later fragment")
+    files.append(p)
 
 
 def lying(files):

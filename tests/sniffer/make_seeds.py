@@ -10,7 +10,8 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 LINKS = {1: 0, 113: 1, 276: 2, 0: 3, 108: 4, 12: 5, 101: 5, 228: 6, 229: 7}  # fuzz_decode.c
 PICK = ["eth_tcp", "eth_ipv6", "link_sll", "link_sll2", "link_null", "link_raw", "vlan_arp",
-        "ipv4_opts_frag_icmp", "dns", "http_ws", "wirelab", "socketio"]
+        "ipv4_opts_frag_icmp", "dns", "http_ws", "wirelab", "socketio", "exactness",
+        "tcpdump_lines", "link_ipv6_only"]
 
 out = os.path.join(HERE, "fuzz_seeds")
 os.makedirs(out, exist_ok=True)
@@ -18,7 +19,7 @@ for name in PICK:
     d = open(os.path.join(HERE, "pcaps", name + ".pcap"), "rb").read()
     link = struct.unpack("<I", d[20:24])[0]
     off, i = 24, 0
-    while off < len(d) and i < (22 if name == "socketio" else 8):
+    while off < len(d) and i < {"socketio": 22, "tcpdump_lines": 80}.get(name, 8):
         caplen = struct.unpack("<I", d[off + 8:off + 12])[0]
         frame = d[off + 16:off + 16 + caplen]
         ws = 1 if name == "http_ws" and i >= 5 else 0

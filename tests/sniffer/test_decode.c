@@ -246,7 +246,7 @@ static void test_ring_wraps(void **state)
     (void)state;
     sring *r = sring_new(4096);
     uint8_t in[1000], out[1000];
-    sring_hdr h = {1, 2, 0, 0}, g;
+    sring_hdr h = {1, 2, 0, 0, false}, g;
     for (int round = 0; round < 50; round++) { /* records straddle the end of the array */
         uint32_t n = (uint32_t)(100 + round * 17 % 800);
         for (uint32_t i = 0; i < n; i++)

@@ -30,7 +30,7 @@ static void *producer(void *arg)
     uint8_t buf[64];
     (void)arg;
     for (uint32_t i = 0; i < N; i++) {
-        sring_hdr h = {(int64_t)i, 0, len_of(i), len_of(i)};
+        sring_hdr h = {(int64_t)i, 0, len_of(i), len_of(i), false};
         memcpy(buf, &i, 4);
         memset(buf + 4, (int)(i & 0xff), h.caplen - 4);
         while (!sring_push(ring, &h, buf))

@@ -76,10 +76,10 @@ step "-x without a terminal brackets the bytes by layer"
 "$S" -r "$T" -x -c 1 2>/dev/null | grep -q '0000: \[eth 00 00 00 00 00 00 00 00 00 00 00 00 08 00\] \[ipv4 45 00\]' \
   || fail "-x did not bracket the Ethernet and IPv4 bytes"
 
-step "an ICMP port unreachable names the datagram it is about"
+step "an ICMP port unreachable names the port it is about, in tcpdump's words"
 "$S" -r "$CORPUS/ipv4_opts_frag_icmp.pcap" 2>/dev/null \
-  | grep -q 'ICMP destination unreachable, length 36 (about IP 10.0.0.1.40000 > 10.0.0.2.33434 UDP)' \
-  || fail "the ICMP error does not say which datagram it is about"
+  | grep -q 'ICMP 10.0.0.2 udp port 33434 unreachable, length 36' \
+  || fail "the ICMP error does not say which port was unreachable"
 
 step "the WebSocket upgrade and frames in http_ws.pcap"
 "$S" -r "$CORPUS/http_ws.pcap" >ws.txt 2>/dev/null
@@ -115,3 +115,19 @@ grep -q '|<\.* socket.io ACK /chat \["ok"\] ack=12 \.*|' sio_ladder.txt \
   || fail "--ladder has no dotted server-to-client arrow for the ACK"
 "$S" -r "$SIO" --stats >sio_stats.txt 2>/dev/null
 grep -Eq '^socketio +13 ' sio_stats.txt || fail "--stats does not count 13 socketio layers: $(cat sio_stats.txt)"
+
+step "timestamps: unsigned 32-bit seconds (to 2106), an out-of-range fraction said to be invalid"
+TZ=UTC "$S" -r "$CORPUS/timestamps.pcap" >ts.txt 2>/dev/null
+expect_eq "line 1 (2^32-1 seconds: 2106-02-07 06:28:15 UTC)" "06:28:15.000000" "$(sed -n 1p ts.txt | cut -d' ' -f1)"
+expect_eq "line 4 (2^31 seconds: 2038-01-19 03:14:08 UTC)" "03:14:08.000001" "$(sed -n 4p ts.txt | cut -d' ' -f1)"
+grep -q '^\[invalid time: the microseconds field holds 2147483648 (above 999999)\] IP 10.0.0.1.1 > 10.0.0.2.2: UDP' ts.txt \
+  || fail "microseconds 2^31 is not reported as an invalid time; got:
+$(cat ts.txt)"
+"$S" -r "$CORPUS/timestamps.pcap" --ladder >ts_ladder.txt 2>/dev/null
+grep -Eq '^2 +0\.500000 ' ts_ladder.txt || fail "the ladder's second frame is not 0.500000 after a first frame at 2^32-1 s; got:
+$(cat ts_ladder.txt)"
+grep -Eq '^5 +invalid ' ts_ladder.txt || fail "the ladder does not say 'invalid' for microseconds 2^31"
+grep -Eq '^7 +-2876821924\.000001 ' ts_ladder.txt || fail "the ladder's frame 7 (earlier than the first) is not -2876821924.000001"
+TZ=UTC "$S" -r "$CORPUS/timestamps_ns.pcap" >tsn.txt 2>/dev/null
+grep -q '^\[invalid time: the nanoseconds field holds 4294967295 (above 999999999)\]' tsn.txt \
+  || fail "nanoseconds 2^32-1 is not reported as invalid; got: $(cat tsn.txt)"
