@@ -325,7 +325,7 @@ static void deliver(conn *c, const uint8_t *data, size_t n)
 {
     loop *l = c->l;
     if (c->refused)
-        return; /* over the limit: what it sends is read only to be thrown away */
+        return;                 /* over the limit: what it sends is read only to be thrown away */
     if (buf_len(&c->in) == 0) { /* common case: hand over the fresh bytes without copying */
         size_t used = l->h.on_data ? l->h.on_data(c, data, n) : n;
         if (c->state != CONN_DEAD && used < n && buf_append(&c->in, data + used, n - used) < 0)

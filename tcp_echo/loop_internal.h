@@ -113,15 +113,15 @@ struct loop {
     size_t nlisteners;
     watch sig;
     timers timers;
-    conn *conns;                /* open connections, newest first */
-    conn *refused_conns;        /* connections over max_conns being told why */
-    conn *dead;                 /* closed this round, freed at its end */
-    conn *pending;              /* conns with coalesced sends to write at the end of the round */
-    void (*refuse)(conn *c);    /* loop_on_refuse's say(), or NULL */
-    size_t refusing;            /* refused conns still being told why */
-    uint64_t refused_unlogged;  /* refusals since the last log line */
-    uint64_t refuse_logged_ms;  /* when that line was written */
-    int timers_full_logged;     /* the "too many timers" line was written */
+    conn *conns;               /* open connections, newest first */
+    conn *refused_conns;       /* connections over max_conns being told why */
+    conn *dead;                /* closed this round, freed at its end */
+    conn *pending;             /* conns with coalesced sends to write at the end of the round */
+    void (*refuse)(conn *c);   /* loop_on_refuse's say(), or NULL */
+    size_t refusing;           /* refused conns still being told why */
+    uint64_t refused_unlogged; /* refusals since the last log line */
+    uint64_t refuse_logged_ms; /* when that line was written */
+    int timers_full_logged;    /* the "too many timers" line was written */
     uint64_t next_id;
     int accept_paused; /* out of fds: accepting paused for a moment */
     int stop;
