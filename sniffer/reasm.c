@@ -161,7 +161,7 @@ int reasm_add(reasm *r, uint32_t seq, const uint8_t *data, uint32_t n, uint64_t 
         reasm_start(r, seq);
     int32_t d = seq_diff(seq, r->next);
     if (d < 0) { /* some or all of it was delivered already */
-        uint32_t old = (uint32_t)-(int64_t)d;
+        uint32_t old = (uint32_t) - (int64_t)d;
         if (old >= n) {
             r->retrans += n;
             return 0;

@@ -60,8 +60,7 @@ typedef struct seg {
     uint32_t off, len;
 } seg;
 
-static void feed(reasm *r, uint32_t isn, const seg *s, const int *order, int n,
-                 const reasm_sink *k)
+static void feed(reasm *r, uint32_t isn, const seg *s, const int *order, int n, const reasm_sink *k)
 {
     for (int i = 0; i < n; i++) {
         const seg *g = &s[order[i]];
