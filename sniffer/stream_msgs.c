@@ -197,8 +197,8 @@ static void http_head_done(sconv *c, int dir, uint64_t frame)
             stop(c, dir, frame, "HTTP 101 to a protocol other than WebSocket: not decoded");
         return;
     }
-    if (no_body || (!chunked && !has_length && !response) || (has_length && length == 0 &&
-                                                              !chunked)) {
+    if (no_body || (!chunked && !has_length && !response) ||
+        (has_length && length == 0 && !chunked)) {
         http_done(c, dir);
     } else if (chunked) { /* RFC 9112 6.3: chunked wins over a Content-Length */
         d->st = ST_CHUNK_LINE;
@@ -304,7 +304,8 @@ static uint32_t chunk_line(sconv *c, int dir, const uint8_t *p, uint32_t n, uint
         size = size * 16 + (uint64_t)v;
     }
     if (i == 0) {
-        stop(c, dir, frame, "an HTTP chunk-size line without a hex size: the body cannot be framed");
+        stop(c, dir, frame,
+             "an HTTP chunk-size line without a hex size: the body cannot be framed");
         return used;
     }
     d->line_len = 0;
@@ -509,20 +510,23 @@ static void feed(sconv *c, int dir, const uint8_t *p, uint32_t n, uint64_t frame
 static uint32_t detect(sconv *c, int dir, const uint8_t *p, uint32_t n, uint64_t frame)
 {
     sdir *d = &c->d[dir];
-    if (d->line_len == 0)
-        d->detect_frame = frame;
     uint32_t k = 8 - d->line_len < n ? 8 - d->line_len : n;
+    for (uint32_t i = 0; i < k; i++)
+        d->detect_frames[d->line_len + i] = frame;
     memcpy(d->line + d->line_len, p, k);
     d->line_len += k;
     dec_app_kind kind = dec_app_detect(d->line, d->line_len);
     if (kind == DEC_APP_MORE)
         return k;
     uint8_t first[8];
+    uint64_t frames[8];
     uint32_t nfirst = d->line_len;
     memcpy(first, d->line, nfirst);
+    memcpy(frames, d->detect_frames, sizeof frames);
     d->line_len = 0;
     d->st = kind == DEC_APP_HTTP ? ST_HTTP_HEAD : kind == DEC_APP_QUEUE ? ST_QUEUE_LINE : ST_OTHER;
-    feed(c, dir, first, nfirst, d->detect_frame); /* the bytes read to decide, again */
+    for (uint32_t i = 0; i < nfirst; i++) /* the bytes read to decide, again, each with its frame */
+        feed(c, dir, first + i, 1, frames[i]);
     return k;
 }
 
@@ -604,6 +608,12 @@ static void cut(sconv *c, int dir, uint64_t frame, const char *why)
 {
     sdir *d = &c->d[dir];
     smsg m = d->in_ctl ? d->ctl : d->m;
+    if (m.summary[0] == '\0' && d->line_len > 0) { /* a head or line not ended: its first line */
+        uint32_t k = 0;
+        while (k < d->line_len && d->line[k] != '\r' && d->line[k] != '\n')
+            k++;
+        set_text(m.summary, sizeof m.summary, d->line, k);
+    }
     char was[SMSG_SUMMARY / 2]; /* what it was, cut short so the reason fits after it */
     snprintf(was, sizeof was, "%.*s", (int)sizeof was - 1, m.summary[0] ? m.summary : "a message");
     m.kind = SMSG_CUT;
@@ -641,8 +651,7 @@ void sconv_gap(sconv *c, int dir, uint32_t missing, uint64_t frame)
         cut(c, dir, frame, "a gap (bytes not captured)");
     char why[SMSG_SUMMARY];
     snprintf(why, sizeof why,
-             "%u bytes were not captured here: the rest of this direction is not decoded",
-             missing);
+             "%u bytes were not captured here: the rest of this direction is not decoded", missing);
     stop(c, dir, frame, why);
 }
 

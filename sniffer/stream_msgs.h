@@ -96,7 +96,7 @@ typedef struct sdir {
     uint8_t ctl_payload[125]; /* RFC 6455 5.5: a control frame's payload is at most 125 bytes */
     uint32_t ctl_len;
     uint16_t ctl_opcode;
-    uint64_t detect_frame; /* the frame of the first byte (detection replays the bytes) */
+    uint64_t detect_frames[8]; /* the frame of each byte read to detect the protocol */
 } sdir;
 
 typedef struct sconv {

@@ -224,7 +224,7 @@ void streams_packet(streams *s, const dec_packet *pkt, const flow_info *fi, uint
     if (e->ended)
         return; /* after RST or both FINs: only retransmissions could follow */
     uint32_t seq = t->seq + (syn ? 1u : 0u); /* the SYN takes one sequence number */
-    if (syn && !e->r[dir].started) /* (a retransmitted SYN must not restart the stream) */
+    if (syn && !e->r[dir].started)           /* (a retransmitted SYN must not restart the stream) */
         reasm_start(&e->r[dir], seq);
     uint32_t captured = l->cap > t->hdr_len ? l->cap - t->hdr_len : 0;
     if (captured > t->payload_len)

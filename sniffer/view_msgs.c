@@ -27,9 +27,9 @@ void view_msg_words(char *buf, size_t cap, const smsg *m)
         n += snprintf(buf + n, cap - (size_t)n, " (%" PRIu64 " not captured)", m->missing);
     for (uint32_t i = 0; i < m->nframes && (size_t)n < cap; i++)
         n += snprintf(buf + n, cap - (size_t)n, "%s%" PRIu64,
-                      i                       ? ","
+                      i                      ? ","
                       : m->frames_total == 1 ? " in frame "
-                                              : " from frames ",
+                                             : " from frames ",
                       m->frames[i]);
     if (m->frames_total > m->nframes && (size_t)n < cap)
         snprintf(buf + n, cap - (size_t)n, " and %u more", m->frames_total - m->nframes);
