@@ -37,8 +37,8 @@
  *              the missed-event replay log (broker topics, the events layer).
  *   ring_spsc  one producer thread and one consumer thread, lock-free with C11 atomics. Reject
  *              only (overwriting would need the producer to move the consumer's counter).
- *              The sniffer's capture thread -> printing thread hand-off. Its push and pop
- *              are static inline (ring_spsc_inline.h): a small message costs a few stores.
+ *              The sniffer's capture thread -> printing thread hand-off. (An optional
+ *              inline fast path of push and pop, for hot loops: ring_spsc_inline.h.)
  *   ring_mpmc  any number of threads, a mutex and two condition variables around a ring_log;
  *              push and pop wait with a timeout; batches move under one lock.
  *              The shape of a worker pool.
@@ -172,9 +172,8 @@ typedef struct ring_part {
 /*
  * Producer thread only. Append one message; RING_OK, RING_FULL (retry later: the consumer is
  * behind) or RING_TOOBIG. *offset (may be NULL) is its offset.
- *   int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uint64_t *offset);
- * Defined static inline in ring_spsc_inline.h (included below): see there why.
  */
+int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uint64_t *offset);
 
 /* Producer thread only. One message made of nparts pieces, copied back to back (no temp copy). */
 int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_t *offset);
@@ -183,10 +182,8 @@ int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_
  * Consumer thread only. Remove the oldest message into buf (cap bytes). RING_OK with *len and
  * *offset (may be NULL), RING_EMPTY (try later), or RING_TOOSMALL (*len = size needed; the
  * message stays).
- *   int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset);
- * Defined static inline in ring_spsc_inline.h, like ring_spsc_push.
  */
-#include "ring_spsc_inline.h"
+int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset);
 
 /*
  * Consumer thread only. Up to max messages in one go, copied back to back into buf (cap bytes),
