@@ -29,29 +29,37 @@ struct ring_log {
     uint64_t overwritten;
 };
 
-const char *ring_status_str(int status)
+const char *ring_strerror(int status)
 {
-    static const char *const names[] = {
-        [RING_OK] = "ok",
-        [RING_EMPTY] = "empty",
-        [RING_FULL] = "full",
-        [RING_TOOBIG] = "message larger than the ring",
-        [RING_TOOSMALL] = "buffer too small",
-        [RING_TIMEOUT] = "timed out",
-        [RING_CLOSED] = "closed",
-        [RING_FUTURE] = "offset not handed out yet",
-        [RING_GAP] = "overwritten while reading",
-        [RING_NOMEM] = "out of memory",
+    static const char *const text[] = {
+        [-RING_OK] = "ok",
+        [-RING_EMPTY] = "the ring is empty",
+        [-RING_FULL] = "the ring is full",
+        [-RING_TIMEOUT] = "timed out",
+        [-RING_TOOBIG] = "the message is larger than the ring can hold",
+        [-RING_TOOSMALL] = "the buffer is too small for the message",
+        [-RING_CLOSED] = "the queue is closed",
+        [-RING_FUTURE] = "that offset was never handed out (the log is newer than it)",
+        [-RING_GAP] = "the log was overwritten while reading: start again from the last offset",
+        [-RING_BADSIZE] = "invalid ring size (a power of two, at least 16 bytes)",
+        [-RING_NOMEM] = "out of memory",
     };
-    if (status < 0 || (size_t)status >= sizeof names / sizeof names[0])
-        return "unknown status";
-    return names[status];
+    if (status > 0 || (size_t)-status >= sizeof text / sizeof text[0])
+        return "unknown ring status";
+    return text[-status];
+}
+
+int ring_size_check(size_t capacity_bytes, uint64_t first_offset)
+{
+    if (!ring_is_pow2(capacity_bytes) || capacity_bytes < 16 || first_offset == 0)
+        return RING_BADSIZE;
+    return RING_OK;
 }
 
 ring_log *ring_log_new_at(size_t capacity_bytes, size_t max_msgs, enum ring_policy policy,
                           uint64_t first_offset)
 {
-    if (!ring_is_pow2(capacity_bytes) || capacity_bytes < 16 || first_offset == 0)
+    if (ring_size_check(capacity_bytes, first_offset) != RING_OK)
         return NULL;
     ring_log *l = calloc(1, sizeof *l);
     if (l == NULL)

@@ -30,7 +30,7 @@
 
 ring_spsc *ring_spsc_new_at(size_t capacity_bytes, uint64_t start)
 {
-    if (!ring_is_pow2(capacity_bytes) || capacity_bytes < 16 || start == 0)
+    if (ring_size_check(capacity_bytes, start) != RING_OK)
         return NULL;
     /* aligned_alloc wants the size to be a multiple of the alignment. */
     size_t size = (sizeof(ring_spsc) + RING_CACHE_LINE - 1) / RING_CACHE_LINE * RING_CACHE_LINE;

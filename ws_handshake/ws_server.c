@@ -164,10 +164,10 @@ static void linger_close(client *cl)
 /* Fail the WebSocket connection (RFC 6455 7.1.7): a close frame with the code, then TCP close. */
 static void fail_connection(client *cl, ws_error e)
 {
-    trace(cl, "protocol error: %s", ws_error_text(e));
+    trace(cl, "protocol error: %s", ws_strerror(e));
     if (cl->ph == PH_OPEN) {
         cl->ph = PH_CLOSING;
-        send_close_frame(cl, (unsigned)ws_error_close_code(e), ws_error_text(e));
+        send_close_frame(cl, (unsigned)ws_error_close_code(e), ws_strerror(e));
     }
     linger_close(cl);
 }

@@ -274,13 +274,38 @@ static void test_log_replay_past_2_32_with_straddling(void **state)
     ring_log_free(l);
 }
 
-static void test_status_names(void **state)
+/* The error convention: 0 is ok, every other status negative, each with its own sentence. */
+static void test_status_sentences(void **state)
 {
     (void)state;
-    assert_string_equal(ring_status_str(RING_FULL), "full");
-    assert_string_equal(ring_status_str(RING_EMPTY), "empty");
-    assert_string_equal(ring_status_str(-1), "unknown status");
-    assert_string_equal(ring_status_str(1000), "unknown status");
+    assert_string_equal(ring_strerror(RING_OK), "ok");
+    assert_string_equal(ring_strerror(RING_FULL), "the ring is full");
+    assert_string_equal(ring_strerror(RING_EMPTY), "the ring is empty");
+    const char *seen[16] = {0};
+    for (int st = RING_EMPTY; st >= RING_NOMEM; st--) {
+        const char *text = ring_strerror(st);
+        assert_string_not_equal(text, "unknown ring status");
+        for (int k = 1; k < -st; k++)
+            assert_string_not_equal(text, seen[k]); /* no two statuses read the same */
+        seen[-st] = text;
+    }
+    assert_string_equal(ring_strerror(RING_NOMEM - 1), "unknown ring status");
+    assert_string_equal(ring_strerror(1), "unknown ring status");
+    assert_string_equal(ring_strerror(1000), "unknown ring status");
+}
+
+/* A constructor's NULL says nothing; ring_size_check says whether the size was the reason. */
+static void test_size_check_explains_null(void **state)
+{
+    (void)state;
+    assert_int_equal(ring_size_check(24, 1), RING_BADSIZE);
+    assert_int_equal(ring_size_check(8, 1), RING_BADSIZE);
+    assert_int_equal(ring_size_check(0, 1), RING_BADSIZE);
+    assert_int_equal(ring_size_check(16, 0), RING_BADSIZE);
+    assert_int_equal(ring_size_check(16, 1), RING_OK);
+    assert_null(ring_spsc_new(24));
+    assert_null(ring_mpmc_new(24, 0, RING_REJECT));
+    assert_null(ring_spsc_new_at(16, 0));
 }
 
 /* --- SPSC, single-threaded behaviour (the threaded test is test_spsc_stress.c) ------------ */
@@ -432,20 +457,20 @@ static void test_spsc_inline_matches_out_of_line(void **state)
     uint64_t start = (UINT64_C(1) << 32) - 100;
     ring_spsc *a = ring_spsc_new_at(64, start), *b = ring_spsc_new_at(64, start),
               *c = ring_spsc_new_at(64, start);
-    int seen[RING_NOMEM + 1] = {0};
+    int seen[-RING_NOMEM + 1] = {0}; /* indexed by -status */
     for (uint32_t step = 0; step < 20000; step++) {
         spsc_result ra = spsc_step(a, &out_of_line, step);
         spsc_result rb = spsc_step(b, &inlined, step);
         spsc_result rc = spsc_step(c, step % 2 ? &inlined : &out_of_line, step);
         assert_memory_equal(&ra, &rb, sizeof ra);
         assert_memory_equal(&ra, &rc, sizeof ra);
-        seen[ra.status]++;
+        seen[-ra.status]++;
     }
     assert_memory_equal(a->buf, b->buf, 64);
     assert_memory_equal(a->buf, c->buf, 64);
     int statuses[] = {RING_OK, RING_EMPTY, RING_FULL, RING_TOOBIG, RING_TOOSMALL};
     for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-        assert_true(seen[statuses[i]] > 0); /* the run reached every case */
+        assert_true(seen[-statuses[i]] > 0); /* the run reached every case */
     ring_spsc_free(a);
     ring_spsc_free(b);
     ring_spsc_free(c);
@@ -591,7 +616,8 @@ int main(void)
         cmocka_unit_test(test_log_replay_after_gap),
         cmocka_unit_test(test_log_iterator_sees_later_pushes_and_gaps),
         cmocka_unit_test(test_log_replay_past_2_32_with_straddling),
-        cmocka_unit_test(test_status_names),
+        cmocka_unit_test(test_status_sentences),
+        cmocka_unit_test(test_size_check_explains_null),
         cmocka_unit_test(test_spsc_full_empty_and_offsets),
         cmocka_unit_test(test_spsc_straddling_and_pushv),
         cmocka_unit_test(test_spsc_push_pop_every_length_and_position),
