@@ -25,10 +25,12 @@ typedef struct echo_client_opts {
     int verbose;         /* --verbose */
 } echo_client_opts;
 
-/* The result of parsing: go on, print usage and exit 0 (--help), or usage error (exit 2). */
+/* The result of parsing: go on, print usage and exit 0 (--help), or usage error (exit 2).
+ * The same values as args.h's ARGS_OK, ARGS_HELP, ARGS_ERROR. */
 enum echo_args_result { ECHO_ARGS_OK = 0, ECHO_ARGS_HELP = 1, ECHO_ARGS_ERROR = -1 };
 
-/* Parse argv[1..argc-1]; on ECHO_ARGS_ERROR a sentence is in err. */
+/* Parse argv[1..argc-1] with the shared parser (args/args.h: --name VALUE or --name=VALUE,
+ * numbers range-checked); on ECHO_ARGS_ERROR a sentence is in err (ARGS_ERR_LEN is enough). */
 enum echo_args_result echo_server_parse_args(int argc, char **argv, echo_server_opts *o, char *err,
                                              size_t errlen);
 enum echo_args_result echo_client_parse_args(int argc, char **argv, echo_client_opts *o, char *err,
