@@ -24,8 +24,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return ARGS_ERROR;
 }
 
-int args_number(const char *name, const char *text, unsigned long long min,
-                unsigned long long max, unsigned long long *out, char *err, size_t errlen)
+int args_number(const char *name, const char *text, unsigned long long min, unsigned long long max,
+                unsigned long long *out, char *err, size_t errlen)
 {
     unsigned long long v = 0;
     int ok = text[0] != '\0';
@@ -82,8 +82,7 @@ static int choice_index(const char *choices, const char *word)
 }
 
 /* Check value (the text `typed` named the option) and put it where the row says. */
-static int store(const args_opt *o, const char *typed, const char *value, char *err,
-                 size_t errlen)
+static int store(const args_opt *o, const char *typed, const char *value, char *err, size_t errlen)
 {
     unsigned long long n;
     int index;
@@ -127,8 +126,7 @@ static const args_opt *find(const args_opt *opts, size_t nopts, const char *arg,
     return NULL;
 }
 
-int args_parse(int argc, char **argv, const args_opt *opts, size_t nopts, char *err,
-               size_t errlen)
+int args_parse(int argc, char **argv, const args_opt *opts, size_t nopts, char *err, size_t errlen)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -141,8 +139,7 @@ int args_parse(int argc, char **argv, const args_opt *opts, size_t nopts, char *
         if (o == NULL && arg[0] == '-' && arg[1] != '\0')
             return fail(err, errlen, "unknown option '%.*s'", (int)n, arg);
         if (o == NULL)
-            return fail(err, errlen, "unexpected argument '%s' (every option starts with --)",
-                        arg);
+            return fail(err, errlen, "unexpected argument '%s' (every option starts with --)", arg);
         char typed[64];
         snprintf(typed, sizeof typed, "%.*s", (int)n, arg);
         const char *value = NULL;

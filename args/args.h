@@ -62,14 +62,27 @@ typedef struct args_opt {
 } args_opt;
 
 /* Table rows. field is an lvalue (o.port, o->verbose); its size is taken from it. */
-#define ARGS_FLAG_OPT(name, alias, field) {name, alias, ARGS_FLAG, &(field), sizeof(field), 0, 1, NULL}
-#define ARGS_TEXT_OPT(name, alias, field) {name, alias, ARGS_TEXT, &(field), sizeof(field), 0, 0, NULL}
+#define ARGS_FLAG_OPT(name, alias, field)                                                          \
+    {                                                                                              \
+        name, alias, ARGS_FLAG, &(field), sizeof(field), 0, 1, NULL                                \
+    }
+#define ARGS_TEXT_OPT(name, alias, field)                                                          \
+    {                                                                                              \
+        name, alias, ARGS_TEXT, &(field), sizeof(field), 0, 0, NULL                                \
+    }
 #define ARGS_NUMBER_OPT(name, alias, field, lo, hi)                                                \
-    {name, alias, ARGS_NUMBER, &(field), sizeof(field), lo, hi, NULL}
+    {                                                                                              \
+        name, alias, ARGS_NUMBER, &(field), sizeof(field), lo, hi, NULL                            \
+    }
 #define ARGS_CHOICE_OPT(name, alias, field, words)                                                 \
-    {name, alias, ARGS_CHOICE, &(field), sizeof(field), 0, 0, words}
-#define ARGS_LIST_OPT(name, alias, list) {name, alias, ARGS_LIST, &(list), sizeof(list), 0, 0, NULL}
-#define ARGS_COUNT(table)                (sizeof(table) / sizeof((table)[0]))
+    {                                                                                              \
+        name, alias, ARGS_CHOICE, &(field), sizeof(field), 0, 0, words                             \
+    }
+#define ARGS_LIST_OPT(name, alias, list)                                                           \
+    {                                                                                              \
+        name, alias, ARGS_LIST, &(list), sizeof(list), 0, 0, NULL                                  \
+    }
+#define ARGS_COUNT(table) (sizeof(table) / sizeof((table)[0]))
 
 /*
  * Parse argv[1..argc-1] against the nopts options of the table, storing each value where its
@@ -78,8 +91,7 @@ typedef struct args_opt {
  * ARGS_ERR_LEN is enough), e.g. "--count must be a whole number from 1 to 100, not 'abc'".
  * On ARGS_HELP and ARGS_ERROR some fields may already have been set.
  */
-int args_parse(int argc, char **argv, const args_opt *opts, size_t nopts, char *err,
-               size_t errlen);
+int args_parse(int argc, char **argv, const args_opt *opts, size_t nopts, char *err, size_t errlen);
 
 /*
  * One number the args_parse way, for values a program checks itself (a part of a longer
@@ -87,7 +99,7 @@ int args_parse(int argc, char **argv, const args_opt *opts, size_t nopts, char *
  * [min, max]. Returns 0 with *out set, or -1 with "<name> must be a whole number from <min> to
  * <max>, not '<text>'" in err.
  */
-int args_number(const char *name, const char *text, unsigned long long min,
-                unsigned long long max, unsigned long long *out, char *err, size_t errlen);
+int args_number(const char *name, const char *text, unsigned long long min, unsigned long long max,
+                unsigned long long *out, char *err, size_t errlen);
 
 #endif

@@ -14,12 +14,12 @@
  */
 /* sendmmsg() and recvmmsg() (the --batch path) are Linux extensions, declared only with this. */
 #define _GNU_SOURCE
+#include "args.h"
 #include "dgram.h"
-#include "net.h" /* net_format_addr, net_parse_port: shared with tcp_echo */
+#include "net.h" /* net_format_addr: shared with tcp_echo */
 #include "udpnet.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -90,23 +90,11 @@ static void usage(FILE *to)
             DGRAM_MAX_IPV4, DGRAM_MAX_IPV6, BATCH);
 }
 
-static void bad_args(const char *msg, const char *arg)
+static void bad_args(const char *msg)
 {
-    fprintf(stderr, "udp_sender: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr, "udp_sender: %s\n", msg);
     usage(stderr);
     exit(2);
-}
-
-static unsigned long parse_num(const char *text, unsigned long min, unsigned long max,
-                               const char *what)
-{
-    unsigned long v;
-    if (udpnet_parse_ulong(text, min, max, &v) < 0) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%s must be a whole number from %lu to %lu", what, min, max);
-        bad_args(msg, text);
-    }
-    return v;
 }
 
 /* The size limit is a lesson of its own, so it gets a full sentence, not "out of range". */
@@ -124,86 +112,39 @@ static void size_error(unsigned long size, const char *family_note)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-    static const struct option longopts[] = {{"host", required_argument, 0, 'H'},
-                                             {"port", required_argument, 0, 'p'},
-                                             {"count", required_argument, 0, 'c'},
-                                             {"size", required_argument, 0, 's'},
-                                             {"rate", required_argument, 0, 'r'},
-                                             {"echo", no_argument, 0, 'e'},
-                                             {"timeout", required_argument, 0, 't'},
-                                             {"drop-every", required_argument, 0, 'd'},
-                                             {"reorder-every", required_argument, 0, 'o'},
-                                             {"duplicate-every", required_argument, 0, 'u'},
-                                             {"batch", no_argument, 0, 'b'},
-                                             {"quiet", no_argument, 0, 'q'},
-                                             {"verbose", no_argument, 0, 'v'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
-    int c, port = -1;
-
-    *o = (struct options){.count = 10, .size = 64, .timeout_ms = 1000};
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'H':
-            o->host = optarg;
-            break;
-        case 'p':
-            if ((port = net_parse_port(optarg)) <= 0)
-                bad_args("--port must be a number from 1 to 65535", optarg);
-            break;
-        case 'c':
-            o->count = parse_num(optarg, 1, UINT32_MAX, "--count");
-            break;
-        case 's':
-            o->size = parse_num(optarg, 1, ULONG_MAX, "--size");
-            if (o->size > DGRAM_MAX_IPV6)
-                size_error(o->size, "");
-            break;
-        case 'r':
-            o->rate = parse_num(optarg, 1, 100000000, "--rate");
-            break;
-        case 'e':
-            o->echo = 1;
-            break;
-        case 't':
-            o->timeout_ms = parse_num(optarg, 1, 600000, "--timeout");
-            break;
-        case 'd':
-            o->drop_every = parse_num(optarg, 2, UINT32_MAX, "--drop-every");
-            break;
-        case 'o':
-            o->reorder_every = parse_num(optarg, 2, UINT32_MAX, "--reorder-every");
-            break;
-        case 'u':
-            o->dup_every = parse_num(optarg, 2, UINT32_MAX, "--duplicate-every");
-            break;
-        case 'b':
-            o->batch = 1;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'v':
-            o->verbose = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        default:
-            bad_args("unknown or incomplete option (see the usage below)", NULL);
-        }
+    *o = (struct options){.port = -1, .count = 10, .size = 64, .timeout_ms = 1000};
+    const args_opt table[] = {
+        ARGS_TEXT_OPT("--host", NULL, o->host),
+        ARGS_NUMBER_OPT("--port", NULL, o->port, 1, 65535),
+        ARGS_NUMBER_OPT("--count", NULL, o->count, 1, UINT32_MAX),
+        ARGS_NUMBER_OPT("--size", NULL, o->size, 1, ULONG_MAX),
+        ARGS_NUMBER_OPT("--rate", NULL, o->rate, 1, 100000000),
+        ARGS_FLAG_OPT("--echo", NULL, o->echo),
+        ARGS_NUMBER_OPT("--timeout", NULL, o->timeout_ms, 1, 600000),
+        ARGS_NUMBER_OPT("--drop-every", NULL, o->drop_every, 2, UINT32_MAX),
+        ARGS_NUMBER_OPT("--reorder-every", NULL, o->reorder_every, 2, UINT32_MAX),
+        ARGS_NUMBER_OPT("--duplicate-every", NULL, o->dup_every, 2, UINT32_MAX),
+        ARGS_FLAG_OPT("--batch", NULL, o->batch),
+        ARGS_FLAG_OPT("--quiet", NULL, o->quiet),
+        ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
+    };
+    char err[ARGS_ERR_LEN];
+    int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, sizeof err);
+    if (rc == ARGS_HELP) {
+        usage(stdout);
+        exit(0);
     }
-    if (optind < argc)
-        bad_args("unexpected argument", argv[optind]);
-    if (o->host == NULL || port < 0)
-        bad_args("--host and --port are required", NULL);
+    if (rc == ARGS_ERROR)
+        bad_args(err);
+    if (o->size > DGRAM_MAX_IPV6)
+        size_error(o->size, "");
+    if (o->host == NULL || o->port < 0)
+        bad_args("--host and --port are required");
     if (o->echo && o->batch)
-        bad_args("--echo waits for each datagram to come back, so it cannot --batch", NULL);
+        bad_args("--echo waits for each datagram to come back, so it cannot --batch");
     if (o->echo && (o->reorder_every || o->dup_every))
         bad_args("--echo waits for each datagram in turn; use --reorder-every and "
-                 "--duplicate-every without it",
-                 NULL);
-    o->port = port;
+                 "--duplicate-every without it");
 }
 
 /* Is the destination reached over IPv4 (including ::ffff:a.b.c.d)? */

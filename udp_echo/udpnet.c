@@ -164,21 +164,6 @@ int udpnet_same_addr(const struct sockaddr *a, const struct sockaddr *b)
     return pa == pb && memcmp(ipa, ipb, 16) == 0;
 }
 
-int udpnet_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out)
-{
-    char *end;
-    unsigned long v;
-
-    if (text == NULL || *text < '0' || *text > '9') /* strtoul would accept " -1" */
-        return -1;
-    errno = 0;
-    v = strtoul(text, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static uint64_t clock_ns(clockid_t id)
 {
     struct timespec ts;

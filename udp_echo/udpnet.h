@@ -6,8 +6,8 @@
  * its source port at the first send. These helpers turn host names and failures into
  * sentences a person can act on.
  *
- * Naming addresses and parsing ports are shared with TCP: net_format_addr() and
- * net_parse_port() in tcp_echo/net.h.
+ * Naming addresses is shared with TCP: net_format_addr() in tcp_echo/net.h. The command line
+ * (ports, sizes, counts) is parsed by the shared args/args.h.
  *
  * Library code: nothing here prints or exits. On failure a function returns -1 and writes one
  * line into the caller's err buffer (UDPNET_ERR_LEN bytes is always enough).
@@ -47,9 +47,6 @@ int udpnet_local_port(int fd);
 
 /* Do two socket addresses name the same host and port (IPv4-mapped equals plain IPv4)? */
 int udpnet_same_addr(const struct sockaddr *a, const struct sockaddr *b);
-
-/* Parse a whole decimal number in [min, max] into *out. Returns 0, or -1 when it is not. */
-int udpnet_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out);
 
 /* The wall clock in nanoseconds since 1970 (what goes into the header's send timestamp). */
 uint64_t udpnet_now_ns(void);

@@ -29,8 +29,8 @@ typedef struct opts {
 
 static char err[ARGS_ERR_LEN];
 
-#define ARGV(...) ((char *[]){"prog", __VA_ARGS__, NULL})
-#define ARGC(...) ((int)(sizeof((const char *[]){"prog", __VA_ARGS__}) / sizeof(char *)))
+#define ARGV(...)     ((char *[]){"prog", __VA_ARGS__, NULL})
+#define ARGC(...)     ((int)(sizeof((const char *[]){"prog", __VA_ARGS__}) / sizeof(char *)))
 #define PARSE(o, ...) parse(o, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
 
 static int parse(opts *o, int argc, char **argv)
@@ -118,8 +118,7 @@ static void each_mistake_has_its_sentence(void **state)
         {{"--port", "80a"}, "--port must be a whole number from 0 to 65535, not '80a'"},
         {{"--port", " 80"}, "--port must be a whole number from 0 to 65535, not ' 80'"},
         {{"--port", "1e3"}, "--port must be a whole number from 0 to 65535, not '1e3'"},
-        {{"--max-clients", "0"},
-         "--max-clients must be a whole number from 1 to 1000000, not '0'"},
+        {{"--max-clients", "0"}, "--max-clients must be a whole number from 1 to 1000000, not '0'"},
         {{"--count", "4294967296"},
          "--count must be a whole number from 1 to 4294967295, not '4294967296'"},
         {{"--count", "99999999999999999999999"},
@@ -165,13 +164,12 @@ static void args_number_alone(void **state)
 {
     (void)state;
     unsigned long long v = 0;
-    assert_int_equal(args_number("size", "18446744073709551615", 0, UINT64_MAX, &v, err,
-                                 sizeof err),
-                     0);
+    assert_int_equal(
+        args_number("size", "18446744073709551615", 0, UINT64_MAX, &v, err, sizeof err), 0);
     assert_true(v == UINT64_MAX);
-    assert_int_equal(args_number("size", "18446744073709551616", 0, UINT64_MAX, &v, err,
-                                 sizeof err),
-                     -1); /* one past: the overflow check, not a wrapped small number */
+    assert_int_equal(
+        args_number("size", "18446744073709551616", 0, UINT64_MAX, &v, err, sizeof err),
+        -1); /* one past: the overflow check, not a wrapped small number */
     assert_string_equal(err, "size must be a whole number from 0 to 18446744073709551615, not "
                              "'18446744073709551616'");
     /* A short buffer gets a cut sentence, never an overflow. */
