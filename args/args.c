@@ -158,3 +158,16 @@ int args_parse(int argc, char **argv, const args_opt *opts, size_t nopts, char *
     }
     return ARGS_OK;
 }
+
+int args_exit_status(int rc, const char *prog, const char *err, void (*usage)(FILE *to))
+{
+    if (rc == ARGS_OK)
+        return -1;
+    if (rc == ARGS_HELP) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "%s: %s\n", prog, err);
+    usage(stderr);
+    return 2;
+}

@@ -23,13 +23,15 @@
  *   to stderr, exits 2).
  *   An option given twice: the last one wins (a list option collects every one).
  *
- * Pure: no printing, no exit, no globals; the unit tests feed it argument vectors
- * (tests/args/test_args.c). Why this instead of getopt_long: see args/README.md.
+ * Pure: no printing (but for args_exit_status, main's helper), no exit, no globals; the unit
+ * tests feed it argument vectors (tests/args/test_args.c). Why this instead of getopt_long: see
+ * args/README.md.
  */
 #ifndef WIRELAB_ARGS_H
 #define WIRELAB_ARGS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define ARGS_ERR_LEN 256 /* an err buffer this large holds every sentence args_parse writes */
 
@@ -92,6 +94,18 @@ typedef struct args_opt {
  * On ARGS_HELP and ARGS_ERROR some fields may already have been set.
  */
 int args_parse(int argc, char **argv, const args_opt *opts, size_t nopts, char *err, size_t errlen);
+
+/*
+ * main()'s side: what to do with args_parse's result rc. ARGS_OK: returns -1 (go on).
+ * ARGS_HELP: prints the usage to stdout and returns 0. ARGS_ERROR: prints "prog: <err>" and the
+ * usage to stderr and returns 2. So every program answers a mistake the same way:
+ *     int status = args_exit_status(rc, "udp_sender", err, usage);
+ *     if (status >= 0)
+ *         return status;
+ * The one function here that prints: it is main's last step of parsing, called only from main
+ * (or a parse function main calls), never from library code.
+ */
+int args_exit_status(int rc, const char *prog, const char *err, void (*usage)(FILE *to));
 
 /*
  * One number the args_parse way, for values a program checks itself (a part of a longer

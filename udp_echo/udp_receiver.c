@@ -108,16 +108,10 @@ static void parse_args(int argc, char **argv, struct options *o)
         ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
     };
     char err[ARGS_ERR_LEN];
-    int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, sizeof err);
-    if (rc == ARGS_HELP) {
-        usage(stdout);
-        exit(0);
-    }
-    if (rc == ARGS_ERROR) {
-        fprintf(stderr, "udp_receiver: %s\n", err);
-        usage(stderr);
-        exit(2);
-    }
+    int status = args_exit_status(args_parse(argc, argv, table, ARGS_COUNT(table), err, sizeof err),
+                                  "udp_receiver", err, usage);
+    if (status >= 0)
+        exit(status); /* 0 after --help, 2 after a mistake (said on stderr with the usage) */
     o->idle_ms = idle_s * 1000;
 }
 

@@ -129,13 +129,10 @@ static void parse_args(int argc, char **argv, struct options *o)
         ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
     };
     char err[ARGS_ERR_LEN];
-    int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, sizeof err);
-    if (rc == ARGS_HELP) {
-        usage(stdout);
-        exit(0);
-    }
-    if (rc == ARGS_ERROR)
-        bad_args(err);
+    int status = args_exit_status(args_parse(argc, argv, table, ARGS_COUNT(table), err, sizeof err),
+                                  "udp_sender", err, usage);
+    if (status >= 0)
+        exit(status); /* 0 after --help, 2 after a mistake (said on stderr with the usage) */
     if (o->size > DGRAM_MAX_IPV6)
         size_error(o->size, "");
     if (o->host == NULL || o->port < 0)

@@ -543,15 +543,9 @@ int main(int argc, char **argv)
     const char *bind_addr = NULL;
     char err[NET_ERR_LEN];
     int args = parse_args(argc, argv, &s, &port, &bind_addr, err, sizeof err);
-    if (args == ARGS_HELP) {
-        usage(stdout);
-        return 0;
-    }
-    if (args == ARGS_ERROR) {
-        fprintf(stderr, "ws_server: %s\n", err);
-        usage(stderr);
-        return 2;
-    }
+    int status = args_exit_status(args, "ws_server", err, usage);
+    if (status >= 0)
+        return status;
     if (s.max_queue == 0)
         s.max_queue = s.max_message + 65536;
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -178,6 +178,29 @@ static void args_number_alone(void **state)
     assert_string_equal(small, "--port ");
 }
 
+static FILE *usage_went_to;
+static int usage_calls;
+
+static void record_usage(FILE *to)
+{
+    usage_went_to = to;
+    usage_calls++;
+}
+
+/* main's side: go on, help on stdout and 0, or the sentence and usage on stderr and 2. */
+static void exit_status_for_each_result(void **state)
+{
+    (void)state;
+    usage_calls = 0;
+    assert_int_equal(args_exit_status(ARGS_OK, "prog", "", record_usage), -1);
+    assert_int_equal(usage_calls, 0);
+    assert_int_equal(args_exit_status(ARGS_HELP, "prog", "", record_usage), 0);
+    assert_ptr_equal(usage_went_to, stdout);
+    assert_int_equal(args_exit_status(ARGS_ERROR, "prog", "--port needs a value", record_usage), 2);
+    assert_ptr_equal(usage_went_to, stderr);
+    assert_int_equal(usage_calls, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +210,7 @@ int main(void)
         cmocka_unit_test(each_mistake_has_its_sentence),
         cmocka_unit_test(a_list_refuses_more_than_its_room),
         cmocka_unit_test(args_number_alone),
+        cmocka_unit_test(exit_status_for_each_result),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
