@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <linux/sock_diag.h> /* SK_MEMINFO_DROPS */
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,14 +61,6 @@ struct receiver {
     uint64_t received;
     uint32_t kernel_drops; /* the latest SO_RXQ_OVFL count */
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static void usage(FILE *to)
 {
@@ -427,7 +418,7 @@ static int wait_readable(struct receiver *rx)
 /* Receive until --expect, the idle timeout or a signal. Returns why it stopped. */
 static const char *run(struct receiver *rx, uint8_t *bufs)
 {
-    while (!stop_requested) {
+    while (!udpnet_stop_requested()) {
         if (rx->opt.expect && rx->received >= rx->opt.expect)
             return "expected count reached";
         int r = wait_readable(rx);
@@ -441,14 +432,6 @@ static const char *run(struct receiver *rx, uint8_t *bufs)
         }
     }
     return "interrupted";
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns EINTR and we stop */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 static void announce(const struct receiver *rx)
@@ -482,7 +465,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "udp_receiver: out of memory for the receive buffers\n");
         return 1;
     }
-    catch_signals();
+    udpnet_catch_stop_signals();
     announce(&rx);
     tune_socket(&rx);
     const char *why = run(&rx, bufs);

@@ -24,7 +24,6 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,14 +55,6 @@ struct sender {
     uint64_t sent, skipped, reordered, duplicated, start_ns;
     struct rtt_stats rtt;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static void usage(FILE *to)
 {
@@ -233,7 +224,8 @@ static void pace(const struct sender *s, uint64_t i)
         return;
     uint64_t due = s->start_ns + i * 1000000000u / s->opt.rate;
     struct timespec ts = {(time_t)(due / 1000000000u), (long)(due % 1000000000u)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stop_requested)
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+           !udpnet_stop_requested())
         ;
 }
 
@@ -332,7 +324,7 @@ static int await_echo(struct sender *s, uint32_t seq, uint64_t sent_mono)
 {
     uint64_t deadline = sent_mono + s->opt.timeout_ms * 1000000u;
 
-    while (!stop_requested) {
+    while (!udpnet_stop_requested()) {
         uint64_t now = udpnet_mono_ns();
         if (now >= deadline)
             break;
@@ -362,7 +354,7 @@ static int run_plain(struct sender *s)
     struct plan p = {0};
     uint32_t seq;
 
-    while (!stop_requested && plan_next(s, &p, &seq)) {
+    while (!udpnet_stop_requested() && plan_next(s, &p, &seq)) {
         pace(s, s->sent);
         uint64_t sent_mono = udpnet_mono_ns();
         if (send_one(s, seq) < 0)
@@ -415,7 +407,7 @@ static int run_batch(struct sender *s)
     uint32_t seqs[BATCH];
     unsigned int n = 0;
 
-    while (!stop_requested) {
+    while (!udpnet_stop_requested()) {
         int more = plan_next(s, &p, &seqs[n]);
         n += (unsigned int)more;
         if (n == BATCH || (!more && n > 0)) {
@@ -501,14 +493,11 @@ static void setup(struct sender *s)
 int main(int argc, char **argv)
 {
     struct sender s = {0};
-    struct sigaction sa = {0};
 
     setvbuf(stdout, NULL, _IOLBF, 0); /* one line at a time, even into a pipe or a file */
     parse_args(argc, argv, &s.opt);
     setup(&s);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    udpnet_catch_stop_signals();
     s.start_ns = udpnet_mono_ns();
     int rc = s.opt.batch ? run_batch(&s) : run_plain(&s);
     print_summary(&s);

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -179,4 +180,25 @@ uint64_t udpnet_now_ns(void)
 uint64_t udpnet_mono_ns(void)
 {
     return clock_ns(CLOCK_MONOTONIC);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1; /* all a handler may safely do: the loop reads it */
+}
+
+void udpnet_catch_stop_signals(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int udpnet_stop_requested(void)
+{
+    return stop_flag;
 }

@@ -48,6 +48,14 @@ int udpnet_local_port(int fd);
 /* Do two socket addresses name the same host and port (IPv4-mapped equals plain IPv4)? */
 int udpnet_same_addr(const struct sockaddr *a, const struct sockaddr *b);
 
+/*
+ * Make SIGINT (Ctrl-C) and SIGTERM set a flag instead of ending the program, so it can stop
+ * its loop and print its summary; udpnet_stop_requested() reads the flag. No SA_RESTART: a
+ * blocking poll(), recvfrom() or clock_nanosleep() returns EINTR at once and the loop sees it.
+ */
+void udpnet_catch_stop_signals(void);
+int udpnet_stop_requested(void);
+
 /* The wall clock in nanoseconds since 1970 (what goes into the header's send timestamp). */
 uint64_t udpnet_now_ns(void);
 
