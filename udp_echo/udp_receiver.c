@@ -18,7 +18,7 @@
 #define _GNU_SOURCE
 #include "args.h"
 #include "dgram.h"
-#include "net.h" /* net_format_addr: shared with tcp_echo */
+#include "net.h" /* net_format_addr, net_local_port: shared with tcp_echo */
 #include "udpnet.h"
 
 #include <errno.h>
@@ -437,7 +437,7 @@ static const char *run(struct receiver *rx, uint8_t *bufs)
 static void announce(const struct receiver *rx)
 {
     printf("udp_receiver: listening on %s port %d (UDP%s)\n",
-           rx->opt.bind_addr ? rx->opt.bind_addr : "every address", udpnet_local_port(rx->fd),
+           rx->opt.bind_addr ? rx->opt.bind_addr : "every address", net_local_port(rx->fd),
            rx->opt.echo ? ", echoing" : "");
     if (rx->opt.verbose)
         fprintf(stderr,

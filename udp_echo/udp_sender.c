@@ -16,7 +16,7 @@
 #define _GNU_SOURCE
 #include "args.h"
 #include "dgram.h"
-#include "net.h" /* net_format_addr: shared with tcp_echo */
+#include "net.h" /* net_format_addr, net_local_port: shared with tcp_echo */
 #include "udpnet.h"
 
 #include <errno.h>
@@ -251,7 +251,7 @@ static void trace_first_send(const struct sender *s)
             "up, this is the first packet on the wire. The kernel gave our socket source port "
             "%d just now (an implicit bind). sendto() returned once the datagram was queued: "
             "it does not know, and will never be told, whether it arrived.\n",
-            s->opt.size, s->to_text, udpnet_local_port(s->fd));
+            s->opt.size, s->to_text, net_local_port(s->fd));
 }
 
 /* Send one datagram numbered seq. Returns 0, or -1 (already reported) on failure. */

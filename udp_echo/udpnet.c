@@ -121,20 +121,6 @@ int udpnet_bind(const char *bind_addr, int port, char *err, size_t errlen)
     return bind_one((struct sockaddr *)&a.ss, a.len, 0, bind_addr, port, err, errlen);
 }
 
-int udpnet_local_port(int fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-        return -1;
-    if (ss.ss_family == AF_INET)
-        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    if (ss.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    return -1;
-}
-
 /* The 16-byte IPv6 form of an address (IPv4 as ::ffff:a.b.c.d) and its port; 0 if neither. */
 static int canonical(const struct sockaddr *sa, uint8_t ip[16], uint16_t *port)
 {
