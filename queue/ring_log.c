@@ -176,18 +176,26 @@ int ring_log_push(ring_log *l, const void *data, size_t len, uint64_t *offset)
     return RING_OK;
 }
 
+/* Copy the payload of the record whose header starts at byte counter pos into buf (cap
+ * bytes). RING_OK or RING_TOOSMALL; *len is the payload's length either way. */
+static int read_record(const ring_log *l, uint64_t pos, void *buf, size_t cap, size_t *len)
+{
+    uint32_t n = ring_read_len(l->buf, l->mask, pos);
+    *len = n;
+    if (n > cap)
+        return RING_TOOSMALL;
+    ring_copy_out(l->buf, l->mask, pos + RING_HDR, buf, n);
+    return RING_OK;
+}
+
 int ring_log_peek(const ring_log *l, void *buf, size_t cap, size_t *len, uint64_t *offset)
 {
     if (l->head == l->tail)
         return RING_EMPTY;
-    uint32_t n = ring_read_len(l->buf, l->mask, l->tail);
-    *len = n;
-    if (n > cap)
-        return RING_TOOSMALL;
-    ring_copy_out(l->buf, l->mask, l->tail + RING_HDR, buf, n);
-    if (offset != NULL)
+    int rc = read_record(l, l->tail, buf, cap, len);
+    if (rc == RING_OK && offset != NULL)
         *offset = l->first;
-    return RING_OK;
+    return rc;
 }
 
 int ring_log_pop(ring_log *l, void *buf, size_t cap, size_t *len, uint64_t *offset)
@@ -228,14 +236,12 @@ int ring_log_iter_next(ring_log_iter *it, void *buf, size_t cap, size_t *len, ui
         return RING_GAP; /* a push overwrote the record we were about to read */
     if (it->offset >= l->next)
         return RING_EMPTY;
-    uint32_t n = ring_read_len(l->buf, l->mask, it->pos);
-    *len = n;
-    if (n > cap)
-        return RING_TOOSMALL;
-    ring_copy_out(l->buf, l->mask, it->pos + RING_HDR, buf, n);
+    int rc = read_record(l, it->pos, buf, cap, len);
+    if (rc != RING_OK)
+        return rc;
     if (offset != NULL)
         *offset = it->offset;
-    it->pos += RING_HDR + (uint64_t)n;
+    it->pos += RING_HDR + (uint64_t)*len;
     it->offset++;
     return RING_OK;
 }

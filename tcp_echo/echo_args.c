@@ -48,3 +48,27 @@ enum echo_args_result echo_client_parse_args(int argc, char **argv, echo_client_
     snprintf(err, errlen, "%s", why);
     return ECHO_ARGS_ERROR;
 }
+
+void echo_server_usage(FILE *to)
+{
+    fputs("usage: tcp_echo_server [--port N] [--bind ADDR] [--max-clients N] [--verbose]\n"
+          "  --port N         TCP port to listen on (default 7007; 0 = any free port, printed)\n"
+          "  --bind ADDR      listen on one address only (default: every IPv6 and IPv4 address)\n"
+          "  --max-clients N  close new connections beyond N at once (default: no limit)\n"
+          "  --verbose        explain each socket call and what it means on the wire\n",
+          to);
+}
+
+void echo_client_usage(FILE *to)
+{
+    fputs(
+        "usage: tcp_echo_client [--host H] [--port N] [--message TEXT | --size BYTES] [--count N]\n"
+        "                       [--verbose]\n"
+        "  --host H         server name or address (default 127.0.0.1)\n"
+        "  --port N         server port (default 7007)\n"
+        "  --message TEXT   send TEXT and check the echo (default: each line typed on stdin)\n"
+        "  --size BYTES     send BYTES random bytes and check the echo\n"
+        "  --count N        send the message N times (default 1)\n"
+        "  --verbose        explain each socket call and what it means on the wire\n",
+        to);
+}

@@ -1,11 +1,13 @@
 /*
  * echo_args.h - the command lines of tcp_echo_server and tcp_echo_client, parsed by pure
- * functions (no printing, no exit) so the unit tests can feed them argument vectors.
+ * functions (no printing, no exit) so the unit tests can feed them argument vectors; and
+ * their --help texts, which main prints.
  */
 #ifndef WIRELAB_ECHO_ARGS_H
 #define WIRELAB_ECHO_ARGS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define ECHO_DEFAULT_PORT 7007
 
@@ -36,21 +38,8 @@ enum echo_args_result echo_server_parse_args(int argc, char **argv, echo_server_
 enum echo_args_result echo_client_parse_args(int argc, char **argv, echo_client_opts *o, char *err,
                                              size_t errlen);
 
-#define ECHO_SERVER_USAGE                                                                          \
-    "usage: tcp_echo_server [--port N] [--bind ADDR] [--max-clients N] [--verbose]\n"              \
-    "  --port N         TCP port to listen on (default 7007; 0 = any free port, printed)\n"        \
-    "  --bind ADDR      listen on one address only (default: every IPv6 and IPv4 address)\n"       \
-    "  --max-clients N  close new connections beyond N at once (default: no limit)\n"              \
-    "  --verbose        explain each socket call and what it means on the wire\n"
-
-#define ECHO_CLIENT_USAGE                                                                          \
-    "usage: tcp_echo_client [--host H] [--port N] [--message TEXT | --size BYTES] [--count N]\n"   \
-    "                       [--verbose]\n"                                                         \
-    "  --host H         server name or address (default 127.0.0.1)\n"                              \
-    "  --port N         server port (default 7007)\n"                                              \
-    "  --message TEXT   send TEXT and check the echo (default: each line typed on stdin)\n"        \
-    "  --size BYTES     send BYTES random bytes and check the echo\n"                              \
-    "  --count N        send the message N times (default 1)\n"                                    \
-    "  --verbose        explain each socket call and what it means on the wire\n"
+/* The --help text of each program, to `to` (stdout for --help, stderr after a mistake). */
+void echo_server_usage(FILE *to);
+void echo_client_usage(FILE *to);
 
 #endif

@@ -224,17 +224,12 @@ static int run(const echo_client_opts *o, int fd, rtt_stats *s)
     return rc;
 }
 
-static void usage(FILE *to)
-{
-    fputs(ECHO_CLIENT_USAGE, to);
-}
-
 int main(int argc, char **argv)
 {
     echo_client_opts o;
     char err[NET_ERR_LEN];
     int status = args_exit_status(echo_client_parse_args(argc, argv, &o, err, sizeof err),
-                                  "tcp_echo_client", err, usage);
+                                  "tcp_echo_client", err, echo_client_usage);
     if (status >= 0)
         return status;
     verbose = o.verbose;

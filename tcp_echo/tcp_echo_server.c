@@ -57,17 +57,12 @@ static void explain_listen(int port)
             port);
 }
 
-static void usage(FILE *to)
-{
-    fputs(ECHO_SERVER_USAGE, to);
-}
-
 int main(int argc, char **argv)
 {
     echo_server_opts o;
     char err[NET_ERR_LEN];
     int status = args_exit_status(echo_server_parse_args(argc, argv, &o, err, sizeof err),
-                                  "tcp_echo_server", err, usage);
+                                  "tcp_echo_server", err, echo_server_usage);
     if (status >= 0)
         return status;
 
