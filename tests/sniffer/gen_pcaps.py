@@ -504,6 +504,7 @@ def build(outdir):
     truncations(p, [null(2), ipv4(C4, S4, 17), udp(1, 2), data(b"abc")], "null/ipv4/udp/data")
     files.append(p)
 
+    window_scale(files)
     timestamps(files)
     exactness(files)
     tcpdump_lines(files)
@@ -676,6 +677,33 @@ def engineio(p):
     f, e = ws_frame(b'42["message","hi"]', mask=mask)
     plain.add(True, f, [web("websocket", socketio=None, **e)],
               note="Socket.IO-looking text on a plain WebSocket: not described")
+
+
+def window_scale(files):
+    """Window scaling (RFC 7323): the same window field read four ways. Port 40001: both SYNs
+    carry the option (client shift 10, server 7), so the client's window 64 is 65536 bytes and
+    the server's 502 is 64256. Port 40002: the SYN,ACK has no option, so nothing is scaled.
+    Port 40003: the capture starts after the handshake, so the scale is unknown. A SYN's own
+    window is never scaled."""
+    p = Pcap("tcp_wscale", "eth")
+    cli, srv = "10.0.0.1", "10.0.0.2"
+
+    def seg(c2s, port, seq, ack, flags, win, opts=b"", payload=None):
+        sp, dp = (port, 7007) if c2s else (7007, port)
+        ls = [eth(B, A, 0x0800) if c2s else eth(A, B, 0x0800),
+              ipv4(cli, srv, 6) if c2s else ipv4(srv, cli, 6),
+              tcp(sp, dp, seq, ack, flags, win=win, opts=opts)]
+        if payload is not None:
+            ls.append(data(payload))
+        p.add(*assemble(ls))
+    for port, srv_ws in ((40001, 7), (40002, None)):
+        seg(True, port, 1000, 0, ["SYN"], 64240, tcp_opts(1460, 10, True))
+        seg(False, port, 5000, 1001, ["SYN", "ACK"], 65160, tcp_opts(1460, srv_ws, True))
+        seg(True, port, 1001, 5001, ["ACK"], 64)
+        seg(True, port, 1001, 5001, ["PSH", "ACK"], 64, payload=b"hello")
+        seg(False, port, 5001, 1006, ["ACK"], 502)
+    seg(True, 40003, 9000, 7000, ["PSH", "ACK"], 64, payload=b"mid-stream")
+    files.append(p)
 
 
 def timestamps(files):

@@ -72,6 +72,20 @@ for want in '2 Data link   Ethernet II' '3 Network     IPv4' '4 Transport   TCP'
 $(cat layers.txt)"
 done
 
+step "--layers applies the window scale the SYNs agreed, per flow and per direction (tcp_wscale.pcap)"
+"$S" -r "$CORPUS/tcp_wscale.pcap" --layers >wscale.txt 2>/dev/null
+# the window line of frame N (one window line per frame)
+win() { awk -v n="$1" '/^frame /{f=$2+0} f==n && $1=="window"{$1=""; print; exit}' wscale.txt; }
+expect_match() { case "$(win "$1")" in *"$2"*) ;; *) fail "frame $1 ($3): window should read '$2'; got '$(win "$1")'";; esac; }
+expect_match 1 "64240 bytes it can receive; a SYN's is never scaled" "the SYN offering shift 10"
+expect_match 2 "65160 bytes it can receive; a SYN's is never scaled" "the SYN,ACK offering shift 7"
+expect_match 3 "64 x 2^10 = 65536" "client's ACK: its own shift, 10"
+expect_match 5 "502 x 2^7 = 64256" "server's ACK: its own shift, 7, not the client's"
+expect_match 8 "64 bytes it can still receive (no scaling agreed)" "the SYN,ACK had no option"
+expect_match 11 "64 x 2^? (scale unknown)" "no handshake in the capture"
+grep -q 'window scale   10 .*later windows from this side x 2^this' wscale.txt \
+  || fail "the SYN's window scale option is not explained"
+
 step "-x without a terminal brackets the bytes by layer"
 "$S" -r "$T" -x -c 1 2>/dev/null | grep -q '0000: \[eth 00 00 00 00 00 00 00 00 00 00 00 00 08 00\] \[ipv4 45 00\]' \
   || fail "-x did not bracket the Ethernet and IPv4 bytes"
