@@ -230,6 +230,9 @@ def retransmissions(pcap, minimum):
             sent_up_to[ends] = end
     if again < int(minimum):
         print(f"expected at least {minimum} retransmitted TCP segment(s), the capture had {again}")
+        if again == 0:
+            print("0 sent again: did the firewall drop anything? Is the rule loaded? Look at "
+                  "`nft list ruleset` (its counters) in the lab's namespace.")
         return 1
     print(f"{again} TCP data segments were sent again")
     return 0
@@ -246,6 +249,15 @@ def udp_loss(pcap, sent, received, lo, hi):
         return 1
     if not int(lo) <= lost <= int(hi):
         print(f"expected between {lo} and {hi} of {sent} datagrams lost, the receiver lost {lost}")
+        if received == 0:
+            print("0 received: did udp_receiver start, and did it print its summary? Look at "
+                  "its log, and at `ss -ulnp` for port 7008.")
+        elif lost == 0:
+            print("0 lost: is the rule loaded? Look at `nft list ruleset` (the udp rule's "
+                  "counter) in the lab's namespace.")
+        elif lost > int(hi):
+            print("more lost than the rule drops: the receiver may have dropped some itself "
+                  "(its summary's 'kernel dropped' count, receive buffer full).")
         return 1
     return 0
 

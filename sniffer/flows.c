@@ -154,6 +154,23 @@ static void window_track(flow *f, const dec_tcp *t, flow_info *in)
         in->win = FLOW_WIN_SCALED, in->win_shift = f->ws_shift[d];
 }
 
+/* A duplicate ACK: no data, no SYN, FIN or RST, and the same ack number as the last ACK from
+ * that side: "I still miss the byte I asked for last time". (RFC 5681 2 also asks for an
+ * unchanged window, which a capture cannot compare across the handshake's unscaled window;
+ * Linux counts an ACK whose SACK blocks report new data as a duplicate whatever its window.) */
+static void ack_track(flow *f, const dec_tcp *t, int d)
+{
+    if (!(t->flags & DEC_TH_ACK))
+        return;
+    if (t->payload_len == 0 && !(t->flags & (DEC_TH_SYN | DEC_TH_FIN | DEC_TH_RST)) &&
+        f->have_ack[d] && t->ack == f->last_ack[d]) {
+        f->dupacks[d]++;
+        if (t->nsack > 0)
+            f->sackdups[d]++;
+    }
+    f->last_ack[d] = t->ack, f->have_ack[d] = true;
+}
+
 static void tcp_track(flow *f, const dec_packet *pkt, const dec_tcp *t, flow_info *in)
 {
     int d = in->dir;
@@ -162,6 +179,7 @@ static void tcp_track(flow *f, const dec_packet *pkt, const dec_tcp *t, flow_inf
         if (d == 0 && !(t->flags & DEC_TH_ACK) && f->have_isn[0]) { /* new connection, same ports */
             memset(f->have_hi, 0, sizeof f->have_hi), f->fin[0] = f->fin[1] = false;
             memset(f->syn_seen, 0, sizeof f->syn_seen);
+            memset(f->have_ack, 0, sizeof f->have_ack);
         }
         f->isn[d] = t->seq, f->have_isn[d] = true;
     }
@@ -188,6 +206,7 @@ static void tcp_track(flow *f, const dec_packet *pkt, const dec_tcp *t, flow_inf
     in->phase_changed = p != f->phase;
     f->phase = p;
     window_track(f, t, in);
+    ack_track(f, t, d);
     (void)pkt;
 }
 
@@ -235,6 +254,7 @@ void flows_track(flows *t, const dec_packet *pkt, flow_info *info)
         memset(f->have_isn, 0, sizeof f->have_isn);
         memset(f->have_hi, 0, sizeof f->have_hi);
         memset(f->syn_seen, 0, sizeof f->syn_seen);
+        memset(f->have_ack, 0, sizeof f->have_ack);
         info->dir = 0;
     }
     info->first = f->packets == 0;

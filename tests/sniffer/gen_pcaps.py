@@ -705,6 +705,37 @@ def window_scale(files):
     seg(True, 40003, 9000, 7000, ["PSH", "ACK"], 64, payload=b"mid-stream")
     files.append(p)
 
+    # Retransmissions, timed (the ladder explains each): a fast retransmit after one duplicate
+    # ACK with SACK, then the same bytes again by timer at 200 ms and 400 ms (back-off), and a
+    # segment resent although its ACK is in the capture (that ACK was lost after it).
+    p = Pcap("tcp_retrans", "eth")
+    t0 = 1_700_000_000
+
+    def at(ms, c2s, seq, ack, flags, opts=b"", payload=None):
+        ls = [eth(B, A, 0x0800) if c2s else eth(A, B, 0x0800),
+              ipv4(cli, srv, 6) if c2s else ipv4(srv, cli, 6),
+              tcp(40004, 7007, seq, ack, flags, opts=opts) if c2s
+              else tcp(7007, 40004, seq, ack, flags, opts=opts)]
+        if payload is not None:
+            ls.append(data(payload))
+        frame, exp = assemble(ls)
+        p.add(frame, exp, ts=(t0, ms * 1000))
+    c, s = 1000, 5000
+    at(0, True, c, 0, ["SYN"])
+    at(1, False, s, c + 1, ["SYN", "ACK"])
+    at(2, True, c + 1, s + 1, ["ACK"])
+    at(3, True, c + 1, s + 1, ["ACK"], payload=b"a" * 100)         # frame 4: lost
+    at(4, True, c + 101, s + 1, ["PSH", "ACK"], payload=b"b" * 100)
+    at(5, False, s + 1, c + 1, ["ACK"], opts=tcp_opts(sack=[(c + 101, c + 201)]))  # duplicate
+    at(6, True, c + 1, s + 1, ["ACK"], payload=b"a" * 100)         # 7: fast retransmit
+    at(206, True, c + 1, s + 1, ["ACK"], payload=b"a" * 100)       # 8: timer
+    at(606, True, c + 1, s + 1, ["ACK"], payload=b"a" * 100)       # 9: timer, 2x (back-off)
+    at(607, False, s + 1, c + 201, ["ACK"])
+    at(608, True, c + 201, s + 1, ["PSH", "ACK"], payload=b"c" * 100)
+    at(609, False, s + 1, c + 301, ["ACK"])                        # 12: lost after capture
+    at(809, True, c + 201, s + 1, ["PSH", "ACK"], payload=b"c" * 100)  # 13: timer
+    files.append(p)
+
 
 def timestamps(files):
     """A pcap's seconds are unsigned 32-bit (valid until 2106); its fraction field can hold any

@@ -86,6 +86,20 @@ expect_match 11 "64 x 2^? (scale unknown)" "no handshake in the capture"
 grep -q 'window scale   10 .*later windows from this side x 2^this' wscale.txt \
   || fail "the SYN's window scale option is not explained"
 
+step "--ladder explains each retransmission: duplicate ACKs or a timer, and the back-off (tcp_retrans.pcap)"
+"$S" -r "$CORPUS/tcp_retrans.pcap" --ladder >retrans_ladder.txt 2>/dev/null
+# the note under frame N's arrow
+note() { awk -v n="$1" '$1==n{getline; print; exit}' retrans_ladder.txt; }
+for want in "7|^ *\^ repeats frame 4, 3.000 ms later, after 1 duplicate ACK (SACK): fast retransmit$" \
+            "8|^ *\^ repeats frame 7, 200.000 ms later, no duplicate ACK: a timer" \
+            "9|^ *\^ repeats frame 8, 400.000 ms later, no duplicate ACK: timer again, 2.0x the wait before (back-off)$" \
+            "13|^ *\^ repeats frame 11, 201.000 ms later: its ACK is in the capture"; do
+  n=${want%%|*}
+  note "$n" | grep -q -- "${want#*|}" || fail "frame $n's retransmission note should match '${want#*|}'; got '$(note "$n")'; the ladder:
+$(cat retrans_ladder.txt)"
+done
+expect_eq "notes (one per retransmission, none elsewhere)" 4 "$(grep -c '^ *^ repeats' retrans_ladder.txt)"
+
 step "-x without a terminal brackets the bytes by layer"
 "$S" -r "$T" -x -c 1 2>/dev/null | grep -q '0000: \[eth 00 00 00 00 00 00 00 00 00 00 00 00 08 00\] \[ipv4 45 00\]' \
   || fail "-x did not bracket the Ethernet and IPv4 bytes"
