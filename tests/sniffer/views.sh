@@ -104,6 +104,15 @@ step "-x without a terminal brackets the bytes by layer"
 "$S" -r "$T" -x -c 1 2>/dev/null | grep -q '0000: \[eth 00 00 00 00 00 00 00 00 00 00 00 00 08 00\] \[ipv4 45 00\]' \
   || fail "-x did not bracket the Ethernet and IPv4 bytes"
 
+step "-x names each application header by its protocol, as --layers does (wirelab.pcap)"
+"$S" -r "$CORPUS/wirelab.pcap" -x >wl_hex.txt 2>/dev/null
+grep -q '\[udp \(.. \)*..\] \[udp_echo 57 4c 55 31' wl_hex.txt \
+  || fail "udp_echo's header is not bracketed as [udp_echo ...]; got:
+$(head -8 wl_hex.txt)"
+grep -q '\[tcp \(.. \)*..\] \[queue 50 55 53 48' wl_hex.txt \
+  || fail "queue_broker's line is not bracketed as [queue ...]"
+grep -q 'bytes by layer: \[eth\] \[ipv4\] \[tcp\] \[queue\]' wl_hex.txt || fail "the legend does not name [queue]"
+
 step "an ICMP port unreachable names the port it is about, in tcpdump's words"
 "$S" -r "$CORPUS/ipv4_opts_frag_icmp.pcap" 2>/dev/null \
   | grep -q 'ICMP 10.0.0.2 udp port 33434 unreachable, length 36' \
