@@ -108,7 +108,7 @@ static void l_ipv4(FILE *out, const dec_ipv4 *ip)
 {
     char x[ADDR_STRLEN];
     fld(out, "header len", "IHL x 4; above 20 means options", "%u bytes", ip->hdr_len);
-    fld(out, "tos/dscp", "priority marking, rarely used", "0x%02x", ip->tos);
+    fld(out, "tos/dscp", "DSCP (priority, 6 bits) + ECN (2 bits)", "0x%02x", ip->tos);
     fld_u(out, "total len", "header + payload, in bytes", ip->total_len);
     fld_u(out, "id", "identifies the fragments of one datagram", ip->id);
     fld(out, "flags", "DF: do not fragment, MF: more fragments", "%s%s", ip->df ? "DF " : "",
@@ -128,7 +128,7 @@ static void l_ipv4(FILE *out, const dec_ipv4 *ip)
 static void l_ipv6(FILE *out, const dec_ipv6 *ip)
 {
     char x[ADDR_STRLEN];
-    fld(out, "traffic class", "priority marking", "0x%02x", ip->tclass);
+    fld(out, "traffic class", "DSCP + ECN bits, as IPv4's tos", "0x%02x", ip->tclass);
     fld(out, "flow label", "lets routers keep a flow together", "0x%05" PRIx32, ip->flow);
     fld_u(out, "payload len", "bytes after the 40-byte header", ip->payload_len);
     fld(out, "next header", "first header after this one", "%u %s", ip->first_nh,
