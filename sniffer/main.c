@@ -40,7 +40,7 @@ static capture *g_cap; /* for the SIGINT handler */
 static void usage(FILE *out)
 {
     fputs("usage: sniffer [-i IFACE] [-f FILTER] [-c COUNT] [-w FILE] [-r FILE] [--list]\n"
-          "               [--layers] [-x] [--ladder] [--stats] [--json] [--absolute]\n"
+          "               [--layers] [-x] [-e] [--ladder] [--stats] [--json] [--absolute]\n"
           "               [--frame N]\n"
           "  -i IFACE     capture live on IFACE (default lo; needs root or cap_net_raw)\n"
           "  -f FILTER    only packets matching this BPF filter, e.g. 'tcp port 7007'\n"
@@ -50,6 +50,7 @@ static void usage(FILE *out)
           "  --list       show the interfaces you can capture on\n"
           "  --layers     each packet as a tree by OSI layer, every field explained\n"
           "  -x           the bytes in hex, coloured (or bracketed) by layer\n"
+          "  -e           start each line with the Ethernet addresses (MACs) and type\n"
           "  --ladder     a sequence diagram per conversation (client left, server right)\n"
           "  --stats      at the end, a table per protocol: packets, bytes, overhead\n"
           "  --json       JSON Lines, one object per packet (a stable contract)\n"
@@ -128,7 +129,7 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
                                           {0, 0, 0, 0}};
     int o;
     char *end;
-    while ((o = getopt_long(argc, argv, "i:f:c:w:r:xh", longs, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "i:f:c:w:r:xeh", longs, NULL)) != -1) {
         switch (o) {
         case 'i':
             cfg->iface = optarg;
@@ -144,6 +145,9 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
             break;
         case 'x':
             a->hex = true;
+            break;
+        case 'e':
+            a->vo.link = true;
             break;
         case 'c':
             *count = strtoull(optarg, &end, 10);

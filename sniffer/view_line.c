@@ -328,10 +328,26 @@ static void line_sll2(FILE *out, const dec_sll *h)
     fprintf(out, "%-5s %-3s ", name, h->pkttype < 5 ? dir[h->pkttype] : unknown);
 }
 
+/* -e: "02:00:00:00:00:0a > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: ", the
+ * Ethernet header as tcpdump -e writes it (tcpdump then leaves out the "IP" or "ARP," that
+ * starts the rest of the line; we keep it). Nothing for other link types. */
+static void line_eth(FILE *out, const dec_packet *pkt)
+{
+    const dec_layer *l = pkt->nlayers > 0 ? &pkt->layers[0] : NULL;
+    if (l == NULL || l->proto != DEC_ETH || !dec_fields_read(l))
+        return;
+    char s[ADDR_STRLEN], d[ADDR_STRLEN];
+    addr_mac(s, l->u.eth.src), addr_mac(d, l->u.eth.dst);
+    fprintf(out, "%s > %s, ethertype %s (0x%04x), length %" PRIu32 ": ", s, d,
+            names_or(names_ethertype, l->u.eth.type, "Unknown"), l->u.eth.type, pkt->len);
+}
+
 void view_line(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
                const flow_info *fi)
 {
     print_time(out, fr);
+    if (o->link)
+        line_eth(out, pkt);
     int i = 0;
     for (; i < pkt->nlayers && pkt->layers[i].osi == 2 && pkt->layers[i].proto != DEC_ARP; i++) {
         const dec_layer *l = &pkt->layers[i];

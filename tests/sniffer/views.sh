@@ -113,6 +113,15 @@ grep -q '\[tcp \(.. \)*..\] \[queue 50 55 53 48' wl_hex.txt \
   || fail "queue_broker's line is not bracketed as [queue ...]"
 grep -q 'bytes by layer: \[eth\] \[ipv4\] \[tcp\] \[queue\]' wl_hex.txt || fail "the legend does not name [queue]"
 
+step "-e starts the line with the MAC addresses: an ARP request goes to the broadcast address"
+"$S" -r "$CORPUS/vlan_arp.pcap" -e -c 2 >e.txt 2>/dev/null
+grep -q ' 02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 60: ARP, Request who-has 10.0.0.2 tell 10.0.0.1' e.txt \
+  || fail "-e does not show the request's source MAC and the broadcast destination; got:
+$(cat e.txt)"
+grep -q ' 02:00:00:00:00:02 > 02:00:00:00:00:01, ethertype ARP (0x0806), length 60: ARP, Reply' e.txt \
+  || fail "-e does not show the reply going back to the asker's MAC"
+"$S" -r "$CORPUS/vlan_arp.pcap" -c 1 2>/dev/null | grep -q 'ff:ff:ff:ff:ff:ff' && fail "without -e the line must not show MACs (tcpdump -nn does not)"
+
 step "an ICMP port unreachable names the port it is about, in tcpdump's words"
 "$S" -r "$CORPUS/ipv4_opts_frag_icmp.pcap" 2>/dev/null \
   | grep -q 'ICMP 10.0.0.2 udp port 33434 unreachable, length 36' \
