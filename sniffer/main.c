@@ -40,7 +40,7 @@ static capture *g_cap; /* for the SIGINT handler */
 static void usage(FILE *out)
 {
     fputs("usage: sniffer [-i IFACE] [-f FILTER] [-c COUNT] [-w FILE] [-r FILE] [--list]\n"
-          "               [--layers] [-x] [-e] [--ladder] [--stats] [--json] [--absolute]\n"
+          "               [--layers] [-x] [-e] [-v] [--ladder] [--stats] [--json] [--absolute]\n"
           "               [--frame N]\n"
           "  -i IFACE     capture live on IFACE (default lo; needs root or cap_net_raw)\n"
           "  -f FILTER    only packets matching this BPF filter, e.g. 'tcp port 7007'\n"
@@ -51,6 +51,7 @@ static void usage(FILE *out)
           "  --layers     each packet as a tree by OSI layer, every field explained\n"
           "  -x           the bytes in hex, coloured (or bracketed) by layer\n"
           "  -e           start each line with the Ethernet addresses (MACs) and type\n"
+          "  -v           show the IPv4 header's fields too (ttl, id, fragment offset, flags)\n"
           "  --ladder     a sequence diagram per conversation (client left, server right)\n"
           "  --stats      at the end, a table per protocol: packets, bytes, overhead\n"
           "  --json       JSON Lines, one object per packet (a stable contract)\n"
@@ -129,7 +130,7 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
                                           {0, 0, 0, 0}};
     int o;
     char *end;
-    while ((o = getopt_long(argc, argv, "i:f:c:w:r:xeh", longs, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "i:f:c:w:r:xevh", longs, NULL)) != -1) {
         switch (o) {
         case 'i':
             cfg->iface = optarg;
@@ -148,6 +149,9 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
             break;
         case 'e':
             a->vo.link = true;
+            break;
+        case 'v':
+            a->vo.verbose = true;
             break;
         case 'c':
             *count = strtoull(optarg, &end, 10);

@@ -32,6 +32,7 @@ typedef struct view_opts {
     bool absolute; /* raw TCP sequence numbers instead of relative ones */
     bool color;    /* ANSI colours (stdout is a terminal) */
     bool link;     /* -e: the default line starts with the Ethernet addresses and type */
+    bool verbose;  /* -v: the default line shows the IPv4 header's fields (ttl, id, offset) */
 } view_opts;
 
 void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt);

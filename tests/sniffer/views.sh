@@ -122,6 +122,14 @@ grep -q ' 02:00:00:00:00:02 > 02:00:00:00:00:01, ethertype ARP (0x0806), length 
   || fail "-e does not show the reply going back to the asker's MAC"
 "$S" -r "$CORPUS/vlan_arp.pcap" -c 1 2>/dev/null | grep -q 'ff:ff:ff:ff:ff:ff' && fail "without -e the line must not show MACs (tcpdump -nn does not)"
 
+step "-v shows the IPv4 fields as tcpdump -v does: ttl, id, fragment offset and flags"
+"$S" -r "$CORPUS/ipv4_opts_frag_icmp.pcap" -v -c 3 >v.txt 2>/dev/null
+grep -q 'IP (tos 0x0, ttl 64, id 77, offset 0, flags \[+\], proto UDP (17), length 60) 10.0.0.1.1 > 10.0.0.2.2: UDP, length 32' v.txt \
+  || fail "the first fragment's line lacks 'id 77, offset 0, flags [+]'; got:
+$(cat v.txt)"
+grep -q 'IP (tos 0x0, ttl 64, id 77, offset 40, flags \[none\], proto UDP (17), length 44) 10.0.0.1 > 10.0.0.2: ip-proto-17' v.txt \
+  || fail "the last fragment's line lacks 'offset 40, flags [none]'"
+
 step "an ICMP port unreachable names the port it is about, in tcpdump's words"
 "$S" -r "$CORPUS/ipv4_opts_frag_icmp.pcap" 2>/dev/null \
   | grep -q 'ICMP 10.0.0.2 udp port 33434 unreachable, length 36' \
