@@ -82,7 +82,7 @@ down() {
       found=1
     fi
   done
-  [ "${1:-}" = quiet ] || { [ $found -eq 1 ] && echo "net down: both hosts removed" || echo "net down: nothing to remove"; }
+  [ "${1:-}" = quiet ] || { [ $found -eq 1 ] && echo "net down: the hosts (and the router, if any) removed" || echo "net down: nothing to remove"; }
 }
 
 status() {
