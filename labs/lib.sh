@@ -25,7 +25,9 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
 LABS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$LABS_ROOT/.." && pwd)
 BIN=${WIRELAB_BIN:-$ROOT/build/bin}
-export PATH="$BIN:$PATH"
+. "$LABS_ROOT/env.sh" # /usr/sbin and /sbin on PATH: nft (lab 3), sysctl (lab 9)
+# The programs, then the helpers the pages show as commands (labs/bin: frames, client, ...).
+export PATH="$BIN:$LABS_ROOT/bin:$PATH"
 PY=/usr/bin/python3
 
 LAB_MODE=step
@@ -64,6 +66,11 @@ lab_begin() {
       exit 1
     }
   done
+  # npm packages, for the labs that run them (LAB_NPM=1): installed before the namespace, which
+  # has no network; when that fails, the lab says what it cannot do (every other lab is offline).
+  if [ -n "${LAB_NPM:-}" ] && [ -z "${WIRELAB_IN_NS:-}" ] && [ -z "${WIRELAB_FORCE_REPLAY:-}" ]; then
+    wirelab_npm_ready "$ROOT" || true
+  fi
   if [ -n "${WIRELAB_FORCE_REPLAY:-}" ]; then
     LAB_REPLAY=1 # as if namespaces were forbidden: for tests, and to show it in class
     printf '%sWIRELAB_FORCE_REPLAY is set: the lab replays what was recorded.%s\n' "$bold" "$off"

@@ -1,0 +1,40 @@
+# labs/env.sh - what ./wirelab, every lab (labs/lib.sh) and `./wirelab shell` share. Sourced.
+#
+# 1. PATH. Debian installs nft, sysctl, setcap, getcap (and on older systems ip) in /usr/sbin
+#    and /sbin, which an ordinary user's login PATH (/etc/login.defs ENV_PATH, what `su -l`
+#    gives) leaves out. The labs run them inside a namespace of their own, where they work
+#    without sudo, so they must be found: both folders are appended (the user's own come first).
+# 2. npm packages, installed only for the labs and tests that use them (wirelab_npm_ready).
+
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin ;; esac
+case ":$PATH:" in *:/sbin:*) ;; *) PATH=$PATH:/sbin ;; esac
+export PATH
+
+# wirelab_npm_ready ROOT : make ROOT/tests/node_modules match tests/package-lock.json (npm ci),
+# unless it already does. Only the labs that run npm packages (4: playwright-core drives
+# Chromium; 6 and 7: socket.io-client) and ./wirelab test call this; every other lab works
+# offline. npm ci needs the registry and deletes node_modules before it installs, so packages
+# that are only out of date are kept when the registry cannot be reached (a classroom, a train).
+# Returns 1, having said why, when the packages could not be installed; the caller decides.
+wirelab_npm_ready() {
+  local tests=$1/tests
+  local stamp=$tests/node_modules/.wirelab-stamp
+  [ -f "$tests/package.json" ] || return 0
+  [ -f "$stamp" ] && ! [ "$tests/package-lock.json" -nt "$stamp" ] && return 0
+  if ! command -v npm >/dev/null; then
+    echo "wirelab: npm is not installed, so the npm packages in tests/package.json cannot be: sudo apt-get install -y npm" >&2
+    return 1
+  fi
+  if [ -d "$tests/node_modules" ] && ! npm ping --fetch-retries=0 >/dev/null 2>&1; then
+    echo "wirelab: tests/node_modules is older than tests/package-lock.json, and the npm registry" >&2
+    echo "  ($(npm config get registry)) cannot be reached: using the packages already installed." >&2
+    return 0
+  fi
+  echo "wirelab: installing the npm packages in tests/package.json (npm ci, from the npm registry)"
+  if ! (cd "$tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    echo "wirelab: npm ci in tests/ failed (is the npm registry, $(npm config get registry), reachable?)." >&2
+    echo "  With a network, run it by hand to see why: (cd tests && npm ci)" >&2
+    return 1
+  fi
+  touch "$stamp"
+}
