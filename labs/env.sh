@@ -18,7 +18,8 @@ export PATH
 # Returns 1, having said why, when the packages could not be installed; the caller decides.
 wirelab_npm_ready() {
   local tests=$1/tests
-  local stamp=$tests/node_modules/.wirelab-stamp
+  # npm itself writes node_modules/.package-lock.json at every install (npm ci by hand too).
+  local stamp=$tests/node_modules/.package-lock.json
   [ -f "$tests/package.json" ] || return 0
   [ -f "$stamp" ] && ! [ "$tests/package-lock.json" -nt "$stamp" ] && return 0
   if ! command -v npm >/dev/null; then
@@ -36,5 +37,4 @@ wirelab_npm_ready() {
     echo "  With a network, run it by hand to see why: (cd tests && npm ci)" >&2
     return 1
   fi
-  touch "$stamp"
 }

@@ -32,6 +32,7 @@ PY=/usr/bin/python3
 
 LAB_MODE=step
 LAB_PIDS=()
+declare -A LAB_JOBS=() # background NAME -> how a student stops it in bash (kill %tcp_echo_server)
 LAB_FAILS=0
 CAPTURE_PID=""
 CAPTURE_FILE=""
@@ -179,6 +180,20 @@ show() {
   return $rc
 }
 
+# demo WHAT CMD... : like show, in every mode, but not recorded into the page (for what differs
+# from machine to machine, like a browser); if CMD fails, the lab fails with WHAT.
+demo() {
+  [ -z "${LAB_REPLAY:-}" ] || return 0
+  local what=$1
+  shift
+  printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$off"
+  if "$@" 2>&1; then
+    case "$LAB_MODE" in check | record) printf '%scheck%s %s\n' "$green" "$off" "$what" ;; esac
+  else
+    lab_fail "$what"
+  fi
+}
+
 # background NAME CMD... : start a server; waits for "listening on" (or 5 s) and shows it.
 background() {
   [ -z "${LAB_REPLAY:-}" ] || return 0
@@ -187,6 +202,7 @@ background() {
   printf '%s$ %s &%s\n' "$bold" "$(shown "$@")" "$off"
   "$@" >"$LAB_WORK/$name.log" 2>&1 &
   LAB_PIDS+=("$!")
+  LAB_JOBS[$name]=$(jobspec "$@")
   local i
   for i in $(seq 1 100); do
     grep -q 'listening on' "$LAB_WORK/$name.log" && break
@@ -197,9 +213,15 @@ background() {
   { printf '$ %s &\n' "$(shown "$@")"; grep -m 1 'listening on' "$LAB_WORK/$name.log"; } | record_output
 }
 
+# jobspec CMD... : how a student names this background job in bash to stop it: %PROGRAM
+# (the job whose command starts with it), or %?PROGRAM for `ip netns exec NS PROGRAM ...`.
+jobspec() {
+  if [ "$1" = ip ] && [ "${2:-}" = netns ]; then printf '%%?%s' "$5"; else printf '%%%s' "$1"; fi
+}
+
 # stop_background NAME [SECONDS] [quiet] : give the server started last SECONDS to end by
-# itself (default 0), then SIGTERM to its PID; show what it printed after its first line
-# (unless quiet).
+# itself (default 0), then SIGTERM to its PID, shown as the student would type it
+# (`kill %tcp_echo_server`); show what it printed after its first line (unless quiet).
 stop_background() {
   [ -z "${LAB_REPLAY:-}" ] || return 0
   local name=$1 pid=${LAB_PIDS[-1]} i
@@ -207,9 +229,15 @@ stop_background() {
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
   unset 'LAB_PIDS[-1]'
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    if [ "${3:-}" != quiet ]; then
+      printf '%s$ kill %s%s\n' "$bold" "${LAB_JOBS[$name]}" "$off"
+      printf '$ kill %s\n' "${LAB_JOBS[$name]}" | record_output
+    fi
+  fi
+  wait "$pid" 2>/dev/null || true
   [ "${3:-}" = quiet ] && return 0
   sed -n '2,$p' "$LAB_WORK/$name.log"
   sed -n '2,$p' "$LAB_WORK/$name.log" | record_output
@@ -217,7 +245,8 @@ stop_background() {
 
 # ---- capture -----------------------------------------------------------------------------
 
-# capture_start NAME FILTER : sniffer writes the lab's packets to NAME.pcap.
+# capture_start NAME FILTER [IFACE [NETNS]] : sniffer writes the packets on IFACE (default lo;
+# inside network namespace NETNS if given) to NAME.pcap; the command is shown as typed.
 capture_start() {
   CAPTURE_FILE=$LAB_WORK/$1.pcap
   CAPTURE_NAME=$1
@@ -225,22 +254,35 @@ capture_start() {
     CAPTURE_FILE=$LAB_DIR/captures/$1.pcap
     return 0
   fi
-  sniffer -i lo -f "$2" -w "$CAPTURE_FILE" >/dev/null 2>"$LAB_WORK/sniffer.err" &
+  local cmd=(sniffer -i "${3:-lo}" -f "$2" -w "$1.pcap")
+  [ -z "${4:-}" ] || cmd=(ip netns exec "$4" "${cmd[@]}")
+  CAPTURE_JOB=$(jobspec "${cmd[@]}")
+  # stdout (the packets as they pass) is not the lesson here: the view after the step is.
+  printf '%s$ %s >/dev/null &%s\n' "$bold" "$(shown "${cmd[@]}")" "$off"
+  printf '$ %s >/dev/null &\n' "$(shown "${cmd[@]}")" | record_output
+  "${cmd[@]}" >/dev/null 2>"$LAB_WORK/sniffer.err" &
   CAPTURE_PID=$!
   local i
   for i in $(seq 1 100); do
-    grep -q 'listening on' "$LAB_WORK/sniffer.err" && return 0
+    if grep -q 'listening on' "$LAB_WORK/sniffer.err"; then
+      grep -m 1 'listening on' "$LAB_WORK/sniffer.err"
+      grep -m 1 'listening on' "$LAB_WORK/sniffer.err" | record_output
+      return 0
+    fi
     kill -0 "$CAPTURE_PID" 2>/dev/null || break
     sleep 0.05
   done
   cat "$LAB_WORK/sniffer.err" >&2
-  lab_fail "the sniffer could not start capturing on lo"
+  lab_fail "the sniffer could not start capturing on ${3:-lo}"
 }
 
-# capture_stop : end the capture (SIGINT, as Ctrl-C would), keep the pcap.
+# capture_stop : end the capture (SIGINT, as Ctrl-C would; shown as kill -INT %sniffer), keep
+# the pcap.
 capture_stop() {
   [ -z "${LAB_REPLAY:-}" ] || return 0
   sleep 0.3  # let the last packets (the final ACK) reach the capture
+  printf '%s$ kill -INT %s%s\n' "$bold" "$CAPTURE_JOB" "$off"
+  printf '$ kill -INT %s\n' "$CAPTURE_JOB" | record_output
   kill -INT "$CAPTURE_PID" 2>/dev/null || true
   wait "$CAPTURE_PID" 2>/dev/null || true
   CAPTURE_PID=""
