@@ -26,14 +26,21 @@ wirelab_npm_ready() {
     echo "wirelab: npm is not installed, so the npm packages in tests/package.json cannot be: sudo apt-get install -y npm" >&2
     return 1
   fi
-  if [ -d "$tests/node_modules" ] && ! npm ping --fetch-retries=0 >/dev/null 2>&1; then
-    echo "wirelab: tests/node_modules is older than tests/package-lock.json, and the npm registry" >&2
-    echo "  ($(npm config get registry)) cannot be reached: using the packages already installed." >&2
-    return 0
+  # Ask the registry first (under a second when it is unreachable). If it does not answer (or
+  # is a mirror without /-/ping), npm ci tries once, without its minute of retries.
+  local retries=()
+  if ! npm ping --fetch-retries=0 >/dev/null 2>&1; then
+    if [ -d "$tests/node_modules" ]; then
+      echo "wirelab: tests/node_modules is older than tests/package-lock.json, and the npm registry" >&2
+      echo "  ($(npm config get registry)) cannot be reached: using the packages already installed." >&2
+      return 0
+    fi
+    retries=(--fetch-retries=0)
   fi
   echo "wirelab: installing the npm packages in tests/package.json (npm ci, from the npm registry)"
-  if ! (cd "$tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
-    echo "wirelab: npm ci in tests/ failed (is the npm registry, $(npm config get registry), reachable?)." >&2
+  if ! (cd "$tests" && npm ci --no-audit --no-fund --loglevel=error "${retries[@]}" >/dev/null 2>&1); then
+    echo "wirelab: npm ci in tests/ could not install the npm packages in tests/package.json (is the" >&2
+    echo "  npm registry, $(npm config get registry), reachable?)." >&2
     echo "  With a network, run it by hand to see why: (cd tests && npm ci)" >&2
     return 1
   fi
