@@ -155,11 +155,13 @@ record_output() {
   fi
 }
 
-# The command line as a student would type it: a word with anything but safe characters is
-# put in single quotes.
+# The command line as a student would type it in ./wirelab shell (which starts in the
+# repository): a path inside the repository is shown relative to it, and a word with anything
+# but safe characters is put in single quotes.
 shown() {
   local a out="" q="'"
   for a in "$@"; do
+    a=${a#"$ROOT"/}
     if [[ -z "$a" || "$a" == *[![:alnum:]_./:=,@%+-]* ]]; then
       out+=" $q${a//$q/$q\\$q$q}$q"
     else
@@ -175,8 +177,8 @@ show() {
   printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$off"
   local out rc=0
   out=$("$@" 2>&1) || rc=$?
-  printf '%s\n' "$out"
-  { printf '$ %s\n' "$(shown "$@")"; printf '%s\n' "$out"; } | record_output
+  [ -z "$out" ] || printf '%s\n' "$out" # a command that prints nothing shows no blank line
+  { printf '$ %s\n' "$(shown "$@")"; [ -z "$out" ] || printf '%s\n' "$out"; } | record_output
   return $rc
 }
 
