@@ -1,4 +1,5 @@
 # labs/env.sh - what ./wirelab, every lab (labs/lib.sh) and `./wirelab shell` share. Sourced.
+# shellcheck shell=bash
 #
 # 1. PATH. Debian installs nft, sysctl, setcap, getcap (and on older systems ip) in /usr/sbin
 #    and /sbin, which an ordinary user's login PATH (/etc/login.defs ENV_PATH, what `su -l`
