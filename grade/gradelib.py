@@ -215,3 +215,42 @@ class Capture:
             except subprocess.TimeoutExpired:
                 pass
         self.proc.stop()
+
+
+# ---- capture tasks (labs 3, 8, 9): the student's pcap and answers file -------------------
+
+def load_capture(workdir, name, lab):
+    """The student's capture WORKDIR/NAME as the sniffer's packets; exits 2 if it is missing
+    or empty."""
+    pcap = os.path.join(workdir, name)
+    if not os.path.exists(pcap):
+        cannot("capture", f"there is no {pcap}: take the capture as the task says (in "
+                          f"./wirelab shell, sniffer ... -w {pcap}), then grade again")
+    pkts = sniffer_packets(pcap)
+    if not pkts:
+        cannot("capture", f"{pcap} holds no packets: was the capture running while the "
+                          "programs talked? Start the sniffer first, stop it last (Ctrl-C)")
+    return pkts
+
+
+def describe(pkt):
+    """A frame in a few words, for an explanation: 'frame 5: TCP 127.0.0.1:7007 > ... [ACK]'.
+    Says what the student can see in the sniffer anyway; never an answer by itself."""
+    n = pkt["n"]
+    arp = layer(pkt, "arp")
+    if arp:
+        return f"frame {n} is an ARP {'request' if arp['op'] == 1 else 'reply'}"
+    ip = layer(pkt, "ipv4") or layer(pkt, "ipv6")
+    tcp, udp = layer(pkt, "tcp"), layer(pkt, "udp")
+    if ip and tcp:
+        data = " carrying data" if tcp["payload_len"] else ", no data"
+        return (f"frame {n} is TCP {ip['src']}:{tcp['sport']} > {ip['dst']}:{tcp['dport']} "
+                f"[{','.join(tcp['flags'])}]{data}")
+    if ip and udp:
+        return f"frame {n} is UDP {ip['src']}:{udp['sport']} > {ip['dst']}:{udp['dport']}"
+    return f"frame {n} is {'/'.join(lay['proto'] for lay in pkt['layers'])}"
+
+
+def frame(pkts, n):
+    """Packet number n (1-based, as the sniffer numbers them), or None."""
+    return next((p for p in pkts if p["n"] == n), None)
