@@ -4,6 +4,7 @@ A grader prints one JSON object a line, {"check", "ok", "explain"}, and exits 0 
 1 (a check failed) or 2 (could not grade: say what to do). With this module:
 
     import sys, os; sys.path.insert(0, os.path.join(os.environ["WIRELAB_ROOT"], "grade"))
+    sys.dont_write_bytecode = True   # no __pycache__ in the checkout
     import gradelib as g
     g.enter_namespace()              # re-run this grader in a network namespace of its own
     g.ok("one byte")                 # a check that held
