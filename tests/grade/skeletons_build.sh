@@ -1,6 +1,7 @@
 # skeletons_build.sh - every C skeleton a student starts from (grade/labN/skeleton/*.c) compiles
 # with the project's warning flags as errors, and, untouched, still FAILS its grade: a skeleton
-# must build as it is, and must not pass before the student has done the work.
+# must build as it is, and must not pass before the student has done the work. Each .c is
+# compiled on its own, with the skeleton folder and the repository root on the include path.
 . "$WIRELAB_SOURCE/tests/lib.sh"
 export WIRELAB_ROOT=$WIRELAB_SOURCE
 FLAGS=(-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Wpedantic -Wshadow
@@ -15,7 +16,7 @@ for skel in "$WIRELAB_SOURCE"/grade/lab*/skeleton; do
   cp -r "$skel" "$work"
   for src in "$work"/*.c; do
     step "$lab: $(basename "$src") compiles with ${FLAGS[*]}"
-    cc "${FLAGS[@]}" -I"$work" -c "$src" -o "$work/$(basename "$src" .c).o" 2>"$work/cc.log" \
+    cc "${FLAGS[@]}" -I"$work" -I"$WIRELAB_SOURCE" -c "$src" -o "$work/$(basename "$src" .c).o" 2>"$work/cc.log" \
       || fail "$lab/skeleton/$(basename "$src") does not compile cleanly:
 $(cat "$work/cc.log")"
     rm -f "$work/$(basename "$src" .c).o"
