@@ -35,8 +35,15 @@ if sys.stdout.isatty():
     bold, dim, red, green, off = "\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[0m"
 
 
+def from_caller(path):
+    """A path the user typed, relative to where they typed it (./wirelab changes directory)."""
+    return os.path.join(os.environ.get("WIRELAB_CALLER_DIR") or os.getcwd(),
+                        os.path.expanduser(path))
+
+
 def work_root():
-    return os.environ.get("WIRELAB_WORK") or os.path.join(os.path.expanduser("~"), "wirelab-work")
+    work = os.environ.get("WIRELAB_WORK")
+    return from_caller(work) if work else os.path.join(os.path.expanduser("~"), "wirelab-work")
 
 
 def work_dir(n):
@@ -258,7 +265,7 @@ def main(argv):
         if opt == "--init":
             do_init = True
         elif opt == "--report" and rest:
-            report = rest.pop(0)
+            report = from_caller(rest.pop(0))
         else:
             print(f"grade: unknown option '{opt}' (./wirelab grade N [--init] | all [--report FILE])")
             return 2
