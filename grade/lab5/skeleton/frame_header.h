@@ -40,10 +40,10 @@ enum fh_result {
 
 /* One decoded header. */
 typedef struct fh_header {
-    unsigned fin;         /* 1: the last frame of a message */
-    unsigned rsv;         /* RSV1..RSV3 as 3 bits (RSV1 is 4) */
-    unsigned opcode;      /* 0x0 continuation, 0x1 text, 0x2 binary, 0x8 close, 0x9 ping, 0xA pong */
-    unsigned masked;      /* 1: a 4-byte masking key follows the length */
+    unsigned fin;    /* 1: the last frame of a message */
+    unsigned rsv;    /* RSV1..RSV3 as 3 bits (RSV1 is 4) */
+    unsigned opcode; /* 0x0 continuation, 0x1 text, 0x2 binary, 0x8 close, 0x9 ping, 0xA pong */
+    unsigned masked; /* 1: a 4-byte masking key follows the length */
     uint64_t payload_len; /* the payload length the header says */
     uint8_t mask[4];      /* the masking key, in wire order (zeros when not masked) */
     size_t header_len;    /* 2..14: the bytes this header took on the wire */

@@ -23,7 +23,8 @@ int main(int argc, char **argv)
             printf("byte %d (%02x): error %d (see enum fh_result)\n", i - 1, b, rc);
             return 1;
         }
-        printf("header of %zu bytes: FIN=%u RSV=%u opcode=0x%x MASK=%u len=%llu key=%02x%02x%02x%02x\n",
+        printf("header of %zu bytes: FIN=%u RSV=%u opcode=0x%x MASK=%u len=%llu "
+               "key=%02x%02x%02x%02x\n",
                h.header_len, h.fin, h.rsv, h.opcode, h.masked, (unsigned long long)h.payload_len,
                h.mask[0], h.mask[1], h.mask[2], h.mask[3]);
         return 0;
