@@ -33,6 +33,17 @@ def check(name, ok, explain=""):
     return ok
 
 
+def relay(out):
+    """Pass on the check lines a helper program printed (check_*.c), counting its failures."""
+    global _failed
+    for line in out.splitlines():
+        try:
+            _failed = _failed or json.loads(line).get("ok") is False
+        except (ValueError, AttributeError):
+            pass
+        print(line, flush=True)
+
+
 def finish():
     """Exit 0 when every check passed, 1 otherwise."""
     sys.exit(1 if _failed else 0)
