@@ -120,14 +120,16 @@ def run(cmd, timeout, **kw):
 
 class Server:
     """A program started in the background that prints its port on a line matching `pattern`
-    (a regex with one group: the port). Its output goes to files in `logdir`."""
+    (a regex with one group: the port). Its output goes to files in `logdir`; with stderr_too,
+    stderr goes into the same file as stdout, in the order it was written."""
 
-    def __init__(self, cmd, pattern, logdir, name, timeout=10.0, env=None):
+    def __init__(self, cmd, pattern, logdir, name, timeout=10.0, env=None, stderr_too=False):
         self.out_path = os.path.join(logdir, f"{name}.out")
         self.err_path = os.path.join(logdir, f"{name}.err")
-        self.proc = subprocess.Popen(cmd, stdout=open(self.out_path, "w"),
-                                     stderr=open(self.err_path, "w"), env=env,
-                                     stdin=subprocess.DEVNULL)
+        out = open(self.out_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=out,
+                                     stderr=out if stderr_too else open(self.err_path, "w"),
+                                     env=env, stdin=subprocess.DEVNULL)
         self.port = None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None:
@@ -142,6 +144,8 @@ class Server:
             return f.read()
 
     def errors(self):
+        if not os.path.exists(self.err_path):
+            return ""
         with open(self.err_path, errors="replace") as f:
             return f.read()
 
