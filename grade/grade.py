@@ -89,12 +89,13 @@ def init(n):
 
 
 def sha256_files(folder):
-    """{relative path: sha256} for every regular file in the work folder (the graded files)."""
+    """{relative path: sha256} for every regular file in the work folder (the graded files),
+    except .grade/, where graders leave what they made (a capture to look at)."""
     hashes = {}
     if not os.path.isdir(folder):
         return hashes
     for base, dirs, files in os.walk(folder):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d != ".grade")  # the graders' own output
         for f in sorted(files):
             path = os.path.join(base, f)
             if not os.path.isfile(path) or os.path.islink(path):

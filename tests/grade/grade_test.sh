@@ -3,7 +3,8 @@
 #   tests/grade/labN/reference/   a correct solution: every check must hold (exit 0)
 #   tests/grade/labN/broken-*/    deliberately wrong ones: the grade must fail (exit 1, or 2 if
 #                                 expect.txt says "exit: 2"), and the first failing check's
-#                                 name or explanation must contain expect.txt's first line.
+#                                 name or explanation must contain each other line of
+#                                 expect.txt.
 #                                 Lines "not: TEXT" in expect.txt: TEXT must appear nowhere in
 #                                 the grader's output (a hint never gives the answer away).
 # A folder may hold `prepare` (bash): it runs first in the scratch copy, with WIRELAB_BIN and
@@ -73,7 +74,7 @@ for dir in "$cases"/broken-*/; do
   dir=${dir%/}
   name=$(basename "$dir")
   [ -f "$dir/expect.txt" ] || fail "$name has no expect.txt (the explanation its failure must give)"
-  want=$(head -n 1 "$dir/expect.txt")
+  want=$(grep -v -e '^not: ' -e '^exit: ' "$dir/expect.txt" | head -n 1)
   want_rc=1
   grep -q '^exit: 2$' "$dir/expect.txt" && want_rc=2
   step "lab $n: $name fails, explaining: $want"
@@ -83,18 +84,21 @@ $OUT
 $(cat "$PWD/$name.stderr")"
   got=$(first_failure)
   [ -n "$got" ] || fail "$name: the grader failed but printed no failing check: $OUT"
-  case "$got" in
-    *"$want"*) echo "    $got" | cut -c1-200 ;;
-    *) fail "$name: the first failing check should mention '$want', but it says:
-    $got" ;;
-  esac
+  echo "    $got" | cut -c1-200
   while IFS= read -r line; do
     case "$line" in
+      "exit: "*) ;;
       "not: "*)
         secret=${line#not: }
         if printf '%s\n' "$OUT" | grep -qF -- "$secret"; then
           fail "$name: the grader's output gives the answer away ('$secret'): $OUT"
         fi ;;
+      *)
+        case "$got" in
+          *"$line"*) ;;
+          *) fail "$name: the first failing check should mention '$line', but it says:
+    $got" ;;
+        esac ;;
     esac
   done <"$dir/expect.txt"
 done
