@@ -1,5 +1,7 @@
-"""grade/labkit.py - what the graders of labs 4-7 share: JSON check lines, compiling the
-student's C, starting a server on a free port, and stopping it by its own PID.
+"""grade/labkit.py - what the graders of labs 4-7 share, on top of gradelib.py: checks that
+do not stop the grader, compiling the student's C against the grader's own copy of the API
+header, relaying the check lines of a C helper, and a server started on a free port (it
+prints the port) and stopped by its own PID.
 
 A grader is run as  grade/labN/grade WORKDIR  with WIRELAB_ROOT (the checkout) and WIRELAB_BIN
 (build/bin) in its environment. It prints one JSON object per check:
@@ -14,45 +16,42 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.environ.get("WIRELAB_ROOT") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("WIRELAB_BIN") or os.path.join(ROOT, "build", "bin")
+import gradelib
+
+ROOT, BIN = gradelib.ROOT, gradelib.BIN
 # The project's warning flags (what the skeletons are built with); the student's code is graded
 # with them on but not as errors: a warning is printed, it does not cost the grade.
 CFLAGS = ["-std=c11", "-g", "-O1", "-Wall", "-Wextra", "-Wpedantic", "-Wshadow", "-Wconversion"]
 
-_failed = False
-
 
 def check(name, ok, explain=""):
-    """Print one check line; remember a failure for finish()."""
-    global _failed
-    _failed = _failed or not ok
-    print(json.dumps({"check": name, "ok": bool(ok), "explain": explain}), flush=True)
+    """One check line; a failure is remembered for finish() and the grader goes on."""
+    if ok:
+        gradelib.ok(name, explain)
+    else:
+        gradelib.fail(name, explain, stop=False)
     return ok
 
 
 def relay(out):
     """Pass on the check lines a helper program printed (check_*.c), counting its failures."""
-    global _failed
     for line in out.splitlines():
         try:
-            _failed = _failed or json.loads(line).get("ok") is False
-        except (ValueError, AttributeError):
-            pass
-        print(line, flush=True)
+            c = json.loads(line)
+            check(c["check"], c["ok"] is True, c.get("explain", ""))
+        except (ValueError, KeyError, TypeError):
+            gradelib.note(line)
 
 
 def finish():
     """Exit 0 when every check passed, 1 otherwise."""
-    sys.exit(1 if _failed else 0)
+    gradelib.done()
 
 
 def cannot(what_to_do):
     """Could not grade at all (a tool is missing, the folder is not there): say what to do."""
-    print(json.dumps({"check": "setup", "ok": False, "explain": what_to_do}), flush=True)
-    sys.exit(2)
+    gradelib.cannot("setup", what_to_do)
 
 
 def workdir(lab, argv):
@@ -67,10 +66,7 @@ def workdir(lab, argv):
 
 def need_files(lab, work, names):
     """Stop with exit 2 unless every file in names is in the student's folder."""
-    missing = [n for n in names if not os.path.isfile(os.path.join(work, n))]
-    if missing:
-        cannot(f"{', '.join(missing)} not found in {work}: the task needs it there "
-               f"(./wirelab grade {lab} --init copies the skeleton; it never overwrites a file)")
+    gradelib.require_files(work, names, lab)
 
 
 def scratch(lab):
@@ -118,47 +114,21 @@ def run(cmd, timeout, **kw):
         return None, text(e.stdout), text(e.stderr)
 
 
-class Server:
-    """A program started in the background that prints its port on a line matching `pattern`
-    (a regex with one group: the port). Its output goes to files in `logdir`; with stderr_too,
-    stderr goes into the same file as stdout, in the order it was written."""
+class Server(gradelib.Process):
+    """A program started in the background (stdout and stderr into logdir/name.log, in the
+    order written) that prints its port on a line matching `pattern` (a regex with one group:
+    the port). self.port is None if it did not within timeout seconds."""
 
-    def __init__(self, cmd, pattern, logdir, name, timeout=10.0, env=None, stderr_too=False):
-        self.out_path = os.path.join(logdir, f"{name}.out")
-        self.err_path = os.path.join(logdir, f"{name}.err")
-        out = open(self.out_path, "w")
-        self.proc = subprocess.Popen(cmd, stdout=out,
-                                     stderr=out if stderr_too else open(self.err_path, "w"),
-                                     env=env, stdin=subprocess.DEVNULL)
+    def __init__(self, cmd, pattern, logdir, name, timeout=10.0):
+        super().__init__(cmd, log=os.path.join(logdir, f"{name}.log"))
         self.port = None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.proc.poll() is None:
+        if gradelib.wait_for(lambda: re.search(pattern, self.output()) or not self.alive(),
+                             timeout):
             m = re.search(pattern, self.output())
-            if m:
-                self.port = int(m.group(1))
-                return
-            time.sleep(0.05)
+            self.port = int(m.group(1)) if m else None
 
-    def output(self):
-        with open(self.out_path, errors="replace") as f:
-            return f.read()
-
-    def errors(self):
-        if not os.path.exists(self.err_path):
-            return ""
-        with open(self.err_path, errors="replace") as f:
-            return f.read()
-
-    def stop(self, sig=15, timeout=5.0):
-        """Stop it by its own PID (SIGTERM, then SIGKILL). Returns its exit status."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+    def output(self, limit=1 << 24):
+        return super().output(limit)
 
 
 def tail(text, n=4):
