@@ -53,12 +53,20 @@ def labs_with_tasks():
 
 
 def task_title(n):
-    """The task's first heading line in grade/labN/task.md, without the '#'s."""
-    path = os.path.join(GRADE, f"lab{n}", "task.md")
-    if os.path.exists(path):
-        for line in open(path, encoding="utf-8"):
-            if line.startswith("#"):
-                return line.lstrip("#").strip()
+    """The lab's title, from its page's first line ("# Lab 1: TCP echo and ..."), or from the
+    first heading of grade/labN/task.md."""
+    labs = os.path.join(ROOT, "labs")
+    pages = [d for d in (os.listdir(labs) if os.path.isdir(labs) else [])
+             if d[:2].isdigit() and int(d[:2]) == n]
+    candidates = [os.path.join(labs, d, "README.md") for d in sorted(pages)]
+    candidates.append(os.path.join(GRADE, f"lab{n}", "task.md"))
+    for path in candidates:
+        if os.path.exists(path):
+            for line in open(path, encoding="utf-8"):
+                if line.startswith("#"):
+                    title = line.lstrip("#").strip()
+                    return title.split(": ", 1)[1] if title.startswith("Lab ") and ": " in \
+                        title else title
     return f"lab {n}"
 
 

@@ -4,6 +4,7 @@ A grader prints one JSON object a line, {"check", "ok", "explain"}, and exits 0 
 1 (a check failed) or 2 (could not grade: say what to do). With this module:
 
     import sys, os; sys.path.insert(0, os.path.join(os.environ["WIRELAB_ROOT"], "grade"))
+    sys.dont_write_bytecode = True   # no __pycache__ in the checkout
     import gradelib as g
     g.enter_namespace()              # re-run this grader in a network namespace of its own
     g.ok("one byte")                 # a check that held
@@ -17,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -62,7 +64,10 @@ def note(text):
 def enter_namespace():
     """Re-run this grader inside a user + network namespace of its own, as the labs do: a
     private loopback where an ordinary user may capture, and every port is free. Returns True
-    inside one, False where the system forbids them (the grader then runs on the host)."""
+    inside one, False where the system forbids them (the grader then runs on the host).
+    WIRELAB_GRADE_NO_NS=1 acts as if they were forbidden (to try that path)."""
+    if os.environ.get("WIRELAB_GRADE_NO_NS"):
+        return False
     if os.environ.get("WIRELAB_GRADE_IN_NS"):
         subprocess.run(["ip", "link", "set", "lo", "up"], check=False)
         return True
@@ -152,13 +157,14 @@ def answer_int(answers, key):
 
 
 class Process:
-    """A program the grader starts (the student's server, say), stopped by its own PID."""
+    """A program the grader starts (the student's server, say), in a process group of its own,
+    so stop() ends it and any child it forked, by that group's id (never by name)."""
 
     def __init__(self, argv, cwd=None, log=None):
         self.log_path = log
         self.logf = open(log, "w") if log else subprocess.DEVNULL
         self.proc = subprocess.Popen(argv, cwd=cwd, stdout=self.logf, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
 
     def alive(self):
         return self.proc.poll() is None
@@ -170,15 +176,21 @@ class Process:
             text = f.read()
         return text if len(text) <= limit else "..." + text[-limit:]
 
+    def _signal_group(self, sig):
+        try:
+            os.killpg(self.proc.pid, sig)  # the group this Popen made: the program and its children
+        except (ProcessLookupError, PermissionError):
+            pass
+
     def stop(self, deadline=3.0):
-        """SIGTERM, then SIGKILL after deadline seconds; returns the exit status."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=deadline)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        """SIGTERM to the program's group, then SIGKILL after deadline seconds; returns the
+        program's exit status."""
+        self._signal_group(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=deadline)
+        except subprocess.TimeoutExpired:
+            self._signal_group(signal.SIGKILL)
+            self.proc.wait()
         if self.logf is not subprocess.DEVNULL:
             self.logf.close()
         return self.proc.returncode
@@ -209,7 +221,7 @@ class Capture:
     def stop(self):
         time.sleep(0.3)  # the last packets (the final ACK) reach the capture
         if self.proc.alive():
-            self.proc.proc.send_signal(2)  # SIGINT, as Ctrl-C: the sniffer closes the file
+            self.proc.proc.send_signal(signal.SIGINT)  # as Ctrl-C: the sniffer closes the file
             try:
                 self.proc.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:

@@ -11,6 +11,8 @@
 # WIRELAB_ROOT set, to make what must not be committed (a capture taken by a script, say).
 # If it exits 77, the case is skipped (no namespaces on this machine), and so is the test.
 # Each case runs on a scratch copy, so a grader that builds or writes never touches the repo.
+# tests/grade/labN/needs-namespaces (its text says why): the whole test is skipped (77) where
+# unprivileged user namespaces are forbidden, since the grader or the captures need them.
 . "$WIRELAB_SOURCE/tests/lib.sh"
 n=$1
 export WIRELAB_ROOT=$WIRELAB_SOURCE
@@ -20,6 +22,10 @@ cases=$WIRELAB_SOURCE/tests/grade/lab$n
 [ -d "$cases/reference" ] || fail "tests/grade/lab$n/reference/ is missing: every grader needs a solution that passes"
 ls -d "$cases"/broken-*/ >/dev/null 2>&1 || fail "tests/grade/lab$n has no broken-*/ cases: a grader must be shown to fail"
 skipped=0
+if [ -f "$cases/needs-namespaces" ] && ! unshare --user --map-root-user --net true 2>/dev/null; then
+  echo "skipped: user namespaces are forbidden here, and lab $n's grade needs them: $(cat "$cases/needs-namespaces")"
+  exit 77
+fi
 
 # run_case DIR: copy DIR to a scratch work folder, prepare it, grade it; sets RC and OUT.
 run_case() {

@@ -6,8 +6,8 @@
  * Part B: `./wirelab grade 1` will show why that is not enough; then serve every client from
  *         one poll() loop (the task says how; tcp_echo/loop.c is the project's own version).
  *
- * Build: make              Run: ./echo_server 7007        Try: tcp_echo_client --message hi
- * Grade: ./wirelab grade 1 (it builds with make and runs ./echo_server PORT itself)
+ * Build: make              Run: ./echo_server 7007        Try: build/bin/tcp_echo_client --message
+ * hi Grade: ./wirelab grade 1 (it builds with make and runs ./echo_server PORT itself)
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -9,7 +9,7 @@ if ! unshare --user --map-root-user --net true 2>/dev/null; then
   exit 77
 fi
 command -v tcpdump >/dev/null || { echo "tcpdump is not installed (tests/deb-packages.txt)"; exit 1; }
-for attempt in 1 2 3; do
+for _ in 1 2 3; do
   WIRELAB_BIN=${WIRELAB_BIN:?} WIRELAB_ROOT=${WIRELAB_ROOT:?} MODE=$mode \
     unshare --user --map-root-user --net bash -euo pipefail -c '
 PATH=$WIRELAB_BIN:$PATH

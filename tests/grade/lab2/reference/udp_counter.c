@@ -4,7 +4,7 @@
  * datagrams from the Wirelab header every udp_sender datagram starts with (udp_echo/dgram.h).
  *
  * Build: make              Run: ./udp_counter 7008
- * Try:   udp_sender --host 127.0.0.1 --port 7008 --count 20 --drop-every 5
+ * Try:   build/bin/udp_sender --host 127.0.0.1 --port 7008 --count 20 --drop-every 5
  * Grade: ./wirelab grade 2 (it builds with make and runs ./udp_counter PORT itself)
  */
 #include <arpa/inet.h>
