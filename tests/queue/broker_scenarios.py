@@ -201,16 +201,17 @@ def errors(port):
     """Malformed lines get ERR and the connection keeps working."""
     c = Client("client", port)
     for bad, reply in [
-        ("HELLO", "ERR unknown command 'HELLO' (try PUSH PULL ACK PUB SUB QUIT)"),
+        ("HELLO", "ERR unknown command 'HELLO' (try PUSH PULL ACK TOUCH PUB SUB DLQ REQUEUE QUIT)"),
         ("PUSH", "ERR usage: PUSH <queue> <message>"),
         ("PUSH jobs", "ERR usage: PUSH <queue> <message> (the message cannot be empty)"),
         ("PULL a/b", "ERR bad name: use 1-64 of A-Z a-z 0-9 . _ -"),
         ("ACK nine", "ERR usage: ACK <id> (the number from a MSG line)"),
-        ("ACK 99", "ERR no message 99 is waiting for an ACK from this connection"),
+        ("ACK 99", "ERR no message 99 is waiting for an ACK from this connection (not delivered "
+                   "here, already ACKed, or its ACK deadline passed and it went back to the queue)"),
         ("SUB news FROM", "ERR usage: SUB <topic> [FROM <offset>]"),
         ("SUB news FROM 7", "ERR offset 7 is newer than the newest on topic news (0): not subscribed"),
-        (b"\x00\xff\xfe", "ERR unknown command '???' (try PUSH PULL ACK PUB SUB QUIT)"),
-        ("", "ERR empty command (try PUSH PULL ACK PUB SUB QUIT)"),
+        (b"\x00\xff\xfe", "ERR unknown command '???' (try PUSH PULL ACK TOUCH PUB SUB DLQ REQUEUE QUIT)"),
+        ("", "ERR empty command (try PUSH PULL ACK TOUCH PUB SUB DLQ REQUEUE QUIT)"),
     ]:
         c.send(bad)
         c.expect(reply)
