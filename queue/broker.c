@@ -320,12 +320,27 @@ static int name_is(const char *name, const char *s, size_t len)
     return strlen(name) == len && memcmp(name, s, len) == 0;
 }
 
+/* A limit bites: tell the client ("ERR <what>") and the operator (cfg.on_limit). */
+static void limit_hit(broker_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void limit_hit(broker_client *c, const char *fmt, ...)
+{
+    char what[PROTO_ERR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    emitf(c, "", 0, "ERR %s", what);
+    if (c->b->cfg.on_limit != NULL)
+        c->b->cfg.on_limit(c->handle, what);
+}
+
 static int names_full(broker_client *c)
 {
     broker *b = c->b;
     if (b->nqueues + b->ntopics < b->cfg.max_names)
         return 0;
-    emitf(c, "", 0, "ERR too many queues and topics (the broker allows %zu)", b->cfg.max_names);
+    limit_hit(c, "too many queues and topics (the broker allows %zu)", b->cfg.max_names);
     return 1;
 }
 
@@ -592,6 +607,9 @@ static void dead_letter(broker *b, struct held *h)
     if (q->dead.n > q->capacity) {
         free(fifo_take(&q->dead));
         b->stats.dead_dropped++;
+        if (b->cfg.on_limit != NULL)
+            b->cfg.on_limit(NULL, "a dead-letter list is full (its queue's capacity): the oldest "
+                                  "dead letter was dropped");
     }
 }
 
@@ -700,8 +718,7 @@ static void cmd_pull(broker_client *c, const proto_cmd *cmd)
 {
     broker *b = c->b;
     if (c->waiting >= MAX_WAITING_PER_CLIENT) {
-        emitf(c, "", 0, "ERR too many PULLs waiting on this connection (max %d)",
-              MAX_WAITING_PER_CLIENT);
+        limit_hit(c, "too many PULLs waiting on this connection (max %d)", MAX_WAITING_PER_CLIENT);
         return;
     }
     struct wq *q = get_queue(c, cmd->name, cmd->name_len);
@@ -886,8 +903,7 @@ static void cmd_sub(broker_client *c, const proto_cmd *cmd)
         }
     }
     if (c->nsubs >= MAX_SUBS_PER_CLIENT) {
-        emitf(c, "", 0, "ERR too many subscriptions on this connection (max %d)",
-              MAX_SUBS_PER_CLIENT);
+        limit_hit(c, "too many subscriptions on this connection (max %d)", MAX_SUBS_PER_CLIENT);
         return;
     }
     if (cmd->has_from && replay(c, t, cmd->number) < 0)

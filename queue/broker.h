@@ -34,6 +34,10 @@ typedef struct broker_client broker_client;
 /* Send one complete line (with its "\n") to the client behind handle. */
 typedef void (*broker_send_fn)(void *handle, const char *data, size_t len);
 
+/* A limit bit (the client behind handle was refused something, or handle is NULL and a dead
+ * letter was dropped): `what` is a sentence for the operator's log. */
+typedef void (*broker_limit_fn)(void *handle, const char *what);
+
 typedef struct broker_config {
     size_t capacity;         /* messages per queue/topic unless broker_define says otherwise */
     enum ring_policy policy; /* work queues: reject or overwrite when full (topics overwrite) */
@@ -43,6 +47,7 @@ typedef struct broker_config {
     unsigned ack_timeout_s;  /* ACK deadline of a delivery when the PULL names none */
     unsigned max_deliveries; /* deliveries without an ACK before dead-lettering; 0 = never */
     broker_send_fn send;
+    broker_limit_fn on_limit; /* optional */
     uint64_t (*now_ms)(void); /* a monotonic clock in milliseconds (tests pass a fake one) */
 } broker_config;
 

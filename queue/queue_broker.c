@@ -150,10 +150,23 @@ static void send_line(void *handle, const char *data, size_t len)
         return;
     if (verbose)
         fprintf(stderr, "conn %llu < %.*s", (unsigned long long)conn_id(s->c), (int)len, data);
-    if (conn_pending(s->c) > SLOW_CLIENT_BYTES)
+    if (conn_pending(s->c) > SLOW_CLIENT_BYTES) {
         s->too_slow = 1; /* never close from inside a callback: the timer below does it */
-    else
+        log_line(0, "queue_broker: conn %llu (%s) is not reading: 16 MiB unsent, closing it",
+                 (unsigned long long)conn_id(s->c), conn_peer(s->c));
+    } else
         conn_send(s->c, data, len);
+}
+
+/* broker.c refused a client something (a limit bit): one log line. */
+static void on_limit(void *handle, const char *what)
+{
+    conn *c = handle;
+    if (c == NULL)
+        log_line(0, "queue_broker: %s", what);
+    else
+        log_line(0, "queue_broker: conn %llu (%s): %s", (unsigned long long)conn_id(c),
+                 conn_peer(c), what);
 }
 
 /* Every TICK_MS: close clients that stopped reading, and clients idle too long. A client
@@ -278,6 +291,10 @@ static size_t on_data(conn *c, const uint8_t *data, size_t len)
                 conn_close(c); /* QUIT: its "OK bye" goes out, then our FIN */
         } else if (rc == PROTO_TOO_LONG) {
             broker_client_too_long(s->bc);
+            log_line(0,
+                     "queue_broker: conn %llu (%s) sent a line over %zu bytes (--max-line): "
+                     "ERR, and the line is skipped",
+                     (unsigned long long)conn_id(c), conn_peer(c), s->framer.max_line);
         }
         done += used;
         if (rc == PROTO_NEED_MORE && used == 0)
@@ -514,6 +531,7 @@ static broker *make_broker(const struct options *o)
                          .ack_timeout_s = o->ack_timeout_s,
                          .max_deliveries = o->max_deliveries,
                          .send = send_line,
+                         .on_limit = on_limit,
                          .now_ms = loop_now_ms};
     broker *b = broker_new(&cfg, err, sizeof err);
     if (b == NULL) {
