@@ -17,10 +17,11 @@
  *
  * Limits, and why they bound memory: the ring holds at most `capacity` messages. A consumer
  * holds at most `prefetch` in flight, and its PULLs beyond that wait (for its own ACK, or its
- * deadline) while other consumers are served. Messages leave the ring only while redo is
- * empty, so redo + in flight never exceeds (consumers x prefetch); the dead list holds at most
- * `capacity` (the oldest is dropped and counted). Plus max_names queues + topics, 16 waiting
- * PULLs and 16 subscriptions per client.
+ * deadline) while other consumers are served. The dead list holds at most `capacity` (the
+ * oldest is dropped and counted). Messages leave the ring only while redo is empty, and every
+ * other move (ACK, give back, dead-letter, REQUEUE) keeps or shrinks the sum, so redo + in
+ * flight + dead never exceeds (consumers x prefetch) + capacity. Plus max_names queues + topics,
+ * 16 waiting PULLs and 16 subscriptions per client.
  *
  * Costs: ACK and TOUCH find the id in a hash table (about one comparison, however many are in
  * flight); a deadline is a min-heap entry (O(log n) to add, move or remove); a consumer's
