@@ -16,29 +16,22 @@
  *                     [--ack-timeout S] [--max-deliveries N] [--idle-timeout S]
  *                     [--max-clients N] [--keepalive IDLE:INTERVAL:COUNT] [--verbose]
  *
- * Every limit (queue/README.md, "Limits") is enforced here or in broker.c, and logged on
- * stdout when it bites. Logging never blocks: a line that does not fit in an unread stdout
- * pipe is dropped and counted (log_line).
+ * Every limit (queue/README.md, "Limits") is enforced here, in broker.c or in the loop, and
+ * logged when it bites (log_line here, loop_log in the loop). Logging never blocks.
  */
-#define _GNU_SOURCE /* F_GETPIPE_SZ: the size of a pipe */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "broker.h"
 #include "loop.h"
+#include "outguard.h"
 #include "net.h"
 #include "proto.h"
 
@@ -73,37 +66,22 @@ struct session {
 
 static int verbose;
 static struct options opt;
-static size_t nclients;
 
-/* ---- logging that never blocks ----------------------------------------------------------- */
+/* ---- logging ---------------------------------------------------------------------------- */
 
 static uint64_t log_dropped, log_second;
 static unsigned log_in_second;
 
 /*
- * Room in the pipe behind fd, or SIZE_MAX if fd is not a pipe (a file or a terminal). A
- * grader's unread subprocess.PIPE or a stalled `| tee` fills a pipe; writing to a full one
- * would block the whole loop, so we ask first (FIONREAD: bytes unread; F_GETPIPE_SZ: size).
+ * One line on stdout, at most LOG_LINES_PER_SECOND a second (unless `always`): a flood of
+ * hostile clients must not become a flood of log. What is skipped is counted, and the count
+ * goes out with the next line. stdout never blocks the loop: loop_new guards it (outguard.h),
+ * so a line that does not fit in an unread pipe is dropped and counted there.
  */
-static size_t pipe_room(int fd)
-{
-    struct stat st;
-    int unread, size;
-    if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
-        return SIZE_MAX;
-    if (ioctl(fd, FIONREAD, &unread) < 0 || (size = fcntl(fd, F_GETPIPE_SZ)) < 0)
-        return SIZE_MAX;
-    return unread < size ? (size_t)(size - unread) : 0;
-}
-
-/* One line on stdout: at most LOG_LINES_PER_SECOND a second, never blocking; what cannot be
- * written is counted, and the count is reported with the next line that gets out. */
 static void log_line(int always, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void log_line(int always, const char *fmt, ...)
 {
-    char line[512];
-    size_t n = 0;
     uint64_t second = loop_now_ms() / 1000;
     if (second != log_second) {
         log_second = second;
@@ -114,25 +92,15 @@ static void log_line(int always, const char *fmt, ...)
         return;
     }
     if (log_dropped > 0)
-        n = (size_t)snprintf(line, sizeof line,
-                             "queue_broker: (%llu log lines dropped: too many, "
-                             "or nobody was reading stdout)\n",
-                             (unsigned long long)log_dropped);
+        printf("queue_broker: (%llu log lines skipped: more than %d a second)\n",
+               (unsigned long long)log_dropped, LOG_LINES_PER_SECOND);
+    log_dropped = 0;
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
+    vprintf(fmt, ap);
     va_end(ap);
-    if (m < 0)
-        return;
-    n += (size_t)m < sizeof line - n - 1 ? (size_t)m : sizeof line - n - 2;
-    line[n++] = '\n';
-    /* A pipe write of at most PIPE_BUF bytes is all or nothing, so with room it cannot block.
-     * A reader that went away gives EPIPE (SIGPIPE is ignored in main): dropped, counted. */
-    if (pipe_room(STDOUT_FILENO) < n || write(STDOUT_FILENO, line, n) != (ssize_t)n) {
-        log_dropped++;
-        return;
-    }
-    log_dropped = 0;
+    putchar('\n');
+    fflush(stdout);
 }
 
 /* ---- the broker's output -> the connection ----------------------------------------------- */
@@ -194,26 +162,57 @@ static void check_client(conn *c, void *arg)
 }
 
 /*
- * The broker's clock work, every TICK_MS: ACK deadlines that came due (their messages go back
- * to the queue, or to the dead-letter list), then slow and idle clients. A deadline is acted
- * on up to TICK_MS late.
+ * ACK deadlines: one one-shot loop timer, always set for the earliest deadline of any message
+ * in flight (broker_next_deadline), so a deadline is acted on when it comes, not at the next
+ * tick. rearm() runs after everything that can change that earliest deadline: a command, a
+ * disconnect, an expiry.
  */
-static void tick(loop *l, void *arg)
+static loop_timer deadline_timer;
+static uint64_t deadline_armed = UINT64_MAX; /* the deadline the timer is set for */
+
+static void rearm(loop *l);
+
+static void deadline_due(loop *l, void *arg)
 {
     (void)arg;
     broker *b = loop_user(l);
-    uint64_t now = loop_now_ms();
-    if (broker_next_deadline(b) <= now) {
-        broker_stats before = broker_get_stats(b);
-        broker_expire(b);
-        broker_stats after = broker_get_stats(b);
+    deadline_timer = 0;
+    deadline_armed = UINT64_MAX;
+    broker_stats before = broker_get_stats(b);
+    broker_expire(b); /* every message due by now goes back (or to the dead-letter list) */
+    broker_stats after = broker_get_stats(b);
+    if (after.expired > before.expired)
         log_line(0,
                  "queue_broker: %llu ACK deadline(s) passed: back to the queue; %llu "
                  "dead-lettered (--max-deliveries %u)",
                  (unsigned long long)(after.expired - before.expired),
                  (unsigned long long)(after.dead - before.dead), opt.max_deliveries);
-    }
+    rearm(l);
+}
+
+static void rearm(loop *l)
+{
+    uint64_t next = broker_next_deadline(loop_user(l));
+    if (next == deadline_armed)
+        return;
+    loop_timer_stop(l, deadline_timer); /* (a no-op for 0) */
+    deadline_timer = 0;
+    deadline_armed = UINT64_MAX;
+    if (next == UINT64_MAX)
+        return; /* nothing in flight */
+    uint64_t now = loop_now_ms();
+    deadline_timer = loop_timer_start(l, next > now ? next - now : 0, deadline_due, NULL);
+    if (deadline_timer != 0) /* 0: the loop's timer limit; the tick below retries */
+        deadline_armed = next;
+}
+
+/* Every TICK_MS: slow and idle clients; and the deadline timer, if it could not be set. */
+static void tick(loop *l, void *arg)
+{
+    (void)arg;
+    uint64_t now = loop_now_ms();
     loop_foreach_conn(l, check_client, &now);
+    rearm(l);
 }
 
 /* ---- the loop's events ------------------------------------------------------------------- */
@@ -236,8 +235,9 @@ static void keepalive(int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof user_ms);
 }
 
-/* Over --max-clients: say why, then close (the loop's own cap, a few more, closes silently). */
-static void refuse(conn *c)
+/* Over --max-clients the loop accepts the connection and asks us what to say (loop_on_refuse),
+ * then closes it; on_open never sees it. */
+static void say_busy(conn *c)
 {
     char msg[160];
     int n = snprintf(msg, sizeof msg,
@@ -245,18 +245,11 @@ static void refuse(conn *c)
                      "(--max-clients); try again later\n",
                      opt.max_clients);
     conn_send(c, msg, (size_t)n);
-    conn_close(c);
-    log_line(0, "queue_broker: refused %s: %zu clients already (--max-clients)", conn_peer(c),
-             opt.max_clients);
 }
 
 static void on_open(conn *c)
 {
     broker *b = loop_user(conn_loop(c));
-    if (nclients >= opt.max_clients) {
-        refuse(c);
-        return;
-    }
     struct session *s = calloc(1, sizeof *s);
     if (s != NULL)
         s->bc = broker_client_new(b, c);
@@ -268,7 +261,6 @@ static void on_open(conn *c)
     s->c = c;
     s->framer.max_line = broker_max_line(b);
     conn_set_data(c, s);
-    nclients++;
     keepalive(conn_fd(c));
     /* (The loop turns Nagle's algorithm off on every accepted connection: replies are small
      * and often come in pairs, "OK" to an ACK then the next MSG, and with Nagle on the second
@@ -300,6 +292,7 @@ static size_t on_data(conn *c, const uint8_t *data, size_t len)
         if (rc == PROTO_NEED_MORE && used == 0)
             break; /* an unfinished line: the loop keeps it and offers it again */
     }
+    rearm(conn_loop(c));
     return conn_is_closing(c) ? len : done;
 }
 
@@ -310,13 +303,13 @@ static void on_close(conn *c, const char *why)
         fprintf(stderr, "conn %llu closed: %s\n", (unsigned long long)conn_id(c), why);
     if (s == NULL)
         return;
-    nclients--;
     if (strcmp(why, "peer closed (FIN)") != 0 && strcmp(why, "closed by us") != 0 &&
         strcmp(why, "closed") != 0 && strcmp(why, "server shutting down") != 0)
         log_line(0, "queue_broker: conn %llu (%s) closed: %s", (unsigned long long)conn_id(c),
                  conn_peer(c), why);
     broker_client_gone(s->bc); /* its unacked messages go back to their queues, and may go
                                   straight out to waiting consumers */
+    rearm(conn_loop(c));
     conn_set_data(c, NULL);
     free(s);
 }
@@ -543,44 +536,37 @@ static broker *make_broker(const struct options *o)
     return b;
 }
 
-/* Each client is a file descriptor: make sure --max-clients of them (and a few to say "busy"
- * and for the listener) fit under RLIMIT_NOFILE, raising the soft limit if the hard one allows;
- * otherwise lower --max-clients and say so. */
-#define SPARE_FDS 32
+/* Each client is a file descriptor. The loop lifts the soft limit to the hard one (ulimit -Hn);
+ * if even that is too low for --max-clients, lower it and say so. */
+#define SPARE_FDS 32 /* the listener, the epoll, the signalfd, stdio, refusals being told why */
 
 static void fit_fd_limit(struct options *o)
 {
     struct rlimit r;
-    if (getrlimit(RLIMIT_NOFILE, &r) < 0)
+    if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_max >= (rlim_t)o->max_clients + SPARE_FDS ||
+        r.rlim_max <= 2 * SPARE_FDS)
         return;
-    rlim_t need = (rlim_t)o->max_clients + SPARE_FDS;
-    if (r.rlim_cur < need) {
-        r.rlim_cur = need < r.rlim_max ? need : r.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &r);
-        getrlimit(RLIMIT_NOFILE, &r);
-    }
-    if (r.rlim_cur < need && r.rlim_cur > 2 * SPARE_FDS) {
-        o->max_clients = (size_t)r.rlim_cur - SPARE_FDS;
-        log_line(1,
-                 "queue_broker: only %llu file descriptors allowed (ulimit -n): --max-clients "
-                 "lowered to %zu",
-                 (unsigned long long)r.rlim_cur, o->max_clients);
-    }
+    o->max_clients = (size_t)r.rlim_max - SPARE_FDS;
+    log_line(1,
+             "queue_broker: only %llu file descriptors allowed (ulimit -Hn): --max-clients "
+             "lowered to %zu",
+             (unsigned long long)r.rlim_max, o->max_clients);
 }
 
 static loop *make_loop(const struct options *o, broker *b)
 {
     static const loop_handlers handlers = {on_open, on_data, on_close};
     char err[NET_ERR_LEN];
-    /* The loop's own cap is a little higher, so that over --max-clients on_open can still
-     * answer "ERR busy"; beyond it the loop closes new connections without a word. */
-    loop_config cfg = {
-        .max_conns = o->max_clients + SPARE_FDS / 2, .verbose = o->verbose, .user = b};
+    loop_config cfg = {.max_conns = o->max_clients,
+                       .max_conns_flag = "--max-clients",
+                       .verbose = o->verbose,
+                       .user = b};
     loop *l = loop_new(&cfg, &handlers, err, sizeof err);
     if (l == NULL) {
         fprintf(stderr, "queue_broker: %s\n", err);
         exit(1);
     }
+    loop_on_refuse(l, say_busy); /* over --max-clients: "ERR busy ...", then the close */
     int fd = net_listen(o->bind, o->port, 128, err, sizeof err);
     if (fd < 0) {
         fprintf(stderr, "queue_broker: %s\n", err);
@@ -616,7 +602,7 @@ int main(int argc, char **argv)
                            .policy = RING_REJECT};
     parse_args(argc, argv, &opt);
     verbose = opt.verbose;
-    signal(SIGPIPE, SIG_IGN); /* a stdout reader that goes away: EPIPE, not death */
+    outguard_install(); /* (loop_new does it too; the lines before it need it already) */
     fit_fd_limit(&opt);
     broker *b = make_broker(&opt);
     loop *l = make_loop(&opt, b);
