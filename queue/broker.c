@@ -1050,7 +1050,7 @@ broker_holding broker_get_holding(const broker *b)
 
 int broker_client_waits(const broker_client *c)
 {
-    return c->waiting > 0 || c->nsubs > 0;
+    return c->waiting > 0 || c->nsubs > 0 || c->ninflight > 0;
 }
 
 size_t broker_max_line(const broker *b)

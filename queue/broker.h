@@ -105,8 +105,9 @@ void broker_client_too_long(broker_client *c);
  * next consumer), its subscriptions and waiting PULLs end, and c is freed. */
 void broker_client_gone(broker_client *c);
 
-/* Is c waiting for the broker (a PULL not yet answered, or a subscription)? Such a client is
- * silent on purpose, and an idle timeout must not close it. */
+/* Is c waiting for the broker (a PULL not yet answered, a subscription) or working (it holds
+ * unacked messages, each with its ACK deadline)? Such a client is silent on purpose, and an
+ * idle timeout must not close it. */
 int broker_client_waits(const broker_client *c);
 
 /* Give back every delivery whose ACK deadline is <= now (cfg.now_ms): to its queue, or to the

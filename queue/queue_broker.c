@@ -138,7 +138,8 @@ static void on_limit(void *handle, const char *what)
 }
 
 /* Every TICK_MS: close clients that stopped reading, and clients idle too long. A client
- * waiting for the broker (a PULL, a subscription) is silent on purpose and is not idle. */
+ * waiting for the broker (a PULL, a subscription) or holding unacked messages (their ACK
+ * deadlines watch it) is silent on purpose and is not idle. */
 static void check_client(conn *c, void *arg)
 {
     uint64_t now = *(const uint64_t *)arg;
@@ -338,6 +339,7 @@ static void usage(FILE *out)
             "  --max-deliveries N  deliveries without an ACK before a message is\n"
             "                  dead-lettered (default 5; 0 = redeliver for ever)\n"
             "  --idle-timeout S    close a client silent this long that waits for nothing\n"
+            "                  and holds no unacked message\n"
             "                  (default 60 s; 0 = never)\n"
             "  --max-clients N clients served at once; more get 'ERR busy' (default 1000)\n"
             "  --keepalive I:V:C   TCP keepalive: first probe after I s idle, then every V s,\n"

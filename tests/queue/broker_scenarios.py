@@ -281,8 +281,13 @@ def busy(port):
 
 
 def idle(port):
-    """--idle-timeout 1: a silent client is closed with a reason; one waiting on a PULL and a
-    subscriber are silent on purpose and stay."""
+    """--idle-timeout 1: a silent client is closed with a reason; one waiting on a PULL, a
+    subscriber and a worker holding an unacked message are silent on purpose and stay."""
+    worker = Client("worker", port)
+    worker.send("PUSH jobs long work")
+    worker.expect("OK 1")
+    worker.send("PULL jobs 30")
+    worker.expect("MSG jobs 1 new long work")
     silent, puller, sub = Client("silent", port), Client("puller", port), Client("subscriber", port)
     puller.send("PULL jobs")
     sub.send("SUB news")
@@ -294,11 +299,13 @@ def idle(port):
     time.sleep(1.5)  # longer than the timeout: the waiting ones must still be there
     p = Client("producer", port)
     p.send("PUSH jobs hello")
-    p.expect("OK 1")
-    puller.expect("MSG jobs 1 new hello")
+    p.expect("OK 2")
+    puller.expect("MSG jobs 2 new hello")
     p.send("PUB news hi")
     sub.expect("EVENT news 1 hi")
     p.expect("OK 1")
+    worker.send("ACK 1")  # 1.5 s of silence, but it held a message: still connected
+    worker.expect("OK")
 
 
 def deadline(port):
