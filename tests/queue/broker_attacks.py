@@ -3,7 +3,7 @@
 ever hurt itself).
 
 Usage: /usr/bin/python3 broker_attacks.py ATTACK BROKER_BINARY
-Attacks: nonreader, huge, names, fds, pipelining, abrupt, stdout, sigterm.
+Attacks: acks, nonreader, huge, names, fds, pipelining, abrupt, stdout, sigterm.
 
 Each attack starts its own broker on a free loopback port, attacks it, and checks:
   - the broker's resident memory (VmRSS) and open file descriptors (/proc/PID) stay bounded;
@@ -407,7 +407,41 @@ def sigterm():
             pass
 
 
-ATTACKS = {"nonreader": nonreader, "huge": huge, "names": names, "fds": fds,
+def acks():
+    """100,000 messages in flight at one consumer, ACKed oldest first in one pipelined burst
+    (with a list walk: 5 billion comparisons, seconds of a frozen broker): an innocent client
+    is served meanwhile, and every ACK is answered."""
+    n = 100000
+    b = start("--capacity", str(n), "--prefetch", str(n), "--max-line", "32")
+    rss0, fds0 = b.rss_kib(), b.fds()
+    p, c = connect(b.port, 30), connect(b.port, 30)
+    step("push 100,000 messages, and one consumer pulls them all without ACKing")
+    p.sendall(b"PUSH jobs x\n" * n)
+    pf = p.makefile("rb")
+    for _ in range(n):
+        pf.readline()
+    c.sendall(b"PULL jobs\n" * n)
+    cf = c.makefile("rb")
+    for i in range(n):
+        if not cf.readline().startswith(b"MSG jobs "):
+            fail("the consumer should have got 100,000 MSG lines; line %d was not one" % i)
+    step("the consumer sends 100,000 ACKs, oldest first, in one burst")
+    burst = b"".join(b"ACK %d\n" % i for i in range(1, n + 1))
+    t = threading.Thread(target=c.sendall, args=(burst,), daemon=True)
+    t.start()
+    innocent(b.port, "while 100,000 ACKs are processed")
+    oks = sum(1 for _ in range(n) if cf.readline() == b"OK\n")
+    t.join(10)
+    if oks != n:
+        fail("every ACK should have been answered OK; %d of %d were" % (oks, n))
+    step("all 100,000 ACKs answered OK")
+    expect_bounded(b, rss0, fds0, 64, fds0 + 4, "after the ACKs")
+    b.stop()
+    if not b.logged(r"acked 100000"):
+        fail("the summary should count 100000 acked")
+
+
+ATTACKS = {"acks": acks, "nonreader": nonreader, "huge": huge, "names": names, "fds": fds,
            "pipelining": pipelining, "abrupt": abrupt, "stdout": stdout, "sigterm": sigterm}
 broker = None
 
