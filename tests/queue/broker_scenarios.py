@@ -2,7 +2,7 @@
 """broker_scenarios.py - drive a running queue_broker over TCP and check what it answers.
 
 Usage: /usr/bin/python3 broker_scenarios.py SCENARIO PORT
-Scenarios: competing, redelivery, replay, gap, errors, toolong, prefetch, busy, idle, deadline,
+Scenarios: competing, semantics, redelivery, replay, gap, errors, toolong, prefetch, busy, idle, deadline,
 touch, deadletter. broker_test.sh starts the broker
 (with the capacity each scenario needs) and calls this; a failure prints what was sent, what
 should have come back and what did, and exits 1.
@@ -366,7 +366,35 @@ def deadletter(port):
     c.expect("OK")
 
 
-SCENARIOS = {"competing": competing, "prefetch": prefetch, "busy": busy, "idle": idle,
+def semantics(port):
+    """The delivery semantics queue/README.md states: fresh messages in PUSH order; a
+    redelivery goes first, out of that order; the first consumer's late ACK is refused, so the
+    work was done twice (at-least-once, duplicates possible)."""
+    p, c1, c2 = Client("producer", port), Client("consumer1", port), Client("consumer2", port)
+    for i in range(1, 5):
+        p.send("PUSH jobs m%d" % i)
+        p.expect("OK %d" % i)
+    c1.send("PULL jobs 1")
+    c1.expect("MSG jobs 1 new m1")
+    for i in (2, 3):  # in PUSH order
+        c2.send("PULL jobs")
+        c2.expect("MSG jobs %d new m%d" % (i, i))
+        c2.send("ACK %d" % i)
+        c2.expect("OK")
+    time.sleep(1.5)  # consumer1's deadline passes while it "works"
+    c2.send("PULL jobs")
+    c2.expect("MSG jobs 1 redelivered m1")  # the redelivery first: before m4, after m2 and m3
+    c2.send("PULL jobs")
+    c2.expect("MSG jobs 4 new m4")
+    c1.send("ACK 1")  # consumer1 finished too: the job was done twice
+    c1.expect("ERR no message 1 is waiting for an ACK from this connection (not delivered "
+              "here, already ACKed, or its ACK deadline passed and it went back to the queue)")
+    for i in (1, 4):
+        c2.send("ACK %d" % i)
+        c2.expect("OK")
+
+
+SCENARIOS = {"competing": competing, "semantics": semantics, "prefetch": prefetch, "busy": busy, "idle": idle,
              "deadline": deadline, "touch": touch, "deadletter": deadletter, "redelivery": redelivery, "replay": replay, "gap": gap,
              "errors": errors, "toolong": toolong, "consumer-child": consumer_child}
 

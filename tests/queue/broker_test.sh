@@ -31,6 +31,7 @@ case "$scenario" in
   redelivery) want="messages in 1, delivered 2, redelivered 1" ;;
   replay) want="messages in 16, delivered 16, redelivered 0" ;;
   gap) want="messages in 21, delivered 9, redelivered 0, overwritten 13" ;;
+  semantics) want="messages in 4, delivered 5, redelivered 1, overwritten 0 (acked 4, rejected as full 0, deadlines passed 1" ;;
   deadline) want="messages in 1, delivered 2, redelivered 1, overwritten 0 (acked 1, rejected as full 0, deadlines passed 1, dead-lettered 0)" ;;
   touch) want="delivered 2, redelivered 1, overwritten 0 (acked 0, rejected as full 0, deadlines passed 1" ;;
   deadletter) want="delivered 3, redelivered 2, overwritten 0 (acked 1, rejected as full 0, deadlines passed 2, dead-lettered 1)" ;;
