@@ -19,7 +19,6 @@
  * Every limit (queue/README.md, "Limits") is enforced here, in broker.c or in the loop, and
  * logged when it bites (log_line here, loop_log in the loop). Logging never blocks.
  */
-#include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -29,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "args.h"
 #include "broker.h"
 #include "loop.h"
 #include "outguard.h"
@@ -50,10 +50,12 @@ struct options {
     size_t capacity, max_line, prefetch, max_clients;
     unsigned ack_timeout_s, max_deliveries, idle_timeout_s;
     unsigned ka_idle, ka_interval, ka_count; /* TCP keepalive, seconds and probes */
+    const char *keepalive;                   /* --keepalive as given, "IDLE:INTERVAL:COUNT" */
+    int overflow;                            /* --overflow: 0 reject, 1 overwrite */
     enum ring_policy policy;
     int verbose;
-    const char *specs[MAX_SPECS];
-    size_t nspecs;
+    const char *spec_items[MAX_SPECS];
+    args_list specs; /* the --queue options, pointing into spec_items */
 };
 
 /* What the broker keeps per connection. */
@@ -350,15 +352,6 @@ static void usage(FILE *out)
             DEFAULT_PORT, DEFAULT_PORT);
 }
 
-static int parse_size(const char *text, size_t min, size_t max, size_t *out)
-{
-    uint64_t v;
-    if (proto_parse_u64(text, strlen(text), &v) < 0 || v < min || v > max)
-        return -1;
-    *out = (size_t)v;
-    return 0;
-}
-
 static int parse_policy(const char *text, enum ring_policy *out)
 {
     if (strcmp(text, "reject") == 0)
@@ -379,112 +372,58 @@ static void bad_arg(const char *what)
     exit(2);
 }
 
-static unsigned parse_uint(const char *text, unsigned min, unsigned max, const char *what)
+/* "--keepalive 10:2:3" -> ka_idle, ka_interval, ka_count. 0, or -1 with a sentence in err. */
+static int parse_keepalive(struct options *o, char *err, size_t errlen)
 {
-    size_t v;
-    if (parse_size(text, min, max, &v) < 0)
-        bad_arg(what);
-    return (unsigned)v;
-}
-
-/* "--keepalive 10:2:3" */
-static void parse_keepalive(const char *text, struct options *o)
-{
-    static const char what[] = "--keepalive is IDLE:INTERVAL:COUNT, e.g. 10:2:3 (seconds, seconds, "
-                               "probes; each from 1 to 3600)";
-    char buf[64];
-    snprintf(buf, sizeof buf, "%s", text);
-    char *second = strchr(buf, ':'), *third = second ? strchr(second + 1, ':') : NULL;
-    if (second == NULL || third == NULL)
-        bad_arg(what);
-    *second++ = '\0';
-    *third++ = '\0';
-    o->ka_idle = parse_uint(buf, 1, 3600, what);
-    o->ka_interval = parse_uint(second, 1, 3600, what);
-    o->ka_count = parse_uint(third, 1, 3600, what);
-}
-
-static void parse_args(int argc, char **argv, struct options *o)
-{
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"capacity", required_argument, NULL, 'c'},
-        {"overflow", required_argument, NULL, 'o'},
-        {"queue", required_argument, NULL, 'q'},
-        {"max-line", required_argument, NULL, 'm'},
-        {"prefetch", required_argument, NULL, 'P'},
-        {"ack-timeout", required_argument, NULL, 'A'},
-        {"max-deliveries", required_argument, NULL, 'D'},
-        {"idle-timeout", required_argument, NULL, 'I'},
-        {"max-clients", required_argument, NULL, 'C'},
-        {"keepalive", required_argument, NULL, 'K'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'p':
-            if ((o->port = net_parse_port(optarg)) < 0)
-                bad_arg("--port needs a number from 0 to 65535");
-            break;
-        case 'b':
-            o->bind = optarg;
-            break;
-        case 'c':
-            if (parse_size(optarg, 1, 1 << 20, &o->capacity) < 0)
-                bad_arg("--capacity needs a number from 1 to 1048576");
-            break;
-        case 'o':
-            if (parse_policy(optarg, &o->policy) < 0)
-                bad_arg("--overflow is 'reject' or 'overwrite'");
-            break;
-        case 'q':
-            if (o->nspecs == MAX_SPECS)
-                bad_arg("too many --queue options (64 at most)");
-            o->specs[o->nspecs++] = optarg;
-            break;
-        case 'm':
-            if (parse_size(optarg, 16, 1 << 20, &o->max_line) < 0)
-                bad_arg("--max-line needs a number from 16 to 1048576");
-            break;
-        case 'P':
-            if (parse_size(optarg, 1, 1 << 20, &o->prefetch) < 0)
-                bad_arg("--prefetch needs a number from 1 to 1048576");
-            break;
-        case 'A':
-            o->ack_timeout_s = parse_uint(optarg, 1, BROKER_MAX_ACK_TIMEOUT_S,
-                                          "--ack-timeout needs seconds from 1 to 43200");
-            break;
-        case 'D':
-            o->max_deliveries =
-                parse_uint(optarg, 0, 1000, "--max-deliveries needs a number from 0 to 1000");
-            break;
-        case 'I':
-            o->idle_timeout_s =
-                parse_uint(optarg, 0, 86400, "--idle-timeout needs seconds from 0 to 86400");
-            break;
-        case 'C':
-            if (parse_size(optarg, 1, 100000, &o->max_clients) < 0)
-                bad_arg("--max-clients needs a number from 1 to 100000");
-            break;
-        case 'K':
-            parse_keepalive(optarg, o);
-            break;
-        case 'v':
-            o->verbose = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        default:
-            bad_arg("unknown option (see the list below)");
+    static const char *const names[] = {"--keepalive IDLE", "--keepalive INTERVAL",
+                                        "--keepalive COUNT"};
+    unsigned *fields[] = {&o->ka_idle, &o->ka_interval, &o->ka_count};
+    const char *p = o->keepalive;
+    for (size_t i = 0; i < 3; i++) {
+        const char *end = i < 2 ? strchr(p, ':') : p + strlen(p);
+        char part[16];
+        if (end == NULL || (size_t)(end - p) >= sizeof part) {
+            snprintf(err, errlen,
+                     "--keepalive is IDLE:INTERVAL:COUNT (seconds, seconds, probes), "
+                     "e.g. 10:2:3, not '%.32s'",
+                     o->keepalive);
+            return -1;
         }
+        snprintf(part, sizeof part, "%.*s", (int)(end - p), p);
+        unsigned long long v;
+        if (args_number(names[i], part, 1, 3600, &v, err, errlen) < 0)
+            return -1;
+        *fields[i] = (unsigned)v;
+        p = end + 1;
     }
-    if (optind < argc)
-        bad_arg("unexpected argument (every option starts with --)");
+    return 0;
+}
+
+/* The command line into o (its fields hold the defaults). -1: go on; else main's exit status
+ * (0 after --help, 2 after a mistake, which is explained on stderr with the usage). */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    const args_opt table[] = {
+        ARGS_NUMBER_OPT("--port", NULL, o->port, 0, 65535),
+        ARGS_TEXT_OPT("--bind", NULL, o->bind),
+        ARGS_NUMBER_OPT("--capacity", NULL, o->capacity, 1, 1 << 20),
+        ARGS_CHOICE_OPT("--overflow", NULL, o->overflow, "reject|overwrite"),
+        ARGS_LIST_OPT("--queue", NULL, o->specs),
+        ARGS_NUMBER_OPT("--max-line", NULL, o->max_line, 16, 1 << 20),
+        ARGS_NUMBER_OPT("--prefetch", NULL, o->prefetch, 1, 1 << 20),
+        ARGS_NUMBER_OPT("--ack-timeout", NULL, o->ack_timeout_s, 1, BROKER_MAX_ACK_TIMEOUT_S),
+        ARGS_NUMBER_OPT("--max-deliveries", NULL, o->max_deliveries, 0, 1000),
+        ARGS_NUMBER_OPT("--idle-timeout", NULL, o->idle_timeout_s, 0, 86400),
+        ARGS_NUMBER_OPT("--max-clients", NULL, o->max_clients, 1, 100000),
+        ARGS_TEXT_OPT("--keepalive", NULL, o->keepalive),
+        ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
+    };
+    char err[ARGS_ERR_LEN];
+    int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, sizeof err);
+    if (rc == ARGS_OK && parse_keepalive(o, err, sizeof err) < 0)
+        rc = ARGS_ERROR;
+    o->policy = o->overflow ? RING_OVERWRITE : RING_REJECT;
+    return args_exit_status(rc, "queue_broker", err, usage);
 }
 
 /* "--queue jobs=1024:reject" -> broker_define. Exits with usage on a malformed spec. */
@@ -503,10 +442,11 @@ static void apply_spec(broker *b, const char *spec, enum ring_policy fallback)
         if (parse_policy(colon + 1, &policy) < 0)
             bad_arg("--queue: the policy after ':' is 'reject' or 'overwrite'");
     }
-    size_t capacity;
-    if (parse_size(rest, 1, 1 << 20, &capacity) < 0)
-        bad_arg("--queue: the capacity after '=' is a number from 1 to 1048576");
-    if (broker_define(b, name, capacity, policy, err, sizeof err) < 0) {
+    unsigned long long capacity;
+    if (args_number("--queue's capacity (after '=')", rest, 1, 1 << 20, &capacity, err,
+                    sizeof err) < 0)
+        bad_arg(err);
+    if (broker_define(b, name, (size_t)capacity, policy, err, sizeof err) < 0) {
         snprintf(rest, sizeof rest, "--queue %.40s", spec);
         fprintf(stderr, "queue_broker: %s: %s\n", rest, err);
         exit(2);
@@ -533,8 +473,8 @@ static broker *make_broker(const struct options *o)
         fprintf(stderr, "queue_broker: %s\n", err);
         exit(2);
     }
-    for (size_t i = 0; i < o->nspecs; i++)
-        apply_spec(b, o->specs[i], o->policy);
+    for (size_t i = 0; i < o->specs.n; i++)
+        apply_spec(b, o->specs.items[i], o->policy);
     return b;
 }
 
@@ -601,8 +541,11 @@ int main(int argc, char **argv)
                            .ka_idle = 10,
                            .ka_interval = 2,
                            .ka_count = 3,
-                           .policy = RING_REJECT};
-    parse_args(argc, argv, &opt);
+                           .keepalive = "10:2:3"};
+    opt.specs = (args_list){opt.spec_items, MAX_SPECS, 0};
+    int status = parse_args(argc, argv, &opt);
+    if (status >= 0)
+        return status;
     verbose = opt.verbose;
     outguard_install(); /* (loop_new does it too; the lines before it need it already) */
     fit_fd_limit(&opt);
