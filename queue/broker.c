@@ -27,9 +27,9 @@
  * flight); a deadline is a min-heap entry (O(log n) to add, move or remove); a consumer's
  * in-flight list is doubly linked (O(1) to unlink).
  *
- * Where the state changes (what a durable log would record, one place each): queue_push
- * (PUSH), deliver (a message goes out), settle (ACK), give_back (disconnect or deadline),
- * dead_letter, requeue, and cmd_pub for topics.
+ * Where the state changes (what a durable log would record, one place each): cmd_push (a
+ * message enters its ring), deliver (it goes out), cmd_ack (it is deleted), give_back (it comes
+ * back: disconnect or deadline), dead_letter, cmd_requeue, and cmd_pub for topics.
  *
  * Re-entrancy: the send callback might make the loop report a dead connection while we are in
  * the middle of a fan-out. broker_client_gone during a call only marks the client; it is
