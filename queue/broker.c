@@ -735,6 +735,15 @@ static void cmd_pull(broker_client *c, const proto_cmd *cmd)
         q->waiting = a;
         q->cap_waiting = n;
     }
+    if (c->ninflight >= b->cfg.prefetch && b->cfg.on_limit != NULL) {
+        /* Not an error: the PULL waits (for this consumer's ACK or a deadline). But a consumer
+         * that keeps hitting its prefetch is worth a line in the operator's log. */
+        char what[PROTO_ERR_LEN];
+        snprintf(what, sizeof what,
+                 "holds %zu unacked messages, its prefetch: its PULL waits for an ACK",
+                 c->ninflight);
+        b->cfg.on_limit(c->handle, what);
+    }
     unsigned timeout = cmd->has_seconds ? (unsigned)cmd->seconds : b->cfg.ack_timeout_s;
     q->waiting[q->nwaiting++] = (struct waiter){c, timeout};
     c->waiting++;

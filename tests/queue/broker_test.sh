@@ -47,6 +47,7 @@ grep -q '^queue_broker: memory only: this stop discards [0-9]* queued, [0-9]* in
   || fail "the broker should say at stop what it discards: $(cat "$SERVER_LOG")"
 # The limit's own log line, where the scenario makes one bite.
 case "$scenario" in
+  prefetch) logged="holds 2 unacked messages, its prefetch: its PULL waits for an ACK" ;;
   busy) logged="refused 127.0.0.1:[0-9]*: 2 clients are connected, the server's limit (raise it with --max-clients)" ;;
   idle) logged="sent nothing for 1 s: closed (--idle-timeout)" ;;
   toolong) logged="sent a line over 64 bytes (--max-line)" ;;
