@@ -5,7 +5,8 @@
  * What it teaches: a message queue is the echo loop with a protocol on top. The shared
  * non-blocking loop (tcp_echo/loop.h) accepts clients and hands us their bytes; proto.c cuts
  * them into lines and parses commands; broker.c decides where each message goes. This file only
- * wires the three together.
+ * wires the three together, and adds the clock work: ACK deadlines on a one-shot loop timer,
+ * idle and slow clients, and TCP keepalive on every connection.
  *
  * Run it, then talk to it (the whole protocol is in queue/README.md):
  *   build/bin/queue_broker --port 7010
@@ -41,7 +42,7 @@
  * messages are redelivered to others; a subscriber can come back with SUB ... FROM). */
 #define SLOW_CLIENT_BYTES ((size_t)16 << 20)
 
-#define TICK_MS              100 /* how often ACK deadlines, idle clients and slow clients are checked */
+#define TICK_MS              100 /* how often idle and slow clients are checked */
 #define LOG_LINES_PER_SECOND 20
 
 struct options {
