@@ -108,11 +108,27 @@ lab_begin() {
   return 0
 }
 
+# stop_pid PID SIGNAL SECONDS : send SIGNAL to PID (a child of this script) and reap it; if it
+# has not ended within SECONDS, SIGKILL it and return 1. A lab never waits forever.
+stop_pid() {
+  local pid=$1 i
+  kill "-$2" "$pid" 2>/dev/null || true
+  for i in $(seq 1 $(($3 * 20))); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    return 1
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
 lab_cleanup() {
   local p
-  [ -n "$CAPTURE_PID" ] && kill -INT "$CAPTURE_PID" 2>/dev/null
-  for p in "${LAB_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${LAB_PIDS[@]}" $CAPTURE_PID; do wait "$p" 2>/dev/null || true; done
+  [ -z "$CAPTURE_PID" ] || stop_pid "$CAPTURE_PID" INT 5 || true
+  for p in "${LAB_PIDS[@]}"; do stop_pid "$p" TERM 5 || true; done
   rm -rf "$LAB_WORK"
 }
 
@@ -233,11 +249,11 @@ stop_background() {
   done
   unset 'LAB_PIDS[-1]'
   if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
     if [ "${3:-}" != quiet ]; then
       printf '%s$ kill %s%s\n' "$bold" "${LAB_JOBS[$name]}" "$off"
       printf '$ kill %s\n' "${LAB_JOBS[$name]}" | record_output
     fi
+    stop_pid "$pid" TERM 10 || lab_fail "$name did not end within 10 s of SIGTERM, so it was killed"
   fi
   wait "$pid" 2>/dev/null || true
   [ "${3:-}" = quiet ] && return 0
@@ -285,8 +301,8 @@ capture_stop() {
   sleep 0.3  # let the last packets (the final ACK) reach the capture
   printf '%s$ kill -INT %s%s\n' "$bold" "$CAPTURE_JOB" "$off"
   printf '$ kill -INT %s\n' "$CAPTURE_JOB" | record_output
-  kill -INT "$CAPTURE_PID" 2>/dev/null || true
-  wait "$CAPTURE_PID" 2>/dev/null || true
+  stop_pid "$CAPTURE_PID" INT 10 ||
+    lab_fail "the sniffer did not end within 10 s of SIGINT, so it was killed: $CAPTURE_NAME.pcap may be incomplete"
   CAPTURE_PID=""
   if [ "$LAB_MODE" = record ]; then
     mkdir -p "$LAB_RECORD/captures"
