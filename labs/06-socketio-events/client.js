@@ -223,9 +223,11 @@ async function retries() {
 // server was started with --ping-interval 2000 --ping-timeout 1000 so that it takes seconds.
 async function silent() {
   const { execFileSync } = require("child_process");
+  // Debian installs nft in /usr/sbin, which an ordinary user's PATH does not have.
+  const NFT = fs.existsSync("/usr/sbin/nft") ? "/usr/sbin/nft" : "nft";
   const nft = (...args) => {
     say(`$ nft ${args.map((a) => (/^[\w.:-]+$/.test(a) ? a : `'${a}'`)).join(" ")}`);
-    execFileSync("nft", args);
+    execFileSync(NFT, args);
   };
   const a = io(URL, { transports: ["websocket"], reconnectionDelay: 500, reconnectionDelayMax: 500 });
   await once(a, "connect");
