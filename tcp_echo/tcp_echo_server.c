@@ -13,6 +13,7 @@
  *   build/bin/sniffer -f 'tcp port 7007' --ladder  (in a third, to watch the packets)
  * Stop it with Ctrl-C: it closes every connection and prints what it served.
  */
+#include "args.h"
 #include "echo_args.h"
 #include "loop.h"
 #include "net.h"
@@ -60,16 +61,10 @@ int main(int argc, char **argv)
 {
     echo_server_opts o;
     char err[NET_ERR_LEN];
-    switch (echo_server_parse_args(argc, argv, &o, err, sizeof err)) {
-    case ECHO_ARGS_HELP:
-        fputs(ECHO_SERVER_USAGE, stdout);
-        return 0;
-    case ECHO_ARGS_ERROR:
-        fprintf(stderr, "tcp_echo_server: %s\n%s", err, ECHO_SERVER_USAGE);
-        return 2;
-    case ECHO_ARGS_OK:
-        break;
-    }
+    int status = args_exit_status(echo_server_parse_args(argc, argv, &o, err, sizeof err),
+                                  "tcp_echo_server", err, echo_server_usage);
+    if (status >= 0)
+        return status;
 
     int fd = net_listen(o.bind, o.port, SOMAXCONN, err, sizeof err);
     if (fd < 0) {
@@ -80,7 +75,8 @@ int main(int argc, char **argv)
     if (o.verbose)
         explain_listen(port);
 
-    loop_config cfg = {.max_conns = o.max_clients, .verbose = o.verbose};
+    loop_config cfg = {
+        .max_conns = o.max_clients, .max_conns_flag = "--max-clients", .verbose = o.verbose};
     loop_handlers h = {.on_open = on_open, .on_data = on_data, .on_close = on_close};
     loop *l = loop_new(&cfg, &h, err, sizeof err);
     if (!l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0) {
