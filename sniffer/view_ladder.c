@@ -173,9 +173,11 @@ static void retrans_note(FILE *out, const sent_seg *prev, int64_t now, const dec
     cur->wait = gap;
     if (acked)
         fprintf(out, ": its ACK is in the capture, so the ACK was lost on the way; a timer\n");
-    else if (prev->wait > 0)
-        fprintf(out, ", no duplicate ACK: timer again, %.1fx the wait before (back-off)\n",
-                (double)gap / (double)prev->wait);
+    else if (prev->wait > 0) /* doubled: the back-off; about the same: a probe before, or
+                              * Linux's first SYN retries (1 s each, tcp_syn_linear_timeouts) */
+        fprintf(out, ", no duplicate ACK: timer again, %.1fx the wait before%s\n",
+                (double)gap / (double)prev->wait,
+                (double)gap >= 1.5 * (double)prev->wait ? " (back-off)" : "");
     else
         fprintf(out, ", no duplicate ACK: a timer (timeout, or an early probe)\n");
 }
