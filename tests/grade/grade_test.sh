@@ -7,6 +7,10 @@
 #                                 expect.txt.
 #                                 Lines "not: TEXT" in expect.txt: TEXT must appear nowhere in
 #                                 the grader's output (a hint never gives the answer away).
+# A broken case that is the reference plus one mistake holds only that mistake, as FILE.patch
+# (a unified diff of the reference's FILE, applied with patch -p1): it is graded on a copy of
+# the reference with its patches applied and its other files laid over. A folder without a
+# .patch file is the whole work, as it is.
 # A folder may hold `prepare` (bash): it runs first in the scratch copy, with WIRELAB_BIN and
 # WIRELAB_ROOT set, to make what must not be committed (a capture taken by a script, say).
 # If it exits 77, the case is skipped (no namespaces on this machine), and so is the test.
@@ -33,7 +37,18 @@ run_case() {
   name=$(basename "$src")
   WORK=$PWD/$name
   rm -rf "$WORK"
-  cp -r "$src" "$WORK"
+  if ls "$src"/*.patch >/dev/null 2>&1; then # the reference, plus the mistake
+    cp -r "$cases/reference" "$WORK"
+    local f
+    for f in "$src"/*; do
+      case "$f" in
+        *.patch) patch -s -p1 -d "$WORK" <"$f" || fail "$name/$(basename "$f") does not apply to the reference" ;;
+        *) cp -r "$f" "$WORK/" ;;
+      esac
+    done
+  else
+    cp -r "$src" "$WORK"
+  fi
   rm -f "$WORK/expect.txt"
   if [ -f "$WORK/prepare" ]; then
     local prc=0
