@@ -325,6 +325,15 @@ static int list_interfaces(void)
 static int app_start(app *a, capture *c, const cap_cfg *cfg)
 {
     static char obuf[1 << 16];
+    /* Ctrl-C and SIGTERM first, before the line that scripts wait for: a script that sends
+     * SIGINT as soon as it sees that line must find the handler in place. (A background job
+     * of a non-interactive shell starts with SIGINT ignored, so a signal that came earlier
+     * would be lost, and the capture would never stop.) */
+    g_cap = c;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     a->linktype = cap_linktype(c);
     if (cfg->read_file == NULL) /* tests wait for this line before they make traffic */
         fprintf(stderr, "sniffer: listening on %s, link type %s, snapshot length 262144\n",
@@ -348,11 +357,6 @@ static int app_start(app *a, capture *c, const cap_cfg *cfg)
     /* Only the main thread prints: skip stdio's per-call locking (glibc), a third of the time
      * of the verbose views. */
     __fsetlocking(stdout, FSETLOCKING_BYCALLER);
-    g_cap = c;
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     return 0;
 }
 
