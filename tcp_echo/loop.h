@@ -6,6 +6,10 @@
  * never blocking on any one client. tcp_echo_server is this loop with "send back what you got"
  * on top; ws_server, queue_broker and events_server are the same loop with a protocol on top.
  *
+ * The files: loop.c is the loop (readiness, timers, signals, the round), conn.c the
+ * connection (buffers, coalescing, backpressure, closing), io_plain.c and io_batch.c the two
+ * ways its recv()s and send()s reach the kernel; loop_internal.h is what they share.
+ *
  * The protocol on top sees three events (loop_handlers) and a few calls (conn_*):
  *   on_open(c)            accept() returned: the three-way handshake is already complete
  *   on_data(c, buf, len)  bytes arrived; return how many you used (the rest stays buffered and
@@ -29,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h> /* struct iovec, for conn_sendv */
 
 typedef struct loop loop;
 typedef struct conn conn;
@@ -49,7 +54,6 @@ typedef struct loop_config {
                                    0 = 5 s */
     size_t max_timers;          /* timers pending at once (loop_timer_start); 0 = LOOP_MAX_TIMERS */
     int verbose;                /* print the teaching trace of each socket call to stderr */
-    int plain_syscalls;         /* 1: one system call per recv()/send(), never io_uring batches */
     void *user;                 /* the protocol's own state, for loop_user() */
 } loop_config;
 
@@ -68,8 +72,17 @@ typedef struct loop_stats {
 #define LOOP_MAX_REFUSING 64    /* refused connections being told why at once; more: closed */
 #define LOOP_REFUSE_MS    1000  /* a refused client has this long to read why, then it is cut */
 
-/* Create a loop. Returns NULL (and a sentence in err) if the kernel refuses epoll. */
+/*
+ * Create a loop. Returns NULL (and a sentence in err) if the kernel refuses epoll, or the
+ * environment variable WIRELAB_IO is set to something other than "plain" or "batch" (it picks
+ * the I/O backend: batch, the default, makes a round's recv()s and send()s with one
+ * io_uring_enter() each where the build and the kernel allow; plain makes one system call
+ * per recv() and send()).
+ */
 loop *loop_new(const loop_config *cfg, const loop_handlers *h, char *err, size_t errlen);
+
+/* The I/O backend that runs: "plain" or "batch". */
+const char *loop_io(const loop *l);
 
 /* Close every connection (on_close is called for each) and free the loop. */
 void loop_free(loop *l);
@@ -143,6 +156,10 @@ void loop_foreach_conn(loop *l, void (*fn)(conn *c, void *arg), void *arg);
  * closing.
  */
 int conn_send(conn *c, const void *data, size_t len);
+
+/* conn_send of the pieces one after another (a frame header and its payload, say), without
+ * joining them first: queued together, or written with one sendmsg() when large. */
+int conn_sendv(conn *c, const struct iovec *iov, int iovcnt);
 
 /* Bytes queued for c that the kernel has not accepted yet (this round's included). */
 size_t conn_pending(const conn *c);

@@ -9,13 +9,13 @@
  * results into a second ring. Every operation is still the same recv() or send(), with the
  * same result it would have had alone.
  *
- * The loop (loop.c) keeps epoll to learn WHICH sockets are ready, and uses a batch only to
- * read or write them: every operation is non-blocking (MSG_DONTWAIT), so the kernel finishes
- * each one during the call and nothing is left in flight when sysbatch_run returns.
+ * The loop keeps epoll to learn WHICH sockets are ready, and uses a batch (io_batch.c) only
+ * to read or write them: every operation is non-blocking (MSG_DONTWAIT), so the kernel
+ * finishes each one during the call and nothing is left in flight when sysbatch_run returns.
  *
  * Where the kernel refuses io_uring (too old, or disabled by sysctl kernel.io_uring_disabled),
- * or WIRELAB_NO_IO_URING is set in the environment, sysbatch_new returns NULL and the loop
- * makes the plain calls one by one.
+ * sysbatch_new returns NULL with the reason, and the loop makes the plain calls one by one
+ * (io_plain.c). WIRELAB_IO=plain asks the loop for that (loop.c, choose_io).
  */
 #ifndef WIRELAB_SYSBATCH_H
 #define WIRELAB_SYSBATCH_H

@@ -3,9 +3,11 @@
  *
  * What it teaches: the life of a TCP server. listen() makes the kernel answer SYNs; accept()
  * hands us a connection whose three-way handshake is already done; recv() returns bytes the
- * kernel has already acknowledged; recv() returning 0 means the peer sent FIN; close() sends
- * ours. One thread serves many clients at once because every socket is non-blocking and an
- * event loop (loop.c) only touches the sockets the kernel says are ready.
+ * kernel has received and queued for us (it acknowledges them on its own schedule: at once, or
+ * with delayed ACK a little later, often riding on our reply); recv() returning 0 means the
+ * peer sent FIN; close() sends ours. One thread serves many clients at once because every
+ * socket is non-blocking and an event loop (loop.c) only touches the sockets the kernel says
+ * are ready.
  *
  * Run it:
  *   build/bin/tcp_echo_server --verbose          (listens on port 7007, IPv6 and IPv4)

@@ -110,20 +110,11 @@ static void send_frame(client *cl, unsigned opcode, const uint8_t *payload, size
         ws_frame_describe(hdr, n, &h, NULL);
         trace_frame(cl, "<", &h);
     }
-    /*
-     * Header and payload in ONE write when the frame is small: two writes would be two TCP
-     * segments, and with Nagle's algorithm the second waits for the ACK of the first.
-     */
-    uint8_t one[WS_MAX_HEADER + 1024];
-    if (len <= sizeof one - n) {
-        memcpy(one, hdr, n);
-        if (len > 0)
-            memcpy(one + n, payload, len);
-        conn_send(cl->c, one, n + len);
-    } else {
-        conn_send(cl->c, hdr, n);
-        conn_send(cl->c, payload, len);
-    }
+    /* Header and payload as two pieces of one send: the loop queues a small frame with the
+     * rest of the round's output and writes a large one at once with one sendmsg(), so
+     * neither is copied here to join them. */
+    struct iovec frame[2] = {{hdr, n}, {(void *)payload, len}};
+    conn_sendv(cl->c, frame, len ? 2 : 1);
 }
 
 static void send_close_frame(client *cl, unsigned code, const char *reason)

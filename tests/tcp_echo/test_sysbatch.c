@@ -105,25 +105,12 @@ static void full_buffer_is_eagain(void **state)
     close(a[1]);
 }
 
-/* WIRELAB_NO_IO_URING turns batching off, with a reason to print. */
-static void refused_when_switched_off(void **state)
-{
-    (void)state;
-    setenv("WIRELAB_NO_IO_URING", "1", 1);
-    const char *why = NULL;
-    assert_null(sysbatch_new(8, &why));
-    assert_non_null(why);
-    assert_non_null(strstr(why, "WIRELAB_NO_IO_URING"));
-    unsetenv("WIRELAB_NO_IO_URING");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_result_lands_in_its_slot),
         cmocka_unit_test(end_of_stream_and_vanished_peer),
         cmocka_unit_test(full_buffer_is_eagain),
-        cmocka_unit_test(refused_when_switched_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
