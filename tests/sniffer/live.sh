@@ -215,3 +215,23 @@ for p in map(json.loads, open(sys.argv[1])):
                 out.append("<" + " ".join(words[:2]))
 print(*out)' sio.json "$EPORT")"
 stop_server
+
+step "SIGINT the moment the sniffer says it is listening, 20 times: it stops every time (a background job starts with SIGINT ignored, so the handler must be in place before that line)"
+for i in $(seq 1 20); do
+  "$WIRELAB_BIN/sniffer" -i lo -f 'tcp port 9' >/dev/null 2>early.err &
+  early=$!
+  for _ in $(seq 1 200); do
+    grep -q 'listening on lo' early.err && break
+    sleep 0.01
+  done
+  kill -INT $early
+  for _ in $(seq 1 100); do
+    kill -0 $early 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 $early 2>/dev/null; then
+    kill -KILL $early
+    fail "run $i: the sniffer was still running 5 s after SIGINT: $(cat early.err)"
+  fi
+  wait $early || fail "run $i: the sniffer exited with status $? after SIGINT: $(cat early.err)"
+done

@@ -335,7 +335,7 @@ static void half_close_then_linger_timeout(void **state)
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     memset(&seen, 0, sizeof seen);
     char err[128];
-    loop_config cfg = {.linger_ms = 100};
+    loop_config cfg = {.linger_ms = 1000};
     loop_handlers h = {.on_open = on_open, .on_data = say_bye_and_half_close, .on_close = on_close};
     loop *l = loop_new(&cfg, &h, err, sizeof err);
     assert_non_null(l);
@@ -349,7 +349,7 @@ static void half_close_then_linger_timeout(void **state)
     assert_int_equal(read(sv[1], got, sizeof got), 0); /* ...then our FIN */
     assert_int_equal(seen.closed, 0);                  /* still open: we wait for theirs */
     assert_int_equal(write(sv[1], "x", 1), 1);         /* the peer may still send */
-    ticks = 30;                                        /* ~300 ms: past the 100 ms linger */
+    ticks = 150; /* >= 1.5 s: past the 1 s linger (long, so a slow machine cannot pass it early) */
     loop_run(l);
     assert_int_equal(seen.closed, 1);
     assert_non_null(strstr(seen.last_why, "linger"));
@@ -541,22 +541,24 @@ static void timer_restarts_from_its_callback(void **state)
     loop_free(l);
 }
 
-/* Many timers with scattered deadlines, a third of them stopped: the rest fire, in order. */
+/* Many timers with scattered deadlines, a third of them stopped: the rest fire, in order.
+ * Starting 3000 timers takes time (much more on a loaded machine), so each deadline is known
+ * only between two readings of the clock: [now before start + ms, now after start + 1 + ms].
+ * In order means: no timer fires after one whose deadline was surely later than its own. */
 #define MANY 3000
 static struct {
-    uint64_t deadline[MANY];
-    uint64_t last_deadline;
+    uint64_t lo[MANY], hi[MANY]; /* the bounds of each timer's deadline, in loop_now_ms() */
+    uint64_t max_lo;             /* the latest lower bound among those fired so far */
     int fired, out_of_order;
 } many;
 
 static void many_fired(loop *l, void *arg)
 {
     size_t i = *(const size_t *)arg;
-    /* Deadlines are read just before each start (the loop's own is a little later): 1 ms of
-     * slack, far below the 0-39 ms spread a wrong heap would mix up. */
-    if (many.deadline[i] + 1000000u < many.last_deadline)
+    if (many.hi[i] < many.max_lo)
         many.out_of_order++;
-    many.last_deadline = many.deadline[i];
+    if (many.lo[i] > many.max_lo)
+        many.max_lo = many.lo[i];
     many.fired++;
     (void)l;
 }
@@ -578,9 +580,10 @@ static void many_timers_fire_in_order(void **state)
     for (size_t i = 0; i < MANY; i++) {
         seed = seed * 1103515245u + 12345u;
         uint64_t ms = (seed >> 16) % 40;
-        many.deadline[i] = loop_now_ns() + ms * 1000000u;
         index[i] = i;
+        many.lo[i] = loop_now_ms() + ms;
         ids[i] = loop_timer_start(l, ms, many_fired, &index[i]);
+        many.hi[i] = loop_now_ms() + 1 + ms;
         assert_true(ids[i] != 0);
     }
     int stopped = 0;
