@@ -18,7 +18,8 @@
 #define _GNU_SOURCE
 #include "args.h"
 #include "dgram.h"
-#include "net.h" /* net_format_addr, net_local_port: shared with tcp_echo */
+#include "net.h"      /* net_format_addr, net_local_port: shared with tcp_echo */
+#include "outguard.h" /* a stdout nobody reads must not stop us (tcp_echo/outguard.h) */
 #include "udpnet.h"
 
 #include <errno.h>
@@ -115,8 +116,14 @@ static struct sender *sender_for(struct receiver *rx, const struct sockaddr *fro
     for (int i = 0; i < rx->nsenders; i++)
         if (udpnet_same_addr((struct sockaddr *)&rx->senders[i].addr, from))
             return &rx->senders[i];
-    if (rx->nsenders == MAX_SENDERS)
+    if (rx->nsenders == MAX_SENDERS) {
+        if (rx->untracked == 0) /* the first time only: the summary gives the count */
+            fprintf(stderr,
+                    "udp_receiver: sender number %d: the books have room for %d senders, so "
+                    "datagrams from new ones are counted together, not per sender\n",
+                    MAX_SENDERS + 1, MAX_SENDERS);
         return NULL;
+    }
     struct sender *s = &rx->senders[rx->nsenders++];
     memset(s, 0, sizeof *s);
     memcpy(&s->addr, from, fromlen);
@@ -452,7 +459,9 @@ int main(int argc, char **argv)
     struct receiver rx = {0};
     char err[UDPNET_ERR_LEN];
 
-    setvbuf(stdout, NULL, _IOLBF, 0); /* one line at a time, even into a pipe or a file */
+    /* One line at a time, even into a pipe or a file; a line the pipe cannot take is dropped
+     * and counted, never waited for (a reader that stopped must not stop the receiver). */
+    outguard_install();
     parse_args(argc, argv, &rx.opt);
     rx.fd = udpnet_bind(rx.opt.bind_addr, rx.opt.port, err, sizeof err);
     if (rx.fd < 0) {

@@ -124,6 +124,14 @@ static void send_close_frame(client *cl, unsigned code, const char *reason)
     send_frame(cl, WS_OP_CLOSE, p, n);
 }
 
+/* A limit bit this client: one line on stderr, with or without --verbose (see README, Limits). */
+static void log_limit(const client *cl, const char *what)
+{
+    if (cl->c)
+        loop_log(cl->s->l, "client %llu (%s): %s", (unsigned long long)conn_id(cl->c),
+                 conn_peer(cl->c), what);
+}
+
 /* We start the closing handshake: our close frame, then wait (close_timeout) for the peer's. */
 static void begin_close(client *cl, unsigned code, const char *reason)
 {
@@ -132,6 +140,8 @@ static void begin_close(client *cl, unsigned code, const char *reason)
     char why[160];
     snprintf(why, sizeof why, "%u %s", code, reason);
     trace(cl, "closing: %s", why);
+    if (code == WS_CLOSE_POLICY || code == WS_CLOSE_TOO_BIG)
+        log_limit(cl, why);
     cl->ph = PH_CLOSING;
     cl->close_sent_ms = loop_now_ms();
     send_close_frame(cl, code, reason);
@@ -157,6 +167,11 @@ static void linger_close(client *cl)
 static void fail_connection(client *cl, ws_error e)
 {
     trace(cl, "protocol error: %s", ws_strerror(e));
+    if (ws_error_close_code(e) == WS_CLOSE_TOO_BIG) {
+        char why[160];
+        snprintf(why, sizeof why, "1009 %s (--max-message)", ws_strerror(e));
+        log_limit(cl, why);
+    }
     if (cl->ph == PH_OPEN) {
         cl->ph = PH_CLOSING;
         send_close_frame(cl, (unsigned)ws_error_close_code(e), ws_strerror(e));
@@ -269,6 +284,8 @@ static void reject(client *cl, int status, const char *reason)
 {
     char out[WS_RESPONSE_MAX];
     trace(cl, "HTTP rejected: %s", reason);
+    if (status == 408 || status == 431)
+        log_limit(cl, reason);
     if (ws_http_error_response(status, reason, out, sizeof out) > 0)
         send_text(cl, out);
     linger_close(cl);
@@ -413,6 +430,7 @@ static void check_client(conn *c, void *arg)
         conn_abort(c, "the peer did not close its side in time");
     } else if (cl->ph == PH_OPEN && s->ping_interval_ms > 0) {
         if (cl->ping_outstanding && now - cl->ping_sent_ms > s->ping_interval_ms) {
+            log_limit(cl, "no pong: the client stopped answering pings");
             cl->ph = PH_DONE;
             conn_abort(c, "no pong: the client stopped answering pings");
         } else if (!cl->ping_outstanding && now - conn_last_read_ms(c) >= s->ping_interval_ms) {

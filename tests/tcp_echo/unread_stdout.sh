@@ -8,25 +8,11 @@
 # full pipe, the server still stops on SIGTERM and says how many lines it dropped; a second
 # server survives its reader going away.
 . "$WIRELAB_SOURCE/tests/lib.sh"
+. "$WIRELAB_SOURCE/tests/attack/lib.sh" # start_with_unread_stdout
 PY="/usr/bin/python3 $WIRELAB_SOURCE/tests/tcp_echo/clients.py"
 
-# start_unread NAME FIFO: the server's stdout is FIFO, held open by this shell on fd 3 (so it
-# is never "without a reader"), read once for the port and then never again.
-start_unread() {
-  local name=$1 fifo=$2 line
-  rm -f "$fifo"
-  mkfifo "$fifo"
-  exec 3<>"$fifo"
-  "$WIRELAB_BIN/tcp_echo_server" --port 0 >"$fifo" 2>"$name.err" &
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  read -r -t 5 line <&3 || fail "$name said nothing on stdout within 5 s: $(cat "$name.err")"
-  SERVER_PORT=$(sed -n 's/.*listening on .*port \([0-9][0-9]*\).*/\1/p' <<<"$line")
-  [ -n "$SERVER_PORT" ] || fail "no port in $name's first line: $line"
-}
-
 step "start tcp_echo_server with stdout into a pipe that nobody reads after the first line"
-start_unread server stdout.fifo
+start_with_unread_stdout server "$WIRELAB_BIN/tcp_echo_server" --port 0
 
 step "800 connections in a row, each echoed (their ~1,600 log lines overflow the pipe)"
 out=$($PY served "$SERVER_PORT" 800 2>&1) || fail "served: $out"
@@ -49,7 +35,7 @@ grep -Eq 'tcp_echo_server: [0-9]+ log lines dropped in all: stdout was not being
 exec 3>&-
 
 step "a second server: its stdout's only reader goes away (SIGPIPE must not kill it)"
-start_unread server2 stdout2.fifo
+start_with_unread_stdout server2 "$WIRELAB_BIN/tcp_echo_server" --port 0
 exec 3>&- # the last reader is gone: every write now fails with EPIPE
 out=$($PY served "$SERVER_PORT" 50 2>&1) || fail "after the reader left: $out"
 kill -0 "$SERVER_PID" 2>/dev/null || fail "the server died when its stdout's reader went away"
