@@ -46,7 +46,22 @@ typedef struct eio_config {
     size_t max_payload;        /* largest POST body / WebSocket message; 0 = 1000000 */
     const char *cors_origin;   /* value of Access-Control-Allow-Origin, or NULL for none */
     int verbose;               /* trace every Engine.IO packet to stderr */
+    /* Limits: one client can only hurt itself. Each is logged (eio_log) when it bites. */
+    size_t max_queue;         /* bytes waiting for one client (its polling queue, or its
+                               * WebSocket's send buffer); over it, it is cut; 0 = 4 MiB */
+    size_t max_sessions;      /* open sessions; a handshake beyond gets 503; 0 = 10000 */
+    size_t max_conns;         /* TCP connections; one beyond gets 503 and is closed; 0 = 1000 */
+    unsigned max_handshakes;  /* handshakes on one keep-alive connection; then 503; 0 = 16 */
+    unsigned head_timeout_ms; /* an HTTP connection must deliver a whole request this long after
+                               * it opened or got its last answer; else 408/closed; 0 = 10000 */
 } eio_config;
+
+/* The limits' defaults (eio_config's 0) */
+#define EIO_DEFAULT_MAX_QUEUE      (4u << 20)
+#define EIO_DEFAULT_MAX_SESSIONS   10000
+#define EIO_DEFAULT_MAX_CONNS      1000
+#define EIO_DEFAULT_MAX_HANDSHAKES 16
+#define EIO_DEFAULT_HEAD_TIMEOUT   10000
 
 /* What the layer above hears about each session of one mount point. */
 typedef struct eio_handlers {
@@ -87,8 +102,16 @@ typedef int (*eio_describe_fn)(int binary, const uint8_t *data, size_t len, char
                                size_t outlen);
 void eio_server_set_describe(eio_server *srv, eio_describe_fn fn);
 
-/* Close every session (on_close with "server shutting down"). */
+/* Close every session (on_close with "server shutting down"): WebSockets get a close frame
+ * 1001 (going away), held GETs are answered with a close packet, and new requests get 503. */
 void eio_server_close_all(eio_server *srv);
+
+/* Open TCP connections the server still has (for a graceful stop: wait until 0). */
+size_t eio_server_conns(const eio_server *srv);
+
+/* One line to the log (stderr), always, not only with --verbose: a limit that bit, what the
+ * client saw, and what to change. */
+void eio_log(const eio_server *srv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Send one message packet. Over WebSocket it becomes one frame (text, or binary when binary);

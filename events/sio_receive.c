@@ -220,6 +220,17 @@ void sio_binary_reset(sio_client *c)
     c->bins = NULL;
     c->nbins = 0;
     c->bin_text = NULL;
+    c->bin_bytes = 0;
+    c->bin_deadline = 0;
+}
+
+/* A binary packet whose attachments pass max_binary, or do not all arrive in time: the
+ * client loses its session (it could otherwise make us hold 64 MB per session for as long
+ * as it answers pings). */
+void sio_binary_limit(sio_client *c, const char *what)
+{
+    eio_log(c->srv->eio, "%s (%s): %s; session closed", eio_sid(c->eio), eio_peer(c->eio), what);
+    close_client(c, "forced close", what);
 }
 
 /* A binary Engine.IO message: the next attachment of the pending binary packet. */
@@ -229,6 +240,11 @@ void sio_on_attachment(sio_client *c, const uint8_t *data, size_t len)
         protocol_error(c, "binary message without a binary packet before it");
         return;
     }
+    if (len > c->srv->cfg.max_binary - c->bin_bytes) { /* (bin_bytes <= max_binary: no wrap) */
+        sio_binary_limit(c, "binary attachments over --max-binary bytes");
+        return;
+    }
+    c->bin_bytes += len;
     uint8_t *copy = malloc(len ? len : 1);
     if (copy == NULL) {
         eio_close_reason(c->eio, "out of memory for a binary attachment");
@@ -247,6 +263,8 @@ void sio_on_attachment(sio_client *c, const uint8_t *data, size_t len)
     c->bin_text = NULL;
     c->bins = NULL;
     c->nbins = 0;
+    c->bin_bytes = 0;
+    c->bin_deadline = 0;
     if (sio_check_placeholders(&p) < 0)
         protocol_error(c, sio_error_text(SIO_E_PLACEHOLDER));
     else
@@ -268,6 +286,8 @@ static int start_binary(sio_client *c, const uint8_t *text, size_t len, size_t a
     }
     memcpy(c->bin_text, text, len);
     c->bin_text_len = len;
+    c->bin_bytes = 0;
+    c->bin_deadline = loop_now_ms() + c->srv->cfg.binary_timeout_ms;
     sio_decode(c->bin_text, len, &c->bin_pkt); /* its parts now point into our copy */
     return 0;
 }
