@@ -5,9 +5,9 @@
  * What it teaches: what the real Socket.IO client and server say to each other. Run it with
  * --verbose and every Engine.IO / Socket.IO packet is printed as it crosses the wire.
  *
- *   events_server [--port N] [--demo chat|protocol-suite] [--verbose]
+ *   events_server [--port N] [--bind ADDR] [--demo chat|protocol-suite] [--verbose]
  *                 [--recovery-window MS] [--recovery-capacity N]
- *                 [--ping-interval MS] [--ping-timeout MS]
+ *                 [--ping-interval MS] [--ping-timeout MS] [limits: see --help and README]
  *
  * --demo chat (the default, port 3000; namespaces "/" and "/news", the same events in each): a
  *   page at http://127.0.0.1:3000/ that uses the real
@@ -341,8 +341,8 @@ static void chat_join(sio_socket *s, const sio_msg *m, void *user)
     char buf[CHAT_NAME_MAX];
     const char *room = arg_string(m, 0, buf, sizeof buf);
     (void)user;
-    if (room && strcmp(room, sio_socket_id(s)) != 0)
-        sio_join(s, room);
+    if (room && strcmp(room, sio_socket_id(s)) != 0 && sio_join(s, room) < 0)
+        room = NULL; /* over --max-rooms (or out of memory): {"ok":false} */
     ack_ok(s, m, room);
 }
 
