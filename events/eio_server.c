@@ -130,7 +130,7 @@ void eio_http_flush_later(eio_conn *ec)
     ec->later = NULL;
     ec->later_len = 0;
     ec->later_close = 0;
-    if (n)
+    if (n && !conn_is_closing(ec->c)) /* (the GET asked for "Connection: close": no more) */
         http_out(ec, later, n, NULL, 0, close);
     free(later);
 }

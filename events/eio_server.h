@@ -69,7 +69,8 @@ typedef struct eio_handlers {
     void (*on_message)(eio_session *s, int binary, const uint8_t *data, size_t len, void *user);
     /* reason: "transport close" (the client closed or went away), "ping timeout",
      * "transport error", "parse error", "forced close" (eio_close), "server shutting down",
-     * "out of memory", or the layer above's own words (eio_close_reason) */
+     * "out of memory", "transport error: outgoing queue over --max-queue" (a client that does
+     * not read), or the layer above's own words (eio_close_reason) */
     void (*on_close)(eio_session *s, const char *reason, void *user);
 } eio_handlers;
 
