@@ -70,10 +70,10 @@ struct eio_session {
     eio_conn *probe;    /* a WebSocket being probed for the upgrade */
     eio_out **queue;    /* packets waiting for a GET (polling only) */
     size_t nqueue, capqueue;
-    size_t queued;          /* bytes in queue: over cfg.max_queue, the session is closed */
-    const char *doomed;     /* a limit bit inside a broadcast: closed at the next safe point */
-    uint64_t next_ping;     /* when the next ping is due */
-    uint64_t pong_deadline; /* 0, or when a missing pong means "ping timeout" */
+    size_t queued;        /* bytes in queue: over cfg.max_queue, the session is closed */
+    const char *doomed;   /* a limit bit inside a broadcast: closed at the next safe point */
+    loop_timer heartbeat; /* the next ping, or (awaiting_pong) the ping timeout: exact */
+    int awaiting_pong;    /* a ping went out: its pong is due before the timer fires */
     char peer[NET_ADDR_LEN];
     void *user;
     eio_session *next, *prev; /* every open session (the heartbeat walks them) */
@@ -86,15 +86,14 @@ struct eio_conn {
     eio_server *srv;
     conn *c;
     int is_ws;
-    eio_req *req;           /* the HTTP request being read (HTTP connections only) */
-    ws_decoder dec;         /* WebSocket connections only */
-    eio_session *sess;      /* WebSocket: its session; HTTP: the session whose GET we hold */
-    int holding_get;        /* HTTP: a long-poll GET is waiting for packets */
-    int close_after;        /* HTTP: the client sent "Connection: close": close after the answer */
-    unsigned handshakes;    /* HTTP: sessions opened by requests on this connection */
-    uint64_t head_deadline; /* HTTP: a whole request must be in by then (0: none is due) */
-    eio_conn *dl_prev, *dl_next; /* the server's list of HTTP connections by deadline */
-    uint8_t *later;              /* HTTP: answers to requests pipelined behind the held GET */
+    eio_req *req;        /* the HTTP request being read (HTTP connections only) */
+    ws_decoder dec;      /* WebSocket connections only */
+    eio_session *sess;   /* WebSocket: its session; HTTP: the session whose GET we hold */
+    int holding_get;     /* HTTP: a long-poll GET is waiting for packets */
+    int close_after;     /* HTTP: the client sent "Connection: close": close after the answer */
+    unsigned handshakes; /* HTTP: sessions opened by requests on this connection */
+    loop_timer head;     /* HTTP: fires when no whole request is in within head_timeout */
+    uint8_t *later;      /* HTTP: answers to requests pipelined behind the held GET */
     size_t later_len;
     int later_close; /* one of those answers ends the connection */
     int hold_close;  /* the held GET itself asked for "Connection: close" */
@@ -112,12 +111,11 @@ struct eio_server {
     size_t nsessions;
     eio_session **table; /* the sid table: chained, nbuckets a power of two */
     size_t nbuckets;
-    eio_session *dead;           /* closed, freed on the next tick */
-    eio_session *doomed;         /* to close at the next safe point (eio_close_doomed) */
-    eio_conn *dl_head, *dl_tail; /* HTTP connections waiting for a request, by deadline */
+    eio_session *dead;     /* closed, freed on the next tick */
+    eio_session *doomed;   /* to close at the next safe point (eio_close_doomed) */
+    loop_timer doom_timer; /* 0 ms: the next round closes the doomed */
     size_t nconns;
-    uint64_t refused, refused_logged_ms; /* connections refused over max_conns */
-    int stopping;                        /* shutting down: new requests get 503 */
+    int stopping; /* shutting down: new requests get 503 */
     void (*tick_fn)(uint64_t now_ms, void *user);
     void *tick_user;
     eio_describe_fn describe; /* the trace's words for a packet (the layer above may say more) */
@@ -138,7 +136,6 @@ int eio_query_is(const eio_req *r, const char *key, const char *want);
 /* eio_server.c: limits */
 void eio_head_wait(eio_conn *ec);
 void eio_head_done(eio_conn *ec);
-void eio_expire_heads(eio_server *srv, uint64_t now);
 
 /* eio_session.c */
 void eio_session_doom(eio_session *s, const char *reason);
@@ -153,6 +150,7 @@ void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p);
 void eio_session_close(eio_session *s, const char *reason, int client_asked);
 void eio_session_free(eio_session *s);
 void eio_heartbeat(loop *l, void *arg);
+int eio_heartbeat_start(eio_session *s, uint64_t ms);
 
 /* eio_polling.c */
 void eio_polling_request(eio_conn *ec, const eio_mount *m);

@@ -45,13 +45,15 @@ void eio_trace(const eio_server *srv, const char *fmt, ...)
 
 void eio_log(const eio_server *srv, const char *fmt, ...)
 {
+    char line[512];
     va_list ap;
-    (void)srv;
     va_start(ap, fmt);
-    fprintf(stderr, "events: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    if (srv->l)
+        loop_log(srv->l, "%s", line); /* never blocks: a full stderr pipe drops and counts */
+    else
+        fprintf(stderr, "events: %s\n", line);
 }
 
 /* Engine.IO's own words for a payload: its packet type (the layer above may say more). */
@@ -325,72 +327,47 @@ static size_t http_data(eio_conn *ec, const uint8_t *data, size_t len)
 /* ---------------------------------------------------------------------------------------- */
 /* limits on connections: how many, and how long a request may take                         */
 
-/* Over max_conns: 503 and close (a line in the log, at most once a second, with the count). */
-static void refuse_conn(eio_server *srv, conn *c)
+/* The loop's refusal over max_conns (loop_on_refuse): the loop logs it, sends this, sends its
+ * FIN and closes; the protocol's callbacks never see the connection. */
+void eio_refuse(conn *c)
 {
     static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
                                "Content-Length: 38\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
                                "server busy: too many connections open\n";
-    uint64_t now = loop_now_ms();
-    srv->refused++;
-    if (now - srv->refused_logged_ms >= 1000) {
-        srv->refused_logged_ms = now;
-        eio_log(srv,
-                "%s refused with HTTP 503: %zu connections are open (--max-conns %zu); "
-                "%llu refused so far",
-                conn_peer(c), srv->nconns, srv->cfg.max_conns, (unsigned long long)srv->refused);
-    }
     conn_send(c, busy, sizeof busy - 1);
-    conn_shutdown_write(c); /* the 503, our FIN, and the client's bytes read until its FIN */
 }
 
-/* ec is waiting for a request: it must be whole within head_timeout_ms (a FIFO: the same
- * timeout for every connection, so the list is in deadline order). */
+/* The head timeout fired: 408 if a request had begun, else just close. */
+static void head_expired(loop *l, void *arg)
+{
+    eio_conn *ec = arg;
+    (void)l;
+    ec->head = 0;
+    int begun = ec->req && ec->req->head.used > 0;
+    eio_log(ec->srv, "%s closed: %s within %u ms (--head-timeout)%s", conn_peer(ec->c),
+            begun ? "the request was not complete" : "no request", ec->srv->cfg.head_timeout_ms,
+            begun ? "; answered 408" : "");
+    if (begun)
+        eio_http_failure(ec, 408, "the request was not complete in time");
+    else
+        conn_close(ec->c);
+}
+
+/* ec is waiting for a request: it must be whole within head_timeout_ms (a timer of the loop,
+ * exact; with no timer to be had, the connection is not kept waiting for nothing: closed). */
 void eio_head_wait(eio_conn *ec)
 {
-    eio_server *srv = ec->srv;
     eio_head_done(ec);
-    ec->head_deadline = loop_now_ms() + srv->cfg.head_timeout_ms;
-    ec->dl_prev = srv->dl_tail;
-    if (srv->dl_tail)
-        srv->dl_tail->dl_next = ec;
-    else
-        srv->dl_head = ec;
-    srv->dl_tail = ec;
+    ec->head = loop_timer_start(conn_loop(ec->c), ec->srv->cfg.head_timeout_ms, head_expired, ec);
+    if (ec->head == 0)
+        conn_close(ec->c);
 }
 
 void eio_head_done(eio_conn *ec)
 {
-    eio_server *srv = ec->srv;
-    if (ec->head_deadline == 0)
-        return;
-    if (ec->dl_prev)
-        ec->dl_prev->dl_next = ec->dl_next;
-    else
-        srv->dl_head = ec->dl_next;
-    if (ec->dl_next)
-        ec->dl_next->dl_prev = ec->dl_prev;
-    else
-        srv->dl_tail = ec->dl_prev;
-    ec->dl_prev = ec->dl_next = NULL;
-    ec->head_deadline = 0;
-}
-
-/* Close the connections whose request is late: 408 if a request had begun, else just close. */
-void eio_expire_heads(eio_server *srv, uint64_t now)
-{
-    while (srv->dl_head && srv->dl_head->head_deadline <= now) {
-        eio_conn *ec = srv->dl_head;
-        eio_head_done(ec);
-        int begun = ec->req && ec->req->head.used > 0;
-        eio_log(srv, "%s closed: %s within %u ms (--head-timeout)%s", conn_peer(ec->c),
-                begun ? "the request was not complete" : "no request", srv->cfg.head_timeout_ms,
-                begun ? "; answered 408" : "");
-        if (begun)
-            eio_http_failure(ec, 408, "the request was not complete in time");
-        else
-            conn_close(ec->c);
-    }
+    if (ec->head)
+        loop_timer_stop(conn_loop(ec->c), ec->head);
+    ec->head = 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -399,10 +376,6 @@ void eio_expire_heads(eio_server *srv, uint64_t now)
 static void on_open(conn *c)
 {
     eio_server *srv = loop_user(conn_loop(c));
-    if (srv->nconns >= srv->cfg.max_conns) {
-        refuse_conn(srv, c);
-        return;
-    }
     eio_conn *ec = calloc(1, sizeof *ec);
     if (ec == NULL) {
         conn_abort(c, "out of memory");
@@ -485,8 +458,6 @@ eio_server *eio_server_new(const eio_config *cfg, char *err, size_t errlen)
         srv->cfg.max_queue = EIO_DEFAULT_MAX_QUEUE;
     if (!srv->cfg.max_sessions)
         srv->cfg.max_sessions = EIO_DEFAULT_MAX_SESSIONS;
-    if (!srv->cfg.max_conns)
-        srv->cfg.max_conns = EIO_DEFAULT_MAX_CONNS;
     if (!srv->cfg.max_handshakes)
         srv->cfg.max_handshakes = EIO_DEFAULT_MAX_HANDSHAKES;
     if (!srv->cfg.head_timeout_ms)
@@ -510,17 +481,13 @@ void eio_server_free(eio_server *srv)
     free(srv);
 }
 
+/* The heartbeat itself runs on each session's own exact timer (eio_session.c); this tick
+ * every 100 ms ends upgrading GETs with noop (as engine.io does, 100 ms later), runs the layer
+ * above's timers (connect timeout, recovery window) and frees closed sessions. */
 int eio_server_attach(eio_server *srv, loop *l)
 {
-    unsigned t = srv->cfg.ping_timeout_ms < srv->cfg.ping_interval_ms ? srv->cfg.ping_timeout_ms
-                                                                      : srv->cfg.ping_interval_ms;
-    t /= 8; /* checks several times per timeout, so "late" is late by at most an eighth */
-    if (t < 10)
-        t = 10;
-    if (t > 100) /* and at least every 100 ms: the noops of an upgrade wait for this tick */
-        t = 100;
     srv->l = l;
-    return loop_add_timer(l, t, eio_heartbeat, srv);
+    return loop_add_timer(l, 100, eio_heartbeat, srv);
 }
 
 int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user)
@@ -558,20 +525,29 @@ void eio_server_set_describe(eio_server *srv, eio_describe_fn fn)
     srv->describe = fn ? fn : describe_eio;
 }
 
+static void close_idle(conn *c, void *arg)
+{
+    eio_conn *ec = conn_data(c);
+    (void)arg;
+    if (ec && !ec->is_ws && !ec->holding_get && ec->req == NULL)
+        conn_close(c);
+}
+
 void eio_server_close_all(eio_server *srv)
 {
     srv->stopping = 1;
     while (srv->sessions)
         eio_session_close(srv->sessions, "server shutting down", 0);
-    while (srv->dl_head) { /* idle keep-alive connections: nothing to answer, just close */
-        eio_conn *ec = srv->dl_head;
-        eio_head_done(ec);
-        if (ec->req == NULL)
-            conn_close(ec->c);
-    }
+    if (srv->l) /* idle keep-alive connections: nothing to answer, just close */
+        loop_foreach_conn(srv->l, close_idle, NULL);
 }
 
 size_t eio_server_conns(const eio_server *srv)
 {
     return srv->nconns;
+}
+
+loop *eio_server_loop(const eio_server *srv)
+{
+    return srv->l;
 }

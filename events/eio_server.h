@@ -59,7 +59,7 @@ typedef struct eio_config {
 /* The limits' defaults (eio_config's 0) */
 #define EIO_DEFAULT_MAX_QUEUE      (4u << 20)
 #define EIO_DEFAULT_MAX_SESSIONS   10000
-#define EIO_DEFAULT_MAX_CONNS      1000
+#define EIO_DEFAULT_MAX_CONNS      1000 /* for loop_config.max_conns (eio_refuse answers) */
 #define EIO_DEFAULT_MAX_HANDSHAKES 16
 #define EIO_DEFAULT_HEAD_TIMEOUT   10000
 
@@ -109,6 +109,12 @@ void eio_server_close_all(eio_server *srv);
 
 /* Open TCP connections the server still has (for a graceful stop: wait until 0). */
 size_t eio_server_conns(const eio_server *srv);
+
+/* For loop_on_refuse: a connection over loop_config.max_conns is answered HTTP 503. */
+void eio_refuse(conn *c);
+
+/* The loop the server is attached to (NULL before eio_server_attach). */
+loop *eio_server_loop(const eio_server *srv);
 
 /* One line to the log (stderr), always, not only with --verbose: a limit that bit, what the
  * client saw, and what to change. */

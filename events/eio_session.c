@@ -16,6 +16,8 @@
 
 #include <cjson/cJSON.h>
 
+static void heartbeat_fired(loop *l, void *arg);
+
 /* ---------------------------------------------------------------------------------------- */
 /* finding, opening, closing                                                                 */
 
@@ -105,15 +107,22 @@ eio_session *eio_session_new(eio_server *srv, const eio_mount *m, eio_conn *ec, 
         free(s);
         return NULL;
     }
+    s->srv = srv;
+    s->m = m;
+    s->heartbeat = srv->l ? loop_timer_start(srv->l, srv->cfg.ping_interval_ms, heartbeat_fired, s)
+                          : 0; /* the first ping */
+    if (s->heartbeat == 0) {
+        snprintf(err, errlen, "server busy: no timer left for another session's heartbeat");
+        free(s);
+        return NULL;
+    }
     if (table_insert(srv, s) < 0) {
         snprintf(err, errlen, "out of memory for a new session");
+        loop_timer_stop(srv->l, s->heartbeat);
         free(s);
         return NULL;
     }
     ec->handshakes++;
-    s->srv = srv;
-    s->m = m;
-    s->next_ping = loop_now_ms() + srv->cfg.ping_interval_ms;
     snprintf(s->peer, sizeof s->peer, "%s", conn_peer(ec->c));
     s->next = srv->sessions;
     if (s->next)
@@ -149,6 +158,9 @@ void eio_session_close(eio_session *s, const char *reason, int client_asked)
     if (s->closed)
         return;
     s->closed = 1;
+    if (s->heartbeat) /* (one that fired already is a harmless no-op) */
+        loop_timer_stop(s->srv->l, s->heartbeat);
+    s->heartbeat = 0;
     eio_trace(s->srv, "%s closed: %s", s->sid, reason);
     if (s->poll_get)
         eio_answer_get(s, client_asked ? "6" : "1", 1);
@@ -211,6 +223,14 @@ static int enqueue(eio_session *s, eio_type type, int binary, const void *d, siz
     return 0;
 }
 
+static void doomed_fired(loop *l, void *arg)
+{
+    eio_server *srv = arg;
+    (void)l;
+    srv->doom_timer = 0;
+    eio_close_doomed(srv);
+}
+
 /*
  * Close s as soon as it is safe: a limit can bite in the middle of a broadcast (a room being
  * walked), where closing at once would take its sockets out of that very room. Until then
@@ -223,6 +243,8 @@ void eio_session_doom(eio_session *s, const char *reason)
     s->doomed = reason;
     s->next_doomed = s->srv->doomed;
     s->srv->doomed = s;
+    if (s->srv->doom_timer == 0 && s->srv->l) /* the next round, whoever called us */
+        s->srv->doom_timer = loop_timer_start(s->srv->l, 0, doomed_fired, s->srv);
 }
 
 void eio_close_doomed(eio_server *srv)
@@ -231,6 +253,10 @@ void eio_close_doomed(eio_server *srv)
         eio_session *s = srv->doomed;
         srv->doomed = s->next_doomed;
         eio_session_close(s, s->doomed, 0);
+    }
+    if (srv->doom_timer) { /* nothing left for it to do */
+        loop_timer_stop(srv->l, srv->doom_timer);
+        srv->doom_timer = 0;
     }
 }
 
@@ -329,9 +355,11 @@ void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p)
     case EIO_PING: /* in Engine.IO v4 only the server pings (a probe's "2probe" aside) */
         eio_session_close(s, "transport error", 0); /* engine.io: "invalid heartbeat direction" */
         break;
-    case EIO_PONG:
-        s->pong_deadline = 0;
-        s->next_ping = loop_now_ms() + s->srv->cfg.ping_interval_ms;
+    case EIO_PONG: /* alive: the next ping pingInterval from now */
+        if (s->heartbeat)
+            loop_timer_stop(s->srv->l, s->heartbeat);
+        s->awaiting_pong = 0;
+        eio_heartbeat_start(s, s->srv->cfg.ping_interval_ms);
         break;
     case EIO_MESSAGE:
         if (s->m->h.on_message)
@@ -353,24 +381,49 @@ void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p)
 /* ---------------------------------------------------------------------------------------- */
 /* the heartbeat                                                                             */
 
-/* Every tick: ping who is due, close who did not answer, end upgrading GETs, free the dead. */
+/*
+ * The heartbeat of one session, on a timer of its own with an exact deadline (the loop's
+ * min-heap): pingInterval after the handshake (or the last pong) the server pings; if no pong
+ * has come pingTimeout later, the session is over ("ping timeout"), at that moment, not at the
+ * next tick of some periodic check.
+ */
+static void heartbeat_fired(loop *l, void *arg)
+{
+    eio_session *s = arg;
+    (void)l;
+    s->heartbeat = 0;
+    if (s->awaiting_pong) {
+        eio_session_close(s, "ping timeout", 0);
+    } else {
+        s->awaiting_pong = 1;
+        if (eio_heartbeat_start(s, s->srv->cfg.ping_timeout_ms) == 0)
+            eio_session_push(s, EIO_PING, 0, NULL, 0);
+    }
+    eio_close_doomed(s->srv);
+}
+
+/* (Re)arm s's heartbeat timer ms from now: 0, or -1 when the loop has no timer left (then the
+ * session is closed: a session nobody watches could hold its resources forever). */
+int eio_heartbeat_start(eio_session *s, uint64_t ms)
+{
+    s->heartbeat = s->srv->l ? loop_timer_start(s->srv->l, ms, heartbeat_fired, s) : 0;
+    if (s->heartbeat)
+        return 0;
+    eio_session_doom(s, "server busy: no timer left for the heartbeat");
+    return -1;
+}
+
+/* Every 100 ms: end upgrading GETs with noop, the layer above's tick, free the dead. */
 void eio_heartbeat(loop *l, void *arg)
 {
     eio_server *srv = arg;
     uint64_t now = loop_now_ms();
     (void)l;
-    eio_expire_heads(srv, now);
     eio_close_doomed(srv);
     for (eio_session *s = srv->sessions, *next; s; s = next) {
         next = s->next;
-        if (s->pong_deadline && now >= s->pong_deadline) {
-            eio_session_close(s, "ping timeout", 0);
-        } else if (!s->pong_deadline && now >= s->next_ping) {
-            s->pong_deadline = now + srv->cfg.ping_timeout_ms;
-            eio_session_push(s, EIO_PING, 0, NULL, 0);
-        } else if (s->upgrading && s->poll_get && s->nqueue == 0) {
+        if (s->upgrading && s->poll_get && s->nqueue == 0)
             eio_answer_get(s, "6", 1);
-        }
     }
     if (srv->tick_fn)
         srv->tick_fn(now, srv->tick_user);

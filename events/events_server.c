@@ -690,7 +690,6 @@ int main(int argc, char **argv)
                      .verbose = o.verbose,
                      .max_queue = o.max_queue,
                      .max_sessions = o.max_sessions,
-                     .max_conns = o.max_conns,
                      .max_handshakes = (unsigned)o.max_handshakes,
                      .head_timeout_ms = (unsigned)o.head_timeout};
     eio_server *eio = eio_server_new(&ec, err, sizeof err);
@@ -711,8 +710,13 @@ int main(int argc, char **argv)
                             "and rebuild (the build copies it from the npm package)\n");
     }
     int fd = net_listen(o.bind, o.port, SOMAXCONN, err, sizeof err);
-    loop_config lc = {.user = eio, .in_max = 2 * 1000000 + 16384};
+    loop_config lc = {.user = eio,
+                      .in_max = 2 * 1000000 + 16384,
+                      .max_conns = o.max_conns ? o.max_conns : EIO_DEFAULT_MAX_CONNS,
+                      .max_conns_flag = "--max-conns"};
     loop *l = fd < 0 ? NULL : loop_new(&lc, eio_loop_handlers(), err, sizeof err);
+    if (l)
+        loop_on_refuse(l, eio_refuse); /* over --max-conns: HTTP 503, logged by the loop */
     if (fd < 0 || !l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
         eio_server_attach(eio, l) < 0) {
         if (fd < 0)

@@ -130,8 +130,8 @@ struct sio_client {
     sio_packet bin_pkt;
     sio_bin *bins;
     size_t nbins;
-    size_t bin_bytes;      /* the attachments' bytes so far (at most cfg.max_binary) */
-    uint64_t bin_deadline; /* the attachments must all be in by then (0: none pending) */
+    size_t bin_bytes;     /* the attachments' bytes so far (at most cfg.max_binary) */
+    loop_timer bin_timer; /* fires when they are not all in within binary_timeout_ms */
     sio_client *next, *prev;
 };
 

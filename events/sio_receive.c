@@ -211,6 +211,21 @@ static void dispatch(sio_client *c, const sio_packet *p, const sio_bin *bins, si
 /* ---------------------------------------------------------------------------------------- */
 /* binary packets and their attachments                                                      */
 
+static void stop_binary_timer(sio_client *c)
+{
+    if (c->bin_timer)
+        loop_timer_stop(eio_server_loop(c->srv->eio), c->bin_timer);
+    c->bin_timer = 0;
+}
+
+static void binary_late(loop *l, void *arg)
+{
+    sio_client *c = arg;
+    (void)l;
+    c->bin_timer = 0;
+    sio_binary_limit(c, "binary attachments not all in within --binary-timeout");
+}
+
 void sio_binary_reset(sio_client *c)
 {
     for (size_t i = 0; i < c->nbins; i++)
@@ -221,7 +236,7 @@ void sio_binary_reset(sio_client *c)
     c->nbins = 0;
     c->bin_text = NULL;
     c->bin_bytes = 0;
-    c->bin_deadline = 0;
+    stop_binary_timer(c);
 }
 
 /* A binary packet whose attachments pass max_binary, or do not all arrive in time: the
@@ -264,7 +279,7 @@ void sio_on_attachment(sio_client *c, const uint8_t *data, size_t len)
     c->bins = NULL;
     c->nbins = 0;
     c->bin_bytes = 0;
-    c->bin_deadline = 0;
+    stop_binary_timer(c);
     if (sio_check_placeholders(&p) < 0)
         protocol_error(c, sio_error_text(SIO_E_PLACEHOLDER));
     else
@@ -287,7 +302,12 @@ static int start_binary(sio_client *c, const uint8_t *text, size_t len, size_t a
     memcpy(c->bin_text, text, len);
     c->bin_text_len = len;
     c->bin_bytes = 0;
-    c->bin_deadline = loop_now_ms() + c->srv->cfg.binary_timeout_ms;
+    c->bin_timer = loop_timer_start(eio_server_loop(c->srv->eio), c->srv->cfg.binary_timeout_ms,
+                                    binary_late, c);
+    if (c->bin_timer == 0) { /* no timer to watch it: refuse to hold the packet */
+        sio_binary_reset(c);
+        return -1;
+    }
     sio_decode(c->bin_text, len, &c->bin_pkt); /* its parts now point into our copy */
     return 0;
 }
@@ -313,7 +333,7 @@ void sio_on_text(sio_client *c, const uint8_t *text, size_t len)
     }
     if ((p.type == SIO_BINARY_EVENT || p.type == SIO_BINARY_ACK) && p.attachments > 0) {
         if (start_binary(c, text, len, p.attachments) < 0)
-            eio_close_reason(c->eio, "out of memory for a binary packet");
+            eio_close_reason(c->eio, "out of memory (or timers) for a binary packet");
         return;
     }
     dispatch(c, &p, NULL, 0);

@@ -237,8 +237,6 @@ static void on_tick(uint64_t now, void *user)
         next = c->next;
         if (c->connect_deadline && now >= c->connect_deadline)
             eio_close_reason(c->eio, "forced server close: no CONNECT within the connect timeout");
-        else if (c->bin_deadline && now >= c->bin_deadline)
-            sio_binary_limit(c, "binary attachments not all in within --binary-timeout");
     }
     for (sio_saved **pp = &srv->saved; *pp;) {
         sio_saved *ss = *pp;
