@@ -470,6 +470,7 @@ void eio_server_free(eio_server *srv)
 {
     if (srv == NULL)
         return;
+    eio_server_detach(srv); /* after loop_free: its timers are gone */
     eio_server_close_all(srv);
     srv->doomed = NULL; /* all closed now */
     while (srv->dead) {
@@ -550,4 +551,10 @@ size_t eio_server_conns(const eio_server *srv)
 loop *eio_server_loop(const eio_server *srv)
 {
     return srv->l;
+}
+
+void eio_server_detach(eio_server *srv)
+{
+    srv->l = NULL;
+    srv->doom_timer = 0;
 }

@@ -113,8 +113,12 @@ size_t eio_server_conns(const eio_server *srv);
 /* For loop_on_refuse: a connection over loop_config.max_conns is answered HTTP 503. */
 void eio_refuse(conn *c);
 
-/* The loop the server is attached to (NULL before eio_server_attach). */
+/* The loop the server is attached to (NULL before eio_server_attach and after detach). */
 loop *eio_server_loop(const eio_server *srv);
+
+/* The loop is gone (after loop_free): closing sessions from now on touches no timer of it.
+ * eio_server_free and sio_server_free call it first, so both must come after loop_free. */
+void eio_server_detach(eio_server *srv);
 
 /* One line to the log (stderr), always, not only with --verbose: a limit that bit, what the
  * client saw, and what to change. */

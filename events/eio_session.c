@@ -158,7 +158,7 @@ void eio_session_close(eio_session *s, const char *reason, int client_asked)
     if (s->closed)
         return;
     s->closed = 1;
-    if (s->heartbeat) /* (one that fired already is a harmless no-op) */
+    if (s->heartbeat && s->srv->l) /* (one that fired already is a harmless no-op) */
         loop_timer_stop(s->srv->l, s->heartbeat);
     s->heartbeat = 0;
     eio_trace(s->srv, "%s closed: %s", s->sid, reason);
@@ -254,7 +254,7 @@ void eio_close_doomed(eio_server *srv)
         srv->doomed = s->next_doomed;
         eio_session_close(s, s->doomed, 0);
     }
-    if (srv->doom_timer) { /* nothing left for it to do */
+    if (srv->doom_timer && srv->l) { /* nothing left for it to do */
         loop_timer_stop(srv->l, srv->doom_timer);
         srv->doom_timer = 0;
     }

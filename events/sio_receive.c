@@ -213,8 +213,9 @@ static void dispatch(sio_client *c, const sio_packet *p, const sio_bin *bins, si
 
 static void stop_binary_timer(sio_client *c)
 {
-    if (c->bin_timer)
-        loop_timer_stop(eio_server_loop(c->srv->eio), c->bin_timer);
+    loop *l = eio_server_loop(c->srv->eio);
+    if (c->bin_timer && l) /* (no loop: it was freed, and its timers with it) */
+        loop_timer_stop(l, c->bin_timer);
     c->bin_timer = 0;
 }
 

@@ -293,6 +293,7 @@ void sio_server_free(sio_server *srv)
 {
     if (srv == NULL)
         return;
+    eio_server_detach(srv->eio); /* after loop_free: its timers are gone */
     while (srv->clients)
         eio_close(srv->clients->eio);
     while (srv->saved) {
