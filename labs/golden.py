@@ -6,6 +6,8 @@ usage: golden.py CAPTURE.pcap summary                 the normalised trace, one 
        golden.py CAPTURE.pcap count EVENT N           exactly N events matching EVENT
        golden.py CAPTURE.pcap has PROTO [FIELD=VALUE...] some packet has such a layer
                                                       (FIELD~=TEXT: the field contains TEXT)
+       golden.py CAPTURE.pcap at-least N PROTO [FIELD=VALUE...]  N or more packets have
+                                                      such a layer
        golden.py CAPTURE.pcap stack P1,P2,...         some packet has exactly these layers
        golden.py CAPTURE.pcap ws-client-masked       every WebSocket frame to the server is
                                                       masked, and none from it
@@ -170,6 +172,17 @@ def has(pcap, proto, conditions):
     return 1
 
 
+def at_least(pcap, n, proto, conditions):
+    got = sum(1 for pkt in packets(pcap)
+              if any(lay["proto"] == proto and all(matches(lay, c) for c in conditions)
+                     for lay in pkt["layers"]))
+    if got < int(n):
+        print(f"expected at least {n} packets with a {proto} layer with "
+              f"{' '.join(conditions) or 'any fields'}, the capture had {got}")
+        return 1
+    return 0
+
+
 def stack(pcap, protos):
     want = protos.split(",")
     seen = set()
@@ -230,6 +243,9 @@ def retransmissions(pcap, minimum):
             sent_up_to[ends] = end
     if again < int(minimum):
         print(f"expected at least {minimum} retransmitted TCP segment(s), the capture had {again}")
+        if again == 0:
+            print("0 sent again: did the firewall drop anything? Is the rule loaded? Look at "
+                  "`nft list ruleset` (its counters) in the lab's namespace.")
         return 1
     print(f"{again} TCP data segments were sent again")
     return 0
@@ -246,6 +262,15 @@ def udp_loss(pcap, sent, received, lo, hi):
         return 1
     if not int(lo) <= lost <= int(hi):
         print(f"expected between {lo} and {hi} of {sent} datagrams lost, the receiver lost {lost}")
+        if received == 0:
+            print("0 received: did udp_receiver start, and did it print its summary? Look at "
+                  "its log, and at `ss -ulnp` for port 7008.")
+        elif lost == 0:
+            print("0 lost: is the rule loaded? Look at `nft list ruleset` (the udp rule's "
+                  "counter) in the lab's namespace.")
+        elif lost > int(hi):
+            print("more lost than the rule drops: the receiver may have dropped some itself "
+                  "(its summary's 'kernel dropped' count, receive buffer full).")
         return 1
     return 0
 
@@ -266,6 +291,8 @@ def main(argv):
         return count(pcap, argv[3], argv[4])
     if cmd == "has" and len(argv) >= 4:
         return has(pcap, argv[3], argv[4:])
+    if cmd == "at-least" and len(argv) >= 5:
+        return at_least(pcap, argv[3], argv[4], argv[5:])
     if cmd == "stack" and len(argv) == 4:
         return stack(pcap, argv[3])
     if cmd == "ws-client-masked":

@@ -25,11 +25,14 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
 LABS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$LABS_ROOT/.." && pwd)
 BIN=${WIRELAB_BIN:-$ROOT/build/bin}
-export PATH="$BIN:$PATH"
+. "$LABS_ROOT/env.sh" # /usr/sbin and /sbin on PATH: nft (lab 3), sysctl (lab 9)
+# The programs, then the helpers the pages show as commands (labs/bin: frames, client, ...).
+export PATH="$BIN:$LABS_ROOT/bin:$PATH"
 PY=/usr/bin/python3
 
 LAB_MODE=step
 LAB_PIDS=()
+declare -A LAB_JOBS=() # background NAME -> how a student stops it in bash (kill %tcp_echo_server)
 LAB_FAILS=0
 CAPTURE_PID=""
 CAPTURE_FILE=""
@@ -64,6 +67,11 @@ lab_begin() {
       exit 1
     }
   done
+  # npm packages, for the labs that run them (LAB_NPM=1): installed before the namespace, which
+  # has no network; when that fails, the lab says what it cannot do (every other lab is offline).
+  if [ -n "${LAB_NPM:-}" ] && [ -z "${WIRELAB_IN_NS:-}" ] && [ -z "${WIRELAB_FORCE_REPLAY:-}" ]; then
+    wirelab_npm_ready "$ROOT" || true
+  fi
   if [ -n "${WIRELAB_FORCE_REPLAY:-}" ]; then
     LAB_REPLAY=1 # as if namespaces were forbidden: for tests, and to show it in class
     printf '%sWIRELAB_FORCE_REPLAY is set: the lab replays what was recorded.%s\n' "$bold" "$off"
@@ -147,11 +155,13 @@ record_output() {
   fi
 }
 
-# The command line as a student would type it: a word with anything but safe characters is
-# put in single quotes.
+# The command line as a student would type it in ./wirelab shell (which starts in the
+# repository): a path inside the repository is shown relative to it, and a word with anything
+# but safe characters is put in single quotes.
 shown() {
   local a out="" q="'"
   for a in "$@"; do
+    a=${a#"$ROOT"/}
     if [[ -z "$a" || "$a" == *[![:alnum:]_./:=,@%+-]* ]]; then
       out+=" $q${a//$q/$q\\$q$q}$q"
     else
@@ -167,9 +177,23 @@ show() {
   printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$off"
   local out rc=0
   out=$("$@" 2>&1) || rc=$?
-  printf '%s\n' "$out"
-  { printf '$ %s\n' "$(shown "$@")"; printf '%s\n' "$out"; } | record_output
+  [ -z "$out" ] || printf '%s\n' "$out" # a command that prints nothing shows no blank line
+  { printf '$ %s\n' "$(shown "$@")"; [ -z "$out" ] || printf '%s\n' "$out"; } | record_output
   return $rc
+}
+
+# demo WHAT CMD... : like show, in every mode, but not recorded into the page (for what differs
+# from machine to machine, like a browser); if CMD fails, the lab fails with WHAT.
+demo() {
+  [ -z "${LAB_REPLAY:-}" ] || return 0
+  local what=$1
+  shift
+  printf '%s$ %s%s\n' "$bold" "$(shown "$@")" "$off"
+  if "$@" 2>&1; then
+    case "$LAB_MODE" in check | record) printf '%scheck%s %s\n' "$green" "$off" "$what" ;; esac
+  else
+    lab_fail "$what"
+  fi
 }
 
 # background NAME CMD... : start a server; waits for "listening on" (or 5 s) and shows it.
@@ -180,6 +204,7 @@ background() {
   printf '%s$ %s &%s\n' "$bold" "$(shown "$@")" "$off"
   "$@" >"$LAB_WORK/$name.log" 2>&1 &
   LAB_PIDS+=("$!")
+  LAB_JOBS[$name]=$(jobspec "$@")
   local i
   for i in $(seq 1 100); do
     grep -q 'listening on' "$LAB_WORK/$name.log" && break
@@ -190,9 +215,15 @@ background() {
   { printf '$ %s &\n' "$(shown "$@")"; grep -m 1 'listening on' "$LAB_WORK/$name.log"; } | record_output
 }
 
+# jobspec CMD... : how a student names this background job in bash to stop it: %PROGRAM
+# (the job whose command starts with it), or %?PROGRAM for `ip netns exec NS PROGRAM ...`.
+jobspec() {
+  if [ "$1" = ip ] && [ "${2:-}" = netns ]; then printf '%%?%s' "$5"; else printf '%%%s' "$1"; fi
+}
+
 # stop_background NAME [SECONDS] [quiet] : give the server started last SECONDS to end by
-# itself (default 0), then SIGTERM to its PID; show what it printed after its first line
-# (unless quiet).
+# itself (default 0), then SIGTERM to its PID, shown as the student would type it
+# (`kill %tcp_echo_server`); show what it printed after its first line (unless quiet).
 stop_background() {
   [ -z "${LAB_REPLAY:-}" ] || return 0
   local name=$1 pid=${LAB_PIDS[-1]} i
@@ -200,9 +231,15 @@ stop_background() {
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
   unset 'LAB_PIDS[-1]'
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    if [ "${3:-}" != quiet ]; then
+      printf '%s$ kill %s%s\n' "$bold" "${LAB_JOBS[$name]}" "$off"
+      printf '$ kill %s\n' "${LAB_JOBS[$name]}" | record_output
+    fi
+  fi
+  wait "$pid" 2>/dev/null || true
   [ "${3:-}" = quiet ] && return 0
   sed -n '2,$p' "$LAB_WORK/$name.log"
   sed -n '2,$p' "$LAB_WORK/$name.log" | record_output
@@ -210,7 +247,8 @@ stop_background() {
 
 # ---- capture -----------------------------------------------------------------------------
 
-# capture_start NAME FILTER : sniffer writes the lab's packets to NAME.pcap.
+# capture_start NAME FILTER [IFACE [NETNS]] : sniffer writes the packets on IFACE (default lo;
+# inside network namespace NETNS if given) to NAME.pcap; the command is shown as typed.
 capture_start() {
   CAPTURE_FILE=$LAB_WORK/$1.pcap
   CAPTURE_NAME=$1
@@ -218,22 +256,35 @@ capture_start() {
     CAPTURE_FILE=$LAB_DIR/captures/$1.pcap
     return 0
   fi
-  sniffer -i lo -f "$2" -w "$CAPTURE_FILE" >/dev/null 2>"$LAB_WORK/sniffer.err" &
+  local cmd=(sniffer -i "${3:-lo}" -f "$2" -w "$1.pcap")
+  [ -z "${4:-}" ] || cmd=(ip netns exec "$4" "${cmd[@]}")
+  CAPTURE_JOB=$(jobspec "${cmd[@]}")
+  # stdout (the packets as they pass) is not the lesson here: the view after the step is.
+  printf '%s$ %s >/dev/null &%s\n' "$bold" "$(shown "${cmd[@]}")" "$off"
+  printf '$ %s >/dev/null &\n' "$(shown "${cmd[@]}")" | record_output
+  "${cmd[@]}" >/dev/null 2>"$LAB_WORK/sniffer.err" &
   CAPTURE_PID=$!
   local i
   for i in $(seq 1 100); do
-    grep -q 'listening on' "$LAB_WORK/sniffer.err" && return 0
+    if grep -q 'listening on' "$LAB_WORK/sniffer.err"; then
+      grep -m 1 'listening on' "$LAB_WORK/sniffer.err"
+      grep -m 1 'listening on' "$LAB_WORK/sniffer.err" | record_output
+      return 0
+    fi
     kill -0 "$CAPTURE_PID" 2>/dev/null || break
     sleep 0.05
   done
   cat "$LAB_WORK/sniffer.err" >&2
-  lab_fail "the sniffer could not start capturing on lo"
+  lab_fail "the sniffer could not start capturing on ${3:-lo}"
 }
 
-# capture_stop : end the capture (SIGINT, as Ctrl-C would), keep the pcap.
+# capture_stop : end the capture (SIGINT, as Ctrl-C would; shown as kill -INT %sniffer), keep
+# the pcap.
 capture_stop() {
   [ -z "${LAB_REPLAY:-}" ] || return 0
   sleep 0.3  # let the last packets (the final ACK) reach the capture
+  printf '%s$ kill -INT %s%s\n' "$bold" "$CAPTURE_JOB" "$off"
+  printf '$ kill -INT %s\n' "$CAPTURE_JOB" | record_output
   kill -INT "$CAPTURE_PID" 2>/dev/null || true
   wait "$CAPTURE_PID" 2>/dev/null || true
   CAPTURE_PID=""

@@ -5,6 +5,7 @@ usage: pages.py extract LABDIR STEP       print the output block of STEP (replay
                                          the text the last `run --record` saved in OUTPUTS
                                          (default LABDIR/output)
        pages.py check LABDIR OUTPUTS     exit 1 if a block differs from a fresh recording
+       pages.py check-task LABDIR        exit 1 if the page's "Your turn" is not task.md
 
 An output block in a README is:
     <!-- output: STEP -->
@@ -12,6 +13,13 @@ An output block in a README is:
     ...what step STEP printed...
     ```
     <!-- /output -->
+A lab with a task to grade (grade/labNN/task.md, with N the lab's number) also gets a
+"Your turn" section: `paste` copies the task into the block
+    <!-- task -->
+    ...grade/labN/task.md, verbatim...
+    <!-- /task -->
+(adding "## Your turn" with the block before "## Questions" the first time), and `check`
+fails when the page's task differs from task.md.
 `check` compares with the numbers masked (ports, times, sequence numbers and checksums change
 from run to run) and runs of spaces folded, so it catches a page that drifted from the code:
 a changed message, a missing line, a different number of packets.
@@ -21,6 +29,7 @@ import re
 import sys
 
 BLOCK = re.compile(r"(<!-- output: ([\w-]+) -->\n)(.*?)(<!-- /output -->)", re.S)
+TASK = re.compile(r"(<!-- task -->\n)(.*?)(<!-- /task -->)", re.S)
 
 
 def recorded(outputs, step):
@@ -32,13 +41,54 @@ def recorded(outputs, step):
         return f.read().rstrip("\n")
 
 
+def task_text(labdir):
+    """grade/labN/task.md for this lab folder (labs/NN-name), or None if it has no task."""
+    name = os.path.basename(os.path.normpath(labdir))
+    if not name[:2].isdigit():
+        return None
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "grade",
+                        f"lab{int(name[:2])}", "task.md")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return f.read().strip("\n") + "\n"
+
+
+def paste_task(labdir, text):
+    task = task_text(labdir)
+    if task is None:
+        return text
+    if TASK.search(text):
+        return TASK.sub(lambda m: m.group(1) + task + m.group(3), text)
+    section = "## Your turn\n\n<!-- task -->\n" + task + "<!-- /task -->\n\n"
+    at = text.find("\n## Questions")
+    if at < 0:
+        return text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
+    return text[: at + 1] + section + text[at + 1:]
+
+
 def paste(labdir, outputs):
     page = os.path.join(labdir, "README.md")
     text = open(page).read()
     new = BLOCK.sub(lambda m: m.group(1) + "```text\n" + recorded(outputs, m.group(2)) +
                     "\n```\n" + m.group(4), text)
-    open(page, "w").write(new)
+    open(page, "w").write(paste_task(labdir, new))
     return 0
+
+
+def check_task(labdir, text):
+    """The page's "Your turn" must be grade/labN/task.md as it is today."""
+    task = task_text(labdir)
+    if task is None:
+        return 0
+    m = TASK.search(text)
+    shown = m.group(2) if m else None
+    if shown == task:
+        return 0
+    where = "has no \"Your turn\" section" if m is None else "shows an older task"
+    print(f"README.md {where}: grade/lab{regen_name(labdir).lstrip('0')}/task.md changed; "
+          f"run labs/regen {regen_name(labdir)} to update the page")
+    return 1
 
 
 def masked(text):
@@ -86,6 +136,8 @@ def check(labdir, outputs):
                       f"but the programs now print\n    {g}\n"
                       f"run labs/regen {regen_name(labdir)} to update the page")
                 return 1
+    if check_task(labdir, text):
+        return 1
     print(f"README.md of {os.path.basename(labdir)}: {len(blocks)} output blocks match the programs")
     return 0
 
@@ -105,6 +157,8 @@ if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "paste":
         sys.exit(paste(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else
                        os.path.join(sys.argv[2], "output")))
+    if len(sys.argv) == 3 and sys.argv[1] == "check-task":
+        sys.exit(check_task(sys.argv[2], open(os.path.join(sys.argv[2], "README.md")).read()))
     if len(sys.argv) == 4 and sys.argv[1] == "check":
         sys.exit(check(sys.argv[2], sys.argv[3]))
     sys.exit(__doc__)

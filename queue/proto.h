@@ -27,10 +27,12 @@
 
 /* ---- framing ---------------------------------------------------------------------------- */
 
+/* What proto_frame found. The one failure is negative, as everywhere in Wirelab (docs/
+ * reading-order.md, "Errors: one convention"); "need more" is a normal outcome, not an error. */
 enum proto_frame_status {
-    PROTO_NEED_MORE, /* no complete line yet: keep the bytes, wait for more */
-    PROTO_LINE,      /* a line: *line_len bytes at the buffer's start (without "\r\n") */
-    PROTO_TOO_LONG   /* a line longer than max_line: answer ERR once; its bytes are skipped */
+    PROTO_NEED_MORE = 0, /* no complete line yet: keep the bytes, wait for more */
+    PROTO_LINE = 1,      /* a line: *line_len bytes at the buffer's start (without "\r\n") */
+    PROTO_TOO_LONG = -1  /* a line longer than max_line: answer ERR once; its bytes are skipped */
 };
 
 /* One per connection: remembers that we are skipping the rest of an over-long line. */
@@ -64,7 +66,8 @@ typedef struct proto_cmd {
 
 /*
  * Parse one line (without its "\n"). Returns 0 and fills *cmd, or -1 and writes the reason
- * (a sentence without "ERR ", e.g. "unknown command 'FOO' ...") into err.
+ * (a sentence without "ERR ", e.g. "unknown command 'FOO' ...") into err: the sentence quotes
+ * the client's own bytes, so it comes in the caller's buffer (PROTO_ERR_LEN is enough).
  */
 int proto_parse(const char *line, size_t len, proto_cmd *cmd, char *err, size_t errlen);
 

@@ -28,7 +28,7 @@
  * starts elsewhere, for tests). "After offset 0" therefore means "everything still held" (with
  * a count of what was lost, if the oldest were already overwritten).
  *
- * The three types (one interface style: new/free, push/pop, RING_* status codes):
+ * The three types (one interface style: new/free, push/pop, RING_OK or a negative RING_*):
  *
  *   ring_log   single-threaded. Overflow policy chosen at creation: RING_REJECT (push returns
  *              RING_FULL; the caller must apply backpressure) or RING_OVERWRITE (the oldest
@@ -37,8 +37,8 @@
  *              the missed-event replay log (broker topics, the events layer).
  *   ring_spsc  one producer thread and one consumer thread, lock-free with C11 atomics. Reject
  *              only (overwriting would need the producer to move the consumer's counter).
- *              The sniffer's capture thread -> printing thread hand-off. Its push and pop
- *              are static inline (ring_spsc_inline.h): a small message costs a few stores.
+ *              The sniffer's capture thread -> printing thread hand-off. (An optional
+ *              inline fast path of push and pop, for hot loops: ring_spsc_inline.h.)
  *   ring_mpmc  any number of threads, a mutex and two condition variables around a ring_log;
  *              push and pop wait with a timeout; batches move under one lock.
  *              The shape of a worker pool.
@@ -51,18 +51,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Status codes every ring call returns. RING_OK is 0; the rest say what to do next. */
+/*
+ * Status codes every ring call returns: RING_OK (0) or a negative RING_* that says what happened
+ * and what to do next (the project's one error convention, docs/reading-order.md "Errors: one
+ * convention"). ring_strerror gives the sentence for each. The first three are not failures but
+ * "not now" (like EAGAIN): the caller retries later or applies backpressure.
+ */
 enum ring_status {
     RING_OK = 0,
-    RING_EMPTY,    /* nothing to pop (or: the iterator reached the newest message) */
-    RING_FULL,     /* reject policy and no room: back off, or drop the message yourself */
-    RING_TOOBIG,   /* the message is larger than the ring could ever hold */
-    RING_TOOSMALL, /* the caller's buffer is too small; *len says how large it must be */
-    RING_TIMEOUT,  /* ring_mpmc: nothing happened within the timeout */
-    RING_CLOSED,   /* ring_mpmc: closed (and, for pop, drained) */
-    RING_FUTURE,   /* ring_log_after: that offset was never handed out (the log is newer) */
-    RING_GAP,      /* ring_log_iter_next: the log was pushed past the iterator; start again */
-    RING_NOMEM     /* creation failed: malloc refused or the sizes are invalid */
+    RING_EMPTY = -1,    /* nothing to pop (or: the iterator reached the newest message) */
+    RING_FULL = -2,     /* reject policy and no room: back off, or drop the message yourself */
+    RING_TIMEOUT = -3,  /* ring_mpmc: nothing happened within the timeout */
+    RING_TOOBIG = -4,   /* the message is larger than the ring could ever hold */
+    RING_TOOSMALL = -5, /* the caller's buffer is too small; *len says how large it must be */
+    RING_CLOSED = -6,   /* ring_mpmc: closed (and, for pop, drained) */
+    RING_FUTURE = -7,   /* ring_log_after: that offset was never handed out (the log is newer) */
+    RING_GAP = -8,      /* ring_log_iter_next: the log was pushed past the iterator; start again */
+    RING_BADSIZE = -9,  /* creation: capacity not a power of two >= 16, or a first offset of 0 */
+    RING_NOMEM = -10    /* creation: malloc (or pthread's initialisation) refused */
 };
 
 /* What a full ring does with a new message. */
@@ -71,8 +77,16 @@ enum ring_policy {
     RING_OVERWRITE /* drop the oldest messages until the new one fits, and count them */
 };
 
-/* A short English name for a status ("full", "empty", ...), for error messages. */
-const char *ring_status_str(int status);
+/* A short sentence for a status ("the ring is full", ...), for messages to a person. */
+const char *ring_strerror(int status);
+
+/*
+ * The constructors (ring_*_new) return a pointer, so NULL carries no reason; this says which it
+ * was: RING_BADSIZE if capacity_bytes / first_offset are invalid (use 1 for first_offset unless
+ * you called a _new_at), else RING_OK, and a NULL with valid sizes means RING_NOMEM.
+ * The constructors call it too, so the rule lives in one place.
+ */
+int ring_size_check(size_t capacity_bytes, uint64_t first_offset);
 
 /* The bytes a message of len bytes takes in a ring (its 4-byte header + payload). */
 #define RING_RECORD_SIZE(len) ((size_t)(len) + 4u)
@@ -84,7 +98,8 @@ typedef struct ring_log ring_log;
 
 /*
  * Create a log of capacity_bytes (a power of two, >= 16) holding at most max_msgs messages
- * (0 = as many as fit in the bytes). Returns NULL if the sizes are invalid or malloc fails.
+ * (0 = as many as fit in the bytes). Returns NULL if the sizes are invalid or malloc fails
+ * (ring_size_check tells which).
  */
 ring_log *ring_log_new(size_t capacity_bytes, size_t max_msgs, enum ring_policy policy);
 
@@ -153,7 +168,8 @@ int ring_log_iter_next(ring_log_iter *it, void *buf, size_t cap, size_t *len, ui
 
 typedef struct ring_spsc ring_spsc;
 
-/* Create a ring of capacity_bytes (a power of two, >= 16). NULL if invalid or out of memory. */
+/* Create a ring of capacity_bytes (a power of two, >= 16). NULL if invalid or out of memory
+ * (ring_size_check tells which). */
 ring_spsc *ring_spsc_new(size_t capacity_bytes);
 
 /* The same, with the first message at offset `start` (>= 1) and the byte counters at start-1
@@ -172,9 +188,8 @@ typedef struct ring_part {
 /*
  * Producer thread only. Append one message; RING_OK, RING_FULL (retry later: the consumer is
  * behind) or RING_TOOBIG. *offset (may be NULL) is its offset.
- *   int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uint64_t *offset);
- * Defined static inline in ring_spsc_inline.h (included below): see there why.
  */
+int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uint64_t *offset);
 
 /* Producer thread only. One message made of nparts pieces, copied back to back (no temp copy). */
 int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_t *offset);
@@ -183,10 +198,8 @@ int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_
  * Consumer thread only. Remove the oldest message into buf (cap bytes). RING_OK with *len and
  * *offset (may be NULL), RING_EMPTY (try later), or RING_TOOSMALL (*len = size needed; the
  * message stays).
- *   int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset);
- * Defined static inline in ring_spsc_inline.h, like ring_spsc_push.
  */
-#include "ring_spsc_inline.h"
+int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset);
 
 /*
  * Consumer thread only. Up to max messages in one go, copied back to back into buf (cap bytes),

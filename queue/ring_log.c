@@ -29,29 +29,37 @@ struct ring_log {
     uint64_t overwritten;
 };
 
-const char *ring_status_str(int status)
+const char *ring_strerror(int status)
 {
-    static const char *const names[] = {
-        [RING_OK] = "ok",
-        [RING_EMPTY] = "empty",
-        [RING_FULL] = "full",
-        [RING_TOOBIG] = "message larger than the ring",
-        [RING_TOOSMALL] = "buffer too small",
-        [RING_TIMEOUT] = "timed out",
-        [RING_CLOSED] = "closed",
-        [RING_FUTURE] = "offset not handed out yet",
-        [RING_GAP] = "overwritten while reading",
-        [RING_NOMEM] = "out of memory",
+    static const char *const text[] = {
+        [-RING_OK] = "ok",
+        [-RING_EMPTY] = "the ring is empty",
+        [-RING_FULL] = "the ring is full",
+        [-RING_TIMEOUT] = "timed out",
+        [-RING_TOOBIG] = "the message is larger than the ring can hold",
+        [-RING_TOOSMALL] = "the buffer is too small for the message",
+        [-RING_CLOSED] = "the queue is closed",
+        [-RING_FUTURE] = "that offset was never handed out (the log is newer than it)",
+        [-RING_GAP] = "the log was overwritten while reading: start again from the last offset",
+        [-RING_BADSIZE] = "invalid ring size (a power of two, at least 16 bytes)",
+        [-RING_NOMEM] = "out of memory",
     };
-    if (status < 0 || (size_t)status >= sizeof names / sizeof names[0])
-        return "unknown status";
-    return names[status];
+    if (status > 0 || (size_t)-status >= sizeof text / sizeof text[0])
+        return "unknown ring status";
+    return text[-status];
+}
+
+int ring_size_check(size_t capacity_bytes, uint64_t first_offset)
+{
+    if (!ring_is_pow2(capacity_bytes) || capacity_bytes < 16 || first_offset == 0)
+        return RING_BADSIZE;
+    return RING_OK;
 }
 
 ring_log *ring_log_new_at(size_t capacity_bytes, size_t max_msgs, enum ring_policy policy,
                           uint64_t first_offset)
 {
-    if (!ring_is_pow2(capacity_bytes) || capacity_bytes < 16 || first_offset == 0)
+    if (ring_size_check(capacity_bytes, first_offset) != RING_OK)
         return NULL;
     ring_log *l = calloc(1, sizeof *l);
     if (l == NULL)
@@ -168,18 +176,26 @@ int ring_log_push(ring_log *l, const void *data, size_t len, uint64_t *offset)
     return RING_OK;
 }
 
+/* Copy the payload of the record whose header starts at byte counter pos into buf (cap
+ * bytes). RING_OK or RING_TOOSMALL; *len is the payload's length either way. */
+static int read_record(const ring_log *l, uint64_t pos, void *buf, size_t cap, size_t *len)
+{
+    uint32_t n = ring_read_len(l->buf, l->mask, pos);
+    *len = n;
+    if (n > cap)
+        return RING_TOOSMALL;
+    ring_copy_out(l->buf, l->mask, pos + RING_HDR, buf, n);
+    return RING_OK;
+}
+
 int ring_log_peek(const ring_log *l, void *buf, size_t cap, size_t *len, uint64_t *offset)
 {
     if (l->head == l->tail)
         return RING_EMPTY;
-    uint32_t n = ring_read_len(l->buf, l->mask, l->tail);
-    *len = n;
-    if (n > cap)
-        return RING_TOOSMALL;
-    ring_copy_out(l->buf, l->mask, l->tail + RING_HDR, buf, n);
-    if (offset != NULL)
+    int rc = read_record(l, l->tail, buf, cap, len);
+    if (rc == RING_OK && offset != NULL)
         *offset = l->first;
-    return RING_OK;
+    return rc;
 }
 
 int ring_log_pop(ring_log *l, void *buf, size_t cap, size_t *len, uint64_t *offset)
@@ -220,14 +236,12 @@ int ring_log_iter_next(ring_log_iter *it, void *buf, size_t cap, size_t *len, ui
         return RING_GAP; /* a push overwrote the record we were about to read */
     if (it->offset >= l->next)
         return RING_EMPTY;
-    uint32_t n = ring_read_len(l->buf, l->mask, it->pos);
-    *len = n;
-    if (n > cap)
-        return RING_TOOSMALL;
-    ring_copy_out(l->buf, l->mask, it->pos + RING_HDR, buf, n);
+    int rc = read_record(l, it->pos, buf, cap, len);
+    if (rc != RING_OK)
+        return rc;
     if (offset != NULL)
         *offset = it->offset;
-    it->pos += RING_HDR + (uint64_t)n;
+    it->pos += RING_HDR + (uint64_t)*len;
     it->offset++;
     return RING_OK;
 }

@@ -7,18 +7,15 @@
  * bytes written before a release visible to the thread that acquires it. Records are the same
  * length-prefixed ones as ring_log (ring.h), straddling the end when they must.
  *
- * Two details make it fast, and both are about cache lines (64 bytes, the unit the CPUs pass
- * between their caches):
- *   - head and tail live on different cache lines. If they shared one, every push would steal
- *     the line from the consumer's core and every pop steal it back ("false sharing").
- *   - each side keeps a private copy of the other's counter (tail_cache, head_cache) and only
- *     re-reads the shared one when the copy says "full" or "empty". Most operations then touch
- *     no line the other core is writing. (The record bytes live in their own allocation, so
- *     they never share a line with the counters either.)
- * A third is about instructions: the common push and pop (a record that does not straddle the
- * end) are static inline in ring_spsc_inline.h, so a caller passing a small fixed-size message
- * gets a handful of loads and stores instead of a library call. This file holds the rest: the
- * complete push and pop those fast paths fall back to, and the gather/scatter/batch variants.
+ * Read ring_spsc_internal.h first: the struct (why head and tail sit on different cache lines,
+ * why each side caches the other's counter) and the three synchronisation points every function
+ * below is built from - ring_spsc_room, ring_spsc_available and ring_spsc_hand_over. This file
+ * is one push (ring_spsc_pushv; ring_spsc_push is its one-part case), one pop (ring_spsc_popv;
+ * ring_spsc_pop likewise) and a batched pop. They handle every case: records that straddle the
+ * end, RING_TOOBIG, RING_TOOSMALL.
+ *
+ * Optional, after this file: ring_spsc_inline.h, an inline fast path of push and pop for small
+ * messages that do not straddle the end (a benchmark's hot loop), which falls back to these.
  *
  * Use (the sniffer's shape): the capture thread calls ring_spsc_push/pushv and counts RING_FULL
  * as a drop; the printing thread calls ring_spsc_pop and sleeps briefly on RING_EMPTY.
@@ -26,17 +23,14 @@
  */
 #include "ring.h"
 #include "ring_bytes.h"
+#include "ring_spsc_internal.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
 
-/* struct ring_spsc, ring_spsc_room (the producer's "is there room?") and ring_spsc_available
- * (the consumer's "is there a record?") are in ring_spsc_inline.h, with the fast paths of push
- * and pop that the compiler inlines into the caller. */
-
 ring_spsc *ring_spsc_new_at(size_t capacity_bytes, uint64_t start)
 {
-    if (!ring_is_pow2(capacity_bytes) || capacity_bytes < 16 || start == 0)
+    if (ring_size_check(capacity_bytes, start) != RING_OK)
         return NULL;
     /* aligned_alloc wants the size to be a multiple of the alignment. */
     size_t size = (sizeof(ring_spsc) + RING_CACHE_LINE - 1) / RING_CACHE_LINE * RING_CACHE_LINE;
@@ -83,6 +77,11 @@ size_t ring_spsc_max_msg(const ring_spsc *r)
     return r->max_msg;
 }
 
+/*
+ * The push: check the room, copy the length header and the parts in (in two pieces where they
+ * straddle the end), then hand the record over. Nothing the consumer can see changes until the
+ * last line, so a RING_FULL or RING_TOOBIG leaves the ring as it was.
+ */
 int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_t *offset)
 {
     size_t len = 0;
@@ -103,40 +102,13 @@ int ring_spsc_pushv(ring_spsc *r, const ring_part *parts, size_t nparts, uint64_
         ring_copy_in(r->buf, r->mask, at, parts[i].data, parts[i].len);
         at += parts[i].len;
     }
-    /* Release publishes the record: the header and payload written above become visible to a
-     * consumer that acquires this head value, never a head that points past unwritten bytes. */
-    atomic_store_explicit(&r->head, head + need, memory_order_release);
-    if (offset != NULL)
-        *offset = r->p_offset;
-    r->p_offset++;
-    return RING_OK;
+    return ring_spsc_hand_over(&r->head, head + need, &r->p_offset, 1, offset);
 }
 
-/* The complete push: ring_spsc_push (ring_spsc_inline.h) comes here for a message that is too
- * big or whose record would straddle the end of the array. */
-int ring_spsc_push_slow(ring_spsc *r, const void *data, size_t len, uint64_t *offset)
+int ring_spsc_push(ring_spsc *r, const void *data, size_t len, uint64_t *offset)
 {
-    if (len > ring_spsc_max_msg(r))
-        return RING_TOOBIG;
-    uint64_t need = RING_HDR + (uint64_t)len;
-    uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    if (!ring_spsc_room(r, head, need))
-        return RING_FULL;
-    uint32_t len32 = (uint32_t)len;
-    size_t at = (size_t)(head & r->mask);
-    if (at + need <= r->mask + 1) {
-        memcpy(r->buf + at, &len32, RING_HDR);
-        ring_memcpy(r->buf + at + RING_HDR, data, len);
-    } else {
-        ring_copy_in(r->buf, r->mask, head, &len32, RING_HDR);
-        ring_copy_in(r->buf, r->mask, head + RING_HDR, data, len);
-    }
-    /* Release publishes the record (see ring_spsc_pushv). */
-    atomic_store_explicit(&r->head, head + need, memory_order_release);
-    if (offset != NULL)
-        *offset = r->p_offset;
-    r->p_offset++;
-    return RING_OK;
+    ring_part whole = {data, len};
+    return ring_spsc_pushv(r, &whole, 1, offset);
 }
 
 int ring_spsc_peek_len(ring_spsc *r, size_t *len)
@@ -149,64 +121,11 @@ int ring_spsc_peek_len(ring_spsc *r, size_t *len)
     return RING_OK;
 }
 
-/* The complete pop: ring_spsc_pop comes here when the record straddles the end of the array or
- * the caller's buffer is too small. */
-int ring_spsc_pop_slow(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset)
-{
-    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (!ring_spsc_available(r, tail))
-        return RING_EMPTY;
-    uint32_t n;
-    size_t at = (size_t)(tail & r->mask);
-    if (at + RING_HDR <= r->mask + 1)
-        memcpy(&n, r->buf + at, RING_HDR);
-    else
-        n = ring_read_len(r->buf, r->mask, tail);
-    *len = n;
-    if (n > cap)
-        return RING_TOOSMALL;
-    if (at + RING_HDR + n <= r->mask + 1)
-        ring_memcpy(buf, r->buf + at + RING_HDR, n);
-    else
-        ring_copy_out(r->buf, r->mask, tail + RING_HDR, buf, n);
-    /* Release hands the bytes back: our reads above complete before the producer, acquiring
-     * this tail, may write new records over them. */
-    atomic_store_explicit(&r->tail, tail + RING_HDR + n, memory_order_release);
-    if (offset != NULL)
-        *offset = r->c_offset;
-    r->c_offset++;
-    return RING_OK;
-}
-
-int ring_spsc_pop_many(ring_spsc *r, void *buf, size_t cap, size_t *lens, size_t max, size_t *n)
-{
-    *n = 0;
-    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (!ring_spsc_available(r, tail))
-        return RING_EMPTY;
-    /* One acquire (in spsc_available) covers every record below head_cache, and one release
-     * below hands all their bytes back: the two atomic operations are paid once per batch. */
-    uint8_t *out = buf;
-    size_t used = 0;
-    while (*n < max && tail != r->head_cache) {
-        uint32_t len = ring_read_len(r->buf, r->mask, tail);
-        if (len > cap - used) {
-            if (*n == 0) {
-                lens[0] = len;
-                return RING_TOOSMALL;
-            }
-            break;
-        }
-        ring_copy_out(r->buf, r->mask, tail + RING_HDR, out + used, len);
-        used += len;
-        lens[(*n)++] = len;
-        tail += RING_HDR + len;
-    }
-    atomic_store_explicit(&r->tail, tail, memory_order_release);
-    r->c_offset += *n;
-    return RING_OK;
-}
-
+/*
+ * The pop: is there a record? Read its length, check the caller's parts can hold it, copy it
+ * out part by part, then hand the bytes back to the producer. On RING_TOOSMALL the record
+ * stays where it is.
+ */
 int ring_spsc_popv(ring_spsc *r, const ring_outpart *parts, size_t nparts, size_t *len,
                    uint64_t *offset)
 {
@@ -228,10 +147,38 @@ int ring_spsc_popv(ring_spsc *r, const ring_outpart *parts, size_t nparts, size_
         at += k;
         left -= k;
     }
-    /* Release hands the bytes back, as in ring_spsc_pop. */
-    atomic_store_explicit(&r->tail, tail + RING_HDR + n, memory_order_release);
-    if (offset != NULL)
-        *offset = r->c_offset;
-    r->c_offset++;
-    return RING_OK;
+    return ring_spsc_hand_over(&r->tail, tail + RING_HDR + n, &r->c_offset, 1, offset);
+}
+
+int ring_spsc_pop(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset)
+{
+    ring_outpart whole = {buf, cap};
+    return ring_spsc_popv(r, &whole, 1, len, offset);
+}
+
+int ring_spsc_pop_many(ring_spsc *r, void *buf, size_t cap, size_t *lens, size_t max, size_t *n)
+{
+    *n = 0;
+    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    if (!ring_spsc_available(r, tail))
+        return RING_EMPTY;
+    /* One acquire (in ring_spsc_available) covers every record below head_cache, and one
+     * release hands all their bytes back: the two atomic operations are paid once per batch. */
+    uint8_t *out = buf;
+    size_t used = 0;
+    while (*n < max && tail != r->head_cache) {
+        uint32_t len = ring_read_len(r->buf, r->mask, tail);
+        if (len > cap - used) {
+            if (*n == 0) {
+                lens[0] = len;
+                return RING_TOOSMALL;
+            }
+            break;
+        }
+        ring_copy_out(r->buf, r->mask, tail + RING_HDR, out + used, len);
+        used += len;
+        lens[(*n)++] = len;
+        tail += RING_HDR + len;
+    }
+    return ring_spsc_hand_over(&r->tail, tail, &r->c_offset, *n, NULL);
 }

@@ -130,13 +130,57 @@ static int32_t seq_diff(uint32_t a, uint32_t b)
     return (int32_t)(a - b);
 }
 
+/* Remember the window scale a SYN offers, and say how this segment's window is to be read.
+ * RFC 7323 2.2: a side may send the option in its SYN,ACK only if the SYN carried it, and
+ * scaling is in force only when both did; the shift each side offered applies to the windows
+ * that side sends, and never to a SYN's own window. 2.3: a shift above 14 is taken as 14. */
+static void window_track(flow *f, const dec_tcp *t, flow_info *in)
+{
+    int d = in->dir;
+    if (t->flags & DEC_TH_SYN) {
+        f->syn_seen[d] = true;
+        f->ws_opt[d] = t->has_ws;
+        f->ws_shift[d] = t->wscale > 14 ? 14 : t->wscale;
+    }
+    bool known = f->syn_seen[1] || (f->syn_seen[0] && !f->ws_opt[0]);
+    bool scaled = f->syn_seen[1] ? f->ws_opt[1] && (!f->syn_seen[0] || f->ws_opt[0]) : false;
+    if (!known)
+        in->win = FLOW_WIN_UNKNOWN;
+    else if (!scaled)
+        in->win = FLOW_WIN_UNSCALED;
+    else if (!f->syn_seen[d])
+        in->win = FLOW_WIN_UNKNOWN; /* scaling is on, but this side's shift went by unseen */
+    else
+        in->win = FLOW_WIN_SCALED, in->win_shift = f->ws_shift[d];
+}
+
+/* A duplicate ACK: no data, no SYN, FIN or RST, and the same ack number as the last ACK from
+ * that side: "I still miss the byte I asked for last time". (RFC 5681 2 also asks for an
+ * unchanged window, which a capture cannot compare across the handshake's unscaled window;
+ * Linux counts an ACK whose SACK blocks report new data as a duplicate whatever its window.) */
+static void ack_track(flow *f, const dec_tcp *t, int d)
+{
+    if (!(t->flags & DEC_TH_ACK))
+        return;
+    if (t->payload_len == 0 && !(t->flags & (DEC_TH_SYN | DEC_TH_FIN | DEC_TH_RST)) &&
+        f->have_ack[d] && t->ack == f->last_ack[d]) {
+        f->dupacks[d]++;
+        if (t->nsack > 0)
+            f->sackdups[d]++;
+    }
+    f->last_ack[d] = t->ack, f->have_ack[d] = true;
+}
+
 static void tcp_track(flow *f, const dec_packet *pkt, const dec_tcp *t, flow_info *in)
 {
     int d = in->dir;
     bool syn = t->flags & DEC_TH_SYN, fin = t->flags & DEC_TH_FIN;
     if (syn && (!f->have_isn[d] || f->isn[d] != t->seq)) {
-        if (d == 0 && !(t->flags & DEC_TH_ACK) && f->have_isn[0]) /* a new connection, same ports */
+        if (d == 0 && !(t->flags & DEC_TH_ACK) && f->have_isn[0]) { /* new connection, same ports */
             memset(f->have_hi, 0, sizeof f->have_hi), f->fin[0] = f->fin[1] = false;
+            memset(f->syn_seen, 0, sizeof f->syn_seen);
+            memset(f->have_ack, 0, sizeof f->have_ack);
+        }
         f->isn[d] = t->seq, f->have_isn[d] = true;
     }
     uint32_t end = t->seq + t->payload_len + (syn ? 1u : 0u) + (fin ? 1u : 0u);
@@ -161,6 +205,8 @@ static void tcp_track(flow *f, const dec_packet *pkt, const dec_tcp *t, flow_inf
         f->fin[d] = true;
     in->phase_changed = p != f->phase;
     f->phase = p;
+    window_track(f, t, in);
+    ack_track(f, t, d);
     (void)pkt;
 }
 
@@ -207,6 +253,8 @@ void flows_track(flows *t, const dec_packet *pkt, flow_info *info)
         f->key = k;
         memset(f->have_isn, 0, sizeof f->have_isn);
         memset(f->have_hi, 0, sizeof f->have_hi);
+        memset(f->syn_seen, 0, sizeof f->syn_seen);
+        memset(f->have_ack, 0, sizeof f->have_ack);
         info->dir = 0;
     }
     info->first = f->packets == 0;

@@ -7,6 +7,9 @@
  * keeps, per conversation (the 5-tuple, either direction): who is the client, each side's ISN
  * (only known when its SYN was captured; otherwise the views show raw numbers),
  * the highest sequence number each side has sent (so a segment below it is a retransmission),
+ * how many duplicate ACKs each side has sent (the views tell a fast retransmit from a timeout),
+ * the window scale each SYN offered (RFC 7323: a window field counts 2^scale bytes once both
+ * SYNs carried the option; without the SYNs the scale is unknown, and the views say so),
  * the conversation's phase (handshake, data, teardown), and whether it turned into WebSocket
  * or speaks Engine.IO (Socket.IO's transport layer).
  *
@@ -31,6 +34,13 @@
 
 typedef enum flow_phase { PHASE_NONE, PHASE_HANDSHAKE, PHASE_DATA, PHASE_TEARDOWN } flow_phase;
 
+/* What a TCP segment's window field means (RFC 7323 2.2-2.3). */
+typedef enum flow_win {
+    FLOW_WIN_UNKNOWN,  /* the SYNs that set the scale were not captured */
+    FLOW_WIN_UNSCALED, /* the SYNs did not both carry the option: the field is bytes */
+    FLOW_WIN_SCALED    /* bytes = field << win_shift (the shift this side's SYN offered) */
+} flow_win;
+
 typedef struct flow_key {
     uint8_t ipver, proto; /* 4 or 6; 6 = TCP, 17 = UDP */
     uint8_t a[16], b[16]; /* addresses, a = the first sender seen */
@@ -48,6 +58,13 @@ typedef struct flow {
     uint32_t hi[2]; /* highest seq + length sent in each direction */
     flow_phase phase;
     bool fin[2];
+    bool syn_seen[2];    /* this side's SYN was captured... */
+    bool ws_opt[2];      /* ...and carried the window scale option... */
+    uint8_t ws_shift[2]; /* ...with this shift (clamped to 14, RFC 7323 2.3) */
+    bool have_ack[2];
+    uint32_t last_ack[2];   /* the last ack number each side sent */
+    uint64_t dupacks[2];    /* running count of each side's duplicate ACKs (see flows.c) */
+    uint64_t sackdups[2];   /* ...of them, those that carried SACK blocks */
     bool websocket;         /* a 101 Switching Protocols with Upgrade: websocket was seen */
     bool engineio;          /* a request whose target has "EIO=" was seen: Engine.IO */
     uint64_t ws_carry[2];   /* payload bytes of a frame still to come in each direction */
@@ -65,6 +82,8 @@ typedef struct flow_info {
     uint32_t rel_seq, rel_ack; /* relative to each side's SYN; raw when it was not seen */
     bool rel_seq_known, rel_ack_known;
     bool retransmission;
+    flow_win win;      /* how to read this segment's window (a SYN's own is never scaled) */
+    uint8_t win_shift; /* when win is FLOW_WIN_SCALED */
 } flow_info;
 
 typedef struct flows flows;

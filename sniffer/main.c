@@ -49,7 +49,7 @@ static capture *g_cap; /* for the SIGINT handler */
 static void usage(FILE *out)
 {
     fputs("usage: sniffer [-i IFACE] [-f FILTER] [-c COUNT] [-w FILE] [-r FILE] [--list]\n"
-          "               [--layers] [-x] [--ladder] [--stats] [--json] [--absolute]\n"
+          "               [--layers] [-x] [-e] [-v] [--ladder] [--stats] [--json] [--absolute]\n"
           "               [--frame N] [--follow N]\n"
           "  -i IFACE     capture live on IFACE (default lo; needs root or cap_net_raw)\n"
           "  -f FILTER    only packets matching this BPF filter, e.g. 'tcp port 7007'\n"
@@ -59,6 +59,8 @@ static void usage(FILE *out)
           "  --list       show the interfaces you can capture on\n"
           "  --layers     each packet as a tree by OSI layer, every field explained\n"
           "  -x           the bytes in hex, coloured (or bracketed) by layer\n"
+          "  -e           start each line with the Ethernet addresses (MACs) and type\n"
+          "  -v           show the IPv4 header's fields too (ttl, id, fragment offset, flags)\n"
           "  --ladder     a sequence diagram per conversation (client left, server right)\n"
           "  --stats      at the end, a table per protocol: packets, bytes, overhead\n"
           "  --json       JSON Lines, one object per packet (a stable contract)\n"
@@ -187,7 +189,7 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
         {"help", no_argument, 0, OPT_HELP},         {0, 0, 0, 0}};
     int o;
     char *end;
-    while ((o = getopt_long(argc, argv, "i:f:c:w:r:xh", longs, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "i:f:c:w:r:xevh", longs, NULL)) != -1) {
         switch (o) {
         case 'i':
             cfg->iface = optarg;
@@ -203,6 +205,12 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
             break;
         case 'x':
             a->hex = true;
+            break;
+        case 'e':
+            a->vo.link = true;
+            break;
+        case 'v':
+            a->vo.verbose = true;
             break;
         case 'c':
             *count = strtoull(optarg, &end, 10);

@@ -33,6 +33,8 @@ typedef struct view_frame {
 typedef struct view_opts {
     bool absolute; /* raw TCP sequence numbers instead of relative ones */
     bool color;    /* ANSI colours (stdout is a terminal) */
+    bool link;     /* -e: the default line starts with the Ethernet addresses and type */
+    bool verbose;  /* -v: the default line shows the IPv4 header's fields (ttl, id, offset) */
 } view_opts;
 
 /* The messages reassembly completed at this frame (streams.h), for the views to show. */

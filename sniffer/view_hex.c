@@ -25,6 +25,21 @@ static const char *layer_color(uint8_t osi)
     }
 }
 
+/* The bracket's name for a layer: --json's name, except for the application headers that
+ * --json files under "data" (with a "wirelab" field): here each is named by its protocol, as
+ * the layer line of --layers names it. */
+static const char *hex_name(dec_proto p)
+{
+    switch (p) {
+    case DEC_UDPECHO:
+        return "udp_echo";
+    case DEC_QUEUE:
+        return "queue";
+    default:
+        return dec_proto_json(p);
+    }
+}
+
 /* Which layer's header byte i is in: the innermost that claims it, or -1. */
 static int owner(const dec_packet *pkt, uint32_t i)
 {
@@ -43,9 +58,9 @@ static void legend(FILE *out, const view_opts *o, const dec_packet *pkt)
     for (int k = 0; k < pkt->nlayers; k++) {
         const dec_layer *l = &pkt->layers[k];
         if (o->color)
-            fprintf(out, " %s%s\033[0m", layer_color(l->osi), dec_proto_json(l->proto));
+            fprintf(out, " %s%s\033[0m", layer_color(l->osi), hex_name(l->proto));
         else
-            fprintf(out, " [%s", dec_proto_json(l->proto));
+            fprintf(out, " [%s", hex_name(l->proto));
         if (!o->color)
             fputs("]", out);
     }
@@ -76,7 +91,7 @@ void view_hex(FILE *out, const view_opts *o, const dec_packet *pkt)
             if (o->color)
                 fputs(k >= 0 ? layer_color(pkt->layers[k].osi) : "\033[0m", out);
             else if (k >= 0)
-                fprintf(out, "[%s ", dec_proto_json(pkt->layers[k].proto));
+                fprintf(out, "[%s ", hex_name(pkt->layers[k].proto));
             cur = k;
         } else if (!first) {
             putc(' ', out);

@@ -16,6 +16,8 @@
  * datagrams are lone arrows: no handshake, no acknowledgments, no teardown. A dotted arrow
  * under a segment is a Socket.IO / Engine.IO packet it carries (cut to the arrow's width); a
  * ':' arrow is a message TCP reassembly put together from several segments (view_msgs.c).
+ * Under a retransmission (RETRANS) a note says which frame it repeats, how much later, and
+ * whether duplicate ACKs (fast retransmit) or a timer (timeout, back-off) sent it again.
  */
 #include "addr.h"
 #include "names.h"
@@ -111,6 +113,99 @@ static void tcp_label(char *buf, size_t cap, const view_opts *o, const dec_tcp *
         snprintf(buf + n, cap - (size_t)n, " RETRANS");
 }
 
+/* What the ladder remembers of recent data segments, to say what each retransmission
+ * answered: when the same first byte went out before, and how many duplicate ACKs the peer had
+ * sent by then. A fixed table indexed by a hash of (conversation, direction, seq); when the
+ * slots it may use are all taken the oldest is forgotten, and a retransmission of that segment
+ * is then only marked RETRANS. */
+#define SENT_SLOTS 256 /* a power of two */
+#define SENT_PROBE 8   /* slots tried per lookup; a miss takes the oldest of them */
+typedef struct sent_seg {
+    bool used;
+    uint64_t conv, frame;
+    int dir;
+    uint32_t seq;
+    int64_t usec;     /* when it was sent, microseconds since 1970 */
+    uint64_t dupacks; /* the peer's duplicate ACKs so far (flow.dupacks) */
+    uint64_t sackdups;
+    int64_t wait; /* > 0: this copy was sent by a timer, that long after the one before */
+} sent_seg;
+
+/* The slot of (conv, dir, seq): its own if it is remembered, else the oldest candidate. */
+static sent_seg *sent_slot(uint64_t conv, int dir, uint32_t seq)
+{
+    static sent_seg table[SENT_SLOTS];
+    uint32_t h = (uint32_t)(conv * 2654435761u) ^ (seq * 40503u) ^ (uint32_t)dir;
+    h ^= h >> 16;
+    sent_seg *victim = NULL;
+    for (uint32_t i = 0; i < SENT_PROBE; i++) {
+        sent_seg *e = &table[(h + i) & (SENT_SLOTS - 1)];
+        if (e->used && e->conv == conv && e->dir == dir && e->seq == seq)
+            return e;
+        if (victim == NULL || !e->used || (victim->used && e->frame < victim->frame))
+            victim = e;
+    }
+    victim->used = false;
+    return victim;
+}
+
+/* Under a retransmission: which earlier frame it repeats, how long after, and why. Duplicate
+ * ACKs in between (an ACK for the same byte again, often with SACK blocks naming what did
+ * arrive) mean the sender inferred the loss: a fast retransmit (RFC 5681 3.2 waits for three;
+ * with SACK, RACK (RFC 8985) may go after one). None in between means a timer fired: the
+ * retransmission timeout, which doubles on each expiry for the same data (RFC 6298 5.5), or
+ * a tail-loss probe (RFC 8985 7), which comes within a few round trips. */
+static void retrans_note(FILE *out, const sent_seg *prev, int64_t now, const dec_tcp *t,
+                         const flow *f, int dir, sent_seg *cur)
+{
+    int64_t gap = now - prev->usec;
+    uint64_t dups = f->dupacks[1 - dir] - prev->dupacks;
+    uint64_t sacks = f->sackdups[1 - dir] - prev->sackdups;
+    uint32_t end = t->seq + t->payload_len;
+    bool acked = f->have_ack[1 - dir] && (int32_t)(f->last_ack[1 - dir] - end) >= 0;
+    fprintf(out, "%-24s^ repeats frame %" PRIu64 ", %" PRId64 ".%03" PRId64 " ms later", "",
+            prev->frame, gap / 1000, gap % 1000);
+    if (dups > 0) {
+        fprintf(out, ", after %" PRIu64 " duplicate ACK%s%s: fast retransmit\n", dups,
+                dups == 1 ? "" : "s", sacks ? " (SACK)" : "");
+        return;
+    }
+    cur->wait = gap;
+    if (acked)
+        fprintf(out, ": its ACK is in the capture, so the ACK was lost on the way; a timer\n");
+    else if (prev->wait > 0)
+        fprintf(out, ", no duplicate ACK: timer again, %.1fx the wait before (back-off)\n",
+                (double)gap / (double)prev->wait);
+    else
+        fprintf(out, ", no duplicate ACK: a timer (timeout, or an early probe)\n");
+}
+
+/* Remember a data segment or a SYN; under a retransmission, say what it repeats. (A SYN sent
+ * again is not marked RETRANS, the data counters leave it out, but it gets the note: its
+ * first timeout is 1 s, RFC 6298 2.1.) */
+static void sent_track(FILE *out, const view_frame *fr, const dec_tcp *t, const flow_info *fi)
+{
+    uint32_t usec;
+    bool syn = t->flags & DEC_TH_SYN; /* a SYN sent again has the same seq (its ISN) */
+    if ((t->payload_len == 0 && !syn) || !view_ts_usec(fr, &usec) || fr->sec < 0 ||
+        fr->sec > 1000000000000)
+        return;
+    int64_t now = fr->sec * 1000000 + usec;
+    sent_seg *slot = sent_slot(fi->f->conv, fi->dir, t->seq);
+    sent_seg cur = {true,
+                    fi->f->conv,
+                    fr->n,
+                    fi->dir,
+                    t->seq,
+                    now,
+                    fi->f->dupacks[1 - fi->dir],
+                    fi->f->sackdups[1 - fi->dir],
+                    0};
+    if ((fi->retransmission || syn) && slot->used && now >= slot->usec)
+        retrans_note(out, slot, now, t, fi->f, fi->dir, &cur);
+    *slot = cur;
+}
+
 void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
                  const flow_info *fi, const view_msgs *msgs)
 {
@@ -132,6 +227,8 @@ void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_
         snprintf(label, sizeof label, "UDP len %" PRIu32, udp ? udp->u.udp.payload_len : 0);
     fprintf(out, "%-6" PRIu64 " %-10s c%-4" PRIu64 " ", fr->n, since_start(fr), f->conv);
     arrow(out, label, fi->dir, '-');
+    if (tcp)
+        sent_track(out, fr, &tcp->u.tcp, fi);
     for (int i = 0; i < pkt->nlayers; i++) /* what the application emitted, under it */
         if (pkt->layers[i].proto == DEC_SIO) {
             fprintf(out, "%-6s %-10s %-5s ", "", "", "");

@@ -108,7 +108,7 @@ static void l_ipv4(FILE *out, const dec_ipv4 *ip)
 {
     char x[ADDR_STRLEN];
     fld(out, "header len", "IHL x 4; above 20 means options", "%u bytes", ip->hdr_len);
-    fld(out, "tos/dscp", "priority marking, rarely used", "0x%02x", ip->tos);
+    fld(out, "tos/dscp", "DSCP (priority, 6 bits) + ECN (2 bits)", "0x%02x", ip->tos);
     fld_u(out, "total len", "header + payload, in bytes", ip->total_len);
     fld_u(out, "id", "identifies the fragments of one datagram", ip->id);
     fld(out, "flags", "DF: do not fragment, MF: more fragments", "%s%s", ip->df ? "DF " : "",
@@ -128,7 +128,7 @@ static void l_ipv4(FILE *out, const dec_ipv4 *ip)
 static void l_ipv6(FILE *out, const dec_ipv6 *ip)
 {
     char x[ADDR_STRLEN];
-    fld(out, "traffic class", "priority marking", "0x%02x", ip->tclass);
+    fld(out, "traffic class", "DSCP + ECN bits, as IPv4's tos", "0x%02x", ip->tclass);
     fld(out, "flow label", "lets routers keep a flow together", "0x%05" PRIx32, ip->flow);
     fld_u(out, "payload len", "bytes after the 40-byte header", ip->payload_len);
     fld(out, "next header", "first header after this one", "%u %s", ip->first_nh,
@@ -160,6 +160,23 @@ static void l_icmp(FILE *out, const dec_layer *l)
     }
 }
 
+/* The window: how many more bytes, past the ack number, the sender of this segment will accept.
+ * With window scaling (RFC 7323) the field counts units of 2^shift bytes, the shift this side
+ * offered in its SYN; flows.c says whether the handshake was seen and what it agreed. */
+static void tcp_window(FILE *out, const dec_tcp *t, const flow_info *fi)
+{
+    if (t->flags & DEC_TH_SYN)
+        fld_u(out, "window", "bytes it can receive; a SYN's is never scaled", t->window);
+    else if (fi->f && fi->win == FLOW_WIN_SCALED)
+        fld(out, "window", "bytes it can still receive (scale from the SYN)",
+            "%u x 2^%u = %" PRIu32, t->window, fi->win_shift, (uint32_t)t->window << fi->win_shift);
+    else if (fi->f && fi->win == FLOW_WIN_UNSCALED)
+        fld_u(out, "window", "bytes it can still receive (no scaling agreed)", t->window);
+    else
+        fld(out, "window", "bytes = this x 2^scale; handshake not captured",
+            "%u x 2^? (scale unknown)", t->window);
+}
+
 static void l_tcp(FILE *out, const view_opts *o, const dec_tcp *t, const flow_info *fi)
 {
     char fl[64] = "";
@@ -178,13 +195,13 @@ static void l_tcp(FILE *out, const view_opts *o, const dec_tcp *t, const flow_in
               rel && fi->rel_ack_known ? fi->rel_ack : t->ack);
     fld(out, "header len", "data offset x 4; above 20: options", "%u bytes", t->hdr_len);
     fld(out, "flags", "SYN open, FIN close, ACK, PSH push, RST", "%s", fl);
-    fld_u(out, "window", "bytes the sender can still receive", t->window);
+    tcp_window(out, t, fi);
     fld(out, "checksum", "header + payload + IP pseudo-header", "0x%04x %s", t->cksum,
         dec_cksum_name(t->ck));
     if (t->has_mss)
         fld_u(out, "MSS", "largest segment payload it accepts", t->mss);
     if (t->has_ws)
-        fld_u(out, "window scale", "window is multiplied by 2^this", t->wscale);
+        fld_u(out, "window scale", "later windows from this side x 2^this", t->wscale);
     if (t->sack_ok)
         fld(out, "SACK permitted", "may acknowledge out-of-order blocks", "yes");
     for (int i = 0; i < t->nsack; i++)

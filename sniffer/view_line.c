@@ -209,13 +209,27 @@ static void line_arp(FILE *out, const dec_arp *a, uint32_t wire)
 }
 
 /* "IP 1.2.3.4.80 > 5.6.7.8.40000: " from the IP layer and the ports of the next one. */
-static void line_addrs(FILE *out, const dec_layer *ip, const dec_layer *tr, const char *end)
+/* -v: the IPv4 header's fields, as tcpdump -v writes them: "(tos 0x0, ttl 64, id 4660, offset
+ * 0, flags [DF], proto TCP (6), length 60) ". The offset is in bytes; flags [+] is MF (more
+ * fragments follow), [none] neither DF nor MF. */
+static void line_ip4_fields(FILE *out, const dec_ipv4 *ip)
+{
+    const char *flags = ip->df && ip->mf ? "DF+" : ip->df ? "DF" : ip->mf ? "+" : "none";
+    fprintf(out, "(tos 0x%x, ttl %u, id %u, offset %u, flags [%s], proto %s (%u), length %u) ",
+            ip->tos, ip->ttl, ip->id, ip->frag_offset, flags,
+            names_or(names_ipproto, ip->protocol, "unknown"), ip->protocol, ip->total_len);
+}
+
+static void line_addrs(FILE *out, const dec_layer *ip, const dec_layer *tr, const char *end,
+                       bool verbose)
 {
     char s[ADDR_STRLEN], d[ADDR_STRLEN];
     bool v4 = ip->proto == DEC_IPV4;
     addr_ip(s, v4 ? ip->u.ip4.src : ip->u.ip6.src, v4 ? 4 : 16);
     addr_ip(d, v4 ? ip->u.ip4.dst : ip->u.ip6.dst, v4 ? 4 : 16);
     fputs(v4 ? "IP " : "IP6 ", out);
+    if (verbose && v4)
+        line_ip4_fields(out, &ip->u.ip4);
     if (tr && (tr->proto == DEC_TCP || tr->proto == DEC_UDP) && dec_fields_read(tr)) {
         uint16_t sp = tr->proto == DEC_TCP ? tr->u.tcp.sport : tr->u.udp.sport;
         uint16_t dp = tr->proto == DEC_TCP ? tr->u.tcp.dport : tr->u.udp.dport;
@@ -233,7 +247,7 @@ static void line_quoted(FILE *out, const dec_packet *pkt, int i)
         return;
     bool ports = tr && (tr->proto == DEC_TCP || tr->proto == DEC_UDP) && dec_fields_read(tr);
     fputs(" (about ", out);
-    line_addrs(out, ip, tr, "");
+    line_addrs(out, ip, tr, "", false);
     fputs(!ports ? ")" : tr->proto == DEC_TCP ? " TCP)" : " UDP)", out);
 }
 
@@ -271,7 +285,7 @@ static void line_ip(FILE *out, const view_opts *o, const dec_packet *pkt, int i,
                 ip->invalid, ip->wire);
         return;
     }
-    line_addrs(out, ip, tr, ": ");
+    line_addrs(out, ip, tr, ": ", o->verbose);
     if (tr == NULL) {
         fprintf(out, "%s", ip->truncated ? "[|ip]" : ip->invalid ? ip->invalid : "no payload");
         return;
@@ -328,10 +342,26 @@ static void line_sll2(FILE *out, const dec_sll *h)
     fprintf(out, "%-5s %-3s ", name, h->pkttype < 5 ? dir[h->pkttype] : unknown);
 }
 
+/* -e: "02:00:00:00:00:0a > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: ", the
+ * Ethernet header as tcpdump -e writes it (tcpdump then leaves out the "IP" or "ARP," that
+ * starts the rest of the line; we keep it). Nothing for other link types. */
+static void line_eth(FILE *out, const dec_packet *pkt)
+{
+    const dec_layer *l = pkt->nlayers > 0 ? &pkt->layers[0] : NULL;
+    if (l == NULL || l->proto != DEC_ETH || !dec_fields_read(l))
+        return;
+    char s[ADDR_STRLEN], d[ADDR_STRLEN];
+    addr_mac(s, l->u.eth.src), addr_mac(d, l->u.eth.dst);
+    fprintf(out, "%s > %s, ethertype %s (0x%04x), length %" PRIu32 ": ", s, d,
+            names_or(names_ethertype, l->u.eth.type, "Unknown"), l->u.eth.type, pkt->len);
+}
+
 void view_line(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
                const flow_info *fi)
 {
     print_time(out, fr);
+    if (o->link)
+        line_eth(out, pkt);
     int i = 0;
     for (; i < pkt->nlayers && pkt->layers[i].osi == 2 && pkt->layers[i].proto != DEC_ARP; i++) {
         const dec_layer *l = &pkt->layers[i];

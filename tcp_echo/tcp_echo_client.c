@@ -13,6 +13,7 @@
  *   build/bin/tcp_echo_client                         (interactive: each line you type)
  * It exits 0 only if every echo matched what was sent.
  */
+#include "args.h"
 #include "echo_args.h"
 #include "net.h"
 
@@ -227,16 +228,10 @@ int main(int argc, char **argv)
 {
     echo_client_opts o;
     char err[NET_ERR_LEN];
-    switch (echo_client_parse_args(argc, argv, &o, err, sizeof err)) {
-    case ECHO_ARGS_HELP:
-        fputs(ECHO_CLIENT_USAGE, stdout);
-        return 0;
-    case ECHO_ARGS_ERROR:
-        fprintf(stderr, "tcp_echo_client: %s\n%s", err, ECHO_CLIENT_USAGE);
-        return 2;
-    case ECHO_ARGS_OK:
-        break;
-    }
+    int status = args_exit_status(echo_client_parse_args(argc, argv, &o, err, sizeof err),
+                                  "tcp_echo_client", err, echo_client_usage);
+    if (status >= 0)
+        return status;
     verbose = o.verbose;
 
     TRACE("connect(): the kernel sends SYN and waits for the server's SYN-ACK\n");

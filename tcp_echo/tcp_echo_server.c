@@ -13,6 +13,7 @@
  *   build/bin/sniffer -f 'tcp port 7007' --ladder  (in a third, to watch the packets)
  * Stop it with Ctrl-C: it closes every connection and prints what it served.
  */
+#include "args.h"
 #include "echo_args.h"
 #include "loop.h"
 #include "net.h"
@@ -60,16 +61,10 @@ int main(int argc, char **argv)
 {
     echo_server_opts o;
     char err[NET_ERR_LEN];
-    switch (echo_server_parse_args(argc, argv, &o, err, sizeof err)) {
-    case ECHO_ARGS_HELP:
-        fputs(ECHO_SERVER_USAGE, stdout);
-        return 0;
-    case ECHO_ARGS_ERROR:
-        fprintf(stderr, "tcp_echo_server: %s\n%s", err, ECHO_SERVER_USAGE);
-        return 2;
-    case ECHO_ARGS_OK:
-        break;
-    }
+    int status = args_exit_status(echo_server_parse_args(argc, argv, &o, err, sizeof err),
+                                  "tcp_echo_server", err, echo_server_usage);
+    if (status >= 0)
+        return status;
 
     int fd = net_listen(o.bind, o.port, SOMAXCONN, err, sizeof err);
     if (fd < 0) {

@@ -16,15 +16,14 @@
  */
 /* sendmmsg() and recvmmsg() (the --batch path) are Linux extensions, declared only with this. */
 #define _GNU_SOURCE
+#include "args.h"
 #include "dgram.h"
-#include "net.h" /* net_format_addr, net_parse_port: shared with tcp_echo */
+#include "net.h" /* net_format_addr, net_local_port: shared with tcp_echo */
 #include "udpnet.h"
 
 #include <errno.h>
 #include <linux/sock_diag.h> /* SK_MEMINFO_DROPS */
-#include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,14 +62,6 @@ struct receiver {
     uint32_t kernel_drops; /* the latest SO_RXQ_OVFL count */
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 static void usage(FILE *to)
 {
     fprintf(to,
@@ -91,84 +82,28 @@ static void usage(FILE *to)
             BATCH);
 }
 
-static void bad_args(const char *msg, const char *arg)
-{
-    fprintf(stderr, "udp_receiver: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    usage(stderr);
-    exit(2);
-}
-
-static unsigned long parse_num(const char *text, unsigned long min, unsigned long max,
-                               const char *what)
-{
-    unsigned long v;
-    if (udpnet_parse_ulong(text, min, max, &v) < 0) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%s must be a whole number from %lu to %lu", what, min, max);
-        bad_args(msg, text);
-    }
-    return v;
-}
-
 static void parse_args(int argc, char **argv, struct options *o)
 {
-    static const struct option longopts[] = {{"port", required_argument, 0, 'p'},
-                                             {"bind", required_argument, 0, 'b'},
-                                             {"echo", no_argument, 0, 'e'},
-                                             {"expect", required_argument, 0, 'n'},
-                                             {"idle-timeout", required_argument, 0, 'i'},
-                                             {"buffer", required_argument, 0, 'B'},
-                                             {"rcvbuf", required_argument, 0, 'R'},
-                                             {"batch", no_argument, 0, 'm'},
-                                             {"quiet", no_argument, 0, 'q'},
-                                             {"verbose", no_argument, 0, 'v'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
-    int c;
-
+    unsigned long idle_s = 0;
     *o = (struct options){.port = 7008, .buf_size = DEFAULT_BUF};
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            if ((o->port = net_parse_port(optarg)) < 0)
-                bad_args("--port must be a number from 0 to 65535", optarg);
-            break;
-        case 'b':
-            o->bind_addr = optarg;
-            break;
-        case 'e':
-            o->echo = 1;
-            break;
-        case 'n':
-            o->expect = parse_num(optarg, 1, 1000000000, "--expect");
-            break;
-        case 'i':
-            o->idle_ms = 1000 * parse_num(optarg, 1, 86400, "--idle-timeout (seconds)");
-            break;
-        case 'B':
-            o->buf_size = parse_num(optarg, 1, DEFAULT_BUF, "--buffer");
-            break;
-        case 'R':
-            o->rcvbuf = parse_num(optarg, 1024, 1 << 30, "--rcvbuf");
-            break;
-        case 'm':
-            o->batch = 1;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'v':
-            o->verbose = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        default:
-            bad_args("unknown or incomplete option (see the usage below)", NULL);
-        }
-    }
-    if (optind < argc)
-        bad_args("unexpected argument", argv[optind]);
+    const args_opt table[] = {
+        ARGS_NUMBER_OPT("--port", NULL, o->port, 0, 65535),
+        ARGS_TEXT_OPT("--bind", NULL, o->bind_addr),
+        ARGS_FLAG_OPT("--echo", NULL, o->echo),
+        ARGS_NUMBER_OPT("--expect", NULL, o->expect, 1, 1000000000),
+        ARGS_NUMBER_OPT("--idle-timeout", NULL, idle_s, 1, 86400),
+        ARGS_NUMBER_OPT("--buffer", NULL, o->buf_size, 1, DEFAULT_BUF),
+        ARGS_NUMBER_OPT("--rcvbuf", NULL, o->rcvbuf, 1024, 1 << 30),
+        ARGS_FLAG_OPT("--batch", NULL, o->batch),
+        ARGS_FLAG_OPT("--quiet", NULL, o->quiet),
+        ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
+    };
+    char err[ARGS_ERR_LEN];
+    int status = args_exit_status(args_parse(argc, argv, table, ARGS_COUNT(table), err, sizeof err),
+                                  "udp_receiver", err, usage);
+    if (status >= 0)
+        exit(status); /* 0 after --help, 2 after a mistake (said on stderr with the usage) */
+    o->idle_ms = idle_s * 1000;
 }
 
 /* ---- the books ----------------------------------------------------------------------------- */
@@ -483,7 +418,7 @@ static int wait_readable(struct receiver *rx)
 /* Receive until --expect, the idle timeout or a signal. Returns why it stopped. */
 static const char *run(struct receiver *rx, uint8_t *bufs)
 {
-    while (!stop_requested) {
+    while (!udpnet_stop_requested()) {
         if (rx->opt.expect && rx->received >= rx->opt.expect)
             return "expected count reached";
         int r = wait_readable(rx);
@@ -499,18 +434,10 @@ static const char *run(struct receiver *rx, uint8_t *bufs)
     return "interrupted";
 }
 
-static void catch_signals(void)
-{
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns EINTR and we stop */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static void announce(const struct receiver *rx)
 {
     printf("udp_receiver: listening on %s port %d (UDP%s)\n",
-           rx->opt.bind_addr ? rx->opt.bind_addr : "every address", udpnet_local_port(rx->fd),
+           rx->opt.bind_addr ? rx->opt.bind_addr : "every address", net_local_port(rx->fd),
            rx->opt.echo ? ", echoing" : "");
     if (rx->opt.verbose)
         fprintf(stderr,
@@ -538,7 +465,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "udp_receiver: out of memory for the receive buffers\n");
         return 1;
     }
-    catch_signals();
+    udpnet_catch_stop_signals();
     announce(&rx);
     tune_socket(&rx);
     const char *why = run(&rx, bufs);

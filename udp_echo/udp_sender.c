@@ -14,17 +14,16 @@
  */
 /* sendmmsg() and recvmmsg() (the --batch path) are Linux extensions, declared only with this. */
 #define _GNU_SOURCE
+#include "args.h"
 #include "dgram.h"
-#include "net.h" /* net_format_addr, net_parse_port: shared with tcp_echo */
+#include "net.h" /* net_format_addr, net_local_port: shared with tcp_echo */
 #include "udpnet.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,14 +56,6 @@ struct sender {
     struct rtt_stats rtt;
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 static void usage(FILE *to)
 {
     fprintf(to,
@@ -90,23 +81,11 @@ static void usage(FILE *to)
             DGRAM_MAX_IPV4, DGRAM_MAX_IPV6, BATCH);
 }
 
-static void bad_args(const char *msg, const char *arg)
+static void bad_args(const char *msg)
 {
-    fprintf(stderr, "udp_sender: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr, "udp_sender: %s\n", msg);
     usage(stderr);
     exit(2);
-}
-
-static unsigned long parse_num(const char *text, unsigned long min, unsigned long max,
-                               const char *what)
-{
-    unsigned long v;
-    if (udpnet_parse_ulong(text, min, max, &v) < 0) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "%s must be a whole number from %lu to %lu", what, min, max);
-        bad_args(msg, text);
-    }
-    return v;
 }
 
 /* The size limit is a lesson of its own, so it gets a full sentence, not "out of range". */
@@ -124,86 +103,36 @@ static void size_error(unsigned long size, const char *family_note)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-    static const struct option longopts[] = {{"host", required_argument, 0, 'H'},
-                                             {"port", required_argument, 0, 'p'},
-                                             {"count", required_argument, 0, 'c'},
-                                             {"size", required_argument, 0, 's'},
-                                             {"rate", required_argument, 0, 'r'},
-                                             {"echo", no_argument, 0, 'e'},
-                                             {"timeout", required_argument, 0, 't'},
-                                             {"drop-every", required_argument, 0, 'd'},
-                                             {"reorder-every", required_argument, 0, 'o'},
-                                             {"duplicate-every", required_argument, 0, 'u'},
-                                             {"batch", no_argument, 0, 'b'},
-                                             {"quiet", no_argument, 0, 'q'},
-                                             {"verbose", no_argument, 0, 'v'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
-    int c, port = -1;
-
-    *o = (struct options){.count = 10, .size = 64, .timeout_ms = 1000};
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'H':
-            o->host = optarg;
-            break;
-        case 'p':
-            if ((port = net_parse_port(optarg)) <= 0)
-                bad_args("--port must be a number from 1 to 65535", optarg);
-            break;
-        case 'c':
-            o->count = parse_num(optarg, 1, UINT32_MAX, "--count");
-            break;
-        case 's':
-            o->size = parse_num(optarg, 1, ULONG_MAX, "--size");
-            if (o->size > DGRAM_MAX_IPV6)
-                size_error(o->size, "");
-            break;
-        case 'r':
-            o->rate = parse_num(optarg, 1, 100000000, "--rate");
-            break;
-        case 'e':
-            o->echo = 1;
-            break;
-        case 't':
-            o->timeout_ms = parse_num(optarg, 1, 600000, "--timeout");
-            break;
-        case 'd':
-            o->drop_every = parse_num(optarg, 2, UINT32_MAX, "--drop-every");
-            break;
-        case 'o':
-            o->reorder_every = parse_num(optarg, 2, UINT32_MAX, "--reorder-every");
-            break;
-        case 'u':
-            o->dup_every = parse_num(optarg, 2, UINT32_MAX, "--duplicate-every");
-            break;
-        case 'b':
-            o->batch = 1;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'v':
-            o->verbose = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        default:
-            bad_args("unknown or incomplete option (see the usage below)", NULL);
-        }
-    }
-    if (optind < argc)
-        bad_args("unexpected argument", argv[optind]);
-    if (o->host == NULL || port < 0)
-        bad_args("--host and --port are required", NULL);
+    *o = (struct options){.port = -1, .count = 10, .size = 64, .timeout_ms = 1000};
+    const args_opt table[] = {
+        ARGS_TEXT_OPT("--host", NULL, o->host),
+        ARGS_NUMBER_OPT("--port", NULL, o->port, 1, 65535),
+        ARGS_NUMBER_OPT("--count", NULL, o->count, 1, UINT32_MAX),
+        ARGS_NUMBER_OPT("--size", NULL, o->size, 1, ULONG_MAX),
+        ARGS_NUMBER_OPT("--rate", NULL, o->rate, 1, 100000000),
+        ARGS_FLAG_OPT("--echo", NULL, o->echo),
+        ARGS_NUMBER_OPT("--timeout", NULL, o->timeout_ms, 1, 600000),
+        ARGS_NUMBER_OPT("--drop-every", NULL, o->drop_every, 2, UINT32_MAX),
+        ARGS_NUMBER_OPT("--reorder-every", NULL, o->reorder_every, 2, UINT32_MAX),
+        ARGS_NUMBER_OPT("--duplicate-every", NULL, o->dup_every, 2, UINT32_MAX),
+        ARGS_FLAG_OPT("--batch", NULL, o->batch),
+        ARGS_FLAG_OPT("--quiet", NULL, o->quiet),
+        ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
+    };
+    char err[ARGS_ERR_LEN];
+    int status = args_exit_status(args_parse(argc, argv, table, ARGS_COUNT(table), err, sizeof err),
+                                  "udp_sender", err, usage);
+    if (status >= 0)
+        exit(status); /* 0 after --help, 2 after a mistake (said on stderr with the usage) */
+    if (o->size > DGRAM_MAX_IPV6)
+        size_error(o->size, "");
+    if (o->host == NULL || o->port < 0)
+        bad_args("--host and --port are required");
     if (o->echo && o->batch)
-        bad_args("--echo waits for each datagram to come back, so it cannot --batch", NULL);
+        bad_args("--echo waits for each datagram to come back, so it cannot --batch");
     if (o->echo && (o->reorder_every || o->dup_every))
         bad_args("--echo waits for each datagram in turn; use --reorder-every and "
-                 "--duplicate-every without it",
-                 NULL);
-    o->port = port;
+                 "--duplicate-every without it");
 }
 
 /* Is the destination reached over IPv4 (including ::ffff:a.b.c.d)? */
@@ -295,7 +224,8 @@ static void pace(const struct sender *s, uint64_t i)
         return;
     uint64_t due = s->start_ns + i * 1000000000u / s->opt.rate;
     struct timespec ts = {(time_t)(due / 1000000000u), (long)(due % 1000000000u)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stop_requested)
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+           !udpnet_stop_requested())
         ;
 }
 
@@ -321,7 +251,7 @@ static void trace_first_send(const struct sender *s)
             "up, this is the first packet on the wire. The kernel gave our socket source port "
             "%d just now (an implicit bind). sendto() returned once the datagram was queued: "
             "it does not know, and will never be told, whether it arrived.\n",
-            s->opt.size, s->to_text, udpnet_local_port(s->fd));
+            s->opt.size, s->to_text, net_local_port(s->fd));
 }
 
 /* Send one datagram numbered seq. Returns 0, or -1 (already reported) on failure. */
@@ -394,7 +324,7 @@ static int await_echo(struct sender *s, uint32_t seq, uint64_t sent_mono)
 {
     uint64_t deadline = sent_mono + s->opt.timeout_ms * 1000000u;
 
-    while (!stop_requested) {
+    while (!udpnet_stop_requested()) {
         uint64_t now = udpnet_mono_ns();
         if (now >= deadline)
             break;
@@ -424,7 +354,7 @@ static int run_plain(struct sender *s)
     struct plan p = {0};
     uint32_t seq;
 
-    while (!stop_requested && plan_next(s, &p, &seq)) {
+    while (!udpnet_stop_requested() && plan_next(s, &p, &seq)) {
         pace(s, s->sent);
         uint64_t sent_mono = udpnet_mono_ns();
         if (send_one(s, seq) < 0)
@@ -477,7 +407,7 @@ static int run_batch(struct sender *s)
     uint32_t seqs[BATCH];
     unsigned int n = 0;
 
-    while (!stop_requested) {
+    while (!udpnet_stop_requested()) {
         int more = plan_next(s, &p, &seqs[n]);
         n += (unsigned int)more;
         if (n == BATCH || (!more && n > 0)) {
@@ -563,14 +493,11 @@ static void setup(struct sender *s)
 int main(int argc, char **argv)
 {
     struct sender s = {0};
-    struct sigaction sa = {0};
 
     setvbuf(stdout, NULL, _IOLBF, 0); /* one line at a time, even into a pipe or a file */
     parse_args(argc, argv, &s.opt);
     setup(&s);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    udpnet_catch_stop_signals();
     s.start_ns = udpnet_mono_ns();
     int rc = s.opt.batch ? run_batch(&s) : run_plain(&s);
     print_summary(&s);

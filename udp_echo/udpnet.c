@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -120,20 +121,6 @@ int udpnet_bind(const char *bind_addr, int port, char *err, size_t errlen)
     return bind_one((struct sockaddr *)&a.ss, a.len, 0, bind_addr, port, err, errlen);
 }
 
-int udpnet_local_port(int fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-        return -1;
-    if (ss.ss_family == AF_INET)
-        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    if (ss.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    return -1;
-}
-
 /* The 16-byte IPv6 form of an address (IPv4 as ::ffff:a.b.c.d) and its port; 0 if neither. */
 static int canonical(const struct sockaddr *sa, uint8_t ip[16], uint16_t *port)
 {
@@ -164,21 +151,6 @@ int udpnet_same_addr(const struct sockaddr *a, const struct sockaddr *b)
     return pa == pb && memcmp(ipa, ipb, 16) == 0;
 }
 
-int udpnet_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out)
-{
-    char *end;
-    unsigned long v;
-
-    if (text == NULL || *text < '0' || *text > '9') /* strtoul would accept " -1" */
-        return -1;
-    errno = 0;
-    v = strtoul(text, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static uint64_t clock_ns(clockid_t id)
 {
     struct timespec ts;
@@ -194,4 +166,25 @@ uint64_t udpnet_now_ns(void)
 uint64_t udpnet_mono_ns(void)
 {
     return clock_ns(CLOCK_MONOTONIC);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1; /* all a handler may safely do: the loop reads it */
+}
+
+void udpnet_catch_stop_signals(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int udpnet_stop_requested(void)
+{
+    return stop_flag;
 }

@@ -6,8 +6,9 @@
  * its source port at the first send. These helpers turn host names and failures into
  * sentences a person can act on.
  *
- * Naming addresses and parsing ports are shared with TCP: net_format_addr() and
- * net_parse_port() in tcp_echo/net.h.
+ * Naming addresses and finding a socket's port are shared with TCP: net_format_addr() and
+ * net_local_port() in tcp_echo/net.h. The command line
+ * (ports, sizes, counts) is parsed by the shared args/args.h.
  *
  * Library code: nothing here prints or exits. On failure a function returns -1 and writes one
  * line into the caller's err buffer (UDPNET_ERR_LEN bytes is always enough).
@@ -37,19 +38,22 @@ int udpnet_resolve(const char *host, int port, struct udpnet_addr *out, char *er
 /*
  * A UDP socket bound to bind_addr:port. bind_addr NULL binds every address on one dual-stack
  * IPv6 socket (IPv4 senders then appear as ::ffff:a.b.c.d, printed as plain IPv4); if the
- * machine has no IPv6, an IPv4 socket. port 0 lets the kernel choose (see udpnet_local_port).
- * Returns the fd, or -1 and a sentence in err ("port 7007 is already in use ...").
+ * machine has no IPv6, an IPv4 socket. port 0 lets the kernel choose (net_local_port, in
+ * tcp_echo/net.h, says which). Returns the fd, or -1 and a sentence in err ("port 7007 is already
+ * in use ...").
  */
 int udpnet_bind(const char *bind_addr, int port, char *err, size_t errlen);
-
-/* The local port a socket is bound to, or -1. */
-int udpnet_local_port(int fd);
 
 /* Do two socket addresses name the same host and port (IPv4-mapped equals plain IPv4)? */
 int udpnet_same_addr(const struct sockaddr *a, const struct sockaddr *b);
 
-/* Parse a whole decimal number in [min, max] into *out. Returns 0, or -1 when it is not. */
-int udpnet_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out);
+/*
+ * Make SIGINT (Ctrl-C) and SIGTERM set a flag instead of ending the program, so it can stop
+ * its loop and print its summary; udpnet_stop_requested() reads the flag. No SA_RESTART: a
+ * blocking poll(), recvfrom() or clock_nanosleep() returns EINTR at once and the loop sees it.
+ */
+void udpnet_catch_stop_signals(void);
+int udpnet_stop_requested(void);
 
 /* The wall clock in nanoseconds since 1970 (what goes into the header's send timestamp). */
 uint64_t udpnet_now_ns(void);

@@ -242,8 +242,8 @@ static long handshake(client *cl, const url *u, uint8_t *buf, size_t cap, size_t
     }
     if (cl->trace && resp.used > 0)
         trace_head("< ", (const char *)resp.head, resp.used);
-    const char *why;
-    if (ws_handshake_check_response(&resp, key, NULL, &why) < 0) {
+    char why[WS_ERR_LEN];
+    if (ws_handshake_check_response(&resp, key, NULL, why, sizeof why) < 0) {
         fprintf(stderr, "ws_client: handshake failed: %s\n", why);
         if (resp.status && resp.status != 101)
             fprintf(stderr, "ws_client: the server answered %d (run with --trace to see it)\n",
@@ -265,8 +265,8 @@ static int pump(client *cl, uint8_t *buf, size_t cap)
         return -1;
     ws_error e = ws_decoder_feed(&cl->dec, buf, (size_t)r);
     if (e != WS_OK) {
-        fprintf(stderr, "ws_client: the server broke the protocol: %s\n", ws_error_text(e));
-        send_close(cl, (unsigned)ws_error_close_code(e), ws_error_text(e));
+        fprintf(stderr, "ws_client: the server broke the protocol: %s\n", ws_strerror(e));
+        send_close(cl, (unsigned)ws_error_close_code(e), ws_strerror(e));
         cl->failed = 1;
         return -1;
     }

@@ -58,7 +58,7 @@ const char *ws_error_name(int err)
     return err == 0 ? "WS_OK" : "WS_E_UNKNOWN";
 }
 
-const char *ws_error_text(int err)
+const char *ws_strerror(int err)
 {
     for (size_t i = 0; i < N_ERRORS; i++)
         if ((int)error_table[i].err == err)

@@ -27,7 +27,8 @@
  *                           messages, pings, pongs and the close frame through callbacks
  *   ws_encode_*             build frames, with the masking key from an injected generator
  *   ws_utf8_*               an incremental UTF-8 validator (messages may split characters)
- *   ws_error_*              each broken rule has a name and the close code it earns
+ *   ws_error_*, ws_strerror each broken rule has a name, a sentence and the close code it
+ *                           earns
  */
 #ifndef WIRELAB_WS_FRAME_H
 #define WIRELAB_WS_FRAME_H
@@ -87,10 +88,14 @@ typedef enum ws_error {
 } ws_error;
 
 const char *ws_error_name(int err);      /* "WS_E_RSV" */
-const char *ws_error_text(int err);      /* "reserved bits set without an extension" */
+const char *ws_strerror(int err);        /* "reserved bits set without an extension" */
 int ws_error_close_code(int err);        /* 1002, 1007, 1009 or 1011 */
 const char *ws_opcode_name(unsigned op); /* "text", "ping", "reserved" ... */
 int ws_close_code_valid(unsigned code);  /* may a peer send this code in a close frame? */
+
+/* The old name of ws_strerror, until events/ and the sniffer move to the convention's name
+ * (docs/reading-order.md, "Errors: one convention"). Do not use it in new code. */
+#define ws_error_text ws_strerror
 
 /* Which side of the connection is DECODING: a server reads masked client frames. */
 typedef enum ws_role { WS_ROLE_SERVER = 0, WS_ROLE_CLIENT = 1 } ws_role;

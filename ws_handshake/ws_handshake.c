@@ -190,26 +190,29 @@ static int offered(const ws_http *p, const char *protocols)
     return chosen[0] != '\0' && ws_http_token_in_list(protocols, strlen(protocols), chosen);
 }
 
-int ws_handshake_check_response(const ws_http *p, const char *key, const char *protocols,
-                                const char **why)
+int ws_handshake_check_response(const ws_http *p, const char *key, const char *protocols, char *err,
+                                size_t errlen)
 {
     char accept[WS_ACCEPT_LEN + 1];
     ws_accept_value(key, strlen(key), accept);
-    *why = NULL;
+    const char *why = NULL;
     if (p->result != WS_HTTP_DONE)
-        *why = p->reason ? p->reason : "the response ended before its headers did";
+        why = p->reason ? p->reason : "the response ended before its headers did";
     else if (p->status != 101)
-        *why = "the server did not answer 101 Switching Protocols";
+        why = "the server did not answer 101 Switching Protocols";
     else if (!p->upgrade_websocket)
-        *why = "the 101 response lacks Upgrade: websocket";
+        why = "the 101 response lacks Upgrade: websocket";
     else if (!p->connection_upgrade)
-        *why = "the 101 response lacks Connection: Upgrade";
+        why = "the 101 response lacks Connection: Upgrade";
     else if (p->n_accept != 1 || !ws_http_span_ieq(p, p->accept, accept) ||
              memcmp(ws_http_span(p, p->accept), accept, WS_ACCEPT_LEN) != 0)
-        *why = "Sec-WebSocket-Accept does not match our key (not a WebSocket server?)";
+        why = "Sec-WebSocket-Accept does not match our key (not a WebSocket server?)";
     else if (p->extensions.len > 0)
-        *why = "the server chose an extension we did not offer";
+        why = "the server chose an extension we did not offer";
     else if (p->n_protocols > 0 && !offered(p, protocols))
-        *why = "the server chose a subprotocol we did not offer";
-    return *why ? -1 : 0;
+        why = "the server chose a subprotocol we did not offer";
+    if (why == NULL)
+        return 0;
+    snprintf(err, errlen, "%s", why);
+    return -1;
 }

@@ -76,9 +76,11 @@ size_t ws_handshake_request(const char *host, const char *path, const uint8_t no
 
 /*
  * Client: check a complete response against the key we sent (RFC 6455 4.1, "the client MUST
- * fail the connection if..."). Returns 0 when it is a valid 101, or -1 with a sentence in *why.
+ * fail the connection if..."). Returns 0 when it is a valid 101, or -1 with the reason in
+ * err (errlen bytes; WS_ERR_LEN is enough).
  */
-int ws_handshake_check_response(const ws_http *p, const char *key, const char *protocols,
-                                const char **why);
+#define WS_ERR_LEN 160
+int ws_handshake_check_response(const ws_http *p, const char *key, const char *protocols, char *err,
+                                size_t errlen);
 
 #endif

@@ -16,13 +16,13 @@
  *       or build/bin/ws_client ws://127.0.0.1:8080/ws --trace
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "loop.h"
 #include "net.h"
 #include "ws_frame.h"
@@ -165,10 +165,10 @@ static void linger_close(client *cl)
 /* Fail the WebSocket connection (RFC 6455 7.1.7): a close frame with the code, then TCP close. */
 static void fail_connection(client *cl, ws_error e)
 {
-    trace(cl, "protocol error: %s", ws_error_text(e));
+    trace(cl, "protocol error: %s", ws_strerror(e));
     if (cl->ph == PH_OPEN) {
         cl->ph = PH_CLOSING;
-        send_close_frame(cl, (unsigned)ws_error_close_code(e), ws_error_text(e));
+        send_close_frame(cl, (unsigned)ws_error_close_code(e), ws_strerror(e));
     }
     linger_close(cl);
 }
@@ -487,109 +487,57 @@ static long parse_seconds(const char *text)
     char *end;
     errno = 0;
     double v = strtod(text, &end);
-    if (errno || end == text || *end || v < 0 || v > 86400)
+    /* Written as "not inside" so that "nan" (which strtod accepts, and which compares false
+     * with everything) is refused too. */
+    if (errno || end == text || *end || !(v >= 0 && v <= 86400))
         return -1;
     return (long)(v * 1000);
 }
 
-static long long parse_size(const char *text)
+/* A --*-timeout or --ping-interval value (seconds, fractions allowed) into *ms; the default
+ * stays when text is NULL (not given). -1 with a sentence in err when it is not 0..86400. */
+static int seconds_arg(const char *flag, const char *text, unsigned *ms, char *err, size_t errlen)
 {
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno || end == text || *end || v < 1 || v > (1LL << 31))
+    if (text == NULL)
+        return 0;
+    long v = parse_seconds(text);
+    if (v < 0) {
+        snprintf(err, errlen,
+                 "%s must be a number of seconds from 0 to 86400 (fractions allowed), not '%s'",
+                 flag, text);
         return -1;
-    return v;
-}
-
-static int bad_arg(const char *value, const char *what)
-{
-    fprintf(stderr, "ws_server: '%s' is not %s\n", value, what);
-    return -1;
-}
-
-/* Seconds argument into *ms_out; -1 (after saying why) when it is not one. */
-static int seconds_arg(const char *text, unsigned *ms_out)
-{
-    long ms = parse_seconds(text);
-    if (ms < 0)
-        return bad_arg(text, "a number of seconds (0 to 86400, fractions allowed)");
-    *ms_out = (unsigned)ms;
-    return 0;
-}
-
-static int size_arg(const char *text, size_t *out)
-{
-    long long n = parse_size(text);
-    if (n < 0)
-        return bad_arg(text, "a size in bytes (1 to 2147483648)");
-    *out = (size_t)n;
-    return 0;
-}
-
-/* Returns 0 to run, 1 after --help, -1 on a bad argument (already explained on stderr). */
-static int parse_args(int argc, char **argv, server *s, int *port, const char **bind)
-{
-    static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
-                                         {"bind", required_argument, NULL, 'b'},
-                                         {"mode", required_argument, NULL, 'm'},
-                                         {"ping-interval", required_argument, NULL, 'i'},
-                                         {"max-message", required_argument, NULL, 'x'},
-                                         {"max-queue", required_argument, NULL, 'q'},
-                                         {"http-timeout", required_argument, NULL, 't'},
-                                         {"close-timeout", required_argument, NULL, 'c'},
-                                         {"max-clients", required_argument, NULL, 'n'},
-                                         {"verbose", no_argument, NULL, 'v'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int opt, rc = 0;
-    while (rc == 0 && (opt = getopt_long(argc, argv, "p:b:m:i:x:q:t:c:n:vh", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'p':
-            if ((*port = net_parse_port(optarg)) < 0)
-                rc = bad_arg(optarg, "a port number (0-65535)");
-            break;
-        case 'b':
-            *bind = optarg;
-            break;
-        case 'm':
-            if (strcmp(optarg, "echo") == 0)
-                s->mode = MODE_ECHO;
-            else if (strcmp(optarg, "chat") == 0)
-                s->mode = MODE_CHAT;
-            else
-                rc = bad_arg(optarg, "a mode (echo or chat)");
-            break;
-        case 'i':
-            rc = seconds_arg(optarg, &s->ping_interval_ms);
-            break;
-        case 't':
-            rc = seconds_arg(optarg, &s->http_timeout_ms);
-            break;
-        case 'c':
-            rc = seconds_arg(optarg, &s->close_timeout_ms);
-            break;
-        case 'x':
-            rc = size_arg(optarg, &s->max_message);
-            break;
-        case 'q':
-            rc = size_arg(optarg, &s->max_queue);
-            break;
-        case 'n':
-            rc = size_arg(optarg, &s->max_clients);
-            break;
-        case 'v':
-            s->verbose = 1;
-            break;
-        case 'h':
-            return 1;
-        default:
-            return -1; /* getopt has said what was wrong */
-        }
     }
-    if (rc == 0 && optind < argc)
-        rc = bad_arg(argv[optind], "an option of ws_server");
-    return rc;
+    *ms = (unsigned)v;
+    return 0;
+}
+
+/* ARGS_OK to run, ARGS_HELP after --help, ARGS_ERROR with the reason in err (args/args.h). */
+static int parse_args(int argc, char **argv, server *s, int *port, const char **bind, char *err,
+                      size_t errlen)
+{
+    int chat = s->mode == MODE_CHAT;
+    const char *ping = NULL, *http = NULL, *closing = NULL; /* seconds: checked below */
+    const args_opt table[] = {
+        ARGS_NUMBER_OPT("--port", "-p", *port, 0, 65535),
+        ARGS_TEXT_OPT("--bind", "-b", *bind),
+        ARGS_CHOICE_OPT("--mode", "-m", chat, "echo|chat"),
+        ARGS_TEXT_OPT("--ping-interval", "-i", ping),
+        ARGS_NUMBER_OPT("--max-message", "-x", s->max_message, 1, 1ull << 31),
+        ARGS_NUMBER_OPT("--max-queue", "-q", s->max_queue, 1, 1ull << 31),
+        ARGS_TEXT_OPT("--http-timeout", "-t", http),
+        ARGS_TEXT_OPT("--close-timeout", "-c", closing),
+        ARGS_NUMBER_OPT("--max-clients", "-n", s->max_clients, 1, 1000000),
+        ARGS_FLAG_OPT("--verbose", "-v", s->verbose),
+    };
+    int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, errlen);
+    if (rc != ARGS_OK)
+        return rc;
+    s->mode = chat ? MODE_CHAT : MODE_ECHO;
+    if (seconds_arg("--ping-interval", ping, &s->ping_interval_ms, err, errlen) < 0 ||
+        seconds_arg("--http-timeout", http, &s->http_timeout_ms, err, errlen) < 0 ||
+        seconds_arg("--close-timeout", closing, &s->close_timeout_ms, err, errlen) < 0)
+        return ARGS_ERROR;
+    return ARGS_OK;
 }
 
 /*
@@ -614,18 +562,17 @@ int main(int argc, char **argv)
     server s = {MODE_ECHO, 30000, 10000, 5000, WS_DEFAULT_MAX_MSG, 0, 0, NULL, NULL, 0, 1024};
     int port = 8080;
     const char *bind_addr = NULL;
-    int args = parse_args(argc, argv, &s, &port, &bind_addr);
-    if (args != 0) {
-        usage(args > 0 ? stdout : stderr);
-        return args > 0 ? 0 : 2;
-    }
+    char err[NET_ERR_LEN];
+    int args = parse_args(argc, argv, &s, &port, &bind_addr, err, sizeof err);
+    int status = args_exit_status(args, "ws_server", err, usage);
+    if (status >= 0)
+        return status;
     if (s.max_queue == 0)
         s.max_queue = s.max_message + 65536;
     if (s.max_clients == 0)
         s.max_clients = 1024;
     setvbuf(stdout, NULL, _IOLBF, 0);
 
-    char err[NET_ERR_LEN];
     int fd = net_listen(bind_addr, port, 128, err, sizeof err);
     if (fd < 0) {
         fprintf(stderr, "ws_server: %s\n", err);

@@ -254,9 +254,9 @@ static long take_upgrade(lg *g, lg_conn *c, const uint8_t *buf, size_t len)
     size_t used = ws_http_feed(c->resp, buf, len);
     if (c->resp->result == WS_HTTP_MORE)
         return (long)used;
-    const char *why = "not an HTTP response";
+    char why[WS_ERR_LEN] = "not an HTTP response";
     if (c->resp->result != WS_HTTP_DONE ||
-        ws_handshake_check_response(c->resp, c->key, NULL, &why) < 0)
+        ws_handshake_check_response(c->resp, c->key, NULL, why, sizeof why) < 0)
         return fail(g, "WebSocket handshake failed: %s", why);
     free(c->resp);
     c->resp = NULL;

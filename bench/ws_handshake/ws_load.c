@@ -93,8 +93,8 @@ static int open_ws(const char *host, int port, const char *path)
             break;
         ws_http_feed(&resp, &b, 1);
     }
-    const char *why;
-    if (ws_handshake_check_response(&resp, key, NULL, &why) < 0) {
+    char why[WS_ERR_LEN];
+    if (ws_handshake_check_response(&resp, key, NULL, why, sizeof why) < 0) {
         fprintf(stderr, "ws_load: handshake with %s failed: %s\n", hostport, why);
         close(fd);
         return -1;

@@ -36,7 +36,7 @@ static _Atomic int failed;
 
 static int push_failed(uint32_t id, int rc)
 {
-    fprintf(stderr, "FAILED: producer %u: push returned %s\n", id, ring_status_str(rc));
+    fprintf(stderr, "FAILED: producer %u: push returned %s\n", id, ring_strerror(rc));
     atomic_store(&failed, 1);
     return 1;
 }
@@ -110,7 +110,7 @@ static void *consumer(void *arg)
         if (rc == RING_CLOSED)
             return NULL;
         if (rc != RING_OK) {
-            fprintf(stderr, "FAILED: pop returned %s\n", ring_status_str(rc));
+            fprintf(stderr, "FAILED: pop returned %s\n", ring_strerror(rc));
             atomic_store(&failed, 1);
             return NULL;
         }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "ring.h"
+#include "ring_spsc_inline.h"
 
 /* Push the text "m<offset-ish number>" and check the offset we got. */
 static void push_text(ring_log *l, const char *text, uint64_t want_offset)
@@ -273,13 +274,38 @@ static void test_log_replay_past_2_32_with_straddling(void **state)
     ring_log_free(l);
 }
 
-static void test_status_names(void **state)
+/* The error convention: 0 is ok, every other status negative, each with its own sentence. */
+static void test_status_sentences(void **state)
 {
     (void)state;
-    assert_string_equal(ring_status_str(RING_FULL), "full");
-    assert_string_equal(ring_status_str(RING_EMPTY), "empty");
-    assert_string_equal(ring_status_str(-1), "unknown status");
-    assert_string_equal(ring_status_str(1000), "unknown status");
+    assert_string_equal(ring_strerror(RING_OK), "ok");
+    assert_string_equal(ring_strerror(RING_FULL), "the ring is full");
+    assert_string_equal(ring_strerror(RING_EMPTY), "the ring is empty");
+    const char *seen[16] = {0};
+    for (int st = RING_EMPTY; st >= RING_NOMEM; st--) {
+        const char *text = ring_strerror(st);
+        assert_string_not_equal(text, "unknown ring status");
+        for (int k = 1; k < -st; k++)
+            assert_string_not_equal(text, seen[k]); /* no two statuses read the same */
+        seen[-st] = text;
+    }
+    assert_string_equal(ring_strerror(RING_NOMEM - 1), "unknown ring status");
+    assert_string_equal(ring_strerror(1), "unknown ring status");
+    assert_string_equal(ring_strerror(1000), "unknown ring status");
+}
+
+/* A constructor's NULL says nothing; ring_size_check says whether the size was the reason. */
+static void test_size_check_explains_null(void **state)
+{
+    (void)state;
+    assert_int_equal(ring_size_check(24, 1), RING_BADSIZE);
+    assert_int_equal(ring_size_check(8, 1), RING_BADSIZE);
+    assert_int_equal(ring_size_check(0, 1), RING_BADSIZE);
+    assert_int_equal(ring_size_check(16, 0), RING_BADSIZE);
+    assert_int_equal(ring_size_check(16, 1), RING_OK);
+    assert_null(ring_spsc_new(24));
+    assert_null(ring_mpmc_new(24, 0, RING_REJECT));
+    assert_null(ring_spsc_new_at(16, 0));
 }
 
 /* --- SPSC, single-threaded behaviour (the threaded test is test_spsc_stress.c) ------------ */
@@ -333,15 +359,22 @@ static void test_spsc_straddling_and_pushv(void **state)
     ring_spsc_free(r);
 }
 
+/* A push and a pop: the complete out-of-line pair (ring.h) or the optional inline fast path. */
+typedef struct spsc_path {
+    int (*push)(ring_spsc *r, const void *data, size_t len, uint64_t *offset);
+    int (*pop)(ring_spsc *r, void *buf, size_t cap, size_t *len, uint64_t *offset);
+} spsc_path;
+
+static const spsc_path out_of_line = {ring_spsc_push, ring_spsc_pop};
+static const spsc_path inlined = {ring_spsc_push_inline, ring_spsc_pop_inline};
+
 /*
- * ring_spsc_push/pop have an inline fast path (no straddle) in front of the complete slow path
- * (ring_spsc_inline.h). Lengths 0..40 through a 64-byte ring, two messages in flight, put the
- * header and the payload on every side of the end of the array: whichever path a record takes,
- * the bytes, the lengths and the offsets must come out the same.
+ * Lengths 0..40 through a 64-byte ring, two messages in flight, put the header and the payload
+ * on every side of the end of the array: the bytes, the lengths and the offsets must come out
+ * right, along either path (the inline one takes its fast branch or falls back at each split).
  */
-static void test_spsc_push_pop_every_length_and_position(void **state)
+static void push_pop_every_length_and_position(const spsc_path *path)
 {
-    (void)state;
     ring_spsc *r = ring_spsc_new_at(64, 7);
     uint8_t in[2][64], out[64];
     uint64_t want_off = 7, off = 0;
@@ -351,31 +384,96 @@ static void test_spsc_push_pop_every_length_and_position(void **state)
             in[0][k] = (uint8_t)(i + (int)k);
             in[1][k] = (uint8_t)(i * 5 + (int)k);
         }
-        assert_int_equal(ring_spsc_push(r, in[0], n0, &off), RING_OK);
+        assert_int_equal(path->push(r, in[0], n0, &off), RING_OK);
         assert_int_equal(off, want_off);
-        int second = ring_spsc_push(r, in[1], n1, NULL); /* RING_FULL when both do not fit */
+        int second = path->push(r, in[1], n1, NULL); /* RING_FULL when both do not fit */
         assert_true(second == RING_OK || second == RING_FULL);
         size_t len = 0;
         if (n0 > 0) {
-            assert_int_equal(ring_spsc_pop(r, out, n0 - 1, &len, NULL), RING_TOOSMALL);
+            assert_int_equal(path->pop(r, out, n0 - 1, &len, NULL), RING_TOOSMALL);
             assert_int_equal(len, n0); /* and the message stays */
         }
-        assert_int_equal(ring_spsc_pop(r, out, sizeof out, &len, &off), RING_OK);
+        assert_int_equal(path->pop(r, out, sizeof out, &len, &off), RING_OK);
         assert_int_equal(len, n0);
         assert_int_equal(off, want_off++);
         assert_memory_equal(out, in[0], n0);
         if (second == RING_OK) {
-            assert_int_equal(ring_spsc_pop(r, out, sizeof out, &len, &off), RING_OK);
+            assert_int_equal(path->pop(r, out, sizeof out, &len, &off), RING_OK);
             assert_int_equal(len, n1);
             assert_int_equal(off, want_off++);
             assert_memory_equal(out, in[1], n1);
         }
-        assert_int_equal(ring_spsc_pop(r, out, sizeof out, &len, NULL), RING_EMPTY);
+        assert_int_equal(path->pop(r, out, sizeof out, &len, NULL), RING_EMPTY);
     }
-    assert_int_equal(ring_spsc_push(r, in[0], 61, NULL), RING_TOOBIG);
+    assert_int_equal(path->push(r, in[0], 61, NULL), RING_TOOBIG);
     volatile size_t huge = SIZE_MAX; /* volatile: a run-time length, as a caller's would be */
-    assert_int_equal(ring_spsc_push(r, in[0], huge, NULL), RING_TOOBIG); /* len + 4 overflows */
+    assert_int_equal(path->push(r, in[0], huge, NULL), RING_TOOBIG); /* len + 4 overflows */
     ring_spsc_free(r);
+}
+
+static void test_spsc_push_pop_every_length_and_position(void **state)
+{
+    (void)state;
+    push_pop_every_length_and_position(&out_of_line);
+    push_pop_every_length_and_position(&inlined);
+}
+
+/* What one push or pop returned, everything a caller can observe. */
+typedef struct spsc_result {
+    int status;
+    size_t len;
+    uint64_t offset;
+    uint8_t bytes[64];
+} spsc_result;
+
+/* Step `step` of a pseudo-random run: a push (lengths 0..62, 61 and 62 too big) or a pop
+ * (buffers of 0..63 bytes, so RING_TOOSMALL too), through `path`. */
+static spsc_result spsc_step(ring_spsc *r, const spsc_path *path, uint32_t step)
+{
+    spsc_result res;
+    memset(&res, 0, sizeof res); /* padding too: results are compared as bytes */
+    uint8_t in[64];
+    uint32_t x = step * 2654435761u; /* Knuth's multiplicative hash: a fixed, varied sequence */
+    size_t n = (x >> 8) % 63;
+    for (size_t k = 0; k < sizeof in; k++)
+        in[k] = (uint8_t)(step + k);
+    if ((x >> 4) % 5 < 3)
+        res.status = path->push(r, in, n, &res.offset);
+    else
+        res.status = path->pop(r, res.bytes, n + 1 > 63 ? 63 : n + 1, &res.len, &res.offset);
+    return res;
+}
+
+/*
+ * The inline fast path must behave exactly like the out-of-line push and pop. Three rings get
+ * the same 20000 pushes and pops (every status: OK, FULL, EMPTY, TOOBIG, TOOSMALL, at every
+ * position, counters crossing 2^32): one through ring.h's functions, one through the inline
+ * ones, one switching path at every step (both paths must also agree on the ring's state).
+ * Each step's status, length, offset and bytes must be identical, and so must the rings' bytes.
+ */
+static void test_spsc_inline_matches_out_of_line(void **state)
+{
+    (void)state;
+    uint64_t start = (UINT64_C(1) << 32) - 100;
+    ring_spsc *a = ring_spsc_new_at(64, start), *b = ring_spsc_new_at(64, start),
+              *c = ring_spsc_new_at(64, start);
+    int seen[-RING_NOMEM + 1] = {0}; /* indexed by -status */
+    for (uint32_t step = 0; step < 20000; step++) {
+        spsc_result ra = spsc_step(a, &out_of_line, step);
+        spsc_result rb = spsc_step(b, &inlined, step);
+        spsc_result rc = spsc_step(c, step % 2 ? &inlined : &out_of_line, step);
+        assert_memory_equal(&ra, &rb, sizeof ra);
+        assert_memory_equal(&ra, &rc, sizeof ra);
+        seen[-ra.status]++;
+    }
+    assert_memory_equal(a->buf, b->buf, 64);
+    assert_memory_equal(a->buf, c->buf, 64);
+    int statuses[] = {RING_OK, RING_EMPTY, RING_FULL, RING_TOOBIG, RING_TOOSMALL};
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        assert_true(seen[-statuses[i]] > 0); /* the run reached every case */
+    ring_spsc_free(a);
+    ring_spsc_free(b);
+    ring_spsc_free(c);
 }
 
 /* The sniffer's shape: a header struct and the packet bytes in, the same two parts out. */
@@ -518,10 +616,12 @@ int main(void)
         cmocka_unit_test(test_log_replay_after_gap),
         cmocka_unit_test(test_log_iterator_sees_later_pushes_and_gaps),
         cmocka_unit_test(test_log_replay_past_2_32_with_straddling),
-        cmocka_unit_test(test_status_names),
+        cmocka_unit_test(test_status_sentences),
+        cmocka_unit_test(test_size_check_explains_null),
         cmocka_unit_test(test_spsc_full_empty_and_offsets),
         cmocka_unit_test(test_spsc_straddling_and_pushv),
         cmocka_unit_test(test_spsc_push_pop_every_length_and_position),
+        cmocka_unit_test(test_spsc_inline_matches_out_of_line),
         cmocka_unit_test(test_spsc_pushv_popv_header_and_packet),
         cmocka_unit_test(test_mpmc_timeouts_and_close),
         cmocka_unit_test(test_mpmc_overwrite_never_blocks),

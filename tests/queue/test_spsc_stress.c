@@ -6,6 +6,9 @@
  * Messages vary in length (8..23 bytes: the sequence number, then a pattern derived from it), so
  * records straddle the end of the 4 KiB ring at every split, and the counters start just below
  * 2^32 so they cross it early. The sequence number and the ring's own offset must agree.
+ * Both sides switch between the complete push/pop (ring.h) and the inline fast path
+ * (ring_spsc_inline.h) as the message number changes, so each path meets the other under real
+ * concurrency (and, in the TSan tree, under ThreadSanitizer).
  *
  * Run: build/tests/queue_spsc_stress [COUNT]     (default 100000000; CTest passes fewer items
  *      through WIRELAB_QUEUE_STRESS_ITEMS in the sanitizer trees, where it runs ~10x slower)
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "ring.h"
+#include "ring_spsc_inline.h"
 
 #define START ((UINT64_C(1) << 32) - 1000)
 
@@ -45,7 +49,10 @@ static void *producer(void *arg)
     uint8_t msg[32];
     for (uint64_t i = 0; i < run->count; i++) {
         size_t n = make_msg(i, msg);
-        while (ring_spsc_push(run->ring, msg, n, NULL) == RING_FULL) {
+        /* Runs of 64 messages through each path (a different pattern from the consumer's). */
+        int (*push)(ring_spsc *, const void *, size_t, uint64_t *) =
+            (i / 64) % 2 ? ring_spsc_push_inline : ring_spsc_push;
+        while (push(run->ring, msg, n, NULL) == RING_FULL) {
             run->full_spins++;
             sched_yield(); /* 2 cores shared with other work: let the consumer run */
         }
@@ -61,7 +68,9 @@ static void *consumer(void *arg)
         size_t len = 0;
         uint64_t off = 0;
         int rc;
-        while ((rc = ring_spsc_pop(run->ring, got, sizeof got, &len, &off)) == RING_EMPTY)
+        int (*pop)(ring_spsc *, void *, size_t, size_t *, uint64_t *) =
+            (i / 100) % 2 ? ring_spsc_pop_inline : ring_spsc_pop;
+        while ((rc = pop(run->ring, got, sizeof got, &len, &off)) == RING_EMPTY)
             sched_yield();
         size_t n = make_msg(i, want);
         if (rc != RING_OK)

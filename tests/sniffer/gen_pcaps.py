@@ -504,6 +504,7 @@ def build(outdir):
     truncations(p, [null(2), ipv4(C4, S4, 17), udp(1, 2), data(b"abc")], "null/ipv4/udp/data")
     files.append(p)
 
+    window_scale(files)
     timestamps(files)
     exactness(files)
     tcpdump_lines(files)
@@ -676,6 +677,64 @@ def engineio(p):
     f, e = ws_frame(b'42["message","hi"]', mask=mask)
     plain.add(True, f, [web("websocket", socketio=None, **e)],
               note="Socket.IO-looking text on a plain WebSocket: not described")
+
+
+def window_scale(files):
+    """Window scaling (RFC 7323): the same window field read four ways. Port 40001: both SYNs
+    carry the option (client shift 10, server 7), so the client's window 64 is 65536 bytes and
+    the server's 502 is 64256. Port 40002: the SYN,ACK has no option, so nothing is scaled.
+    Port 40003: the capture starts after the handshake, so the scale is unknown. A SYN's own
+    window is never scaled."""
+    p = Pcap("tcp_wscale", "eth")
+    cli, srv = "10.0.0.1", "10.0.0.2"
+
+    def seg(c2s, port, seq, ack, flags, win, opts=b"", payload=None):
+        sp, dp = (port, 7007) if c2s else (7007, port)
+        ls = [eth(B, A, 0x0800) if c2s else eth(A, B, 0x0800),
+              ipv4(cli, srv, 6) if c2s else ipv4(srv, cli, 6),
+              tcp(sp, dp, seq, ack, flags, win=win, opts=opts)]
+        if payload is not None:
+            ls.append(data(payload))
+        p.add(*assemble(ls))
+    for port, srv_ws in ((40001, 7), (40002, None)):
+        seg(True, port, 1000, 0, ["SYN"], 64240, tcp_opts(1460, 10, True))
+        seg(False, port, 5000, 1001, ["SYN", "ACK"], 65160, tcp_opts(1460, srv_ws, True))
+        seg(True, port, 1001, 5001, ["ACK"], 64)
+        seg(True, port, 1001, 5001, ["PSH", "ACK"], 64, payload=b"hello")
+        seg(False, port, 5001, 1006, ["ACK"], 502)
+    seg(True, 40003, 9000, 7000, ["PSH", "ACK"], 64, payload=b"mid-stream")
+    files.append(p)
+
+    # Retransmissions, timed (the ladder explains each): a fast retransmit after one duplicate
+    # ACK with SACK, then the same bytes again by timer at 200 ms and 400 ms (back-off), and a
+    # segment resent although its ACK is in the capture (that ACK was lost after it).
+    p = Pcap("tcp_retrans", "eth")
+    t0 = 1_700_000_000
+
+    def at(ms, c2s, seq, ack, flags, opts=b"", payload=None):
+        ls = [eth(B, A, 0x0800) if c2s else eth(A, B, 0x0800),
+              ipv4(cli, srv, 6) if c2s else ipv4(srv, cli, 6),
+              tcp(40004, 7007, seq, ack, flags, opts=opts) if c2s
+              else tcp(7007, 40004, seq, ack, flags, opts=opts)]
+        if payload is not None:
+            ls.append(data(payload))
+        frame, exp = assemble(ls)
+        p.add(frame, exp, ts=(t0, ms * 1000))
+    c, s = 1000, 5000
+    at(0, True, c, 0, ["SYN"])
+    at(1, False, s, c + 1, ["SYN", "ACK"])
+    at(2, True, c + 1, s + 1, ["ACK"])
+    at(3, True, c + 1, s + 1, ["ACK"], payload=b"a" * 100)         # frame 4: lost
+    at(4, True, c + 101, s + 1, ["PSH", "ACK"], payload=b"b" * 100)
+    at(5, False, s + 1, c + 1, ["ACK"], opts=tcp_opts(sack=[(c + 101, c + 201)]))  # duplicate
+    at(6, True, c + 1, s + 1, ["ACK"], payload=b"a" * 100)         # 7: fast retransmit
+    at(206, True, c + 1, s + 1, ["ACK"], payload=b"a" * 100)       # 8: timer
+    at(606, True, c + 1, s + 1, ["ACK"], payload=b"a" * 100)       # 9: timer, 2x (back-off)
+    at(607, False, s + 1, c + 201, ["ACK"])
+    at(608, True, c + 201, s + 1, ["PSH", "ACK"], payload=b"c" * 100)
+    at(609, False, s + 1, c + 301, ["ACK"])                        # 12: lost after capture
+    at(809, True, c + 201, s + 1, ["PSH", "ACK"], payload=b"c" * 100)  # 13: timer
+    files.append(p)
 
 
 def timestamps(files):

@@ -72,9 +72,63 @@ for want in '2 Data link   Ethernet II' '3 Network     IPv4' '4 Transport   TCP'
 $(cat layers.txt)"
 done
 
+step "--layers applies the window scale the SYNs agreed, per flow and per direction (tcp_wscale.pcap)"
+"$S" -r "$CORPUS/tcp_wscale.pcap" --layers >wscale.txt 2>/dev/null
+# the window line of frame N (one window line per frame)
+win() { awk -v n="$1" '/^frame /{f=$2+0} f==n && $1=="window"{$1=""; print; exit}' wscale.txt; }
+expect_match() { case "$(win "$1")" in *"$2"*) ;; *) fail "frame $1 ($3): window should read '$2'; got '$(win "$1")'";; esac; }
+expect_match 1 "64240 bytes it can receive; a SYN's is never scaled" "the SYN offering shift 10"
+expect_match 2 "65160 bytes it can receive; a SYN's is never scaled" "the SYN,ACK offering shift 7"
+expect_match 3 "64 x 2^10 = 65536" "client's ACK: its own shift, 10"
+expect_match 5 "502 x 2^7 = 64256" "server's ACK: its own shift, 7, not the client's"
+expect_match 8 "64 bytes it can still receive (no scaling agreed)" "the SYN,ACK had no option"
+expect_match 11 "64 x 2^? (scale unknown)" "no handshake in the capture"
+grep -q 'window scale   10 .*later windows from this side x 2^this' wscale.txt \
+  || fail "the SYN's window scale option is not explained"
+
+step "--ladder explains each retransmission: duplicate ACKs or a timer, and the back-off (tcp_retrans.pcap)"
+"$S" -r "$CORPUS/tcp_retrans.pcap" --ladder >retrans_ladder.txt 2>/dev/null
+# the note under frame N's arrow
+note() { awk -v n="$1" '$1==n{getline; print; exit}' retrans_ladder.txt; }
+for want in "7|^ *\^ repeats frame 4, 3.000 ms later, after 1 duplicate ACK (SACK): fast retransmit$" \
+            "8|^ *\^ repeats frame 7, 200.000 ms later, no duplicate ACK: a timer" \
+            "9|^ *\^ repeats frame 8, 400.000 ms later, no duplicate ACK: timer again, 2.0x the wait before (back-off)$" \
+            "13|^ *\^ repeats frame 11, 201.000 ms later: its ACK is in the capture"; do
+  n=${want%%|*}
+  note "$n" | grep -q -- "${want#*|}" || fail "frame $n's retransmission note should match '${want#*|}'; got '$(note "$n")'; the ladder:
+$(cat retrans_ladder.txt)"
+done
+expect_eq "notes (one per retransmission, none elsewhere)" 4 "$(grep -c '^ *^ repeats' retrans_ladder.txt)"
+
 step "-x without a terminal brackets the bytes by layer"
 "$S" -r "$T" -x -c 1 2>/dev/null | grep -q '0000: \[eth 00 00 00 00 00 00 00 00 00 00 00 00 08 00\] \[ipv4 45 00\]' \
   || fail "-x did not bracket the Ethernet and IPv4 bytes"
+
+step "-x names each application header by its protocol, as --layers does (wirelab.pcap)"
+"$S" -r "$CORPUS/wirelab.pcap" -x >wl_hex.txt 2>/dev/null
+grep -q '\[udp \(.. \)*..\] \[udp_echo 57 4c 55 31' wl_hex.txt \
+  || fail "udp_echo's header is not bracketed as [udp_echo ...]; got:
+$(head -8 wl_hex.txt)"
+grep -q '\[tcp \(.. \)*..\] \[queue 50 55 53 48' wl_hex.txt \
+  || fail "queue_broker's line is not bracketed as [queue ...]"
+grep -q 'bytes by layer: \[eth\] \[ipv4\] \[tcp\] \[queue\]' wl_hex.txt || fail "the legend does not name [queue]"
+
+step "-e starts the line with the MAC addresses: an ARP request goes to the broadcast address"
+"$S" -r "$CORPUS/vlan_arp.pcap" -e -c 2 >e.txt 2>/dev/null
+grep -q ' 02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 60: ARP, Request who-has 10.0.0.2 tell 10.0.0.1' e.txt \
+  || fail "-e does not show the request's source MAC and the broadcast destination; got:
+$(cat e.txt)"
+grep -q ' 02:00:00:00:00:02 > 02:00:00:00:00:01, ethertype ARP (0x0806), length 60: ARP, Reply' e.txt \
+  || fail "-e does not show the reply going back to the asker's MAC"
+"$S" -r "$CORPUS/vlan_arp.pcap" -c 1 2>/dev/null | grep -q 'ff:ff:ff:ff:ff:ff' && fail "without -e the line must not show MACs (tcpdump -nn does not)"
+
+step "-v shows the IPv4 fields as tcpdump -v does: ttl, id, fragment offset and flags"
+"$S" -r "$CORPUS/ipv4_opts_frag_icmp.pcap" -v -c 3 >v.txt 2>/dev/null
+grep -q 'IP (tos 0x0, ttl 64, id 77, offset 0, flags \[+\], proto UDP (17), length 60) 10.0.0.1.1 > 10.0.0.2.2: UDP, length 32' v.txt \
+  || fail "the first fragment's line lacks 'id 77, offset 0, flags [+]'; got:
+$(cat v.txt)"
+grep -q 'IP (tos 0x0, ttl 64, id 77, offset 40, flags \[none\], proto UDP (17), length 44) 10.0.0.1 > 10.0.0.2: ip-proto-17' v.txt \
+  || fail "the last fragment's line lacks 'offset 40, flags [none]'"
 
 step "an ICMP port unreachable names the port it is about, in tcpdump's words"
 "$S" -r "$CORPUS/ipv4_opts_frag_icmp.pcap" 2>/dev/null \

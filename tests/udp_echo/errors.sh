@@ -17,7 +17,7 @@ R="$WIRELAB_BIN/udp_receiver"
 run_expect 1 "cannot .* host 'no-such-host.invalid'" "$S" --host no-such-host.invalid --port 9
 run_expect 2 'usage: udp_sender' "$S" --port 9
 run_expect 2 '--count must be a whole number' "$S" --host 127.0.0.1 --port 9 --count abc
-run_expect 2 '--port must be a number' "$S" --host 127.0.0.1 --port 70000
+run_expect 2 "--port must be a whole number from 1 to 65535, not '70000'" "$S" --host 127.0.0.1 --port 70000
 run_expect 2 'cannot --batch' "$S" --host 127.0.0.1 --port 9 --echo --batch
 run_expect 2 'use --reorder-every and' "$S" --host 127.0.0.1 --port 9 --echo --reorder-every 3
 run_expect 2 'usage: udp_receiver' "$R" --no-such-option

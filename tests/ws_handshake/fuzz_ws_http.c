@@ -40,8 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     char out[WS_RESPONSE_MAX];
     if (response) {
-        const char *why;
-        (void)ws_handshake_check_response(&parser, "dGhlIHNhbXBsZSBub25jZQ==", "chat", &why);
+        char why[WS_ERR_LEN];
+        (void)ws_handshake_check_response(&parser, "dGhlIHNhbXBsZSBub25jZQ==", "chat", why,
+                                          sizeof why);
         return 0;
     }
     static const char *const protocols[] = {"chat", "superchat", NULL};

@@ -12,6 +12,8 @@ for args in "--port 99999" "--mode loud" "--ping-interval soon" "--max-message 0
   rc=0; "$S" $args >/dev/null 2>err.txt || rc=$?
   expect_eq "ws_server $args exit status" 2 "$rc"
   grep -q "usage: ws_server" err.txt || fail "ws_server $args printed no usage: $(cat err.txt)"
+  grep -q -- "^ws_server: .*${args%% *}" err.txt \
+    || fail "ws_server $args did not name ${args%% *} in its error: $(cat err.txt)"
 done
 for url in "http://127.0.0.1/ws" "wss://127.0.0.1/ws" "ws://"; do
   rc=0; "$C" "$url" --message x >/dev/null 2>err.txt || rc=$?
