@@ -338,6 +338,27 @@ def pipelined_handshakes():
         srv.stop()
 
 
+def many_sessions():
+    """Sessions opened and abandoned (never CONNECT, never pong): --max-sessions caps them for
+    everyone, and the abandoned ones are gone at their ping timeout, so the cap frees itself."""
+    srv = Server("--demo", "protocol-suite", "--max-sessions", "20")
+    try:
+        step("20 handshakes on 20 connections, abandoned (--max-sessions 20)")
+        for i in range(20):
+            check(f"handshake {i + 1} answered", http(srv.port, "GET", POLL)[0] == 200)
+        st, body = http(srv.port, "GET", POLL)
+        check("the 21st gets HTTP 503 with the reason", st == 503 and "--max-sessions" in body,
+              f"{st} {body[:80]}")
+        logged(srv, ["--max-sessions"])
+        step("pingInterval + pingTimeout later (0.5 s) the abandoned sessions are closed")
+        time.sleep(0.7)
+        innocent(srv, "a new client after the abandoned sessions timed out")
+        bounded(srv, 16, 32)
+        srv.finish()
+    finally:
+        srv.stop()
+
+
 def slow_heads():
     """Connections that send half a request head, or nothing: a connection cap (503 beyond)
     and a head timeout free them."""
@@ -482,7 +503,8 @@ def bind_default():
 
 
 SCENARIOS = {f.__name__: f for f in (poll_no_get, ws_slow_reader, binary_never_completed,
-                                     many_rooms, pipelined_handshakes, slow_heads,
+                                     many_rooms, pipelined_handshakes, many_sessions,
+                                     slow_heads,
                                      pipelined_get_post, polling_utf8, sigterm, bind_default)}
 
 if __name__ == "__main__":
