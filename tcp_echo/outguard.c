@@ -23,10 +23,10 @@
 
 typedef struct guard {
     int fd;
-    const char *name;     /* "stdout" */
-    uint64_t dropped;     /* lines dropped since the start */
-    uint64_t unreported;  /* of those, not yet announced on the stream itself */
-    char buf[PIPE_BUF];   /* the FILE's line buffer */
+    const char *name;    /* "stdout" */
+    uint64_t dropped;    /* lines dropped since the start */
+    uint64_t unreported; /* of those, not yet announced on the stream itself */
+    char buf[PIPE_BUF];  /* the FILE's line buffer */
 } guard;
 
 static guard guards[2] = {{.fd = STDOUT_FILENO, .name = "stdout"},
