@@ -5,15 +5,31 @@
  *
  *   work queue "jobs":                                 topic "news":
  *     ring       fresh messages, oldest first            ring   the last `capacity` messages,
- *     redo       given back by a consumer that left,            each with its offset; every
- *                delivered before the ring, marked              subscriber got each one live,
- *                "redelivered"                                  and a returning one replays
- *     in flight  on each consumer's list until ACK              from the ring
+ *     redo       given back (its consumer left, or              each with its offset; every
+ *                its ACK deadline passed), delivered            subscriber got each one live,
+ *                before the ring, marked "redelivered"          and a returning one replays
+ *     in flight  on its consumer's list until ACK,              from the ring
+ *                in the id hash and the deadline heap
+ *     dead       delivered max_deliveries times and
+ *                never ACKed: kept for an operator
  *
- * A work-queue record in the ring is the message's 8-byte id followed by its text. Limits:
- * ring + redo + in flight <= capacity per queue (so an ACK-less consumer cannot make the broker
- * hold unbounded memory), max_names queues + topics, 16 waiting PULLs and 16 subscriptions per
- * client.
+ * A work-queue record in the ring is the message's 8-byte id followed by its text.
+ *
+ * Limits, and why they bound memory: the ring holds at most `capacity` messages. A consumer
+ * holds at most `prefetch` in flight, and its PULLs beyond that wait (for its own ACK, or its
+ * deadline) while other consumers are served. The dead list holds at most `capacity` (the
+ * oldest is dropped and counted). Messages leave the ring only while redo is empty, and every
+ * other move (ACK, give back, dead-letter, REQUEUE) keeps or shrinks the sum, so redo + in
+ * flight + dead never exceeds (consumers x prefetch) + capacity. Plus max_names queues + topics,
+ * 16 waiting PULLs and 16 subscriptions per client.
+ *
+ * Costs: ACK and TOUCH find the id in a hash table (about one comparison, however many are in
+ * flight); a deadline is a min-heap entry (O(log n) to add, move or remove); a consumer's
+ * in-flight list is doubly linked (O(1) to unlink).
+ *
+ * Where the state changes (what a durable log would record, one place each): cmd_push (a
+ * message enters its ring), deliver (it goes out), cmd_ack (it is deleted), give_back (it comes
+ * back: disconnect or deadline), dead_letter, cmd_requeue, and cmd_pub for topics.
  *
  * Re-entrancy: the send callback might make the loop report a dead connection while we are in
  * the middle of a fan-out. broker_client_gone during a call only marks the client; it is
@@ -33,24 +49,48 @@
 #define MAX_WAITING_PER_CLIENT 16
 #define MAX_SUBS_PER_CLIENT    16
 #define MAX_RING_BYTES         ((size_t)1 << 30)
+#define MAX_DLQ_LISTED         1000 /* DEAD lines one DLQ command sends at most */
 
-/* A work-queue message outside the ring: in flight on a consumer, or waiting for redelivery. */
+/*
+ * A work-queue message outside the ring. In flight: on its owner's list (prev/next), in the id
+ * hash (hnext) and in the deadline heap (heap_at). Given back or dead: on the queue's redo or
+ * dead list (next only), owner NULL.
+ */
 struct held {
-    struct held *next;
+    struct held *prev, *next;
+    struct held *hnext;
     struct wq *q;
+    broker_client *owner;
     uint64_t id;
-    int redelivered;
+    uint64_t deadline_ms;
+    size_t heap_at;
+    unsigned timeout_s;  /* the deadline this delivery was given (TOUCH without seconds) */
+    unsigned deliveries; /* since it was pushed or re-queued from the dead list */
+    int seen;            /* delivered at least once: the next delivery says "redelivered" */
+    const char *reason;  /* why it went back the last time: "deadline" or "disconnect" */
     size_t len;
     char msg[];
+};
+
+/* A singly linked FIFO of held messages (a queue's redo and dead lists). */
+struct fifo {
+    struct held *head, *tail;
+    size_t n;
+};
+
+/* A PULL that waits for a message, with the ACK deadline it asked for. */
+struct waiter {
+    broker_client *c;
+    unsigned timeout_s;
 };
 
 struct wq {
     char name[PROTO_NAME_MAX + 1];
     size_t capacity;
     ring_log *ring;
-    struct held *redo, *redo_tail;
-    size_t nredo, inflight;
-    broker_client **waiting; /* PULLs waiting for a message, first come first served */
+    struct fifo redo, dead;
+    size_t inflight;
+    struct waiter *waiting; /* first come first served (a consumer at its prefetch is skipped) */
     size_t nwaiting, cap_waiting;
 };
 
@@ -77,6 +117,10 @@ struct broker {
     size_t nspecs, cap_specs;
     uint64_t next_id;
     broker_stats stats;
+    struct held **table; /* in-flight messages by id: table[id & (nbuckets - 1)], chained */
+    size_t nbuckets, ninflight;
+    struct held **heap; /* in-flight messages, the earliest deadline at heap[0] */
+    size_t heap_cap;
     char *out; /* scratch for one outgoing line */
     size_t out_cap;
     uint8_t *rec; /* scratch for one work-queue record */
@@ -87,7 +131,8 @@ struct broker {
 struct broker_client {
     broker *b;
     void *handle;
-    struct held *inflight; /* newest first */
+    struct held *first, *last; /* in flight, oldest delivery first */
+    size_t ninflight;
     unsigned waiting, nsubs;
     int gone;
     broker_client *next_dead;
@@ -123,8 +168,13 @@ static int check_sizes(const broker_config *cfg, size_t capacity, char *err, siz
 
 broker *broker_new(const broker_config *cfg, char *err, size_t errlen)
 {
-    if (cfg->capacity == 0 || cfg->max_line < 16 || cfg->max_names == 0 || cfg->send == NULL) {
-        snprintf(err, errlen, "capacity, max_names and send must be set, max_line >= 16");
+    if (cfg->capacity == 0 || cfg->max_line < 16 || cfg->max_names == 0 || cfg->send == NULL ||
+        cfg->prefetch == 0 || cfg->now_ms == NULL || cfg->ack_timeout_s == 0 ||
+        cfg->ack_timeout_s > BROKER_MAX_ACK_TIMEOUT_S) {
+        snprintf(err, errlen,
+                 "capacity, max_names, prefetch, send and now_ms must be set, max_line >= 16, "
+                 "ack_timeout_s from 1 to %u",
+                 BROKER_MAX_ACK_TIMEOUT_S);
         return NULL;
     }
     if (check_sizes(cfg, cfg->capacity, err, errlen) < 0)
@@ -138,7 +188,10 @@ broker *broker_new(const broker_config *cfg, char *err, size_t errlen)
     b->rec = malloc(8 + cfg->max_line);
     b->queues = calloc(cfg->max_names, sizeof *b->queues);
     b->topics = calloc(cfg->max_names, sizeof *b->topics);
-    if (b->out == NULL || b->rec == NULL || b->queues == NULL || b->topics == NULL) {
+    b->nbuckets = 64;
+    b->table = calloc(b->nbuckets, sizeof *b->table);
+    if (b->out == NULL || b->rec == NULL || b->queues == NULL || b->topics == NULL ||
+        b->table == NULL) {
         broker_free(b);
         goto nomem;
     }
@@ -148,10 +201,10 @@ nomem:
     return NULL;
 }
 
-static void free_held_list(struct held *h)
+static void free_held_list(struct held *h, int chain)
 {
     while (h != NULL) {
-        struct held *next = h->next;
+        struct held *next = chain ? h->hnext : h->next;
         free(h);
         h = next;
     }
@@ -161,9 +214,12 @@ void broker_free(broker *b)
 {
     if (b == NULL)
         return;
+    for (size_t i = 0; b->table != NULL && i < b->nbuckets; i++)
+        free_held_list(b->table[i], 1); /* still in flight at clients not yet gone */
     for (size_t i = 0; i < b->nqueues; i++) {
         ring_log_free(b->queues[i]->ring);
-        free_held_list(b->queues[i]->redo);
+        free_held_list(b->queues[i]->redo.head, 0);
+        free_held_list(b->queues[i]->dead.head, 0);
         free(b->queues[i]->waiting);
         free(b->queues[i]);
     }
@@ -175,6 +231,8 @@ void broker_free(broker *b)
     free(b->queues);
     free(b->topics);
     free(b->specs);
+    free(b->table);
+    free(b->heap);
     free(b->out);
     free(b->rec);
     free(b);
@@ -263,12 +321,27 @@ static int name_is(const char *name, const char *s, size_t len)
     return strlen(name) == len && memcmp(name, s, len) == 0;
 }
 
+/* A limit bites: tell the client ("ERR <what>") and the operator (cfg.on_limit). */
+static void limit_hit(broker_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void limit_hit(broker_client *c, const char *fmt, ...)
+{
+    char what[PROTO_ERR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    emitf(c, "", 0, "ERR %s", what);
+    if (c->b->cfg.on_limit != NULL)
+        c->b->cfg.on_limit(c->handle, what);
+}
+
 static int names_full(broker_client *c)
 {
     broker *b = c->b;
     if (b->nqueues + b->ntopics < b->cfg.max_names)
         return 0;
-    emitf(c, "", 0, "ERR too many queues and topics (the broker allows %zu)", b->cfg.max_names);
+    limit_hit(c, "too many queues and topics (the broker allows %zu)", b->cfg.max_names);
     return 1;
 }
 
@@ -350,60 +423,274 @@ static void remove_client(broker_client **arr, size_t *n, broker_client *p)
     *n = j;
 }
 
+static void enter(broker *b);
+static void leave(broker *b);
+
+/* ---- in flight: the id hash, the deadline heap, the consumer's list ---------------------- */
+
+static void fifo_put(struct fifo *f, struct held *h)
+{
+    h->next = NULL;
+    if (f->tail != NULL)
+        f->tail->next = h;
+    else
+        f->head = h;
+    f->tail = h;
+    f->n++;
+}
+
+static struct held *fifo_take(struct fifo *f)
+{
+    struct held *h = f->head;
+    if (h != NULL) {
+        f->head = h->next;
+        if (f->head == NULL)
+            f->tail = NULL;
+        f->n--;
+    }
+    return h;
+}
+
+/* Double the hash table when it holds more entries than buckets (amortized O(1) per entry).
+ * If realloc fails the table stays as it is: slower chains, still correct. */
+static void table_grow(broker *b)
+{
+    size_t n = 2 * b->nbuckets;
+    struct held **t = calloc(n, sizeof *t);
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < b->nbuckets; i++) {
+        for (struct held *h = b->table[i], *next; h != NULL; h = next) {
+            next = h->hnext;
+            h->hnext = t[h->id & (n - 1)];
+            t[h->id & (n - 1)] = h;
+        }
+    }
+    free(b->table);
+    b->table = t;
+    b->nbuckets = n;
+}
+
+/* The in-flight message with this id, or NULL. Ids are consecutive, so id & mask spreads them
+ * evenly over the buckets: a chain is about one entry long. */
+static struct held *inflight_find(broker *b, uint64_t id)
+{
+    for (struct held *h = b->table[id & (b->nbuckets - 1)]; h != NULL; h = h->hnext) {
+        b->stats.ack_steps++;
+        if (h->id == id)
+            return h;
+    }
+    return NULL;
+}
+
+/* ---- the deadline heap: heap[i]'s children are heap[2i+1] and heap[2i+2], each due no
+ * earlier than its parent, so heap[0] is the next deadline. */
+
+static void heap_set(broker *b, size_t i, struct held *h)
+{
+    b->heap[i] = h;
+    h->heap_at = i;
+}
+
+static void heap_up(broker *b, size_t i)
+{
+    struct held *h = b->heap[i];
+    while (i > 0 && b->heap[(i - 1) / 2]->deadline_ms > h->deadline_ms) {
+        heap_set(b, i, b->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_set(b, i, h);
+}
+
+static void heap_down(broker *b, size_t i)
+{
+    struct held *h = b->heap[i];
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= b->ninflight)
+            break;
+        if (child + 1 < b->ninflight &&
+            b->heap[child + 1]->deadline_ms < b->heap[child]->deadline_ms)
+            child++;
+        if (b->heap[child]->deadline_ms >= h->deadline_ms)
+            break;
+        heap_set(b, i, b->heap[child]);
+        i = child;
+    }
+    heap_set(b, i, h);
+}
+
+/* h's deadline changed (TOUCH): move it up or down to where it belongs. */
+static void heap_fix(broker *b, struct held *h)
+{
+    heap_up(b, h->heap_at);
+    heap_down(b, h->heap_at);
+}
+
+/* Room for one more in-flight message in the heap. -1 if out of memory. */
+static int inflight_reserve(broker *b)
+{
+    if (b->ninflight < b->heap_cap)
+        return 0;
+    size_t n = b->heap_cap ? 2 * b->heap_cap : 64;
+    struct held **a = realloc(b->heap, n * sizeof *a);
+    if (a == NULL)
+        return -1;
+    b->heap = a;
+    b->heap_cap = n;
+    return 0;
+}
+
+/* h goes out to c (inflight_reserve succeeded): on c's list, in the hash and the heap. */
+static void inflight_add(broker *b, broker_client *c, struct held *h, unsigned timeout_s)
+{
+    h->owner = c;
+    h->next = NULL;
+    h->prev = c->last;
+    if (c->last != NULL)
+        c->last->next = h;
+    else
+        c->first = h;
+    c->last = h;
+    c->ninflight++;
+    h->q->inflight++;
+    if (b->ninflight >= b->nbuckets)
+        table_grow(b);
+    struct held **bucket = &b->table[h->id & (b->nbuckets - 1)];
+    h->hnext = *bucket;
+    *bucket = h;
+    h->timeout_s = timeout_s;
+    h->deadline_ms = b->cfg.now_ms() + 1000 * (uint64_t)timeout_s;
+    b->ninflight++;
+    heap_set(b, b->ninflight - 1, h);
+    heap_up(b, b->ninflight - 1);
+}
+
+/* The reverse of inflight_add: h is in flight no more (ACKed, or on its way back). */
+static void inflight_remove(broker *b, struct held *h)
+{
+    broker_client *c = h->owner;
+    if (h->prev != NULL)
+        h->prev->next = h->next;
+    else
+        c->first = h->next;
+    if (h->next != NULL)
+        h->next->prev = h->prev;
+    else
+        c->last = h->prev;
+    c->ninflight--;
+    h->q->inflight--;
+    h->owner = NULL;
+    h->prev = h->next = NULL;
+    struct held **pp = &b->table[h->id & (b->nbuckets - 1)];
+    while (*pp != h)
+        pp = &(*pp)->hnext;
+    *pp = h->hnext;
+    /* Fill h's place in the heap with the last entry, and let that one find its level. */
+    struct held *last = b->heap[--b->ninflight];
+    if (last != h) {
+        heap_set(b, h->heap_at, last);
+        heap_fix(b, last);
+    }
+}
+
 /* ---- work queues ------------------------------------------------------------------------- */
+
+/* A message delivered max_deliveries times and never ACKed is a poison message (it may crash
+ * every consumer that takes it): keep it aside with its reason instead of redelivering it for
+ * ever. The list holds at most `capacity`; past that, the oldest dead letter is dropped and
+ * counted. */
+static void dead_letter(broker *b, struct held *h)
+{
+    struct wq *q = h->q;
+    fifo_put(&q->dead, h);
+    b->stats.dead++;
+    if (q->dead.n > q->capacity) {
+        free(fifo_take(&q->dead));
+        b->stats.dead_dropped++;
+        if (b->cfg.on_limit != NULL)
+            b->cfg.on_limit(NULL, "a dead-letter list is full (its queue's capacity): the oldest "
+                                  "dead letter was dropped");
+    }
+}
+
+/* h is in flight no more but was not ACKed (reason: "deadline" or "disconnect"): back to the
+ * front of its queue, after what is already waiting there - or to the dead list. */
+static void give_back(broker *b, struct held *h, const char *reason)
+{
+    inflight_remove(b, h);
+    h->reason = reason;
+    if (b->cfg.max_deliveries != 0 && h->deliveries >= b->cfg.max_deliveries)
+        dead_letter(b, h);
+    else
+        fifo_put(&h->q->redo, h);
+}
 
 /* The next message for a consumer: a returned one first, else the oldest fresh one. */
 static struct held *take_next(broker *b, struct wq *q)
 {
-    struct held *h = q->redo;
-    if (h != NULL) {
-        q->redo = h->next;
-        if (q->redo == NULL)
-            q->redo_tail = NULL;
-        q->nredo--;
-        return h;
-    }
-    if (q->nredo + q->inflight >= q->capacity)
-        return NULL; /* too many unacked: wait for an ACK or a disconnect */
+    if (q->redo.n > 0)
+        return fifo_take(&q->redo);
     /* Peek, allocate, then pop: if malloc fails the message stays in the ring, not lost. */
     size_t len;
     if (ring_log_peek(q->ring, b->rec, 8 + b->cfg.max_line, &len, NULL) != RING_OK)
         return NULL;
-    h = malloc(sizeof *h + (len - 8));
+    struct held *h = calloc(1, sizeof *h + (len - 8));
     if (h == NULL)
         return NULL; /* the PULL keeps waiting; a later PUSH or ACK retries */
     ring_log_pop(q->ring, b->rec, 8 + b->cfg.max_line, &len, NULL);
     memcpy(&h->id, b->rec, 8);
     h->q = q;
-    h->redelivered = 0;
     h->len = len - 8;
     memcpy(h->msg, b->rec + 8, h->len);
     return h;
 }
 
-/* Hand messages to waiting PULLs while there are both. */
+static void deliver(broker *b, struct waiter w, struct held *h)
+{
+    broker_client *c = w.c;
+    inflight_add(b, c, h, w.timeout_s);
+    h->deliveries++;
+    b->stats.delivered++;
+    if (h->seen)
+        b->stats.redelivered++;
+    emitf(c, h->msg, h->len, "MSG %s %" PRIu64 " %s ", h->q->name, h->id,
+          h->seen ? "redelivered" : "new");
+    h->seen = 1;
+}
+
+static void remove_waiter(struct wq *q, size_t i)
+{
+    memmove(q->waiting + i, q->waiting + i + 1, (q->nwaiting - i - 1) * sizeof *q->waiting);
+    q->nwaiting--;
+}
+
+/*
+ * Hand messages to waiting PULLs while there are both. The oldest PULL first - but a consumer
+ * already holding `prefetch` unacked messages is skipped (its PULL keeps its place), so one
+ * consumer that never ACKs cannot stop the others.
+ */
 static void dispatch(broker *b, struct wq *q)
 {
-    while (q->nwaiting > 0) {
-        broker_client *c = q->waiting[0];
-        if (c->gone) { /* it left during this call; the graveyard removes it properly */
-            remove_client(q->waiting, &q->nwaiting, c);
+    size_t i = 0;
+    while (i < q->nwaiting) {
+        struct waiter w = q->waiting[i];
+        if (w.c->gone) { /* it left during this call; the graveyard removes it properly */
+            remove_waiter(q, i);
             continue;
         }
+        if (w.c->ninflight >= b->cfg.prefetch) {
+            i++;
+            continue;
+        }
+        if (inflight_reserve(b) < 0)
+            return; /* out of memory: the PULL keeps waiting; a later PUSH or ACK retries */
         struct held *h = take_next(b, q);
         if (h == NULL)
             return;
-        memmove(q->waiting, q->waiting + 1, (q->nwaiting - 1) * sizeof *q->waiting);
-        q->nwaiting--;
-        c->waiting--;
-        h->next = c->inflight;
-        c->inflight = h;
-        q->inflight++;
-        b->stats.delivered++;
-        if (h->redelivered)
-            b->stats.redelivered++;
-        emitf(c, h->msg, h->len, "MSG %s %" PRIu64 " %s ", q->name, h->id,
-              h->redelivered ? "redelivered" : "new");
+        remove_waiter(q, i);
+        w.c->waiting--;
+        deliver(b, w, h);
     }
 }
 
@@ -432,38 +719,142 @@ static void cmd_pull(broker_client *c, const proto_cmd *cmd)
 {
     broker *b = c->b;
     if (c->waiting >= MAX_WAITING_PER_CLIENT) {
-        emitf(c, "", 0, "ERR too many PULLs waiting on this connection (max %d)",
-              MAX_WAITING_PER_CLIENT);
+        limit_hit(c, "too many PULLs waiting on this connection (max %d)", MAX_WAITING_PER_CLIENT);
         return;
     }
     struct wq *q = get_queue(c, cmd->name, cmd->name_len);
     if (q == NULL)
         return;
-    if (add_client(&q->waiting, &q->nwaiting, &q->cap_waiting, c) < 0) {
-        emitf(c, "", 0, "ERR out of memory");
-        return;
+    if (q->nwaiting == q->cap_waiting) {
+        size_t n = q->cap_waiting ? 2 * q->cap_waiting : 4;
+        struct waiter *a = realloc(q->waiting, n * sizeof *a);
+        if (a == NULL) {
+            emitf(c, "", 0, "ERR out of memory");
+            return;
+        }
+        q->waiting = a;
+        q->cap_waiting = n;
     }
+    if (c->ninflight >= b->cfg.prefetch && b->cfg.on_limit != NULL) {
+        /* Not an error: the PULL waits (for this consumer's ACK or a deadline). But a consumer
+         * that keeps hitting its prefetch is worth a line in the operator's log. */
+        char what[PROTO_ERR_LEN];
+        snprintf(what, sizeof what,
+                 "holds %zu unacked messages, its prefetch: its PULL waits for an ACK",
+                 c->ninflight);
+        b->cfg.on_limit(c->handle, what);
+    }
+    unsigned timeout = cmd->has_seconds ? (unsigned)cmd->seconds : b->cfg.ack_timeout_s;
+    q->waiting[q->nwaiting++] = (struct waiter){c, timeout};
     c->waiting++;
     dispatch(b, q); /* now, if a message is there; otherwise when one is pushed */
+}
+
+/* The message id that c may ACK or TOUCH, or NULL (and ERR sent). */
+static struct held *owned(broker_client *c, uint64_t id)
+{
+    struct held *h = inflight_find(c->b, id);
+    if (h != NULL && h->owner == c)
+        return h;
+    emitf(c, "", 0,
+          "ERR no message %" PRIu64
+          " is waiting for an ACK from this connection (not delivered here, already ACKed, "
+          "or its ACK deadline passed and it went back to the queue)",
+          id);
+    return NULL;
 }
 
 static void cmd_ack(broker_client *c, uint64_t id)
 {
     broker *b = c->b;
-    for (struct held **pp = &c->inflight; *pp != NULL; pp = &(*pp)->next) {
-        struct held *h = *pp;
-        if (h->id != id)
-            continue;
-        *pp = h->next;
-        struct wq *q = h->q;
-        q->inflight--;
-        free(h);
-        b->stats.acked++;
-        emitf(c, "", 0, "OK");
-        dispatch(b, q); /* below the in-flight limit again: a waiting PULL may proceed */
+    struct held *h = owned(c, id);
+    if (h == NULL)
         return;
+    struct wq *q = h->q;
+    inflight_remove(b, h); /* settled: the message is gone for good */
+    free(h);
+    b->stats.acked++;
+    emitf(c, "", 0, "OK");
+    dispatch(b, q); /* below its prefetch again: this consumer's waiting PULL may proceed */
+}
+
+/* TOUCH: "still working on it" - the deadline moves to now + seconds (a heartbeat for long
+ * work; without seconds, the deadline this delivery was given). */
+static void cmd_touch(broker_client *c, const proto_cmd *cmd)
+{
+    broker *b = c->b;
+    struct held *h = owned(c, cmd->number);
+    if (h == NULL)
+        return;
+    if (cmd->has_seconds)
+        h->timeout_s = (unsigned)cmd->seconds;
+    h->deadline_ms = b->cfg.now_ms() + 1000 * (uint64_t)h->timeout_s;
+    heap_fix(b, h);
+    emitf(c, "", 0, "OK %u", h->timeout_s);
+}
+
+void broker_expire(broker *b)
+{
+    enter(b);
+    uint64_t now = b->cfg.now_ms();
+    while (b->ninflight > 0 && b->heap[0]->deadline_ms <= now) {
+        struct held *h = b->heap[0];
+        struct wq *q = h->q;
+        b->stats.expired++;
+        give_back(b, h, "deadline");
+        dispatch(b, q); /* deliveries from here are due in >= 1 s: the loop ends */
     }
-    emitf(c, "", 0, "ERR no message %" PRIu64 " is waiting for an ACK from this connection", id);
+    leave(b);
+}
+
+uint64_t broker_next_deadline(const broker *b)
+{
+    return b->ninflight > 0 ? b->heap[0]->deadline_ms : UINT64_MAX;
+}
+
+/* DLQ <queue>: list the dead letters, oldest first. */
+static void cmd_dlq(broker_client *c, const proto_cmd *cmd)
+{
+    struct wq *q = get_queue(c, cmd->name, cmd->name_len);
+    if (q == NULL)
+        return;
+    size_t shown = 0;
+    for (struct held *h = q->dead.head; h != NULL && shown < MAX_DLQ_LISTED; h = h->next) {
+        shown++;
+        emitf(c, h->msg, h->len, "DEAD %s %" PRIu64 " %u %s ", q->name, h->id, h->deliveries,
+              h->reason);
+    }
+    emitf(c, "", 0, "OK %zu of %zu", shown, q->dead.n);
+}
+
+/* REQUEUE <queue> <id>|ALL: dead letters go back to the queue (after what waits there) with
+ * their delivery count reset; they are still marked redelivered. */
+static void cmd_requeue(broker_client *c, const proto_cmd *cmd)
+{
+    broker *b = c->b;
+    struct wq *q = get_queue(c, cmd->name, cmd->name_len);
+    if (q == NULL)
+        return;
+    size_t moved = 0;
+    struct fifo keep = {0};
+    struct held *h;
+    while ((h = fifo_take(&q->dead)) != NULL) {
+        if (cmd->all || h->id == cmd->number) {
+            h->deliveries = 0;
+            fifo_put(&q->redo, h);
+            moved++;
+        } else {
+            fifo_put(&keep, h);
+        }
+    }
+    q->dead = keep;
+    b->stats.requeued += moved;
+    if (moved == 0 && !cmd->all)
+        emitf(c, "", 0, "ERR no dead letter %" PRIu64 " in %s (DLQ %s lists them)", cmd->number,
+              q->name, q->name);
+    else
+        emitf(c, "", 0, "OK %zu", moved);
+    dispatch(b, q);
 }
 
 /* ---- topics ------------------------------------------------------------------------------ */
@@ -522,8 +913,7 @@ static void cmd_sub(broker_client *c, const proto_cmd *cmd)
         }
     }
     if (c->nsubs >= MAX_SUBS_PER_CLIENT) {
-        emitf(c, "", 0, "ERR too many subscriptions on this connection (max %d)",
-              MAX_SUBS_PER_CLIENT);
+        limit_hit(c, "too many subscriptions on this connection (max %d)", MAX_SUBS_PER_CLIENT);
         return;
     }
     if (cmd->has_from && replay(c, t, cmd->number) < 0)
@@ -539,37 +929,16 @@ static void cmd_sub(broker_client *c, const proto_cmd *cmd)
 
 /* ---- clients coming and going ------------------------------------------------------------ */
 
-/* Give c's unacked messages back to their queues, oldest first, marked redelivered. */
-static void return_inflight(broker_client *c)
-{
-    struct held *rev = NULL; /* c->inflight is newest first: reverse it */
-    while (c->inflight != NULL) {
-        struct held *h = c->inflight;
-        c->inflight = h->next;
-        h->next = rev;
-        rev = h;
-    }
-    while (rev != NULL) {
-        struct held *h = rev;
-        rev = h->next;
-        struct wq *q = h->q;
-        h->next = NULL;
-        h->redelivered = 1;
-        if (q->redo_tail != NULL)
-            q->redo_tail->next = h;
-        else
-            q->redo = h;
-        q->redo_tail = h;
-        q->nredo++;
-        q->inflight--;
-    }
-}
-
 static void forget_client(broker *b, broker_client *c)
 {
-    return_inflight(c);
-    for (size_t i = 0; i < b->nqueues; i++)
-        remove_client(b->queues[i]->waiting, &b->queues[i]->nwaiting, c);
+    while (c->first != NULL) /* its unacked messages go back, oldest delivery first */
+        give_back(b, c->first, "disconnect");
+    for (size_t i = 0; i < b->nqueues; i++) {
+        struct wq *q = b->queues[i];
+        for (size_t j = q->nwaiting; j-- > 0;)
+            if (q->waiting[j].c == c)
+                remove_waiter(q, j);
+    }
     for (size_t i = 0; i < b->ntopics; i++)
         remove_client(b->topics[i]->subs, &b->topics[i]->nsubs, c);
     free(c);
@@ -626,6 +995,15 @@ static int run_command(broker_client *c, const proto_cmd *cmd)
     case PROTO_ACK:
         cmd_ack(c, cmd->number);
         break;
+    case PROTO_TOUCH:
+        cmd_touch(c, cmd);
+        break;
+    case PROTO_DLQ:
+        cmd_dlq(c, cmd);
+        break;
+    case PROTO_REQUEUE:
+        cmd_requeue(c, cmd);
+        break;
     case PROTO_PUB:
         cmd_pub(c, cmd);
         break;
@@ -665,6 +1043,23 @@ broker_stats broker_get_stats(const broker *b)
     for (size_t i = 0; i < b->ntopics; i++)
         s.overwritten += ring_log_overwritten(b->topics[i]->ring);
     return s;
+}
+
+broker_holding broker_get_holding(const broker *b)
+{
+    broker_holding h = {.inflight = b->ninflight};
+    for (size_t i = 0; i < b->nqueues; i++) {
+        h.queued += ring_log_count(b->queues[i]->ring) + b->queues[i]->redo.n;
+        h.dead += b->queues[i]->dead.n;
+    }
+    for (size_t i = 0; i < b->ntopics; i++)
+        h.published += ring_log_count(b->topics[i]->ring);
+    return h;
+}
+
+int broker_client_waits(const broker_client *c)
+{
+    return c->waiting > 0 || c->nsubs > 0 || c->ninflight > 0;
 }
 
 size_t broker_max_line(const broker *b)

@@ -104,8 +104,9 @@ static const struct {
     const char *word;
     enum proto_verb verb;
 } verbs[] = {
-    {"PUSH", PROTO_PUSH}, {"PULL", PROTO_PULL}, {"ACK", PROTO_ACK},
-    {"PUB", PROTO_PUB},   {"SUB", PROTO_SUB},   {"QUIT", PROTO_QUIT},
+    {"PUSH", PROTO_PUSH},   {"PULL", PROTO_PULL},       {"ACK", PROTO_ACK},
+    {"TOUCH", PROTO_TOUCH}, {"PUB", PROTO_PUB},         {"SUB", PROTO_SUB},
+    {"DLQ", PROTO_DLQ},     {"REQUEUE", PROTO_REQUEUE}, {"QUIT", PROTO_QUIT},
 };
 
 static int find_verb(const char *word, size_t len, enum proto_verb *verb)
@@ -166,6 +167,52 @@ static int parse_ack(words *w, proto_cmd *cmd, char *err, size_t errlen)
     return 0;
 }
 
+/* An optional last word: an ACK deadline in seconds, 1..PROTO_MAX_SECONDS. */
+static int parse_seconds(words *w, proto_cmd *cmd, const char *usage, char *err, size_t errlen)
+{
+    if (w->left == 0)
+        return 0;
+    const char *word;
+    size_t n = next_word(w, &word);
+    if (w->left > 0 || proto_parse_u64(word, n, &cmd->seconds) < 0 || cmd->seconds == 0 ||
+        cmd->seconds > PROTO_MAX_SECONDS) {
+        snprintf(err, errlen, "usage: %s (seconds: 1 to %d)", usage, PROTO_MAX_SECONDS);
+        return -1;
+    }
+    cmd->has_seconds = 1;
+    return 0;
+}
+
+static int parse_touch(words *w, proto_cmd *cmd, char *err, size_t errlen)
+{
+    static const char usage[] = "TOUCH <id> [<seconds>]";
+    const char *word;
+    size_t n = next_word(w, &word);
+    if (n == 0 || proto_parse_u64(word, n, &cmd->number) < 0) {
+        snprintf(err, errlen, "usage: %s (seconds: 1 to %d)", usage, PROTO_MAX_SECONDS);
+        return -1;
+    }
+    return parse_seconds(w, cmd, usage, err, errlen);
+}
+
+static int parse_requeue(words *w, proto_cmd *cmd, char *err, size_t errlen)
+{
+    static const char usage[] = "REQUEUE <queue> <id>|ALL (an id from a DEAD line)";
+    if (parse_name(w, cmd, usage, err, errlen) < 0)
+        return -1;
+    const char *word;
+    size_t n = next_word(w, &word);
+    if (n == 3 && memcmp(word, "ALL", 3) == 0 && w->left == 0) {
+        cmd->all = 1;
+        return 0;
+    }
+    if (n == 0 || w->left > 0 || proto_parse_u64(word, n, &cmd->number) < 0) {
+        snprintf(err, errlen, "usage: %s", usage);
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_sub(words *w, proto_cmd *cmd, char *err, size_t errlen)
 {
     static const char usage[] = "SUB <topic> [FROM <offset>]";
@@ -202,13 +249,14 @@ int proto_parse(const char *line, size_t len, proto_cmd *cmd, char *err, size_t 
     const char *word;
     size_t n = next_word(&w, &word);
     if (n == 0) {
-        snprintf(err, errlen, "empty command (try PUSH PULL ACK PUB SUB QUIT)");
+        snprintf(err, errlen, "empty command (try PUSH PULL ACK TOUCH PUB SUB DLQ REQUEUE QUIT)");
         return -1;
     }
     if (find_verb(word, n, &cmd->verb) < 0) {
         char shown[17];
         quote(word, n, shown, sizeof shown);
-        snprintf(err, errlen, "unknown command '%s' (try PUSH PULL ACK PUB SUB QUIT)", shown);
+        snprintf(err, errlen,
+                 "unknown command '%s' (try PUSH PULL ACK TOUCH PUB SUB DLQ REQUEUE QUIT)", shown);
         return -1;
     }
     switch (cmd->verb) {
@@ -217,11 +265,19 @@ int proto_parse(const char *line, size_t len, proto_cmd *cmd, char *err, size_t 
     case PROTO_PUB:
         return parse_message(&w, cmd, "PUB <topic> <message>", err, errlen);
     case PROTO_PULL:
-        if (parse_name(&w, cmd, "PULL <queue>", err, errlen) < 0)
+        if (parse_name(&w, cmd, "PULL <queue> [<seconds>]", err, errlen) < 0)
             return -1;
-        return parse_alone(&w, "PULL <queue>", err, errlen);
+        return parse_seconds(&w, cmd, "PULL <queue> [<seconds>]", err, errlen);
     case PROTO_ACK:
         return parse_ack(&w, cmd, err, errlen);
+    case PROTO_TOUCH:
+        return parse_touch(&w, cmd, err, errlen);
+    case PROTO_DLQ:
+        if (parse_name(&w, cmd, "DLQ <queue>", err, errlen) < 0)
+            return -1;
+        return parse_alone(&w, "DLQ <queue>", err, errlen);
+    case PROTO_REQUEUE:
+        return parse_requeue(&w, cmd, err, errlen);
     case PROTO_SUB:
         return parse_sub(&w, cmd, err, errlen);
     case PROTO_QUIT:

@@ -8,8 +8,9 @@
  * make the broker buffer without bound.
  *
  * The commands (the replies are in queue/README.md):
- *   PUSH <queue> <message>      PULL <queue>       ACK <id>
- *   PUB <topic> <message>       SUB <topic> [FROM <offset>]       QUIT
+ *   PUSH <queue> <message>      PULL <queue> [<seconds>]    ACK <id>    TOUCH <id> [<seconds>]
+ *   PUB <topic> <message>       SUB <topic> [FROM <offset>]
+ *   DLQ <queue>                 REQUEUE <queue> <id>|ALL    QUIT
  * Names are 1..PROTO_NAME_MAX characters of A-Z a-z 0-9 . _ -; a message is the rest of the
  * line after one space (any bytes but "\n", at least one). Commands are case-sensitive.
  *
@@ -22,8 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_NAME_MAX 64
-#define PROTO_ERR_LEN  128
+#define PROTO_NAME_MAX    64
+#define PROTO_ERR_LEN     128
+#define PROTO_MAX_SECONDS 43200 /* the longest ACK deadline (12 h, as SQS allows) */
 
 /* ---- framing ---------------------------------------------------------------------------- */
 
@@ -51,17 +53,30 @@ int proto_frame(proto_framer *f, const uint8_t *buf, size_t len, size_t *line_le
 
 /* ---- parsing ---------------------------------------------------------------------------- */
 
-enum proto_verb { PROTO_PUSH, PROTO_PULL, PROTO_ACK, PROTO_PUB, PROTO_SUB, PROTO_QUIT };
+enum proto_verb {
+    PROTO_PUSH,
+    PROTO_PULL,
+    PROTO_ACK,
+    PROTO_TOUCH,
+    PROTO_PUB,
+    PROTO_SUB,
+    PROTO_DLQ,
+    PROTO_REQUEUE,
+    PROTO_QUIT
+};
 
 /* A parsed command. name and msg point into the caller's line (not copied). */
 typedef struct proto_cmd {
     enum proto_verb verb;
-    const char *name; /* queue or topic (PUSH PULL PUB SUB) */
+    const char *name; /* queue or topic (PUSH PULL PUB SUB DLQ REQUEUE) */
     size_t name_len;
     const char *msg; /* message bytes (PUSH PUB) */
     size_t msg_len;
-    uint64_t number; /* ACK: the id. SUB: the FROM offset */
-    int has_from;    /* SUB ... FROM <offset> was given */
+    uint64_t number;  /* ACK TOUCH REQUEUE: the id. SUB: the FROM offset */
+    int has_from;     /* SUB ... FROM <offset> was given */
+    int all;          /* REQUEUE <queue> ALL */
+    uint64_t seconds; /* PULL TOUCH: the ACK deadline asked for, 1..PROTO_MAX_SECONDS */
+    int has_seconds;  /* ... if it was given (else the broker's default) */
 } proto_cmd;
 
 /*

@@ -5,22 +5,34 @@
  * What it teaches: a message queue is the echo loop with a protocol on top. The shared
  * non-blocking loop (tcp_echo/loop.h) accepts clients and hands us their bytes; proto.c cuts
  * them into lines and parses commands; broker.c decides where each message goes. This file only
- * wires the three together.
+ * wires the three together, and adds the clock work: ACK deadlines on a one-shot loop timer,
+ * idle and slow clients, and TCP keepalive on every connection.
  *
  * Run it, then talk to it (the whole protocol is in queue/README.md):
  *   build/bin/queue_broker --port 7010
  *   nc 127.0.0.1 7010          PUSH jobs hello / PULL jobs / ACK 1 / PUB news hi / SUB news FROM 0
  *
  * Usage: queue_broker [--port N] [--bind ADDR] [--capacity N] [--overflow reject|overwrite]
- *                     [--queue NAME=CAP[:POLICY]]... [--max-line N] [--verbose]
+ *                     [--queue NAME=CAP[:POLICY]]... [--max-line N] [--prefetch N]
+ *                     [--ack-timeout S] [--max-deliveries N] [--idle-timeout S]
+ *                     [--max-clients N] [--keepalive IDLE:INTERVAL:COUNT] [--verbose]
+ *
+ * Every limit (queue/README.md, "Limits") is enforced here, in broker.c or in the loop, and
+ * logged when it bites (log_line here, loop_log in the loop). Logging never blocks.
  */
-#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
+#include "args.h"
 #include "broker.h"
 #include "loop.h"
+#include "outguard.h"
 #include "net.h"
 #include "proto.h"
 
@@ -30,14 +42,21 @@
  * messages are redelivered to others; a subscriber can come back with SUB ... FROM). */
 #define SLOW_CLIENT_BYTES ((size_t)16 << 20)
 
+#define TICK_MS              100 /* how often idle and slow clients are checked */
+#define LOG_LINES_PER_SECOND 20
+
 struct options {
     int port;
     const char *bind;
-    size_t capacity, max_line;
+    size_t capacity, max_line, prefetch, max_clients;
+    unsigned ack_timeout_s, max_deliveries, idle_timeout_s;
+    unsigned ka_idle, ka_interval, ka_count; /* TCP keepalive, seconds and probes */
+    const char *keepalive;                   /* --keepalive as given, "IDLE:INTERVAL:COUNT" */
+    int overflow;                            /* --overflow: 0 reject, 1 overwrite */
     enum ring_policy policy;
     int verbose;
-    const char *specs[MAX_SPECS];
-    size_t nspecs;
+    const char *spec_items[MAX_SPECS];
+    args_list specs; /* the --queue options, pointing into spec_items */
 };
 
 /* What the broker keeps per connection. */
@@ -49,6 +68,43 @@ struct session {
 };
 
 static int verbose;
+static struct options opt;
+
+/* ---- logging ---------------------------------------------------------------------------- */
+
+static uint64_t log_dropped, log_second;
+static unsigned log_in_second;
+
+/*
+ * One line on stdout, at most LOG_LINES_PER_SECOND a second (unless `always`): a flood of
+ * hostile clients must not become a flood of log. What is skipped is counted, and the count
+ * goes out with the next line. stdout never blocks the loop: loop_new guards it (outguard.h),
+ * so a line that does not fit in an unread pipe is dropped and counted there.
+ */
+static void log_line(int always, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void log_line(int always, const char *fmt, ...)
+{
+    uint64_t second = loop_now_ms() / 1000;
+    if (second != log_second) {
+        log_second = second;
+        log_in_second = 0;
+    }
+    if (!always && ++log_in_second > LOG_LINES_PER_SECOND) {
+        log_dropped++;
+        return;
+    }
+    if (log_dropped > 0)
+        printf("queue_broker: (%llu log lines skipped: more than %d a second)\n",
+               (unsigned long long)log_dropped, LOG_LINES_PER_SECOND);
+    log_dropped = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
 
 /* ---- the broker's output -> the connection ----------------------------------------------- */
 
@@ -65,26 +121,135 @@ static void send_line(void *handle, const char *data, size_t len)
         return;
     if (verbose)
         fprintf(stderr, "conn %llu < %.*s", (unsigned long long)conn_id(s->c), (int)len, data);
-    if (conn_pending(s->c) > SLOW_CLIENT_BYTES)
+    if (conn_pending(s->c) > SLOW_CLIENT_BYTES) {
         s->too_slow = 1; /* never close from inside a callback: the timer below does it */
-    else
+        log_line(0, "queue_broker: conn %llu (%s) is not reading: 16 MiB unsent, closing it",
+                 (unsigned long long)conn_id(s->c), conn_peer(s->c));
+    } else
         conn_send(s->c, data, len);
 }
 
-static void close_if_slow(conn *c, void *arg)
+/* broker.c refused a client something (a limit bit): one log line. */
+static void on_limit(void *handle, const char *what)
 {
-    (void)arg;
-    struct session *s = conn_data(c);
-    if (s != NULL && s->too_slow)
-        conn_abort(c, "not reading its messages (too much unsent output)");
+    conn *c = handle;
+    if (c == NULL)
+        log_line(0, "queue_broker: %s", what);
+    else
+        log_line(0, "queue_broker: conn %llu (%s): %s", (unsigned long long)conn_id(c),
+                 conn_peer(c), what);
 }
 
-static void reap_slow_clients(loop *l, void *arg)
+/* Every TICK_MS: close clients that stopped reading, and clients idle too long. A client
+ * waiting for the broker (a PULL, a subscription) or holding unacked messages (their ACK
+ * deadlines watch it) is silent on purpose and is not idle. */
+static void check_client(conn *c, void *arg)
 {
-    loop_foreach_conn(l, close_if_slow, arg);
+    uint64_t now = *(const uint64_t *)arg;
+    struct session *s = conn_data(c);
+    if (s == NULL || conn_is_closing(c))
+        return;
+    if (s->too_slow) {
+        conn_abort(c, "not reading its messages (more than 16 MiB unsent): closed");
+    } else if (opt.idle_timeout_s != 0 && !broker_client_waits(s->bc) &&
+               now - conn_last_read_ms(c) >= 1000 * (uint64_t)opt.idle_timeout_s) {
+        char msg[128];
+        int n = snprintf(msg, sizeof msg,
+                         "ERR idle for %u s (--idle-timeout): closing; reconnect when you "
+                         "have something to send\n",
+                         opt.idle_timeout_s);
+        conn_send(c, msg, (size_t)n);
+        log_line(0, "queue_broker: conn %llu (%s) sent nothing for %u s: closed (--idle-timeout)",
+                 (unsigned long long)conn_id(c), conn_peer(c), opt.idle_timeout_s);
+        conn_close(c);
+    }
+}
+
+/*
+ * ACK deadlines: one one-shot loop timer, always set for the earliest deadline of any message
+ * in flight (broker_next_deadline), so a deadline is acted on when it comes, not at the next
+ * tick. rearm() runs after everything that can change that earliest deadline: a command, a
+ * disconnect, an expiry.
+ */
+static loop_timer deadline_timer;
+static uint64_t deadline_armed = UINT64_MAX; /* the deadline the timer is set for */
+
+static void rearm(loop *l);
+
+static void deadline_due(loop *l, void *arg)
+{
+    (void)arg;
+    broker *b = loop_user(l);
+    deadline_timer = 0;
+    deadline_armed = UINT64_MAX;
+    broker_stats before = broker_get_stats(b);
+    broker_expire(b); /* every message due by now goes back (or to the dead-letter list) */
+    broker_stats after = broker_get_stats(b);
+    if (after.expired > before.expired)
+        log_line(0,
+                 "queue_broker: %llu ACK deadline(s) passed: back to the queue; %llu "
+                 "dead-lettered (--max-deliveries %u)",
+                 (unsigned long long)(after.expired - before.expired),
+                 (unsigned long long)(after.dead - before.dead), opt.max_deliveries);
+    rearm(l);
+}
+
+static void rearm(loop *l)
+{
+    uint64_t next = broker_next_deadline(loop_user(l));
+    if (next == deadline_armed)
+        return;
+    loop_timer_stop(l, deadline_timer); /* (a no-op for 0) */
+    deadline_timer = 0;
+    deadline_armed = UINT64_MAX;
+    if (next == UINT64_MAX)
+        return; /* nothing in flight */
+    uint64_t now = loop_now_ms();
+    deadline_timer = loop_timer_start(l, next > now ? next - now : 0, deadline_due, NULL);
+    if (deadline_timer != 0) /* 0: the loop's timer limit; the tick below retries */
+        deadline_armed = next;
+}
+
+/* Every TICK_MS: slow and idle clients; and the deadline timer, if it could not be set. */
+static void tick(loop *l, void *arg)
+{
+    (void)arg;
+    uint64_t now = loop_now_ms();
+    loop_foreach_conn(l, check_client, &now);
+    rearm(l);
 }
 
 /* ---- the loop's events ------------------------------------------------------------------- */
+
+/*
+ * TCP keepalive: after ka_idle seconds of silence the kernel sends an empty probe segment, then
+ * one every ka_interval seconds; after ka_count unanswered probes it resets the connection and
+ * our next recv() fails with ETIMEDOUT. That is how a peer that vanished without a FIN or RST
+ * (pulled cable, dropped packets, a machine that lost power) is noticed. TCP_USER_TIMEOUT caps
+ * how long sent data may stay unacknowledged, for the case where we are sending, not idle.
+ */
+static void keepalive(int fd)
+{
+    int on = 1, idle = (int)opt.ka_idle, intvl = (int)opt.ka_interval, cnt = (int)opt.ka_count;
+    unsigned user_ms = 1000 * (opt.ka_idle + opt.ka_interval * opt.ka_count);
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof user_ms);
+}
+
+/* Over --max-clients the loop accepts the connection and asks us what to say (loop_on_refuse),
+ * then closes it; on_open never sees it. */
+static void say_busy(conn *c)
+{
+    char msg[160];
+    int n = snprintf(msg, sizeof msg,
+                     "ERR busy: %zu clients connected, the most this broker serves "
+                     "(--max-clients); try again later\n",
+                     opt.max_clients);
+    conn_send(c, msg, (size_t)n);
+}
 
 static void on_open(conn *c)
 {
@@ -100,6 +265,7 @@ static void on_open(conn *c)
     s->c = c;
     s->framer.max_line = broker_max_line(b);
     conn_set_data(c, s);
+    keepalive(conn_fd(c));
     /* (The loop turns Nagle's algorithm off on every accepted connection: replies are small
      * and often come in pairs, "OK" to an ACK then the next MSG, and with Nagle on the second
      * would wait for the peer's delayed ACK of the first - 40 ms a message.) */
@@ -121,11 +287,16 @@ static size_t on_data(conn *c, const uint8_t *data, size_t len)
                 conn_close(c); /* QUIT: its "OK bye" goes out, then our FIN */
         } else if (rc == PROTO_TOO_LONG) {
             broker_client_too_long(s->bc);
+            log_line(0,
+                     "queue_broker: conn %llu (%s) sent a line over %zu bytes (--max-line): "
+                     "ERR, and the line is skipped",
+                     (unsigned long long)conn_id(c), conn_peer(c), s->framer.max_line);
         }
         done += used;
         if (rc == PROTO_NEED_MORE && used == 0)
             break; /* an unfinished line: the loop keeps it and offers it again */
     }
+    rearm(conn_loop(c));
     return conn_is_closing(c) ? len : done;
 }
 
@@ -136,8 +307,13 @@ static void on_close(conn *c, const char *why)
         fprintf(stderr, "conn %llu closed: %s\n", (unsigned long long)conn_id(c), why);
     if (s == NULL)
         return;
+    if (strcmp(why, "peer closed (FIN)") != 0 && strcmp(why, "closed by us") != 0 &&
+        strcmp(why, "closed") != 0 && strcmp(why, "server shutting down") != 0)
+        log_line(0, "queue_broker: conn %llu (%s) closed: %s", (unsigned long long)conn_id(c),
+                 conn_peer(c), why);
     broker_client_gone(s->bc); /* its unacked messages go back to their queues, and may go
                                   straight out to waiting consumers */
+    rearm(conn_loop(c));
     conn_set_data(c, NULL);
     free(s);
 }
@@ -149,7 +325,9 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: queue_broker [--port N] [--bind ADDR] [--capacity N]\n"
             "                    [--overflow reject|overwrite] [--queue NAME=CAP[:POLICY]]...\n"
-            "                    [--max-line N] [--verbose]\n"
+            "                    [--max-line N] [--prefetch N] [--ack-timeout S]\n"
+            "                    [--max-deliveries N] [--idle-timeout S] [--max-clients N]\n"
+            "                    [--keepalive IDLE:INTERVAL:COUNT] [--verbose]\n"
             "\n"
             "  --port N        TCP port (default %d; 0 picks a free one and prints it)\n"
             "  --bind ADDR     address to listen on (default 127.0.0.1; '::' for all)\n"
@@ -159,19 +337,20 @@ static void usage(FILE *out)
             "  --queue SPEC    give queue/topic NAME its own capacity and policy, e.g.\n"
             "                  --queue jobs=1024:reject --queue ticks=16:overwrite\n"
             "  --max-line N    longest command line in bytes (default 1024)\n"
+            "  --prefetch N    unacked messages one consumer may hold (default 16)\n"
+            "  --ack-timeout S ACK deadline when a PULL names none (default 30 s)\n"
+            "  --max-deliveries N  deliveries without an ACK before a message is\n"
+            "                  dead-lettered (default 5; 0 = redeliver for ever)\n"
+            "  --idle-timeout S    close a client silent this long that waits for nothing\n"
+            "                  and holds no unacked message\n"
+            "                  (default 60 s; 0 = never)\n"
+            "  --max-clients N clients served at once; more get 'ERR busy' (default 1000)\n"
+            "  --keepalive I:V:C   TCP keepalive: first probe after I s idle, then every V s,\n"
+            "                  give up after C (default 10:2:3: a vanished peer is cut in 16 s)\n"
             "  --verbose       trace every socket call and protocol line on stderr\n"
             "\n"
             "Try it: nc 127.0.0.1 %d, then type PUSH jobs hello / PULL jobs / ACK 1\n",
             DEFAULT_PORT, DEFAULT_PORT);
-}
-
-static int parse_size(const char *text, size_t min, size_t max, size_t *out)
-{
-    uint64_t v;
-    if (proto_parse_u64(text, strlen(text), &v) < 0 || v < min || v > max)
-        return -1;
-    *out = (size_t)v;
-    return 0;
 }
 
 static int parse_policy(const char *text, enum ring_policy *out)
@@ -185,6 +364,8 @@ static int parse_policy(const char *text, enum ring_policy *out)
     return 0;
 }
 
+static void bad_arg(const char *what) __attribute__((noreturn));
+
 static void bad_arg(const char *what)
 {
     fprintf(stderr, "queue_broker: %s\n\n", what);
@@ -192,58 +373,58 @@ static void bad_arg(const char *what)
     exit(2);
 }
 
-static void parse_args(int argc, char **argv, struct options *o)
+/* "--keepalive 10:2:3" -> ka_idle, ka_interval, ka_count. 0, or -1 with a sentence in err. */
+static int parse_keepalive(struct options *o, char *err, size_t errlen)
 {
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"capacity", required_argument, NULL, 'c'},
-        {"overflow", required_argument, NULL, 'o'},
-        {"queue", required_argument, NULL, 'q'},
-        {"max-line", required_argument, NULL, 'm'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'p':
-            if ((o->port = net_parse_port(optarg)) < 0)
-                bad_arg("--port needs a number from 0 to 65535");
-            break;
-        case 'b':
-            o->bind = optarg;
-            break;
-        case 'c':
-            if (parse_size(optarg, 1, 1 << 20, &o->capacity) < 0)
-                bad_arg("--capacity needs a number from 1 to 1048576");
-            break;
-        case 'o':
-            if (parse_policy(optarg, &o->policy) < 0)
-                bad_arg("--overflow is 'reject' or 'overwrite'");
-            break;
-        case 'q':
-            if (o->nspecs == MAX_SPECS)
-                bad_arg("too many --queue options (64 at most)");
-            o->specs[o->nspecs++] = optarg;
-            break;
-        case 'm':
-            if (parse_size(optarg, 16, 1 << 20, &o->max_line) < 0)
-                bad_arg("--max-line needs a number from 16 to 1048576");
-            break;
-        case 'v':
-            o->verbose = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        default:
-            bad_arg("unknown option (see the list below)");
+    static const char *const names[] = {"--keepalive IDLE", "--keepalive INTERVAL",
+                                        "--keepalive COUNT"};
+    unsigned *fields[] = {&o->ka_idle, &o->ka_interval, &o->ka_count};
+    const char *p = o->keepalive;
+    for (size_t i = 0; i < 3; i++) {
+        const char *end = i < 2 ? strchr(p, ':') : p + strlen(p);
+        char part[16];
+        if (end == NULL || (size_t)(end - p) >= sizeof part) {
+            snprintf(err, errlen,
+                     "--keepalive is IDLE:INTERVAL:COUNT (seconds, seconds, probes), "
+                     "e.g. 10:2:3, not '%.32s'",
+                     o->keepalive);
+            return -1;
         }
+        snprintf(part, sizeof part, "%.*s", (int)(end - p), p);
+        unsigned long long v;
+        if (args_number(names[i], part, 1, 3600, &v, err, errlen) < 0)
+            return -1;
+        *fields[i] = (unsigned)v;
+        p = end + 1;
     }
-    if (optind < argc)
-        bad_arg("unexpected argument (every option starts with --)");
+    return 0;
+}
+
+/* The command line into o (its fields hold the defaults). -1: go on; else main's exit status
+ * (0 after --help, 2 after a mistake, which is explained on stderr with the usage). */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    const args_opt table[] = {
+        ARGS_NUMBER_OPT("--port", NULL, o->port, 0, 65535),
+        ARGS_TEXT_OPT("--bind", NULL, o->bind),
+        ARGS_NUMBER_OPT("--capacity", NULL, o->capacity, 1, 1 << 20),
+        ARGS_CHOICE_OPT("--overflow", NULL, o->overflow, "reject|overwrite"),
+        ARGS_LIST_OPT("--queue", NULL, o->specs),
+        ARGS_NUMBER_OPT("--max-line", NULL, o->max_line, 16, 1 << 20),
+        ARGS_NUMBER_OPT("--prefetch", NULL, o->prefetch, 1, 1 << 20),
+        ARGS_NUMBER_OPT("--ack-timeout", NULL, o->ack_timeout_s, 1, BROKER_MAX_ACK_TIMEOUT_S),
+        ARGS_NUMBER_OPT("--max-deliveries", NULL, o->max_deliveries, 0, 1000),
+        ARGS_NUMBER_OPT("--idle-timeout", NULL, o->idle_timeout_s, 0, 86400),
+        ARGS_NUMBER_OPT("--max-clients", NULL, o->max_clients, 1, 100000),
+        ARGS_TEXT_OPT("--keepalive", NULL, o->keepalive),
+        ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
+    };
+    char err[ARGS_ERR_LEN];
+    int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, sizeof err);
+    if (rc == ARGS_OK && parse_keepalive(o, err, sizeof err) < 0)
+        rc = ARGS_ERROR;
+    o->policy = o->overflow ? RING_OVERWRITE : RING_REJECT;
+    return args_exit_status(rc, "queue_broker", err, usage);
 }
 
 /* "--queue jobs=1024:reject" -> broker_define. Exits with usage on a malformed spec. */
@@ -262,10 +443,11 @@ static void apply_spec(broker *b, const char *spec, enum ring_policy fallback)
         if (parse_policy(colon + 1, &policy) < 0)
             bad_arg("--queue: the policy after ':' is 'reject' or 'overwrite'");
     }
-    size_t capacity;
-    if (parse_size(rest, 1, 1 << 20, &capacity) < 0)
-        bad_arg("--queue: the capacity after '=' is a number from 1 to 1048576");
-    if (broker_define(b, name, capacity, policy, err, sizeof err) < 0) {
+    unsigned long long capacity;
+    if (args_number("--queue's capacity (after '=')", rest, 1, 1 << 20, &capacity, err,
+                    sizeof err) < 0)
+        bad_arg(err);
+    if (broker_define(b, name, (size_t)capacity, policy, err, sizeof err) < 0) {
         snprintf(rest, sizeof rest, "--queue %.40s", spec);
         fprintf(stderr, "queue_broker: %s: %s\n", rest, err);
         exit(2);
@@ -281,66 +463,115 @@ static broker *make_broker(const struct options *o)
                          .policy = o->policy,
                          .max_line = o->max_line,
                          .max_names = 64,
-                         .send = send_line};
+                         .prefetch = o->prefetch,
+                         .ack_timeout_s = o->ack_timeout_s,
+                         .max_deliveries = o->max_deliveries,
+                         .send = send_line,
+                         .on_limit = on_limit,
+                         .now_ms = loop_now_ms};
     broker *b = broker_new(&cfg, err, sizeof err);
     if (b == NULL) {
         fprintf(stderr, "queue_broker: %s\n", err);
         exit(2);
     }
-    for (size_t i = 0; i < o->nspecs; i++)
-        apply_spec(b, o->specs[i], o->policy);
+    for (size_t i = 0; i < o->specs.n; i++)
+        apply_spec(b, o->specs.items[i], o->policy);
     return b;
+}
+
+/* Each client is a file descriptor. The loop lifts the soft limit to the hard one (ulimit -Hn);
+ * if even that is too low for --max-clients, lower it and say so. */
+#define SPARE_FDS 32 /* the listener, the epoll, the signalfd, stdio, refusals being told why */
+
+static void fit_fd_limit(struct options *o)
+{
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_max >= (rlim_t)o->max_clients + SPARE_FDS ||
+        r.rlim_max <= 2 * SPARE_FDS)
+        return;
+    o->max_clients = (size_t)r.rlim_max - SPARE_FDS;
+    log_line(1,
+             "queue_broker: only %llu file descriptors allowed (ulimit -Hn): --max-clients "
+             "lowered to %zu",
+             (unsigned long long)r.rlim_max, o->max_clients);
 }
 
 static loop *make_loop(const struct options *o, broker *b)
 {
     static const loop_handlers handlers = {on_open, on_data, on_close};
     char err[NET_ERR_LEN];
-    loop_config cfg = {.max_conns = 1024, .verbose = o->verbose, .user = b};
+    loop_config cfg = {.max_conns = o->max_clients,
+                       .max_conns_flag = "--max-clients",
+                       .verbose = o->verbose,
+                       .user = b};
     loop *l = loop_new(&cfg, &handlers, err, sizeof err);
     if (l == NULL) {
         fprintf(stderr, "queue_broker: %s\n", err);
         exit(1);
     }
+    loop_on_refuse(l, say_busy); /* over --max-clients: "ERR busy ...", then the close */
     int fd = net_listen(o->bind, o->port, 128, err, sizeof err);
     if (fd < 0) {
         fprintf(stderr, "queue_broker: %s\n", err);
         exit(1);
     }
     if (loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
-        loop_add_timer(l, 100, reap_slow_clients, NULL) < 0) {
+        loop_add_timer(l, TICK_MS, tick, NULL) < 0) {
         fprintf(stderr, "queue_broker: could not set up the event loop (out of resources?)\n");
         exit(1);
     }
-    printf("queue_broker: listening on %s port %d (capacity %zu, overflow %s, max line %zu)\n",
-           o->bind, net_local_port(fd), o->capacity,
-           o->policy == RING_REJECT ? "reject" : "overwrite", o->max_line);
-    fflush(stdout);
+    log_line(1, "queue_broker: listening on %s port %d (capacity %zu, overflow %s, max line %zu)",
+             o->bind, net_local_port(fd), o->capacity,
+             o->policy == RING_REJECT ? "reject" : "overwrite", o->max_line);
+    log_line(1, "queue_broker: memory only: nothing is written to disk, so a stop or a crash "
+                "loses every queued, in-flight, dead-lettered and published message");
     return l;
 }
 
 int main(int argc, char **argv)
 {
-    struct options o = {.port = DEFAULT_PORT,
-                        .bind = "127.0.0.1",
-                        .capacity = 256,
-                        .max_line = 1024,
-                        .policy = RING_REJECT};
-    parse_args(argc, argv, &o);
-    verbose = o.verbose;
-    broker *b = make_broker(&o);
-    loop *l = make_loop(&o, b);
+    opt = (struct options){.port = DEFAULT_PORT,
+                           .bind = "127.0.0.1",
+                           .capacity = 256,
+                           .max_line = 1024,
+                           .prefetch = 16,
+                           .ack_timeout_s = 30,
+                           .max_deliveries = 5,
+                           .idle_timeout_s = 60,
+                           .max_clients = 1000,
+                           .ka_idle = 10,
+                           .ka_interval = 2,
+                           .ka_count = 3,
+                           .keepalive = "10:2:3"};
+    opt.specs = (args_list){opt.spec_items, MAX_SPECS, 0};
+    int status = parse_args(argc, argv, &opt);
+    if (status >= 0)
+        return status;
+    verbose = opt.verbose;
+    outguard_install(); /* (loop_new does it too; the lines before it need it already) */
+    fit_fd_limit(&opt);
+    broker *b = make_broker(&opt);
+    loop *l = make_loop(&opt, b);
     int rc = loop_run(l);
     /* Count before loop_free: closing the last clients returns their unacked messages, and
      * that is bookkeeping, not deliveries. */
     broker_stats s = broker_get_stats(b);
+    broker_holding h = broker_get_holding(b);
     loop_free(l);
     broker_free(b);
-    printf("queue_broker: stopped. messages in %llu, delivered %llu, redelivered %llu, "
-           "overwritten %llu (acked %llu, rejected as full %llu)\n",
-           (unsigned long long)s.in, (unsigned long long)s.delivered,
-           (unsigned long long)s.redelivered, (unsigned long long)s.overwritten,
-           (unsigned long long)s.acked, (unsigned long long)s.rejected);
+    log_line(1,
+             "queue_broker: stopped. messages in %llu, delivered %llu, redelivered %llu, "
+             "overwritten %llu (acked %llu, rejected as full %llu, deadlines passed %llu, "
+             "dead-lettered %llu)",
+             (unsigned long long)s.in, (unsigned long long)s.delivered,
+             (unsigned long long)s.redelivered, (unsigned long long)s.overwritten,
+             (unsigned long long)s.acked, (unsigned long long)s.rejected,
+             (unsigned long long)s.expired, (unsigned long long)s.dead);
+    log_line(1,
+             "queue_broker: memory only: this stop discards %llu queued, %llu in flight, %llu "
+             "dead-lettered and %llu published messages",
+             (unsigned long long)h.queued, (unsigned long long)h.inflight,
+             (unsigned long long)h.dead, (unsigned long long)h.published);
     if (rc < 0) {
         fprintf(stderr, "queue_broker: the event loop failed (epoll error); see above\n");
         return 1;

@@ -10,8 +10,10 @@
  *
  * queue_broker lines (queue/README.md; port 7010 by default): one command or reply per line,
  * ending in "\n":
- *   PUSH q msg | PULL q | ACK id | PUB topic msg | SUB topic [FROM offset] | QUIT  (client)
+ *   PUSH q msg | PULL q [s] | ACK id | TOUCH id [s] | PUB topic msg | SUB topic [FROM offset]
+ *   | DLQ q | REQUEUE q id|ALL | QUIT  (client)
  *   OK ... | MSG q id new|redelivered msg | EVENT topic offset msg | GAP topic n | ERR reason
+ *   | DEAD q id deliveries reason msg  (broker)
  * Tests and labs run the broker on any free port, so we go by content: a payload whose first
  * word is one of those verbs, followed by a space or the end of the line.
  */
@@ -49,8 +51,9 @@ bool dis_udpecho(dec_state *s, rd r, uint32_t wire)
 }
 
 /* queue/README.md: what clients send, then what the broker answers. */
-static const char *const queue_verbs[] = {"PUSH", "PULL", "ACK", "PUB",   "SUB", "QUIT",
-                                          "OK",   "MSG",  "ERR", "EVENT", "GAP"};
+static const char *const queue_verbs[] = {"PUSH", "PULL", "ACK",     "TOUCH", "PUB",
+                                          "SUB",  "DLQ",  "REQUEUE", "QUIT",  "OK",
+                                          "MSG",  "ERR",  "EVENT",   "GAP",   "DEAD"};
 
 /* The length of the first word when it is a queue verb followed by ' ', '\r' or '\n'. */
 uint32_t dec_queue_verb(const rd *r)

@@ -622,7 +622,10 @@ static void received(conn *c, const uint8_t *data, ssize_t n, int err)
         c->why = "peer closed (FIN)";
         conn_close(c);
     } else if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR) {
-        conn_abort(c, err == ECONNRESET ? "reset by peer (RST)" : "receive failed");
+        conn_abort(c, err == ECONNRESET  ? "reset by peer (RST)"
+                      : err == ETIMEDOUT ? "the peer stopped answering (keepalive probes or "
+                                           "retransmissions timed out: ETIMEDOUT)"
+                                         : "receive failed");
     }
 }
 

@@ -2,7 +2,8 @@
 """broker_scenarios.py - drive a running queue_broker over TCP and check what it answers.
 
 Usage: /usr/bin/python3 broker_scenarios.py SCENARIO PORT
-Scenarios: competing, redelivery, replay, gap, errors, toolong. broker_test.sh starts the broker
+Scenarios: competing, semantics, redelivery, replay, gap, errors, toolong, prefetch, busy, idle, deadline,
+touch, deadletter. broker_test.sh starts the broker
 (with the capacity each scenario needs) and calls this; a failure prints what was sent, what
 should have come back and what did, and exits 1.
 """
@@ -201,16 +202,17 @@ def errors(port):
     """Malformed lines get ERR and the connection keeps working."""
     c = Client("client", port)
     for bad, reply in [
-        ("HELLO", "ERR unknown command 'HELLO' (try PUSH PULL ACK PUB SUB QUIT)"),
+        ("HELLO", "ERR unknown command 'HELLO' (try PUSH PULL ACK TOUCH PUB SUB DLQ REQUEUE QUIT)"),
         ("PUSH", "ERR usage: PUSH <queue> <message>"),
         ("PUSH jobs", "ERR usage: PUSH <queue> <message> (the message cannot be empty)"),
         ("PULL a/b", "ERR bad name: use 1-64 of A-Z a-z 0-9 . _ -"),
         ("ACK nine", "ERR usage: ACK <id> (the number from a MSG line)"),
-        ("ACK 99", "ERR no message 99 is waiting for an ACK from this connection"),
+        ("ACK 99", "ERR no message 99 is waiting for an ACK from this connection (not delivered "
+                   "here, already ACKed, or its ACK deadline passed and it went back to the queue)"),
         ("SUB news FROM", "ERR usage: SUB <topic> [FROM <offset>]"),
         ("SUB news FROM 7", "ERR offset 7 is newer than the newest on topic news (0): not subscribed"),
-        (b"\x00\xff\xfe", "ERR unknown command '???' (try PUSH PULL ACK PUB SUB QUIT)"),
-        ("", "ERR empty command (try PUSH PULL ACK PUB SUB QUIT)"),
+        (b"\x00\xff\xfe", "ERR unknown command '???' (try PUSH PULL ACK TOUCH PUB SUB DLQ REQUEUE QUIT)"),
+        ("", "ERR empty command (try PUSH PULL ACK TOUCH PUB SUB DLQ REQUEUE QUIT)"),
     ]:
         c.send(bad)
         c.expect(reply)
@@ -239,7 +241,161 @@ def toolong(port):
     c.expect("OK 2")
 
 
-SCENARIOS = {"competing": competing, "redelivery": redelivery, "replay": replay, "gap": gap,
+def prefetch(port):
+    """--prefetch 2: a consumer that never ACKs holds 2, its third PULL waits, others go on."""
+    p, greedy, fair = Client("producer", port), Client("greedy", port), Client("fair", port)
+    for i in range(1, 7):
+        p.send("PUSH jobs m%d" % i)
+        p.expect("OK %d" % i)
+    for i in (1, 2):
+        greedy.send("PULL jobs")
+        greedy.expect("MSG jobs %d new m%d" % (i, i))
+    greedy.send("PULL jobs")  # over its prefetch: waits (it never ACKs)
+    greedy.expect_silence()
+    for i in (3, 4, 5):  # the other consumer is not starved
+        fair.send("PULL jobs")
+        fair.expect("MSG jobs %d new m%d" % (i, i))
+        fair.send("ACK %d" % i)
+        fair.expect("OK")
+    greedy.send("ACK 1")  # below its prefetch again: its waiting PULL gets message 6
+    greedy.expect("OK")
+    greedy.expect("MSG jobs 6 new m6")
+
+
+def busy(port):
+    """--max-clients 2: the third connection is told 'ERR busy' and closed; after one of the
+    two leaves, a new client is served."""
+    a, b = Client("client1", port), Client("client2", port)
+    for c in (a, b):
+        c.send("PUSH q x")
+        c.expect_prefix("OK ")
+    third = Client("client3", port)
+    third.expect("ERR busy: 2 clients connected, the most this broker serves (--max-clients); "
+                 "try again later")
+    if third.line(TIMEOUT) is not None:
+        fail("after ERR busy the broker should close the connection")
+    a.leave()
+    fourth = Client("client4", port)
+    fourth.send("PUSH q y")
+    fourth.expect("OK 3")
+
+
+def idle(port):
+    """--idle-timeout 1: a silent client is closed with a reason; one waiting on a PULL, a
+    subscriber and a worker holding an unacked message are silent on purpose and stay."""
+    worker = Client("worker", port)
+    worker.send("PUSH jobs long work")
+    worker.expect("OK 1")
+    worker.send("PULL jobs 30")
+    worker.expect("MSG jobs 1 new long work")
+    silent, puller, sub = Client("silent", port), Client("puller", port), Client("subscriber", port)
+    puller.send("PULL jobs")
+    sub.send("SUB news")
+    sub.expect("OK 0")
+    silent.expect("ERR idle for 1 s (--idle-timeout): closing; reconnect when you have something "
+                  "to send")
+    if silent.line(TIMEOUT) is not None:
+        fail("after the idle ERR the broker should close the connection")
+    time.sleep(1.5)  # longer than the timeout: the waiting ones must still be there
+    p = Client("producer", port)
+    p.send("PUSH jobs hello")
+    p.expect("OK 2")
+    puller.expect("MSG jobs 2 new hello")
+    p.send("PUB news hi")
+    sub.expect("EVENT news 1 hi")
+    p.expect("OK 1")
+    worker.send("ACK 1")  # 1.5 s of silence, but it held a message: still connected
+    worker.expect("OK")
+
+
+def deadline(port):
+    """An ACK deadline of 1 s passes: the message goes to the waiting consumer, marked
+    redelivered; the first consumer's late ACK is refused, the second's accepted."""
+    p, slow, other = Client("producer", port), Client("slow", port), Client("other", port)
+    p.send("PUSH jobs work")
+    p.expect("OK 1")
+    slow.send("PULL jobs 1")
+    slow.expect("MSG jobs 1 new work")
+    other.send("PULL jobs")
+    other.expect_silence(0.5)
+    other.expect("MSG jobs 1 redelivered work")  # within TIMEOUT: the deadline came
+    slow.send("ACK 1")
+    slow.expect("ERR no message 1 is waiting for an ACK from this connection (not delivered "
+                "here, already ACKed, or its ACK deadline passed and it went back to the queue)")
+    other.send("ACK 1")
+    other.expect("OK")
+
+
+def touch(port):
+    """TOUCH as a heartbeat keeps a 1 s deadline from passing for 3 s; then it stops and the
+    message goes back."""
+    p, worker, other = Client("producer", port), Client("worker", port), Client("other", port)
+    p.send("PUSH jobs long")
+    p.expect("OK 1")
+    worker.send("PULL jobs 1")
+    worker.expect("MSG jobs 1 new long")
+    other.send("PULL jobs")
+    for _ in range(6):
+        time.sleep(0.5)
+        worker.send("TOUCH 1")
+        worker.expect("OK 1")
+    other.expect_silence(0.1)  # 3 s after delivery, still the worker's
+    other.expect("MSG jobs 1 redelivered long")  # the heartbeat stopped: 1 s later it is back
+
+
+def deadletter(port):
+    """--max-deliveries 2: a message whose deadline passes twice goes to the dead-letter list;
+    DLQ shows it with its reason, REQUEUE puts it back."""
+    p, c, ops = Client("producer", port), Client("consumer", port), Client("operator", port)
+    p.send("PUSH jobs poison")
+    p.expect("OK 1")
+    c.send("PULL jobs 1")
+    c.expect("MSG jobs 1 new poison")
+    c.send("PULL jobs 1")
+    c.expect("MSG jobs 1 redelivered poison")  # the deadline passed once: back, and to c again
+    time.sleep(1.5)  # the second deadline passes: 2 deliveries, dead-lettered
+    ops.send("DLQ jobs")
+    ops.expect("DEAD jobs 1 2 deadline poison")
+    ops.expect("OK 1 of 1")
+    c.send("PULL jobs 1")
+    c.expect_silence(0.5)  # not redelivered again
+    ops.send("REQUEUE jobs ALL")
+    c.expect("MSG jobs 1 redelivered poison")  # the operator put it back
+    ops.expect("OK 1")
+    c.send("ACK 1")
+    c.expect("OK")
+
+
+def semantics(port):
+    """The delivery semantics queue/README.md states: fresh messages in PUSH order; a
+    redelivery goes first, out of that order; the first consumer's late ACK is refused, so the
+    work was done twice (at-least-once, duplicates possible)."""
+    p, c1, c2 = Client("producer", port), Client("consumer1", port), Client("consumer2", port)
+    for i in range(1, 5):
+        p.send("PUSH jobs m%d" % i)
+        p.expect("OK %d" % i)
+    c1.send("PULL jobs 1")
+    c1.expect("MSG jobs 1 new m1")
+    for i in (2, 3):  # in PUSH order
+        c2.send("PULL jobs")
+        c2.expect("MSG jobs %d new m%d" % (i, i))
+        c2.send("ACK %d" % i)
+        c2.expect("OK")
+    time.sleep(1.5)  # consumer1's deadline passes while it "works"
+    c2.send("PULL jobs")
+    c2.expect("MSG jobs 1 redelivered m1")  # the redelivery first: before m4, after m2 and m3
+    c2.send("PULL jobs")
+    c2.expect("MSG jobs 4 new m4")
+    c1.send("ACK 1")  # consumer1 finished too: the job was done twice
+    c1.expect("ERR no message 1 is waiting for an ACK from this connection (not delivered "
+              "here, already ACKed, or its ACK deadline passed and it went back to the queue)")
+    for i in (1, 4):
+        c2.send("ACK %d" % i)
+        c2.expect("OK")
+
+
+SCENARIOS = {"competing": competing, "semantics": semantics, "prefetch": prefetch, "busy": busy, "idle": idle,
+             "deadline": deadline, "touch": touch, "deadletter": deadletter, "redelivery": redelivery, "replay": replay, "gap": gap,
              "errors": errors, "toolong": toolong, "consumer-child": consumer_child}
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
  *
  * Input format (so the fuzzer can reach every path): a sequence of chunks, each
  *   1 byte  control: low 2 bits = which of 4 clients; bit 2 set = that client disconnects
- *           (and a new one takes its place) before the chunk's bytes are delivered
+ *           (and a new one takes its place) before the chunk's bytes are delivered; bit 3
+ *           set = the clock moves on one second and due ACK deadlines are expired first
  *   1 byte  length n, then n bytes delivered to that client as one read
  * Run: ./wirelab test (builds build-fuzz/ with clang and runs it for WIRELAB_FUZZ_SECONDS).
  */
@@ -28,6 +29,12 @@ struct client {
 };
 
 static uint64_t bytes_sent;
+static uint64_t now_ms;
+
+static uint64_t fake_clock(void)
+{
+    return now_ms;
+}
 
 static void count_send(void *handle, const char *data, size_t len)
 {
@@ -59,7 +66,15 @@ static void feed(struct client *c, const uint8_t *data, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    broker_config cfg = {.capacity = 4, .max_line = 64, .max_names = 6, .send = count_send};
+    broker_config cfg = {.capacity = 4,
+                         .max_line = 64,
+                         .max_names = 6,
+                         .prefetch = 2,
+                         .ack_timeout_s = 1,
+                         .max_deliveries = 2,
+                         .send = count_send,
+                         .now_ms = fake_clock};
+    now_ms = 0;
     char err[128];
     broker *b = broker_new(&cfg, err, sizeof err);
     struct client cl[CLIENTS];
@@ -75,6 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n > size - at)
             n = (uint8_t)(size - at);
         struct client *c = &cl[ctl & 3];
+        if (ctl & 8) {
+            now_ms += 1000;
+            broker_expire(b);
+        }
         if (ctl & 4) {
             broker_client_gone(c->bc);
             memset(c, 0, sizeof *c);
@@ -91,6 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     for (int i = 0; i < CLIENTS; i++)
         broker_client_gone(cl[i].bc);
+    if (broker_get_holding(b).inflight != 0 || broker_next_deadline(b) != UINT64_MAX)
+        abort(); /* every client is gone: nothing may still be in flight */
     broker_free(b);
     return 0;
 }

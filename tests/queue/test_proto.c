@@ -115,6 +115,21 @@ static void test_parse_commands(void **state)
     assert_true(c.number == UINT64_C(4294967312));
     assert_int_equal(parse("QUIT", &c, err), 0);
     assert_int_equal(c.verb, PROTO_QUIT);
+
+    assert_int_equal(parse("PULL jobs 43200", &c, err), 0);
+    assert_true(c.has_seconds && c.seconds == 43200);
+    assert_int_equal(parse("PULL jobs", &c, err), 0);
+    assert_false(c.has_seconds);
+    assert_int_equal(parse("TOUCH 7", &c, err), 0);
+    assert_true(c.verb == PROTO_TOUCH && c.number == 7 && !c.has_seconds);
+    assert_int_equal(parse("TOUCH 7 60", &c, err), 0);
+    assert_true(c.number == 7 && c.has_seconds && c.seconds == 60);
+    assert_int_equal(parse("DLQ jobs", &c, err), 0);
+    assert_true(c.verb == PROTO_DLQ && c.name_len == 4);
+    assert_int_equal(parse("REQUEUE jobs 12", &c, err), 0);
+    assert_true(c.verb == PROTO_REQUEUE && c.number == 12 && !c.all);
+    assert_int_equal(parse("REQUEUE jobs ALL", &c, err), 0);
+    assert_true(c.all);
 }
 
 static void expect_err(const char *line, const char *want_in_reason)
@@ -153,6 +168,18 @@ static void test_parse_errors(void **state)
     expect_err("SUB t from 3", "usage: SUB");
     expect_err("SUB t FROM 3 4", "usage: SUB");
     expect_err("QUIT now", "usage: QUIT");
+    expect_err("PULL q 0", "seconds: 1 to 43200");
+    expect_err("PULL q 43201", "seconds: 1 to 43200");
+    expect_err("PULL q 5 6", "usage: PULL");
+    expect_err("TOUCH", "usage: TOUCH");
+    expect_err("TOUCH 1 x", "usage: TOUCH");
+    expect_err("TOUCH 1 2 3", "usage: TOUCH");
+    expect_err("DLQ", "usage: DLQ");
+    expect_err("DLQ q x", "usage: DLQ");
+    expect_err("REQUEUE q", "usage: REQUEUE");
+    expect_err("REQUEUE q all", "usage: REQUEUE");
+    expect_err("REQUEUE q ALL 1", "usage: REQUEUE");
+    expect_err("REQUEUE q 1 2", "usage: REQUEUE");
 }
 
 static void test_parse_u64_and_names(void **state)
