@@ -70,11 +70,15 @@ struct eio_session {
     eio_conn *probe;    /* a WebSocket being probed for the upgrade */
     eio_out **queue;    /* packets waiting for a GET (polling only) */
     size_t nqueue, capqueue;
-    uint64_t next_ping;     /* when the next ping is due */
-    uint64_t pong_deadline; /* 0, or when a missing pong means "ping timeout" */
+    size_t queued;        /* bytes in queue: over cfg.max_queue, the session is closed */
+    const char *doomed;   /* a limit bit inside a broadcast: closed at the next safe point */
+    loop_timer heartbeat; /* the next ping, or (awaiting_pong) the ping timeout: exact */
+    int awaiting_pong;    /* a ping went out: its pong is due before the timer fires */
     char peer[NET_ADDR_LEN];
     void *user;
-    eio_session *next, *prev;
+    eio_session *next, *prev; /* every open session (the heartbeat walks them) */
+    eio_session *hnext;       /* the next session in the same bucket of the sid table */
+    eio_session *next_doomed;
 };
 
 /* One TCP connection: an HTTP one (polling requests, maybe a held GET) or a WebSocket. */
@@ -82,11 +86,18 @@ struct eio_conn {
     eio_server *srv;
     conn *c;
     int is_ws;
-    eio_req *req;      /* the HTTP request being read (HTTP connections only) */
-    ws_decoder dec;    /* WebSocket connections only */
-    eio_session *sess; /* WebSocket: its session; HTTP: the session whose GET we hold */
-    int holding_get;   /* HTTP: a long-poll GET is waiting for packets */
-    int close_after;   /* HTTP: the client sent "Connection: close": close after the answer */
+    eio_req *req;        /* the HTTP request being read (HTTP connections only) */
+    ws_decoder dec;      /* WebSocket connections only */
+    eio_session *sess;   /* WebSocket: its session; HTTP: the session whose GET we hold */
+    int holding_get;     /* HTTP: a long-poll GET is waiting for packets */
+    int close_after;     /* HTTP: the client sent "Connection: close": close after the answer */
+    unsigned handshakes; /* HTTP: sessions opened by requests on this connection */
+    loop_timer head;     /* HTTP: fires when no whole request is in within head_timeout */
+    uint8_t *later;      /* HTTP: answers to requests pipelined behind the held GET */
+    size_t later_len;
+    int later_close; /* one of those answers ends the connection */
+    int hold_close;  /* the held GET itself asked for "Connection: close" */
+    const char *cut; /* why we cut this connection (a limit), for the session's reason */
 };
 
 struct eio_server {
@@ -97,7 +108,14 @@ struct eio_server {
     eio_static files[EIO_MAX_STATIC];
     size_t nfiles;
     eio_session *sessions; /* open sessions */
+    size_t nsessions;
+    eio_session **table; /* the sid table: chained, nbuckets a power of two */
+    size_t nbuckets;
     eio_session *dead;     /* closed, freed on the next tick */
+    eio_session *doomed;   /* to close at the next safe point (eio_close_doomed) */
+    loop_timer doom_timer; /* 0 ms: the next round closes the doomed */
+    size_t nconns;
+    int stopping; /* shutting down: new requests get 503 */
     void (*tick_fn)(uint64_t now_ms, void *user);
     void *tick_user;
     eio_describe_fn describe; /* the trace's words for a packet (the layer above may say more) */
@@ -110,11 +128,19 @@ void eio_trace_packet(const eio_session *s, const char *dir, int binary, const u
 void eio_http_send(eio_conn *ec, int status, const char *type, const void *body, size_t len,
                    const char *extra);
 void eio_http_error(eio_conn *ec, int code);
+void eio_http_flush_later(eio_conn *ec);
 void eio_http_failure(eio_conn *ec, int status, const char *reason);
 int eio_method_is(const eio_req *r, const char *m);
 int eio_query_is(const eio_req *r, const char *key, const char *want);
 
+/* eio_server.c: limits */
+void eio_head_wait(eio_conn *ec);
+void eio_head_done(eio_conn *ec);
+
 /* eio_session.c */
+void eio_session_doom(eio_session *s, const char *reason);
+void eio_close_doomed(eio_server *srv);
+int eio_session_over_limit(eio_session *s, size_t len);
 eio_session *eio_session_new(eio_server *srv, const eio_mount *m, eio_conn *ec, char *err,
                              size_t errlen);
 eio_session *eio_session_find(eio_server *srv, const char *sid, size_t len);
@@ -124,6 +150,7 @@ void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p);
 void eio_session_close(eio_session *s, const char *reason, int client_asked);
 void eio_session_free(eio_session *s);
 void eio_heartbeat(loop *l, void *arg);
+int eio_heartbeat_start(eio_session *s, uint64_t ms);
 
 /* eio_polling.c */
 void eio_polling_request(eio_conn *ec, const eio_mount *m);

@@ -37,6 +37,7 @@ static char *build_body(eio_session *s, size_t *len)
         free(p);
     }
     s->nqueue = 0;
+    s->queued = 0;
     *len = n;
     return body;
 }
@@ -54,11 +55,15 @@ int eio_answer_get(eio_session *s, const char *body, size_t len)
     if (body == NULL)
         return -1;
     eio_trace_packet(s, "->", 0, (const uint8_t *)body, len);
-    eio_http_send(ec, 200, "text/plain; charset=UTF-8", body, len, NULL);
-    free(built);
-    ec->holding_get = 0;
+    ec->holding_get = 0; /* this answer goes first, then those pipelined behind it */
     ec->sess = NULL;
     s->poll_get = NULL;
+    ec->close_after = ec->hold_close;
+    eio_http_send(ec, 200, "text/plain; charset=UTF-8", body, len, NULL);
+    free(built);
+    eio_http_flush_later(ec);
+    if (!conn_is_closing(ec->c))
+        eio_head_wait(ec); /* the connection waits for its next request */
     return 0;
 }
 
@@ -81,9 +86,17 @@ static void polling_post(eio_conn *ec, eio_session *s)
     eio_http_send(ec, 200, "text/html", "ok", 2, NULL);
     do {
         rc = eio_payload_next(r->body, r->content_len, &pos, scratch, r->content_len + 1, &p);
+        if (rc == 1 && !p.binary && !ws_utf8_valid(p.data, p.len)) {
+            /* a WebSocket text frame must be UTF-8 (RFC 6455 8.1): bytes that are not would
+             * fail the connection of every WebSocket member they were relayed to */
+            eio_log(ec->srv, "%s (%s): a polling text packet is not valid UTF-8; session closed",
+                    s->sid, s->peer);
+            eio_session_close(s, "parse error: text that is not valid UTF-8", 0);
+            break;
+        }
         if (rc == 1)
             eio_session_packet(s, NULL, &p);
-    } while (rc == 1 && !s->closed);
+    } while (rc == 1 && !s->closed && !s->doomed);
     if (!s->closed && (rc < 0 || r->content_len == 0)) {
         const char *why = r->content_len ? eio_error_text(rc) : "an empty polling body";
         eio_trace(ec->srv, "%s: malformed polling body: %s", s->sid, why);
@@ -95,6 +108,12 @@ static void polling_post(eio_conn *ec, eio_session *s)
 /* GET: answer at once if packets wait, else hold the request open (the long poll). */
 static void polling_get(eio_conn *ec, eio_session *s)
 {
+    if (ec->holding_get && s->poll_get != ec) {
+        /* pipelined behind another session's held GET: one connection holds one GET, so
+         * this one ends at once with noop (its packets wait for the client's next GET) */
+        eio_http_send(ec, 200, "text/plain; charset=UTF-8", "6", 1, NULL);
+        return;
+    }
     if (s->poll_get) { /* two GETs at once: a broken client; end the session (as engine.io:
                         * a bare 400, no body; the held GET gets "1") */
         eio_http_send(ec, 400, NULL, NULL, 0, NULL);
@@ -103,7 +122,9 @@ static void polling_get(eio_conn *ec, eio_session *s)
     }
     s->poll_get = ec;
     ec->holding_get = 1;
+    ec->hold_close = ec->close_after;
     ec->sess = s;
+    eio_head_done(ec); /* a held GET waits for packets, not for the client */
     snprintf(s->peer, sizeof s->peer, "%s", conn_peer(ec->c));
     if (s->nqueue && eio_answer_get(s, NULL, 0) < 0)
         eio_session_close(s, "out of memory", 0);

@@ -43,6 +43,19 @@ void eio_trace(const eio_server *srv, const char *fmt, ...)
     va_end(ap);
 }
 
+void eio_log(const eio_server *srv, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (srv->l)
+        loop_log(srv->l, "%s", line); /* never blocks: a full stderr pipe drops and counts */
+    else
+        fprintf(stderr, "events: %s\n", line);
+}
+
 /* Engine.IO's own words for a payload: its packet type (the layer above may say more). */
 static int describe_eio(int binary, const uint8_t *data, size_t len, char *out, size_t outlen)
 {
@@ -70,6 +83,60 @@ void eio_trace_packet(const eio_session *s, const char *dir, int binary, const u
 /* ---------------------------------------------------------------------------------------- */
 /* HTTP answers                                                                              */
 
+#define LATER_MAX 65536 /* answers to requests pipelined behind a held GET, at most */
+
+/*
+ * Queue an answer (head, then body) for ec, in request order. HTTP/1.1 answers pipelined
+ * requests in the order they came, so while this connection holds a long-poll GET, the answers
+ * to requests after it wait (in ec->later) until the GET is answered; they are still handled
+ * at once, as Node's http server does. close: the connection ends after this answer.
+ */
+static void http_out(eio_conn *ec, const void *head, size_t hlen, const void *body, size_t len,
+                     int close)
+{
+    if (ec->holding_get) {
+        uint8_t *more = ec->later_len + hlen + len <= LATER_MAX
+                            ? realloc(ec->later, ec->later_len + hlen + len + 1)
+                            : NULL;
+        if (more == NULL) {
+            eio_log(ec->srv,
+                    "%s: more than %d bytes of answers pipelined behind a held GET; connection "
+                    "closed (wait for an answer before sending more requests)",
+                    conn_peer(ec->c), LATER_MAX);
+            conn_abort(ec->c, "too many requests pipelined behind a held GET");
+            return;
+        }
+        ec->later = more;
+        memcpy(ec->later + ec->later_len, head, hlen);
+        if (len)
+            memcpy(ec->later + ec->later_len + hlen, body, len);
+        ec->later_len += hlen + len;
+        ec->later_close |= close;
+        return;
+    }
+    /* two conn_sends, one TCP write: the loop sends a connection's output once per round */
+    if (conn_send(ec->c, head, hlen) < 0 || (len && conn_send(ec->c, body, len) < 0)) {
+        conn_abort(ec->c, "out of memory queueing an HTTP answer");
+        return;
+    }
+    if (close) /* HTTP/1.1: the client asked for one answer on this connection */
+        conn_close(ec->c);
+}
+
+/* The held GET was answered: now the answers pipelined behind it, in order. */
+void eio_http_flush_later(eio_conn *ec)
+{
+    uint8_t *later = ec->later;
+    size_t n = ec->later_len;
+    int close = ec->later_close;
+    ec->later = NULL;
+    ec->later_len = 0;
+    ec->later_close = 0;
+    if (n && !conn_is_closing(ec->c)) /* (the GET asked for "Connection: close": no more) */
+        http_out(ec, later, n, NULL, 0, close);
+    free(later);
+}
+
 /* A failure of the HTTP layer itself, or of the server (413, 431, 503): answer, close. */
 void eio_http_failure(eio_conn *ec, int status, const char *reason)
 {
@@ -81,8 +148,7 @@ void eio_http_failure(eio_conn *ec, int status, const char *reason)
                              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
                              strlen(reason) + 1, reason);
     eio_trace(ec->srv, "%s -> HTTP %d %s", conn_peer(ec->c), status, reason);
-    conn_send(ec->c, out, n);
-    conn_close(ec->c);
+    http_out(ec, out, n, NULL, 0, 1);
 }
 
 /* An HTTP answer: status, Content-Type (none when type is NULL), CORS, extra header lines. */
@@ -91,6 +157,8 @@ void eio_http_send(eio_conn *ec, int status, const char *type, const void *body,
 {
     char head[768];
     const char *cors = ec->srv->cfg.cors_origin;
+    if (ec->srv->stopping) /* shutting down: this is the connection's last answer */
+        ec->close_after = 1;
     int n = snprintf(
         head, sizeof head,
         "HTTP/1.1 %d %s\r\n%s%s%sContent-Length: %zu\r\n"
@@ -102,13 +170,7 @@ void eio_http_send(eio_conn *ec, int status, const char *type, const void *body,
         eio_http_failure(ec, 503, "response head too long");
         return;
     }
-    /* two conn_sends, one TCP write: the loop sends a connection's output once per round */
-    if (conn_send(ec->c, head, (size_t)n) < 0 || (len && conn_send(ec->c, body, len) < 0)) {
-        conn_abort(ec->c, "out of memory queueing an HTTP answer");
-        return;
-    }
-    if (ec->close_after) /* HTTP/1.1: the client asked for one answer on this connection */
-        conn_close(ec->c);
+    http_out(ec, head, (size_t)n, body, len, ec->close_after);
 }
 
 /* 400 with Engine.IO's error body: {"code":1,"message":"Session ID unknown"}. */
@@ -196,6 +258,10 @@ static void handle_request(eio_conn *ec)
     for (size_t i = 0; i < ec->srv->nmounts; i++)
         if (eio_req_path_is(r, ec->srv->mounts[i].path))
             m = &ec->srv->mounts[i];
+    if (ec->srv->stopping) {
+        eio_http_failure(ec, 503, "the server is shutting down");
+        return;
+    }
     if (m == NULL) {
         if (!serve_static(ec))
             eio_http_send(ec, 404, "text/plain", "not found\n", 10, NULL);
@@ -210,7 +276,7 @@ static void handle_request(eio_conn *ec)
     int ws = eio_query_is(r, "transport", "websocket");
     if (!ws && !eio_query_is(r, "transport", "polling"))
         eio_http_error(ec, EIO_ERR_TRANSPORT);
-    else if (ws && !is_upgrade(r))
+    else if (ws && (!is_upgrade(r) || ec->holding_get)) /* no upgrade behind a held GET */
         eio_http_error(ec, EIO_ERR_REQUEST);
     else if (ws)
         eio_websocket_request(ec, m);
@@ -218,10 +284,15 @@ static void handle_request(eio_conn *ec)
         eio_polling_request(ec, m);
 }
 
+/*
+ * Requests, one after another (keep-alive), also behind a held GET (pipelining: their answers
+ * wait for the GET's, see http_out). Stops at a WebSocket (the rest is frames), at a close,
+ * and after "Connection: close".
+ */
 static size_t http_data(eio_conn *ec, const uint8_t *data, size_t len)
 {
     size_t used = 0;
-    while (used < len && !ec->is_ws && !ec->holding_get && !conn_is_closing(ec->c)) {
+    while (used < len && !ec->is_ws && !ec->later_close && !conn_is_closing(ec->c)) {
         if (ec->req == NULL) {
             ec->req = malloc(sizeof *ec->req);
             if (ec->req == NULL) {
@@ -233,6 +304,7 @@ static size_t http_data(eio_conn *ec, const uint8_t *data, size_t len)
         used += eio_req_feed(ec->req, data + used, len - used);
         if (ec->req->state == EIO_REQ_MORE)
             break;
+        eio_head_done(ec);
         if (ec->req->state == EIO_REQ_FAIL)
             eio_http_failure(ec, ec->req->status, ec->req->reason);
         else {
@@ -242,10 +314,60 @@ static size_t http_data(eio_conn *ec, const uint8_t *data, size_t len)
         eio_req_free(ec->req);
         free(ec->req); /* a WebSocket or an idle keep-alive connection keeps no 8 KiB head */
         ec->req = NULL;
+        if (!ec->is_ws && !ec->holding_get)
+            eio_head_wait(ec); /* the next request's clock starts now */
     }
     if (ec->is_ws && used < len && !conn_is_closing(ec->c))
         used += eio_ws_data(ec, data + used, len - used);
+    if (!ec->is_ws && used < len) /* after a close: the rest is ignored */
+        used = len;
     return used;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* limits on connections: how many, and how long a request may take                         */
+
+/* The loop's refusal over max_conns (loop_on_refuse): the loop logs it, sends this, sends its
+ * FIN and closes; the protocol's callbacks never see the connection. */
+void eio_refuse(conn *c)
+{
+    static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                               "Content-Length: 38\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
+                               "server busy: too many connections open\n";
+    conn_send(c, busy, sizeof busy - 1);
+}
+
+/* The head timeout fired: 408 if a request had begun, else just close. */
+static void head_expired(loop *l, void *arg)
+{
+    eio_conn *ec = arg;
+    (void)l;
+    ec->head = 0;
+    int begun = ec->req && ec->req->head.used > 0;
+    eio_log(ec->srv, "%s closed: %s within %u ms (--head-timeout)%s", conn_peer(ec->c),
+            begun ? "the request was not complete" : "no request", ec->srv->cfg.head_timeout_ms,
+            begun ? "; answered 408" : "");
+    if (begun)
+        eio_http_failure(ec, 408, "the request was not complete in time");
+    else
+        conn_close(ec->c);
+}
+
+/* ec is waiting for a request: it must be whole within head_timeout_ms (a timer of the loop,
+ * exact; with no timer to be had, the connection is not kept waiting for nothing: closed). */
+void eio_head_wait(eio_conn *ec)
+{
+    eio_head_done(ec);
+    ec->head = loop_timer_start(conn_loop(ec->c), ec->srv->cfg.head_timeout_ms, head_expired, ec);
+    if (ec->head == 0)
+        conn_close(ec->c);
+}
+
+void eio_head_done(eio_conn *ec)
+{
+    if (ec->head)
+        loop_timer_stop(conn_loop(ec->c), ec->head);
+    ec->head = 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -253,14 +375,17 @@ static size_t http_data(eio_conn *ec, const uint8_t *data, size_t len)
 
 static void on_open(conn *c)
 {
+    eio_server *srv = loop_user(conn_loop(c));
     eio_conn *ec = calloc(1, sizeof *ec);
     if (ec == NULL) {
         conn_abort(c, "out of memory");
         return;
     }
-    ec->srv = loop_user(conn_loop(c));
+    ec->srv = srv;
     ec->c = c;
+    srv->nconns++;
     conn_set_data(c, ec); /* (the loop already set TCP_NODELAY: events leave at once) */
+    eio_head_wait(ec);
 }
 
 static size_t on_data(conn *c, const uint8_t *data, size_t len)
@@ -268,35 +393,41 @@ static size_t on_data(conn *c, const uint8_t *data, size_t len)
     eio_conn *ec = conn_data(c);
     if (ec == NULL)
         return len;
-    if (ec->is_ws)
-        return eio_ws_data(ec, data, len);
-    return http_data(ec, data, len);
+    size_t used = ec->is_ws ? eio_ws_data(ec, data, len) : http_data(ec, data, len);
+    eio_close_doomed(ec->srv); /* a limit that bit inside a broadcast: close now, safely */
+    return used;
 }
 
 static void on_close(conn *c, const char *why)
 {
     eio_conn *ec = conn_data(c);
-    (void)why;
     if (ec == NULL)
         return;
+    eio_server *srv = ec->srv;
     eio_session *s = ec->sess;
+    const char *reason = ec->cut ? ec->cut : NULL;
+    (void)why;
     if (s && s->poll_get == ec) { /* the held GET's connection went away: engine.io gives up */
         s->poll_get = NULL;
-        eio_session_close(s, "transport error", 0);
+        eio_session_close(s, reason ? reason : "transport error", 0);
     } else if (s && s->ws == ec) {
         s->ws = NULL;
-        eio_session_close(s, "transport close", 0);
+        eio_session_close(s, reason ? reason : "transport close", 0);
     } else if (s && s->probe == ec) {
         s->probe = NULL;
     }
+    eio_head_done(ec);
+    srv->nconns--;
     if (ec->is_ws)
         ws_decoder_free(&ec->dec);
     if (ec->req) {
         eio_req_free(ec->req);
         free(ec->req);
     }
+    free(ec->later);
     free(ec);
     conn_set_data(c, NULL);
+    eio_close_doomed(srv);
 }
 
 static const loop_handlers eio_handlers_for_loop = {on_open, on_data, on_close};
@@ -323,6 +454,14 @@ eio_server *eio_server_new(const eio_config *cfg, char *err, size_t errlen)
         srv->cfg.ping_timeout_ms = 20000;
     if (!srv->cfg.max_payload)
         srv->cfg.max_payload = 1000000;
+    if (!srv->cfg.max_queue)
+        srv->cfg.max_queue = EIO_DEFAULT_MAX_QUEUE;
+    if (!srv->cfg.max_sessions)
+        srv->cfg.max_sessions = EIO_DEFAULT_MAX_SESSIONS;
+    if (!srv->cfg.max_handshakes)
+        srv->cfg.max_handshakes = EIO_DEFAULT_MAX_HANDSHAKES;
+    if (!srv->cfg.head_timeout_ms)
+        srv->cfg.head_timeout_ms = EIO_DEFAULT_HEAD_TIMEOUT;
     srv->describe = describe_eio;
     return srv;
 }
@@ -331,26 +470,25 @@ void eio_server_free(eio_server *srv)
 {
     if (srv == NULL)
         return;
+    eio_server_detach(srv); /* after loop_free: its timers are gone */
     eio_server_close_all(srv);
+    srv->doomed = NULL; /* all closed now */
     while (srv->dead) {
         eio_session *s = srv->dead;
         srv->dead = s->next;
         eio_session_free(s);
     }
+    free(srv->table);
     free(srv);
 }
 
+/* The heartbeat itself runs on each session's own exact timer (eio_session.c); this tick
+ * every 100 ms ends upgrading GETs with noop (as engine.io does, 100 ms later), runs the layer
+ * above's timers (connect timeout, recovery window) and frees closed sessions. */
 int eio_server_attach(eio_server *srv, loop *l)
 {
-    unsigned t = srv->cfg.ping_timeout_ms < srv->cfg.ping_interval_ms ? srv->cfg.ping_timeout_ms
-                                                                      : srv->cfg.ping_interval_ms;
-    t /= 8; /* checks several times per timeout, so "late" is late by at most an eighth */
-    if (t < 10)
-        t = 10;
-    if (t > 100) /* and at least every 100 ms: the noops of an upgrade wait for this tick */
-        t = 100;
     srv->l = l;
-    return loop_add_timer(l, t, eio_heartbeat, srv);
+    return loop_add_timer(l, 100, eio_heartbeat, srv);
 }
 
 int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user)
@@ -388,8 +526,35 @@ void eio_server_set_describe(eio_server *srv, eio_describe_fn fn)
     srv->describe = fn ? fn : describe_eio;
 }
 
+static void close_idle(conn *c, void *arg)
+{
+    eio_conn *ec = conn_data(c);
+    (void)arg;
+    if (ec && !ec->is_ws && !ec->holding_get && ec->req == NULL)
+        conn_close(c);
+}
+
 void eio_server_close_all(eio_server *srv)
 {
+    srv->stopping = 1;
     while (srv->sessions)
         eio_session_close(srv->sessions, "server shutting down", 0);
+    if (srv->l) /* idle keep-alive connections: nothing to answer, just close */
+        loop_foreach_conn(srv->l, close_idle, NULL);
+}
+
+size_t eio_server_conns(const eio_server *srv)
+{
+    return srv->nconns;
+}
+
+loop *eio_server_loop(const eio_server *srv)
+{
+    return srv->l;
+}
+
+void eio_server_detach(eio_server *srv)
+{
+    srv->l = NULL;
+    srv->doom_timer = 0;
 }

@@ -46,7 +46,22 @@ typedef struct eio_config {
     size_t max_payload;        /* largest POST body / WebSocket message; 0 = 1000000 */
     const char *cors_origin;   /* value of Access-Control-Allow-Origin, or NULL for none */
     int verbose;               /* trace every Engine.IO packet to stderr */
+    /* Limits: one client can only hurt itself. Each is logged (eio_log) when it bites. */
+    size_t max_queue;         /* bytes waiting for one client (its polling queue, or its
+                               * WebSocket's send buffer); over it, it is cut; 0 = 4 MiB */
+    size_t max_sessions;      /* open sessions; a handshake beyond gets 503; 0 = 10000 */
+    size_t max_conns;         /* TCP connections; one beyond gets 503 and is closed; 0 = 1000 */
+    unsigned max_handshakes;  /* handshakes on one keep-alive connection; then 503; 0 = 16 */
+    unsigned head_timeout_ms; /* an HTTP connection must deliver a whole request this long after
+                               * it opened or got its last answer; else 408/closed; 0 = 10000 */
 } eio_config;
+
+/* The limits' defaults (eio_config's 0) */
+#define EIO_DEFAULT_MAX_QUEUE      (4u << 20)
+#define EIO_DEFAULT_MAX_SESSIONS   10000
+#define EIO_DEFAULT_MAX_CONNS      1000 /* for loop_config.max_conns (eio_refuse answers) */
+#define EIO_DEFAULT_MAX_HANDSHAKES 16
+#define EIO_DEFAULT_HEAD_TIMEOUT   10000
 
 /* What the layer above hears about each session of one mount point. */
 typedef struct eio_handlers {
@@ -54,7 +69,8 @@ typedef struct eio_handlers {
     void (*on_message)(eio_session *s, int binary, const uint8_t *data, size_t len, void *user);
     /* reason: "transport close" (the client closed or went away), "ping timeout",
      * "transport error", "parse error", "forced close" (eio_close), "server shutting down",
-     * "out of memory", or the layer above's own words (eio_close_reason) */
+     * "out of memory", "transport error: outgoing queue over --max-queue" (a client that does
+     * not read), or the layer above's own words (eio_close_reason) */
     void (*on_close)(eio_session *s, const char *reason, void *user);
 } eio_handlers;
 
@@ -87,8 +103,26 @@ typedef int (*eio_describe_fn)(int binary, const uint8_t *data, size_t len, char
                                size_t outlen);
 void eio_server_set_describe(eio_server *srv, eio_describe_fn fn);
 
-/* Close every session (on_close with "server shutting down"). */
+/* Close every session (on_close with "server shutting down"): WebSockets get a close frame
+ * 1001 (going away), held GETs are answered with a close packet, and new requests get 503. */
 void eio_server_close_all(eio_server *srv);
+
+/* Open TCP connections the server still has (for a graceful stop: wait until 0). */
+size_t eio_server_conns(const eio_server *srv);
+
+/* For loop_on_refuse: a connection over loop_config.max_conns is answered HTTP 503. */
+void eio_refuse(conn *c);
+
+/* The loop the server is attached to (NULL before eio_server_attach and after detach). */
+loop *eio_server_loop(const eio_server *srv);
+
+/* The loop is gone (after loop_free): closing sessions from now on touches no timer of it.
+ * eio_server_free and sio_server_free call it first, so both must come after loop_free. */
+void eio_server_detach(eio_server *srv);
+
+/* One line to the log (stderr), always, not only with --verbose: a limit that bit, what the
+ * client saw, and what to change. */
+void eio_log(const eio_server *srv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Send one message packet. Over WebSocket it becomes one frame (text, or binary when binary);

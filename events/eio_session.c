@@ -16,21 +16,88 @@
 
 #include <cjson/cJSON.h>
 
+static void heartbeat_fired(loop *l, void *arg);
+
 /* ---------------------------------------------------------------------------------------- */
 /* finding, opening, closing                                                                 */
 
+/* The sid table: sids are random, so a few bits of FNV-1a spread them evenly. Finding a
+ * session costs the same with 10 sessions or 10,000 (a list would be walked per request). */
+static uint32_t sid_hash(const char *sid, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)sid[i]) * 16777619u;
+    return h;
+}
+
 eio_session *eio_session_find(eio_server *srv, const char *sid, size_t len)
 {
-    for (eio_session *s = srv->sessions; s; s = s->next)
-        if (len == TOKEN_LEN && memcmp(s->sid, sid, len) == 0)
+    if (len != TOKEN_LEN || srv->nbuckets == 0)
+        return NULL;
+    for (eio_session *s = srv->table[sid_hash(sid, len) & (srv->nbuckets - 1)]; s; s = s->hnext)
+        if (memcmp(s->sid, sid, len) == 0)
             return s;
     return NULL;
+}
+
+/* Put s in the sid table, doubling the table when it holds as many sessions as buckets. */
+static int table_insert(eio_server *srv, eio_session *s)
+{
+    if (srv->nsessions + 1 > srv->nbuckets) {
+        size_t nb = srv->nbuckets ? srv->nbuckets * 2 : 64;
+        eio_session **t = calloc(nb, sizeof *t);
+        if (t == NULL)
+            return -1;
+        for (size_t i = 0; i < srv->nbuckets; i++)
+            for (eio_session *it = srv->table[i], *next; it; it = next) {
+                next = it->hnext;
+                size_t b = sid_hash(it->sid, TOKEN_LEN) & (nb - 1);
+                it->hnext = t[b];
+                t[b] = it;
+            }
+        free(srv->table);
+        srv->table = t;
+        srv->nbuckets = nb;
+    }
+    eio_session **head = &srv->table[sid_hash(s->sid, TOKEN_LEN) & (srv->nbuckets - 1)];
+    s->hnext = *head;
+    *head = s;
+    srv->nsessions++;
+    return 0;
+}
+
+static void table_remove(eio_server *srv, eio_session *s)
+{
+    eio_session **pp = &srv->table[sid_hash(s->sid, TOKEN_LEN) & (srv->nbuckets - 1)];
+    while (*pp != s)
+        pp = &(*pp)->hnext;
+    *pp = s->hnext;
+    srv->nsessions--;
+}
+
+/* May ec's request open one more session? 0, or -1 with the reason (logged) in err. */
+static int session_allowed(eio_server *srv, eio_conn *ec, char *err, size_t errlen)
+{
+    if (srv->nsessions >= srv->cfg.max_sessions)
+        snprintf(err, errlen, "server busy: %zu sessions are open (--max-sessions)",
+                 srv->nsessions);
+    else if (ec->handshakes >= srv->cfg.max_handshakes)
+        snprintf(err, errlen,
+                 "%u handshakes on one connection (--max-handshakes); open a new connection",
+                 ec->handshakes);
+    else
+        return 0;
+    eio_log(srv, "%s refused a session with HTTP 503: %s", conn_peer(ec->c), err);
+    return -1;
 }
 
 /* A new session for a request from ec's peer. NULL when it cannot be: err says why. */
 eio_session *eio_session_new(eio_server *srv, const eio_mount *m, eio_conn *ec, char *err,
                              size_t errlen)
 {
+    if (session_allowed(srv, ec, err, errlen) < 0)
+        return NULL;
     eio_session *s = calloc(1, sizeof *s);
     if (s == NULL) {
         snprintf(err, errlen, "out of memory for a new session");
@@ -42,7 +109,20 @@ eio_session *eio_session_new(eio_server *srv, const eio_mount *m, eio_conn *ec, 
     }
     s->srv = srv;
     s->m = m;
-    s->next_ping = loop_now_ms() + srv->cfg.ping_interval_ms;
+    s->heartbeat = srv->l ? loop_timer_start(srv->l, srv->cfg.ping_interval_ms, heartbeat_fired, s)
+                          : 0; /* the first ping */
+    if (s->heartbeat == 0) {
+        snprintf(err, errlen, "server busy: no timer left for another session's heartbeat");
+        free(s);
+        return NULL;
+    }
+    if (table_insert(srv, s) < 0) {
+        snprintf(err, errlen, "out of memory for a new session");
+        loop_timer_stop(srv->l, s->heartbeat);
+        free(s);
+        return NULL;
+    }
+    ec->handshakes++;
     snprintf(s->peer, sizeof s->peer, "%s", conn_peer(ec->c));
     s->next = srv->sessions;
     if (s->next)
@@ -78,18 +158,23 @@ void eio_session_close(eio_session *s, const char *reason, int client_asked)
     if (s->closed)
         return;
     s->closed = 1;
+    if (s->heartbeat && s->srv->l) /* (one that fired already is a harmless no-op) */
+        loop_timer_stop(s->srv->l, s->heartbeat);
+    s->heartbeat = 0;
     eio_trace(s->srv, "%s closed: %s", s->sid, reason);
     if (s->poll_get)
         eio_answer_get(s, client_asked ? "6" : "1", 1);
+    int going_away = s->srv->stopping; /* RFC 6455 7.4.1: 1001, the server is going down */
     eio_conn *conns[2] = {s->ws, s->probe};
     for (int i = 0; i < 2; i++) {
         if (conns[i] == NULL)
             continue;
         conns[i]->sess = NULL;
-        eio_ws_close_conn(conns[i], WS_CLOSE_NORMAL, "");
+        eio_ws_close_conn(conns[i], going_away ? WS_CLOSE_GOING_AWAY : WS_CLOSE_NORMAL, "");
     }
     s->ws = s->probe = NULL;
     eio_server *srv = s->srv;
+    table_remove(srv, s);
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -134,7 +219,67 @@ static int enqueue(eio_session *s, eio_type type, int binary, const void *d, siz
     if (len)
         memcpy(p->data, d, len);
     s->queue[s->nqueue++] = p;
+    s->queued += len;
     return 0;
+}
+
+static void doomed_fired(loop *l, void *arg)
+{
+    eio_server *srv = arg;
+    (void)l;
+    srv->doom_timer = 0;
+    eio_close_doomed(srv);
+}
+
+/*
+ * Close s as soon as it is safe: a limit can bite in the middle of a broadcast (a room being
+ * walked), where closing at once would take its sockets out of that very room. Until then
+ * nothing more is sent to it; the next callback's end (or heartbeat tick) closes it.
+ */
+void eio_session_doom(eio_session *s, const char *reason)
+{
+    if (s->doomed || s->closed)
+        return;
+    s->doomed = reason;
+    s->next_doomed = s->srv->doomed;
+    s->srv->doomed = s;
+    if (s->srv->doom_timer == 0 && s->srv->l) /* the next round, whoever called us */
+        s->srv->doom_timer = loop_timer_start(s->srv->l, 0, doomed_fired, s->srv);
+}
+
+void eio_close_doomed(eio_server *srv)
+{
+    while (srv->doomed) {
+        eio_session *s = srv->doomed;
+        srv->doomed = s->next_doomed;
+        eio_session_close(s, s->doomed, 0);
+    }
+    if (srv->doom_timer && srv->l) { /* nothing left for it to do */
+        loop_timer_stop(srv->l, srv->doom_timer);
+        srv->doom_timer = 0;
+    }
+}
+
+/* Would len more bytes put s over max_queue (its client is not taking what we send)? Then
+ * cut it, with a line in the log, and say so (1). 1 also when s is closed or doomed. */
+int eio_session_over_limit(eio_session *s, size_t len)
+{
+    eio_server *srv = s->srv;
+    if (s->closed || s->doomed)
+        return 1;
+    size_t pending = eio_pending(s);
+    if (pending + len <= srv->cfg.max_queue)
+        return 0;
+    eio_log(srv,
+            "%s (%s) cut: %zu bytes wait for it and %zu more would pass --max-queue %zu; its "
+            "client is not reading (a polling client must keep a GET open)",
+            s->sid, s->peer, pending, len, srv->cfg.max_queue);
+    if (s->websocket && s->ws) { /* drop what is queued: it would never be read */
+        s->ws->cut = "transport error: send buffer over --max-queue";
+        conn_abort(s->ws->c, s->ws->cut);
+    }
+    eio_session_doom(s, "transport error: outgoing queue over --max-queue");
+    return 1;
 }
 
 /* Queue a packet for the next GET, or write it on the WebSocket. Returns 0, or -1 when the
@@ -142,7 +287,7 @@ static int enqueue(eio_session *s, eio_type type, int binary, const void *d, siz
  * than leave the client waiting for something that will never come. */
 int eio_session_push(eio_session *s, eio_type type, int binary, const void *d, size_t len)
 {
-    if (s->closed)
+    if (eio_session_over_limit(s, len))
         return -1;
     if (s->websocket && s->ws) { /* (a WebSocket that fails closes through the loop's on_close) */
         if (binary) {
@@ -157,7 +302,7 @@ int eio_session_push(eio_session *s, eio_type type, int binary, const void *d, s
     if (rc == 0 && s->poll_get)
         rc = eio_answer_get(s, NULL, 0);
     if (rc < 0)
-        eio_session_close(s, "out of memory", 0);
+        eio_session_doom(s, "out of memory");
     return rc;
 }
 
@@ -177,6 +322,7 @@ static void complete_upgrade(eio_session *s)
     eio_out **q = s->queue;
     s->queue = NULL;
     s->nqueue = s->capqueue = 0;
+    s->queued = 0;
     for (size_t i = 0; i < n; i++) {
         eio_session_push(s, q[i]->type, q[i]->binary, q[i]->data, q[i]->len);
         free(q[i]);
@@ -209,9 +355,11 @@ void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p)
     case EIO_PING: /* in Engine.IO v4 only the server pings (a probe's "2probe" aside) */
         eio_session_close(s, "transport error", 0); /* engine.io: "invalid heartbeat direction" */
         break;
-    case EIO_PONG:
-        s->pong_deadline = 0;
-        s->next_ping = loop_now_ms() + s->srv->cfg.ping_interval_ms;
+    case EIO_PONG: /* alive: the next ping pingInterval from now */
+        if (s->heartbeat)
+            loop_timer_stop(s->srv->l, s->heartbeat);
+        s->awaiting_pong = 0;
+        eio_heartbeat_start(s, s->srv->cfg.ping_interval_ms);
         break;
     case EIO_MESSAGE:
         if (s->m->h.on_message)
@@ -233,25 +381,53 @@ void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p)
 /* ---------------------------------------------------------------------------------------- */
 /* the heartbeat                                                                             */
 
-/* Every tick: ping who is due, close who did not answer, end upgrading GETs, free the dead. */
+/*
+ * The heartbeat of one session, on a timer of its own with an exact deadline (the loop's
+ * min-heap): pingInterval after the handshake (or the last pong) the server pings; if no pong
+ * has come pingTimeout later, the session is over ("ping timeout"), at that moment, not at the
+ * next tick of some periodic check.
+ */
+static void heartbeat_fired(loop *l, void *arg)
+{
+    eio_session *s = arg;
+    (void)l;
+    s->heartbeat = 0;
+    if (s->awaiting_pong) {
+        eio_session_close(s, "ping timeout", 0);
+    } else {
+        s->awaiting_pong = 1;
+        if (eio_heartbeat_start(s, s->srv->cfg.ping_timeout_ms) == 0)
+            eio_session_push(s, EIO_PING, 0, NULL, 0);
+    }
+    eio_close_doomed(s->srv);
+}
+
+/* (Re)arm s's heartbeat timer ms from now: 0, or -1 when the loop has no timer left (then the
+ * session is closed: a session nobody watches could hold its resources forever). */
+int eio_heartbeat_start(eio_session *s, uint64_t ms)
+{
+    s->heartbeat = s->srv->l ? loop_timer_start(s->srv->l, ms, heartbeat_fired, s) : 0;
+    if (s->heartbeat)
+        return 0;
+    eio_session_doom(s, "server busy: no timer left for the heartbeat");
+    return -1;
+}
+
+/* Every 100 ms: end upgrading GETs with noop, the layer above's tick, free the dead. */
 void eio_heartbeat(loop *l, void *arg)
 {
     eio_server *srv = arg;
     uint64_t now = loop_now_ms();
     (void)l;
+    eio_close_doomed(srv);
     for (eio_session *s = srv->sessions, *next; s; s = next) {
         next = s->next;
-        if (s->pong_deadline && now >= s->pong_deadline) {
-            eio_session_close(s, "ping timeout", 0);
-        } else if (!s->pong_deadline && now >= s->next_ping) {
-            s->pong_deadline = now + srv->cfg.ping_timeout_ms;
-            eio_session_push(s, EIO_PING, 0, NULL, 0);
-        } else if (s->upgrading && s->poll_get && s->nqueue == 0) {
+        if (s->upgrading && s->poll_get && s->nqueue == 0)
             eio_answer_get(s, "6", 1);
-        }
     }
     if (srv->tick_fn)
         srv->tick_fn(now, srv->tick_user);
+    eio_close_doomed(srv); /* before the dead are freed: none may stay on the doomed list */
     while (srv->dead) {
         eio_session *s = srv->dead;
         srv->dead = s->next;
@@ -271,10 +447,7 @@ size_t eio_pending(const eio_session *s)
 {
     if (s->websocket)
         return s->ws ? conn_pending(s->ws->c) : 0;
-    size_t n = 0;
-    for (size_t i = 0; i < s->nqueue; i++)
-        n += s->queue[i]->len;
-    return n;
+    return s->queued;
 }
 
 void eio_close(eio_session *s)

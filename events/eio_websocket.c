@@ -265,6 +265,8 @@ int eio_send_prepared(eio_session *s, const eio_prepared *p)
     if (s->closed)
         return -1;
     if (s->websocket && s->ws) { /* the same bytes for every receiver */
+        if (eio_session_over_limit(s, p->wire_len))
+            return -1;
         trace_prepared(s, p);
         return conn_send(s->ws->c, p->wire, p->wire_len) < 0 ? -1 : 0;
     }

@@ -5,9 +5,9 @@
  * What it teaches: what the real Socket.IO client and server say to each other. Run it with
  * --verbose and every Engine.IO / Socket.IO packet is printed as it crosses the wire.
  *
- *   events_server [--port N] [--demo chat|protocol-suite] [--verbose]
+ *   events_server [--port N] [--bind ADDR] [--demo chat|protocol-suite] [--verbose]
  *                 [--recovery-window MS] [--recovery-capacity N]
- *                 [--ping-interval MS] [--ping-timeout MS]
+ *                 [--ping-interval MS] [--ping-timeout MS] [limits: see --help and README]
  *
  * --demo chat (the default, port 3000; namespaces "/" and "/news", the same events in each): a
  *   page at http://127.0.0.1:3000/ that uses the real
@@ -39,6 +39,7 @@
  *   CONNECT_ERROR {"message":"Invalid namespace"}.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,23 +56,37 @@ extern const unsigned char chat_page[];
 extern const size_t chat_page_len;
 
 #define USAGE                                                                                      \
-    "usage: events_server [--port N] [--demo chat|protocol-suite] [--verbose]\n"                   \
+    "usage: events_server [--port N] [--bind ADDR] [--demo chat|protocol-suite] [--verbose]\n"     \
     "                     [--recovery-window MS] [--recovery-capacity N]\n"                        \
-    "                     [--ping-interval MS] [--ping-timeout MS]\n"                              \
+    "                     [--ping-interval MS] [--ping-timeout MS] [limits...]\n"                  \
     "  --port N              TCP port (default 3000; 0 = any free port)\n"                         \
+    "  --bind ADDR           address to listen on (default 127.0.0.1; '::' for every address)\n"   \
     "  --demo chat           a chat page at / with rooms and recovery (default)\n"                 \
     "  --demo protocol-suite the reference server of the official protocol test suites\n"          \
     "  --verbose             print every Engine.IO / Socket.IO packet\n"                           \
     "  --recovery-window MS  how long a dropped client may come back (chat; default 120000)\n"     \
     "  --recovery-capacity N events kept for replay per namespace (chat; default 1024)\n"          \
     "  --ping-interval MS    heartbeat interval (chat; default 25000)\n"                           \
-    "  --ping-timeout MS     heartbeat timeout (chat; default 20000)\n"
+    "  --ping-timeout MS     heartbeat timeout (chat; default 20000)\n"                            \
+    "limits (events/README.md, \"Limits\"; each is logged when it bites):\n"                       \
+    "  --max-queue BYTES     bytes waiting for one client before it is cut (default 4194304)\n"    \
+    "  --max-conns N         TCP connections; more get HTTP 503 (default 1000)\n"                  \
+    "  --max-sessions N      Engine.IO sessions; a handshake beyond gets 503 (default 10000)\n"    \
+    "  --max-handshakes N    handshakes on one keep-alive connection (default 16)\n"               \
+    "  --head-timeout MS     time for a whole HTTP request on an idle connection (default "        \
+    "10000)\n"                                                                                     \
+    "  --max-rooms N         rooms one socket may be in (default 1000)\n"                          \
+    "  --max-binary BYTES    attachments of one binary packet, together (default 4194304)\n"       \
+    "  --binary-timeout MS   time for a binary packet's attachments to arrive (default 10000)\n"
 
 typedef struct options {
     int port;
+    const char *bind;
     int suite; /* 1: protocol-suite, 0: chat */
     int verbose;
     unsigned long window, capacity, ping_interval, ping_timeout;
+    unsigned long max_queue, max_conns, max_sessions, max_handshakes, head_timeout;
+    unsigned long max_rooms, max_binary, binary_timeout;
 } options;
 
 static int parse_number(const char *s, unsigned long max, unsigned long *out)
@@ -86,14 +101,53 @@ static int parse_number(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
+/* The numeric options: name, where, smallest and largest value. */
+typedef struct number_opt {
+    const char *name;
+    size_t offset;
+    unsigned long min, max;
+} number_opt;
+
+static const number_opt number_opts[] = {
+    {"--recovery-window", offsetof(options, window), 1, 86400000},
+    {"--recovery-capacity", offsetof(options, capacity), 1, 1000000},
+    {"--ping-interval", offsetof(options, ping_interval), 10, 86400000},
+    {"--ping-timeout", offsetof(options, ping_timeout), 10, 86400000},
+    {"--max-queue", offsetof(options, max_queue), 1024, 1ul << 30},
+    {"--max-conns", offsetof(options, max_conns), 1, 1000000},
+    {"--max-sessions", offsetof(options, max_sessions), 1, 10000000},
+    {"--max-handshakes", offsetof(options, max_handshakes), 1, 1000000},
+    {"--head-timeout", offsetof(options, head_timeout), 10, 86400000},
+    {"--max-rooms", offsetof(options, max_rooms), 1, 10000000},
+    {"--max-binary", offsetof(options, max_binary), 1, 1ul << 30},
+    {"--binary-timeout", offsetof(options, binary_timeout), 10, 86400000},
+};
+
+/* A numeric option: 1 if a is one (and v is in range, stored), 0 if a is not one, -1 if v is
+ * out of range. */
+static int number_option(options *o, const char *a, const char *v)
+{
+    for (size_t i = 0; i < sizeof number_opts / sizeof number_opts[0]; i++) {
+        const number_opt *no = &number_opts[i];
+        unsigned long n;
+        if (strcmp(a, no->name) != 0)
+            continue;
+        if (parse_number(v, no->max, &n) < 0 || n < no->min)
+            return -1;
+        *(unsigned long *)(void *)((char *)o + no->offset) = n;
+        return 1;
+    }
+    return 0;
+}
+
 /* Returns 0, or -1 with a sentence in err. */
 static int parse_args(int argc, char **argv, options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->port = 3000;
+    o->bind = "127.0.0.1";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        unsigned long n;
         if (strcmp(a, "--verbose") == 0) {
             o->verbose = 1;
             continue;
@@ -105,28 +159,16 @@ static int parse_args(int argc, char **argv, options *o, char *err, size_t errle
         i++;
         if (strcmp(a, "--port") == 0 && (o->port = net_parse_port(v)) >= 0)
             continue;
+        if (strcmp(a, "--bind") == 0 && *v) {
+            o->bind = v;
+            continue;
+        }
         if (strcmp(a, "--demo") == 0 && (!strcmp(v, "chat") || !strcmp(v, "protocol-suite"))) {
             o->suite = strcmp(v, "protocol-suite") == 0;
             continue;
         }
-        if (parse_number(v, 86400000, &n) == 0) {
-            if (strcmp(a, "--recovery-window") == 0 && n > 0) {
-                o->window = n;
-                continue;
-            }
-            if (strcmp(a, "--recovery-capacity") == 0 && n > 0 && n <= 1000000) {
-                o->capacity = n;
-                continue;
-            }
-            if (strcmp(a, "--ping-interval") == 0 && n >= 10) {
-                o->ping_interval = n;
-                continue;
-            }
-            if (strcmp(a, "--ping-timeout") == 0 && n >= 10) {
-                o->ping_timeout = n;
-                continue;
-            }
-        }
+        if (number_option(o, a, v) > 0)
+            continue;
         snprintf(err, errlen, "bad option or value: %s %s", a, v);
         return -1;
     }
@@ -182,10 +224,19 @@ static void suite_emit_with_ack(sio_socket *s, const sio_msg *m, void *user)
     sio_emit_ack_bin(s, "emit-with-ack", m->args, m->bins, m->nbins, suite_acked, NULL);
 }
 
-static int setup_suite(eio_server *eio, sio_server **out)
+/* The Socket.IO limits from the command line (0: the library's default). */
+static void sio_limits(const options *o, sio_config *sc)
+{
+    sc->max_rooms = o->max_rooms;
+    sc->max_binary = o->max_binary;
+    sc->binary_timeout_ms = (unsigned)o->binary_timeout;
+}
+
+static int setup_suite(eio_server *eio, const options *o, sio_server **out)
 {
     static const eio_handlers echo = {NULL, eio_echo, NULL};
     sio_config sc = {.connect_timeout_ms = 1000};
+    sio_limits(o, &sc);
     if (eio_server_mount(eio, "/engine.io/", &echo, NULL) < 0)
         return -1;
     sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
@@ -290,8 +341,8 @@ static void chat_join(sio_socket *s, const sio_msg *m, void *user)
     char buf[CHAT_NAME_MAX];
     const char *room = arg_string(m, 0, buf, sizeof buf);
     (void)user;
-    if (room && strcmp(room, sio_socket_id(s)) != 0)
-        sio_join(s, room);
+    if (room && strcmp(room, sio_socket_id(s)) != 0 && sio_join(s, room) < 0)
+        room = NULL; /* over --max-rooms (or out of memory): {"ok":false} */
     ack_ok(s, m, room);
 }
 
@@ -529,6 +580,7 @@ static int setup_chat(eio_server *eio, const options *o, sio_server **out)
 {
     sio_config sc = {
         .recovery = 1, .recovery_window_ms = (unsigned)o->window, .recovery_capacity = o->capacity};
+    sio_limits(o, &sc);
     sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
     if (srv == NULL)
         return -1;
@@ -591,6 +643,34 @@ static char *load_client_js(size_t *len)
     return data;
 }
 
+/* A check every 50 ms while stopping: done when every connection is gone, or at the grace
+ * time's end (a client that never answers our close does not keep us running). */
+typedef struct stopping {
+    eio_server *eio;
+    uint64_t deadline;
+} stopping;
+
+static void check_stopped(loop *l, void *arg)
+{
+    const stopping *st = arg;
+    if (eio_server_conns(st->eio) == 0 || loop_now_ms() >= st->deadline)
+        loop_stop(l);
+}
+
+/*
+ * SIGTERM or Ctrl-C: every client hears it. Each session closes (a WebSocket gets a close
+ * frame 1001 "going away", a held GET is answered with a close packet), and the loop runs on
+ * for up to 2 s so those bytes go out and the clients' close frames and FINs come back;
+ * requests meanwhile get 503. Only then is the loop freed.
+ */
+static void stop_gracefully(eio_server *eio, loop *l)
+{
+    stopping st = {eio, loop_now_ms() + 2000};
+    eio_server_close_all(eio);
+    if (eio_server_conns(eio) > 0 && loop_add_timer(l, 50, check_stopped, &st) == 0)
+        loop_run(l); /* (a second signal ends it at once) */
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -607,10 +687,14 @@ int main(int argc, char **argv)
                      .ping_timeout_ms = o.suite ? 200 : (unsigned)o.ping_timeout,
                      .max_payload = 1000000,
                      .cors_origin = o.suite ? "*" : NULL,
-                     .verbose = o.verbose};
+                     .verbose = o.verbose,
+                     .max_queue = o.max_queue,
+                     .max_sessions = o.max_sessions,
+                     .max_handshakes = (unsigned)o.max_handshakes,
+                     .head_timeout_ms = (unsigned)o.head_timeout};
     eio_server *eio = eio_server_new(&ec, err, sizeof err);
     sio_server *sio = NULL;
-    if (eio == NULL || (o.suite ? setup_suite(eio, &sio) : setup_chat(eio, &o, &sio)) < 0) {
+    if (eio == NULL || (o.suite ? setup_suite(eio, &o, &sio) : setup_chat(eio, &o, &sio)) < 0) {
         fprintf(stderr, "events_server: cannot set up the server (out of memory)\n");
         return 1;
     }
@@ -625,9 +709,14 @@ int main(int argc, char **argv)
                             "chat page cannot load the Socket.IO client; run `npm ci` in tests/ "
                             "and rebuild (the build copies it from the npm package)\n");
     }
-    int fd = net_listen(NULL, o.port, SOMAXCONN, err, sizeof err);
-    loop_config lc = {.user = eio, .in_max = 2 * 1000000 + 16384};
+    int fd = net_listen(o.bind, o.port, SOMAXCONN, err, sizeof err);
+    loop_config lc = {.user = eio,
+                      .in_max = 2 * 1000000 + 16384,
+                      .max_conns = o.max_conns ? o.max_conns : EIO_DEFAULT_MAX_CONNS,
+                      .max_conns_flag = "--max-conns"};
     loop *l = fd < 0 ? NULL : loop_new(&lc, eio_loop_handlers(), err, sizeof err);
+    if (l)
+        loop_on_refuse(l, eio_refuse); /* over --max-conns: HTTP 503, logged by the loop */
     if (fd < 0 || !l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
         eio_server_attach(eio, l) < 0) {
         if (fd < 0)
@@ -642,11 +731,13 @@ int main(int argc, char **argv)
         free(js);
         return 1;
     }
-    printf("events_server: listening on every address port %d (%s demo); open "
+    printf("events_server: listening on %s port %d (%s demo); open "
            "http://127.0.0.1:%d/ ; stop with Ctrl-C\n",
-           net_local_port(fd), o.suite ? "protocol-suite" : "chat", net_local_port(fd));
+           o.bind, net_local_port(fd), o.suite ? "protocol-suite" : "chat", net_local_port(fd));
     fflush(stdout);
     int rc = loop_run(l);
+    if (rc == 0)
+        stop_gracefully(eio, l);
     loop_free(l);
     sio_server_free(sio);
     eio_server_free(eio);

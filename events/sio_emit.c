@@ -194,16 +194,17 @@ static size_t deliver_all(sio_nsp *n, const sio_target *t, const eio_prepared *p
         const char *name =
             i < t->nexcept ? t->except[i] : (t->except_socket ? t->except_socket->id : NULL);
         room *r = name ? sio_find_room(n, name) : NULL;
-        for (size_t k = 0; r && k < r->n; k++)
-            r->members[k]->mark = stamp;
+        for (membership *m = r ? r->first : NULL; m; m = m->rnext)
+            m->s->mark = stamp;
     }
     if (t->nrooms == 0)
         for (sio_socket *s = n->sockets; s; s = s->next_in_nsp)
             count += deliver(s, stamp, vol, prep);
     for (size_t i = 0; i < t->nrooms; i++) {
         room *r = sio_find_room(n, t->rooms[i]);
-        for (size_t k = 0; r && k < r->n; k++)
-            count += deliver(r->members[k], stamp, vol, prep);
+        /* (a receiver over its limit is closed after the walk, never during it) */
+        for (membership *m = r ? r->first : NULL; m; m = m->rnext)
+            count += deliver(m->s, stamp, vol, prep);
     }
     return count;
 }

@@ -30,14 +30,27 @@ typedef struct handler {
     void *user;
 } handler;
 
-/* A room: its members in join order (broadcasts go out in that order). Rooms live in a
- * hash table per namespace: every socket has a room of its own, so a namespace with 1,000
- * sockets has over 1,000 rooms, and a list would be walked on every join and every emit. */
+/* A socket's place in a room. Each membership is on two lists, so joining, leaving and
+ * disconnecting cost the same however many rooms a socket is in or members a room has:
+ *   the room's members, in join order (broadcasts go out in that order),
+ *   the socket's rooms, in join order (socket.rooms; leaving all of them on disconnect),
+ * and in the namespace's table keyed by (room, socket), which answers "is s in r?". */
+typedef struct membership {
+    struct room *r;
+    sio_socket *s;
+    struct membership *rprev, *rnext; /* in r */
+    struct membership *sprev, *snext; /* in s */
+    struct membership *hnext;         /* the next in the same bucket of the table */
+} membership;
+
+/* A room. Rooms live in a hash table per namespace: every socket has a room of its own, so a
+ * namespace with 1,000 sockets has over 1,000 rooms, and a list would be walked on every join
+ * and every emit. */
 typedef struct room {
     char *name;
     uint32_t hash;
-    sio_socket **members;
-    size_t n, cap;
+    membership *first, *last;
+    size_t n;
     struct room *next; /* the next room in the same bucket */
 } room;
 
@@ -76,6 +89,8 @@ struct sio_nsp {
     size_t nsockets;
     room **buckets; /* the rooms: a chained hash table, nbuckets a power of two */
     size_t nbuckets, nrooms;
+    membership **mtable; /* every membership, by (room, socket): nmbuckets a power of two */
+    size_t nmbuckets, nmembers;
     uint64_t emit_seq; /* counts emits: a socket marked with the current one has its copy */
     int64_t
         next_ack;  /* the id of the next ack request, shared by the namespace (socket.io's _ids) */
@@ -89,9 +104,12 @@ struct sio_socket {
     char pid[TOKEN_LEN + 1];
     sio_nsp *nsp;
     sio_client *client;
-    char **rooms;
-    size_t nrooms, caprooms;
-    char *auth; /* the CONNECT payload as the client sent it ("{}" if none) */
+    membership *first, *last; /* its rooms, in join order */
+    size_t nrooms;
+    membership *cursor; /* sio_socket_room's place: reading rooms in order costs O(1) each */
+    size_t cursor_i;
+    int rooms_logged; /* the max_rooms line was logged for it */
+    char *auth;       /* the CONNECT payload as the client sent it ("{}" if none) */
     int recovered;
     pending_ack *acks;
     void *user;
@@ -112,6 +130,8 @@ struct sio_client {
     sio_packet bin_pkt;
     sio_bin *bins;
     size_t nbins;
+    size_t bin_bytes;     /* the attachments' bytes so far (at most cfg.max_binary) */
+    loop_timer bin_timer; /* fires when they are not all in within binary_timeout_ms */
     sio_client *next, *prev;
 };
 
@@ -135,6 +155,7 @@ void sio_disconnect_socket(sio_socket *s, const char *reason);
 void sio_on_text(sio_client *c, const uint8_t *text, size_t len);
 void sio_on_attachment(sio_client *c, const uint8_t *data, size_t len);
 void sio_binary_reset(sio_client *c);
+void sio_binary_limit(sio_client *c, const char *what);
 
 /* sio_emit.c */
 int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, const char *json,
@@ -143,6 +164,7 @@ char *sio_event_json(const char *event, const char *args, const char *offset);
 
 /* sio_rooms.c */
 room *sio_find_room(const sio_nsp *n, const char *name);
+void sio_leave_all(sio_socket *s);
 
 /* sio_recovery.c */
 char *sio_log_emit(sio_nsp *n, const sio_target *t, const char *event, const char *args,

@@ -211,6 +211,22 @@ static void dispatch(sio_client *c, const sio_packet *p, const sio_bin *bins, si
 /* ---------------------------------------------------------------------------------------- */
 /* binary packets and their attachments                                                      */
 
+static void stop_binary_timer(sio_client *c)
+{
+    loop *l = eio_server_loop(c->srv->eio);
+    if (c->bin_timer && l) /* (no loop: it was freed, and its timers with it) */
+        loop_timer_stop(l, c->bin_timer);
+    c->bin_timer = 0;
+}
+
+static void binary_late(loop *l, void *arg)
+{
+    sio_client *c = arg;
+    (void)l;
+    c->bin_timer = 0;
+    sio_binary_limit(c, "binary attachments not all in within --binary-timeout");
+}
+
 void sio_binary_reset(sio_client *c)
 {
     for (size_t i = 0; i < c->nbins; i++)
@@ -220,6 +236,17 @@ void sio_binary_reset(sio_client *c)
     c->bins = NULL;
     c->nbins = 0;
     c->bin_text = NULL;
+    c->bin_bytes = 0;
+    stop_binary_timer(c);
+}
+
+/* A binary packet whose attachments pass max_binary, or do not all arrive in time: the
+ * client loses its session (it could otherwise make us hold 64 MB per session for as long
+ * as it answers pings). */
+void sio_binary_limit(sio_client *c, const char *what)
+{
+    eio_log(c->srv->eio, "%s (%s): %s; session closed", eio_sid(c->eio), eio_peer(c->eio), what);
+    close_client(c, "forced close", what);
 }
 
 /* A binary Engine.IO message: the next attachment of the pending binary packet. */
@@ -229,6 +256,11 @@ void sio_on_attachment(sio_client *c, const uint8_t *data, size_t len)
         protocol_error(c, "binary message without a binary packet before it");
         return;
     }
+    if (len > c->srv->cfg.max_binary - c->bin_bytes) { /* (bin_bytes <= max_binary: no wrap) */
+        sio_binary_limit(c, "binary attachments over --max-binary bytes");
+        return;
+    }
+    c->bin_bytes += len;
     uint8_t *copy = malloc(len ? len : 1);
     if (copy == NULL) {
         eio_close_reason(c->eio, "out of memory for a binary attachment");
@@ -247,6 +279,8 @@ void sio_on_attachment(sio_client *c, const uint8_t *data, size_t len)
     c->bin_text = NULL;
     c->bins = NULL;
     c->nbins = 0;
+    c->bin_bytes = 0;
+    stop_binary_timer(c);
     if (sio_check_placeholders(&p) < 0)
         protocol_error(c, sio_error_text(SIO_E_PLACEHOLDER));
     else
@@ -268,6 +302,13 @@ static int start_binary(sio_client *c, const uint8_t *text, size_t len, size_t a
     }
     memcpy(c->bin_text, text, len);
     c->bin_text_len = len;
+    c->bin_bytes = 0;
+    c->bin_timer = loop_timer_start(eio_server_loop(c->srv->eio), c->srv->cfg.binary_timeout_ms,
+                                    binary_late, c);
+    if (c->bin_timer == 0) { /* no timer to watch it: refuse to hold the packet */
+        sio_binary_reset(c);
+        return -1;
+    }
     sio_decode(c->bin_text, len, &c->bin_pkt); /* its parts now point into our copy */
     return 0;
 }
@@ -293,7 +334,7 @@ void sio_on_text(sio_client *c, const uint8_t *text, size_t len)
     }
     if ((p.type == SIO_BINARY_EVENT || p.type == SIO_BINARY_ACK) && p.attachments > 0) {
         if (start_binary(c, text, len, p.attachments) < 0)
-            eio_close_reason(c->eio, "out of memory for a binary packet");
+            eio_close_reason(c->eio, "out of memory (or timers) for a binary packet");
         return;
     }
     dispatch(c, &p, NULL, 0);

@@ -134,8 +134,8 @@ void sio_save_session(sio_socket *s)
     ss->nsp = s->nsp;
     ss->at = loop_now_ms();
     ss->rooms = calloc(s->nrooms ? s->nrooms : 1, sizeof *ss->rooms);
-    for (size_t i = 0; ss->rooms && i < s->nrooms; i++)
-        if ((ss->rooms[ss->nrooms] = sio_dupstr(s->rooms[i])) != NULL)
+    for (const membership *m = s->first; ss->rooms && m; m = m->snext)
+        if ((ss->rooms[ss->nrooms] = sio_dupstr(m->r->name)) != NULL)
             ss->nrooms++;
     ss->next = s->nsp->srv->saved;
     s->nsp->srv->saved = ss;

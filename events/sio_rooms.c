@@ -5,9 +5,12 @@
  * A room is not on the wire: a client never learns which rooms exist or which it is in. Each
  * namespace keeps its rooms in a chained hash table (FNV-1a of the name, a power-of-two number
  * of buckets, doubled when it holds as many rooms as buckets), each room a list of its members
- * in join order. Each socket keeps the names of its rooms too, so leaving all of them on
- * disconnect does not search the table. A room is created by its first join and deleted with
- * its last leave; sio_on_adapter hears both, as socket.io's adapter events.
+ * in join order. Each membership (a socket in a room) is one node on two doubly linked lists, the
+ * room's and the socket's, and in a second hash table keyed by the pair, so joining, leaving,
+ * "is s in r?" and disconnecting cost O(1) per membership: one client in 60,000 rooms cannot
+ * freeze everyone else. A socket may be in at most max_rooms rooms (sio_config). A room is
+ * created by its first join and deleted with its last leave; sio_on_adapter hears both, as
+ * socket.io's adapter events.
  */
 #include "sio_internal.h"
 
@@ -58,6 +61,49 @@ static int insert_room(sio_nsp *n, room *r)
     return 0;
 }
 
+/* ---- the (room, socket) table ----------------------------------------------------------- */
+
+/* The pair's bucket: the two addresses mixed (Fibonacci hashing of their sum's bits). */
+static size_t pair_bucket(const room *r, const sio_socket *s, size_t nbuckets)
+{
+    uint64_t k = (uint64_t)(uintptr_t)r * 31u + (uint64_t)(uintptr_t)s;
+    return (size_t)((k * 0x9E3779B97F4A7C15ull) >> 32) & (nbuckets - 1);
+}
+
+static membership *find_membership(const sio_nsp *n, const room *r, const sio_socket *s)
+{
+    if (n->nmbuckets == 0 || r == NULL)
+        return NULL;
+    for (membership *m = n->mtable[pair_bucket(r, s, n->nmbuckets)]; m; m = m->hnext)
+        if (m->r == r && m->s == s)
+            return m;
+    return NULL;
+}
+
+/* Make room in the table for one more membership (doubling it when full): 0 or -1. */
+static int grow_members(sio_nsp *n)
+{
+    if (n->nmembers + 1 <= n->nmbuckets)
+        return 0;
+    size_t nb = n->nmbuckets ? n->nmbuckets * 2 : 64;
+    membership **t = calloc(nb, sizeof *t);
+    if (t == NULL)
+        return -1;
+    for (size_t i = 0; i < n->nmbuckets; i++)
+        for (membership *m = n->mtable[i], *next; m; m = next) {
+            next = m->hnext;
+            size_t b = pair_bucket(m->r, m->s, nb);
+            m->hnext = t[b];
+            t[b] = m;
+        }
+    free(n->mtable);
+    n->mtable = t;
+    n->nmbuckets = nb;
+    return 0;
+}
+
+/* ---- joining and leaving ------------------------------------------------------------------ */
+
 static void adapter_event(sio_nsp *n, const char *what, const char *room_name, const char *sid)
 {
     if (n->on_adapter)
@@ -66,10 +112,7 @@ static void adapter_event(sio_nsp *n, const char *what, const char *room_name, c
 
 int sio_in_room(const sio_socket *s, const char *room_name)
 {
-    for (size_t i = 0; i < s->nrooms; i++)
-        if (strcmp(s->rooms[i], room_name) == 0)
-            return 1;
-    return 0;
+    return find_membership(s->nsp, sio_find_room(s->nsp, room_name), s) != NULL;
 }
 
 size_t sio_socket_nrooms(const sio_socket *s)
@@ -77,9 +120,22 @@ size_t sio_socket_nrooms(const sio_socket *s)
     return s->nrooms;
 }
 
+/* The i-th room in join order. Reading them in order (i = 0, 1, 2...) costs O(1) each: the
+ * socket remembers where the last call stopped. */
 const char *sio_socket_room(const sio_socket *s, size_t i)
 {
-    return i < s->nrooms ? s->rooms[i] : NULL;
+    sio_socket *w = (sio_socket *)s; /* the cursor is a cache, not part of the socket's value */
+    if (i >= s->nrooms)
+        return NULL;
+    if (w->cursor == NULL || w->cursor_i > i) {
+        w->cursor = s->first;
+        w->cursor_i = 0;
+    }
+    while (w->cursor_i < i) {
+        w->cursor = w->cursor->snext;
+        w->cursor_i++;
+    }
+    return w->cursor->r->name;
 }
 
 static room *create_room(sio_nsp *n, const char *room_name)
@@ -99,36 +155,6 @@ static room *create_room(sio_nsp *n, const char *room_name)
     return r;
 }
 
-int sio_join(sio_socket *s, const char *room_name)
-{
-    sio_nsp *n = s->nsp;
-    if (sio_in_room(s, room_name))
-        return 0;
-    room *r = sio_find_room(n, room_name);
-    if (r == NULL && (r = create_room(n, room_name)) == NULL)
-        return SIO_E_NOMEM;
-    if (r->n == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 4;
-        sio_socket **m = realloc(r->members, ncap * sizeof *m);
-        if (m == NULL)
-            return SIO_E_NOMEM;
-        r->members = m;
-        r->cap = ncap;
-    }
-    if (s->nrooms == s->caprooms) {
-        size_t ncap = s->caprooms ? s->caprooms * 2 : 4;
-        char **rs = realloc(s->rooms, ncap * sizeof *rs);
-        if (rs == NULL)
-            return SIO_E_NOMEM;
-        s->rooms = rs;
-        s->caprooms = ncap;
-    }
-    r->members[r->n++] = s;
-    s->rooms[s->nrooms++] = r->name;
-    adapter_event(n, "join-room", room_name, s->id);
-    return 0;
-}
-
 static void delete_room(sio_nsp *n, room *r)
 {
     room **pp = &n->buckets[r->hash & (n->nbuckets - 1)];
@@ -137,29 +163,95 @@ static void delete_room(sio_nsp *n, room *r)
     *pp = r->next;
     n->nrooms--;
     adapter_event(n, "delete-room", r->name, NULL);
-    free(r->members);
     free(r->name);
     free(r);
 }
 
-int sio_leave(sio_socket *s, const char *room_name)
+/* Over max_rooms: refuse, and say so in the log once per socket. */
+static int too_many_rooms(sio_socket *s)
+{
+    sio_server *srv = s->nsp->srv;
+    if (s->nrooms < srv->cfg.max_rooms)
+        return 0;
+    if (!s->rooms_logged) {
+        s->rooms_logged = 1;
+        eio_log(srv->eio,
+                "socket %s (%s) is in %zu rooms (--max-rooms): it may join no more until it "
+                "leaves some",
+                s->id, s->client ? eio_peer(s->client->eio) : "?", s->nrooms);
+    }
+    return 1;
+}
+
+int sio_join(sio_socket *s, const char *room_name)
 {
     sio_nsp *n = s->nsp;
     room *r = sio_find_room(n, room_name);
-    size_t i;
-    for (i = 0; i < s->nrooms && strcmp(s->rooms[i], room_name) != 0; i++)
-        ;
-    if (r == NULL || i == s->nrooms)
+    if (find_membership(n, r, s))
         return 0;
-    s->rooms[i] = s->rooms[--s->nrooms];
-    for (i = 0; i < r->n && r->members[i] != s; i++)
-        ;
-    if (i < r->n) { /* keep the members in join order: broadcasts go out in that order */
-        memmove(&r->members[i], &r->members[i + 1], (r->n - i - 1) * sizeof *r->members);
-        r->n--;
+    if (too_many_rooms(s))
+        return SIO_E_FULL;
+    membership *m = calloc(1, sizeof *m);
+    if (m == NULL || grow_members(n) < 0 ||
+        (r == NULL && (r = create_room(n, room_name)) == NULL)) {
+        free(m);
+        return SIO_E_NOMEM;
     }
-    adapter_event(n, "leave-room", room_name, s->id);
+    *m = (membership){.r = r, .s = s, .rprev = r->last, .sprev = s->last};
+    if (r->last)
+        r->last->rnext = m;
+    else
+        r->first = m;
+    r->last = m;
+    r->n++;
+    if (s->last)
+        s->last->snext = m;
+    else
+        s->first = m;
+    s->last = m;
+    s->nrooms++;
+    membership **head = &n->mtable[pair_bucket(r, s, n->nmbuckets)];
+    m->hnext = *head;
+    *head = m;
+    n->nmembers++;
+    adapter_event(n, "join-room", room_name, s->id);
+    return 0;
+}
+
+/* Take m off its room's list, its socket's list and the table: O(1), order kept. */
+static void leave(sio_nsp *n, membership *m)
+{
+    room *r = m->r;
+    sio_socket *s = m->s;
+    membership **pp = &n->mtable[pair_bucket(r, s, n->nmbuckets)];
+    while (*pp != m) /* a bucket holds about one membership: the table doubles when full */
+        pp = &(*pp)->hnext;
+    *pp = m->hnext;
+    n->nmembers--;
+    *(m->rprev ? &m->rprev->rnext : &r->first) = m->rnext;
+    *(m->rnext ? &m->rnext->rprev : &r->last) = m->rprev;
+    r->n--;
+    *(m->sprev ? &m->sprev->snext : &s->first) = m->snext;
+    *(m->snext ? &m->snext->sprev : &s->last) = m->sprev;
+    s->nrooms--;
+    s->cursor = NULL;
+    free(m);
+    adapter_event(n, "leave-room", r->name, s->id);
     if (r->n == 0)
         delete_room(n, r);
+}
+
+int sio_leave(sio_socket *s, const char *room_name)
+{
+    membership *m = find_membership(s->nsp, sio_find_room(s->nsp, room_name), s);
+    if (m)
+        leave(s->nsp, m);
     return 0;
+}
+
+/* Every room, the last joined first (disconnect). */
+void sio_leave_all(sio_socket *s)
+{
+    while (s->last)
+        leave(s->nsp, s->last);
 }

@@ -153,11 +153,7 @@ void sio_disconnect_socket(sio_socket *s, const char *reason)
         n->on_discing(s, reason, n->discing_user);
     if (n->log && sio_recoverable(reason))
         sio_save_session(s);
-    while (s->nrooms > 0)
-        sio_leave(s, s->rooms[s->nrooms - 1]);
-    free(s->rooms);
-    s->rooms = NULL;
-    s->caprooms = 0;
+    sio_leave_all(s);
     unlink_socket(s);
     if (n->on_disc)
         n->on_disc(s, reason, n->disc_user);
@@ -277,6 +273,12 @@ sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *
         srv->cfg.recovery_capacity = 1024;
     if (!srv->cfg.volatile_limit)
         srv->cfg.volatile_limit = 65536; /* over one coalesced batch of the loop (16 KiB) */
+    if (!srv->cfg.max_rooms)
+        srv->cfg.max_rooms = SIO_DEFAULT_MAX_ROOMS;
+    if (!srv->cfg.max_binary)
+        srv->cfg.max_binary = SIO_DEFAULT_MAX_BINARY;
+    if (!srv->cfg.binary_timeout_ms)
+        srv->cfg.binary_timeout_ms = SIO_DEFAULT_BINARY_TIMEOUT;
     eio_handlers h = {on_engine_open, on_engine_message, on_engine_close};
     if (eio_server_mount(eio, path, &h, srv) < 0) {
         free(srv);
@@ -291,6 +293,7 @@ void sio_server_free(sio_server *srv)
 {
     if (srv == NULL)
         return;
+    eio_server_detach(srv->eio); /* after loop_free: its timers are gone */
     while (srv->clients)
         eio_close(srv->clients->eio);
     while (srv->saved) {
@@ -304,6 +307,7 @@ void sio_server_free(sio_server *srv)
             free(n->handlers[h].name);
         ring_log_free(n->log);
         free(n->buckets); /* every room went with its last member */
+        free(n->mtable);
         free(n);
     }
     free(srv);

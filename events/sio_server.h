@@ -67,7 +67,7 @@ typedef struct sio_socket sio_socket;
 enum {
     SIO_E_RESERVED = -20, /* connect, disconnect, ... cannot be emitted by an application */
     SIO_E_CLOSED = -21,   /* the socket is disconnected */
-    SIO_E_FULL = -22,     /* no room for another handler */
+    SIO_E_FULL = -22,     /* no room for another handler, or for another room (max_rooms) */
     SIO_E_ARGS = -23,     /* args is not a JSON array */
 };
 
@@ -113,7 +113,15 @@ typedef struct sio_config {
     unsigned recovery_window_ms; /* how long a dropped socket can come back; 0 = 120000 */
     size_t recovery_capacity;    /* events each namespace's replay log holds; 0 = 1024 */
     size_t volatile_limit;       /* a volatile emit skips a client with more queued; 0 = 64 KiB */
+    /* limits (logged when they bite) */
+    size_t max_rooms;           /* rooms one socket may be in (its own too); 0 = 1000 */
+    size_t max_binary;          /* bytes of one binary packet's attachments; 0 = 4 MiB */
+    unsigned binary_timeout_ms; /* its attachments must all arrive within; 0 = 10000 */
 } sio_config;
+
+#define SIO_DEFAULT_MAX_ROOMS      1000
+#define SIO_DEFAULT_MAX_BINARY     (4u << 20)
+#define SIO_DEFAULT_BINARY_TIMEOUT 10000
 
 /* The receivers of an emit to rooms (sio_emit_target): io.to(rooms).except(rooms). */
 enum { SIO_VOLATILE = 1 };
@@ -175,6 +183,8 @@ int sio_broadcast(sio_socket *s, const char *event, const char *args);
 /* Answer the client's ack request id with args. */
 int sio_ack(sio_socket *s, int64_t id, const char *args, const sio_bin *bins, size_t nbins);
 
+/* Join a room: 0 (also when already in it), SIO_E_FULL when s is in max_rooms rooms already
+ * (logged once per socket), or SIO_E_NOMEM. Joining, leaving and sio_in_room cost O(1). */
 int sio_join(sio_socket *s, const char *room);
 int sio_leave(sio_socket *s, const char *room);
 int sio_in_room(const sio_socket *s, const char *room);

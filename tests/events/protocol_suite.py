@@ -266,6 +266,51 @@ def eio_heartbeat():
     ws_closed(c, within=PING_TIMEOUT + 0.5)  # and closes when no pong comes
 
 
+def heartbeat_exact():
+    """The session closes when its ping timeout expires, not a tick later. Against the chat
+    demo with --ping-interval 1000 --ping-timeout 1000 (protocol_suite.sh starts it so for this
+    group): the server pings 1 s after the handshake and closes 1 s after the ping, so a client
+    that never pongs is closed 2 s after its handshake. Five sessions at once; each must close
+    no earlier than that after its handshake request, and the median of their lateness (after
+    the open packet arrived, which the server's clock started before) must be under 20 ms. The old
+    periodic tick (here every 100 ms) made each close late by a random 0-100 ms: a median
+    under 20 ms then happened about one time in 17."""
+    interval = timeout = 1.0
+    early_ms, late_ms, errors = [None] * 5, [None] * 5, []
+
+    def one(i):
+        try:
+            t0 = time.monotonic()  # before the handshake: the server's clock starts after this
+            c = ws_open("/socket.io/")
+            ws_recv(c)
+            t_open = time.monotonic()  # the open packet: the server's clock started before it
+            if ws_recv(c, answer_pings=False) != "2":
+                raise Failure("expected the ping")
+            c.sock.settimeout(3)
+            try:
+                while c.recv_frame()[2] != 0x8:
+                    pass
+            except (EOFError, ConnectionResetError):
+                pass
+            t_close = time.monotonic()
+            early_ms[i] = (t_close - t0 - interval - timeout) * 1000
+            late_ms[i] = (t_close - t_open - interval - timeout) * 1000
+            c.close()
+        except Exception as e:  # noqa: BLE001 - reported below, in the main thread
+            errors.append(f"session {i + 1}: {e!r}")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    expect("every session pinged and then closed", [], errors)
+    rounded = sorted(round(x, 1) for x in late_ms)
+    expect(f"no session closed before pingInterval + pingTimeout after its handshake request "
+           f"({sorted(round(x, 1) for x in early_ms)} ms after)", True, min(early_ms) >= -2)
+    expect(f"median lateness under 20 ms (late by {rounded} ms)", True, rounded[2] < 20)
+
+
 def eio_close():
     sid = open_polling()
     g = held_get(sid)
@@ -521,7 +566,8 @@ def sio_malformed():
     ws_closed(c)
 
 
-GROUPS = {f.__name__: f for f in [eio_handshake, eio_message, eio_heartbeat, eio_close,
+GROUPS = {f.__name__: f for f in [eio_handshake, eio_message, eio_heartbeat, heartbeat_exact,
+                                   eio_close,
                                    eio_upgrade, limits, sio_connect, sio_disconnect,
                                    sio_message, sio_acks, sio_values, sio_malformed]}
 

@@ -11,7 +11,8 @@
  *   - a volatile event carries no recovery offset, is not replayed to a socket that recovers,
  *     and is skipped for a client whose outgoing queue is over the limit;
  *   - "disconnecting" comes while the socket is in its rooms, "disconnect" after it left them;
- *   - a malformed packet closes the connection with a reason that says what was wrong.
+ *   - a malformed packet closes the connection with a reason that says what was wrong;
+ *   - a socket's rooms stay in join order through leaves, and max_rooms caps them.
  * Run: build/tests/test_sio_server
  */
 #include <setjmp.h>
@@ -445,6 +446,34 @@ static void a_malformed_packet_closes_with_its_reason(void **state)
     close_client(a);
 }
 
+/* socket.rooms in join order (its own room first), kept through a leave; the cap of rooms per
+ * socket (sio_config.max_rooms, 1000 by default, its own room counted) refuses the next. */
+static void rooms_keep_join_order_and_are_capped(void **state)
+{
+    (void)state;
+    tclient *a = open_client("", 0);
+    char name[32];
+    for (int i = 0; i < 999; i++) {
+        snprintf(name, sizeof name, "r%d", i);
+        assert_int_equal(sio_join(a->sock, name), 0);
+    }
+    assert_int_equal(sio_socket_nrooms(a->sock), 1000);
+    assert_int_equal(sio_join(a->sock, "one-too-many"), SIO_E_FULL);
+    assert_int_equal(sio_join(a->sock, "r7"), 0); /* already in it: still fine */
+    assert_false(sio_in_room(a->sock, "one-too-many"));
+    assert_string_equal(sio_socket_room(a->sock, 0), sio_socket_id(a->sock));
+    assert_int_equal(sio_leave(a->sock, "r5"), 0);
+    assert_false(sio_in_room(a->sock, "r5"));
+    assert_true(sio_in_room(a->sock, "r6"));
+    for (size_t i = 1; i < sio_socket_nrooms(a->sock); i++) {
+        snprintf(name, sizeof name, "r%zu", i <= 5 ? i - 1 : i);
+        assert_string_equal(sio_socket_room(a->sock, i), name);
+    }
+    assert_int_equal(sio_join(a->sock, "one-more"), 0); /* a place is free again */
+    assert_string_equal(sio_socket_room(a->sock, 999), "one-more");
+    close_client(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +488,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(disconnecting_in_rooms_then_disconnect_with_rooms_left,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_malformed_packet_closes_with_its_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(rooms_keep_join_order_and_are_capped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
