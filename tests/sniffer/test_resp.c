@@ -98,13 +98,31 @@ static void not_resp(void **state)
     assert_int_equal(rv(deep + 8, &t), RESP_OK);
 }
 
+static void describe(void **state)
+{
+    (void)state;
+    char d[96];
+    const char *cmd = "*3\r\n$7\r\nPUBLISH\r\n$4\r\nchan\r\n$42\r\n"
+                      "012345678901234567890123456789012345678901\r\n";
+    resp_describe((const uint8_t *)cmd, (uint32_t)strlen(cmd), d, sizeof d);
+    assert_string_equal(d, "*3 \"PUBLISH\" \"chan\" <bulk 42 bytes>");
+    const char *r = "*2\r\n:-7\r\n*0\r\n";
+    resp_describe((const uint8_t *)r, (uint32_t)strlen(r), d, sizeof d);
+    assert_string_equal(d, "*2 -7 *0");
+    resp_describe((const uint8_t *)"$-1\r\n", 5, d, sizeof d);
+    assert_string_equal(d, "nil");
+    resp_describe((const uint8_t *)"-ERR no\r\n", 9, d, sizeof d);
+    assert_string_equal(d, "error \"ERR no\"");
+    resp_describe((const uint8_t *)cmd, (uint32_t)strlen(cmd), d, 8); /* cut, still ended */
+    assert_string_equal(d, "*3 \"PUB");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(publish_every_cut),
-        cmocka_unit_test(scalars),
-        cmocka_unit_test(aggregates),
-        cmocka_unit_test(not_resp),
+        cmocka_unit_test(publish_every_cut), cmocka_unit_test(scalars),
+        cmocka_unit_test(aggregates),        cmocka_unit_test(not_resp),
+        cmocka_unit_test(describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
