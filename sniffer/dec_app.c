@@ -6,6 +6,8 @@
  *    decoder itself keeps no state between packets, see dec_hints);
  *  - a payload starting with an HTTP method or "HTTP/1." is HTTP;
  *  - lines starting with the queue broker's verbs are Wirelab's queue protocol;
+ *  - port 6379 is RESP (Redis); on another port, a payload made only of whole RESP values
+ *    whose first is an aggregate (a command is an array) is RESP too;
  *  - port 53 or 5353 is DNS (over TCP after a 2-byte length); on another port, a payload
  *    that parses as one whole DNS message is DNS too; a datagram starting with udp_sender's
  *    magic is its header.
@@ -25,6 +27,8 @@ void dec_tcp_payload(dec_state *s, const dec_tcp *t, rd r, uint32_t wire)
         return;
     }
     if (dis_http(s, r, wire) || dis_queue(s, r, wire))
+        return;
+    if (dis_resp(s, r, wire, t->sport == PORT_REDIS || t->dport == PORT_REDIS))
         return;
     if (dns_port(t->sport, t->dport) ? dis_dns_tcp(s, r, wire) : dis_dns_maybe(s, r, wire, true))
         return;

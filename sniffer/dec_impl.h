@@ -53,6 +53,7 @@ enum {
 enum {
     ARP_HW_ETHERNET = 1, /* ARP hardware type (IANA "Hardware Types") */
     PORT_DNS = 53,
+    PORT_REDIS = 6379,
     PORT_MDNS = 5353,
 };
 
@@ -107,6 +108,9 @@ bool dis_dns_tcp(dec_state *s, rd r, uint32_t wire);
 bool dis_dns_maybe(dec_state *s, rd r, uint32_t wire, bool tcp);
 bool dis_udpecho(dec_state *s, rd r, uint32_t wire);
 bool dis_queue(dec_state *s, rd r, uint32_t wire);
+/* RESP on Redis's port (any start that looks like RESP), or elsewhere a payload made of whole
+ * RESP values starting with an aggregate. */
+bool dis_resp(dec_state *s, rd r, uint32_t wire, bool redis_port);
 void dis_sio_ws(dec_state *s, const dec_ws *w, rd payload, uint32_t wire);
 void dis_sio_http(dec_state *s, bool request, rd msg, uint32_t body_off, uint32_t body_wire);
 

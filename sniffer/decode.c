@@ -38,6 +38,7 @@ static const char *const proto_json[DEC_NPROTO] = {
     [DEC_DATA] = "data",
     /* never printed by --json, which shows it as the "socketio" field of the layer before */
     [DEC_SIO] = "socketio",
+    [DEC_RESP] = "resp",
 };
 
 const char *dec_proto_json(dec_proto p)

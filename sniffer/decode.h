@@ -60,6 +60,7 @@ typedef enum dec_proto {
     DEC_UDPECHO, /* Wirelab's udp_sender datagram header */
     DEC_QUEUE,   /* Wirelab's queue_broker text lines */
     DEC_SIO,     /* Engine.IO / Socket.IO packets in a WebSocket frame or a polling body */
+    DEC_RESP,    /* RESP, Redis's protocol: commands and replies */
     DEC_DATA,
     DEC_NPROTO
 } dec_proto;
@@ -241,6 +242,16 @@ typedef struct dec_queue { /* one text line of the queue broker's protocol */
     uint8_t nlines; /* complete lines in this segment */
 } dec_queue;
 
+/* RESP (dec_resp.c, read by resp.c): the first whole value of the segment, or the start of one
+ * that goes on in later segments (more = true). */
+typedef struct dec_resp {
+    uint32_t text;   /* string ref (see dec_str): resp_describe()'s summary of the first value */
+    uint32_t size;   /* bytes of the first value, 0 when the segment ends inside it */
+    uint16_t values; /* whole values in this segment (pipelined commands, several replies) */
+    char type;       /* the first value's type byte: '*' array, '+' simple string, ... */
+    bool more;       /* the segment ends inside a value: the stream view shows it whole */
+} dec_resp;
+
 /* Engine.IO / Socket.IO packets (dec_sio.c): the payload of the WebSocket frame or the body
  * of the HTTP long-polling message just before this layer, described by events/'s own codec
  * (sio_describe), e.g. "socket.io EVENT /chat [\"message\",\"hi\"] ack=12". The layer has no
@@ -283,6 +294,7 @@ typedef struct dec_layer {
         dec_dns dns;
         dec_udpecho uecho;
         dec_queue queue;
+        dec_resp resp;
         dec_sio sio;
         dec_data data;
     } u;

@@ -183,6 +183,13 @@ static void j_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
         jkey_span(out, "verb", pkt, l->u.queue.verb);
         jkey_span(out, "line", pkt, l->u.queue.line);
         break;
+    case DEC_RESP:
+        fprintf(out, ",\"type\":\"%c\",\"values\":%u,\"size\":%" PRIu32, l->u.resp.type,
+                l->u.resp.values, l->u.resp.size);
+        jkey_str(out, "summary", dec_str(pkt, l->u.resp.text));
+        if (l->u.resp.more)
+            fputs(",\"more\":true", out);
+        break;
     case DEC_DATA:
         fprintf(out, ",\"len\":%" PRIu32, l->u.data.declared);
         if (l->u.data.fragment)

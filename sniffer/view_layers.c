@@ -281,6 +281,11 @@ static void l_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
         fld(out, "line", "a command or reply of queue_broker", "%s", a);
         break;
     }
+    case DEC_RESP:
+        fld_u(out, "values", "whole RESP values in this segment", l->u.resp.values);
+        fld_u(out, "size", "bytes of the first (0: goes on later)", l->u.resp.size);
+        fprintf(out, "      %-14s %s\n", "decoded", dec_str(pkt, l->u.resp.text));
+        break;
     case DEC_SIO:
         fld_u(out, "packets", "Engine.IO packets (polling joins them by 0x1e)", l->u.sio.records);
         /* the description can be long: its own line, not the 30-character value column */
@@ -314,6 +319,7 @@ static const char *long_name(dec_proto p)
                                               "Wirelab udp_echo",
                                               "Wirelab queue",
                                               "Socket.IO",
+                                              "RESP (Redis)",
                                               "Data"};
     return n[p];
 }

@@ -165,6 +165,10 @@ static void line_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
         view_text(b, sizeof b, pkt, l->u.queue.line);
         fprintf(out, ": queue \"%s\"%s", b, l->u.queue.nlines > 1 ? " ..." : "");
         break;
+    case DEC_RESP:
+        fprintf(out, ": RESP %s%s%s", dec_str(pkt, l->u.resp.text),
+                l->u.resp.more ? " (goes on)" : "", l->u.resp.values > 1 ? " ..." : "");
+        break;
     case DEC_DNS:
         fprintf(out, ": DNS %u%s %s? %s", l->u.dns.id, l->u.dns.qr ? " response" : "",
                 names_or(names_dns_type, l->u.dns.qtype, "?"), dec_str(pkt, l->u.dns.qname));

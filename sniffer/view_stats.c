@@ -31,7 +31,7 @@ struct stats {
 
 static const char *const row_name[DEC_NPROTO] = {
     "eth", "sll", "sll2", "null",      "vlan", "arp",      "ipv4",  "ipv6",     "icmp", "icmpv6",
-    "tcp", "udp", "http", "websocket", "dns",  "udp_echo", "queue", "socketio", "data"};
+    "tcp", "udp", "http", "websocket", "dns",  "udp_echo", "queue", "socketio", "resp", "data"};
 
 stats *stats_new(void)
 {

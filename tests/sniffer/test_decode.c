@@ -163,6 +163,39 @@ static void test_socketio_ws_frame(void **state)
     assert_null(dec_find(&p, DEC_SIO));
 }
 
+/* RESP: a PUBLISH on port 8080 is RESP by content (a whole array); "+OK" alone is not, but is on
+ * port 6379; a segment ending inside a bulk string is a RESP layer with more = true on 6379. */
+static void test_resp_layer(void **state)
+{
+    (void)state;
+    static dec_packet p;
+    uint8_t buf[256];
+    dec_hints h = {0};
+    const char *pub = "*3\r\n$7\r\nPUBLISH\r\n$4\r\nchan\r\n$2\r\nhi\r\n";
+    uint32_t len = ip_tcp(buf, (const uint8_t *)pub, (uint32_t)strlen(pub));
+    dec_decode(&p, DEC_LINK_RAW, buf, len, len, &h);
+    const dec_layer *l = dec_find(&p, DEC_RESP);
+    assert_non_null(l);
+    assert_string_equal(dec_str(&p, l->u.resp.text), "*3 \"PUBLISH\" \"chan\" \"hi\"");
+    assert_int_equal(l->u.resp.values, 1);
+    assert_false(l->u.resp.more);
+    len = ip_tcp(buf, (const uint8_t *)"+OK\r\n", 5);
+    dec_decode(&p, DEC_LINK_RAW, buf, len, len, &h);
+    assert_null(dec_find(&p, DEC_RESP));
+    buf[22] = 0x18, buf[23] = 0xeb; /* destination port 6379 */
+    dec_decode(&p, DEC_LINK_RAW, buf, len, len, &h);
+    l = dec_find(&p, DEC_RESP);
+    assert_non_null(l);
+    assert_string_equal(dec_str(&p, l->u.resp.text), "\"OK\"");
+    len = ip_tcp(buf, (const uint8_t *)pub, 20); /* cut inside "PUBLISH" */
+    buf[22] = 0x18, buf[23] = 0xeb;
+    dec_decode(&p, DEC_LINK_RAW, buf, len, len, &h);
+    l = dec_find(&p, DEC_RESP);
+    assert_non_null(l);
+    assert_true(l->u.resp.more);
+    assert_int_equal(l->u.resp.values, 0);
+}
+
 /* Long-polling: a POST to an EIO= target describes its body by itself; a text/plain response
  * only on a flow known to be Engine.IO. */
 static void test_socketio_polling(void **state)
@@ -277,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_rd_overflow),       cmocka_unit_test(test_ipv6_rfc5952),
         cmocka_unit_test(test_checksum_rfc1071),  cmocka_unit_test(test_ring_wraps),
         cmocka_unit_test(test_socketio_ws_frame), cmocka_unit_test(test_socketio_polling),
+        cmocka_unit_test(test_resp_layer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
