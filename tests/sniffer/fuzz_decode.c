@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     flow_info fi;
     flows_track(fl, &pkt, &fi);
     view_frame fr = {1, (int64_t)size << 29, (uint32_t)size * 99991u, data[1] & 4};
-    view_opts o = {false, data[1] & 2};
+    view_opts o = {.color = data[1] & 2, .link = data[1] & 8, .verbose = data[1] & 1};
     /* the reassembler and the message readers keep state across inputs, as across packets */
     streams_packet(st, &pkt, &fi, ++frame);
     if (frame % 4096 == 0)
