@@ -16,6 +16,7 @@ for _ in 1 2 3; do
 PATH=$WIRELAB_BIN:$PATH
 ip link set lo up
 nft -f "$WIRELAB_ROOT/labs/03-tcp-vs-udp-loss/loss.nft"
+ip link set lo mtu 1500 gso_max_size 1500
 filter="tcp port 7007"
 [ "$MODE" = synonly ] && filter="tcp port 7007 and tcp[13] & 2 != 0"
 sniffer -i lo -f "$filter" -w lab3.pcap 2>sniffer.err &
