@@ -316,10 +316,25 @@ def udp_flood(port, n):
     print(f"OK: {n} datagrams of 65,507 bytes sent, echoes unread", flush=True)
 
 
+def udp_lockstep(port, n):
+    """n small datagrams, each sent only after the echo of the one before came back: the
+    receiver certainly handled (and logged) every one, however slow it runs (a sanitizer
+    build); a flood would lose most of them in the kernel's receive buffer instead."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3.0)
+    for i in range(int(n)):
+        s.sendto(b"lockstep %d" % i, (HOST, int(port)))
+        try:
+            s.recvfrom(2048)
+        except socket.timeout:
+            fail(f"datagram {i} of {n} was not echoed within 3 s")
+    print(f"OK: {n} datagrams echoed one after another", flush=True)
+
+
 SCENARIOS = {f.__name__: f for f in (
     tcp_innocent, tcp_nonreader, tcp_hold, tcp_pipeline, abrupt, tcp_busy,
     ws_innocent, ws_slowheads, ws_endless_head, ws_huge, ws_nonreader, ws_hold, ws_pipeline,
-    ws_sigterm, udp_innocent, udp_many, udp_flood)}
+    ws_sigterm, udp_innocent, udp_many, udp_flood, udp_lockstep)}
 
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in SCENARIOS:
