@@ -77,7 +77,7 @@ static pcap_t *open_live(const cap_cfg *cfg, const char *iface, char *err, size_
     }
     pcap_set_snaplen(p, SNAPLEN);
     pcap_set_immediate_mode(p, 1); /* hand each packet over at once: we are watching live */
-    pcap_set_buffer_size(p, 8 << 20);
+    pcap_set_buffer_size(p, 32 << 20);
     int rc = pcap_activate(p);
     if (rc < 0) {
         activate_error(p, rc, cfg, iface, err, errlen);

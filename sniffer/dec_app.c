@@ -41,3 +41,17 @@ void dec_udp_payload(dec_state *s, const dec_udp *u, rd r, uint32_t wire)
         return;
     dis_data(s, r, wire, u->payload_len);
 }
+
+/* The same tests, for the start of a reassembled stream (stream_msgs.c): the first bytes of a
+ * direction decide what it speaks, as the first segment does for the packet decoder. */
+dec_app_kind dec_app_detect(const uint8_t *p, uint32_t n)
+{
+    rd r = rd_make(p, n);
+    bool request;
+    if (dec_http_start(&r, &request))
+        return DEC_APP_HTTP;
+    if (dec_queue_verb(&r) > 0)
+        return DEC_APP_QUEUE;
+    /* the longest words tested are 8 bytes ("OPTIONS ", "CONNECT "): wait for that many */
+    return n < 8 ? DEC_APP_MORE : DEC_APP_OTHER;
+}

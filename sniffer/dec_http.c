@@ -92,7 +92,7 @@ static void header_line(dec_state *s, dec_http *h, const rd *r, uint32_t base, d
     }
 }
 
-static bool looks_like_http(const rd *r, bool *request)
+bool dec_http_start(const rd *r, bool *request)
 {
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
         if (starts_with(r, methods[i]))
@@ -104,7 +104,7 @@ static bool looks_like_http(const rd *r, bool *request)
 bool dis_http(dec_state *s, rd r, uint32_t wire)
 {
     bool request;
-    if (!looks_like_http(&r, &request))
+    if (!dec_http_start(&r, &request))
         return false;
     dec_layer *l = dec_push(s, DEC_HTTP, 7, &r, wire);
     if (l == NULL)

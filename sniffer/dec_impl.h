@@ -96,6 +96,10 @@ void dis_icmpv6(dec_state *s, rd r, uint32_t wire, uint32_t declared);
 void dis_tcp(dec_state *s, rd r, uint32_t wire, uint32_t declared);
 void dis_udp(dec_state *s, rd r, uint32_t wire, uint32_t declared);
 bool dis_http(dec_state *s, rd r, uint32_t wire);
+/* Do the bytes start an HTTP/1.x request (a method and a space) or response ("HTTP/1.")? */
+bool dec_http_start(const rd *r, bool *request);
+/* The length of the first word when it is a queue broker verb, else 0. */
+uint32_t dec_queue_verb(const rd *r);
 void dis_ws(dec_state *s, rd r, uint32_t wire);
 bool dis_dns(dec_state *s, rd r, uint32_t wire);
 bool dis_dns_tcp(dec_state *s, rd r, uint32_t wire);

@@ -53,7 +53,7 @@ static const char *const queue_verbs[] = {"PUSH", "PULL", "ACK", "PUB",   "SUB",
                                           "OK",   "MSG",  "ERR", "EVENT", "GAP"};
 
 /* The length of the first word when it is a queue verb followed by ' ', '\r' or '\n'. */
-static uint32_t queue_verb(const rd *r)
+uint32_t dec_queue_verb(const rd *r)
 {
     for (size_t i = 0; i < sizeof queue_verbs / sizeof queue_verbs[0]; i++) {
         uint32_t n = (uint32_t)strlen(queue_verbs[i]);
@@ -66,7 +66,7 @@ static uint32_t queue_verb(const rd *r)
 
 bool dis_queue(dec_state *s, rd r, uint32_t wire)
 {
-    uint32_t vlen = queue_verb(&r);
+    uint32_t vlen = dec_queue_verb(&r);
     if (vlen == 0)
         return false;
     dec_layer *l = dec_push(s, DEC_QUEUE, 7, &r, wire);

@@ -333,6 +333,11 @@ static inline bool dec_fields_read(const dec_layer *l)
     return !l->truncated || l->opts_cut || l->proto >= DEC_HTTP;
 }
 
+/* What a TCP stream whose first bytes are p[0..n) speaks (dec_app.c): the packet decoder's own
+ * tests. DEC_APP_MORE: too few bytes to tell yet. */
+typedef enum dec_app_kind { DEC_APP_MORE, DEC_APP_HTTP, DEC_APP_QUEUE, DEC_APP_OTHER } dec_app_kind;
+dec_app_kind dec_app_detect(const uint8_t *p, uint32_t n);
+
 /* The innermost layer of a protocol, or NULL. */
 const dec_layer *dec_find(const dec_packet *pkt, dec_proto p);
 

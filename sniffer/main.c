@@ -6,15 +6,19 @@
  *   build/bin/sniffer -r capture.pcap --ladder  the conversations as sequence diagrams
  *   build/bin/sniffer -r capture.pcap --stats   per-protocol packets, bytes and overhead
  *   build/bin/sniffer -r capture.pcap --json    JSON Lines for scripts (README.md: the contract)
+ *   build/bin/sniffer -r capture.pcap --follow 2   conversation 2's bytes both ways, and its
+ *                                               messages (Wireshark's "Follow TCP Stream")
  *
  * The work is split the way the course splits it: capture.c (libpcap, the thread and the ring),
  * decode.c and dec_*.c (pure: bytes in, layers out), flows.c (what we remember between packets),
- * view_*.c (printing). This file only wires them together.
+ * streams.c (TCP reassembly: whole messages across segments), view_*.c (printing). This file
+ * only wires them together.
  */
 #include "capture.h"
 #include "decode.h"
 #include "flows.h"
 #include "names.h"
+#include "streams.h"
 #include "view.h"
 
 #include <getopt.h>
@@ -28,9 +32,14 @@
 typedef struct app {
     view_opts vo;
     bool layers, hex, ladder, stats, json, line;
-    uint64_t only; /* --frame N: decode everything, show only frame N */
+    uint64_t only;   /* --frame N: decode everything, show only frame N */
+    uint64_t follow; /* --follow N: only conversation N's bytes and messages */
     int linktype;
+    uint64_t frames;
     flows *flows;
+    streams *streams;
+    view_msgs msgs; /* completed at the current frame */
+    int follow_dir; /* the direction last printed by --follow (-1: none yet) */
     stats *st;
     dec_packet pkt;
 } app;
@@ -41,7 +50,7 @@ static void usage(FILE *out)
 {
     fputs("usage: sniffer [-i IFACE] [-f FILTER] [-c COUNT] [-w FILE] [-r FILE] [--list]\n"
           "               [--layers] [-x] [--ladder] [--stats] [--json] [--absolute]\n"
-          "               [--frame N]\n"
+          "               [--frame N] [--follow N]\n"
           "  -i IFACE     capture live on IFACE (default lo; needs root or cap_net_raw)\n"
           "  -f FILTER    only packets matching this BPF filter, e.g. 'tcp port 7007'\n"
           "  -c COUNT     stop after COUNT packets\n"
@@ -55,7 +64,9 @@ static void usage(FILE *out)
           "  --json       JSON Lines, one object per packet (a stable contract)\n"
           "  --absolute   raw TCP sequence numbers instead of relative ones\n"
           "  --frame N    show only frame N (the ones before it are still decoded, so its\n"
-          "               conversation is known: relative numbers, WebSocket after an upgrade)\n",
+          "               conversation is known: relative numbers, WebSocket after an upgrade)\n"
+          "  --follow N   conversation N's bytes both ways, then the messages read from them\n"
+          "               (the number is the one --ladder shows: 'conversation N')\n",
           out);
 }
 
@@ -66,12 +77,54 @@ static void on_signal(int sig)
         cap_stop(g_cap);
 }
 
+/* A message reassembly completed (streams.h): kept for the views of this frame. */
+static void on_message(void *user, uint64_t conv, const smsg *m)
+{
+    app *a = user;
+    if (a->follow) {
+        if (conv == a->follow) {
+            char words[SMSG_SUMMARY + 256];
+            view_msg_words(words, sizeof words, m);
+            printf("\n>>> message %s: %s\n", m->dir == 0 ? "client > server" : "server > client",
+                   words);
+            if (m->text[0])
+                printf(">>>   %s\n", m->text);
+        }
+        return;
+    }
+    if (a->msgs.n < VIEW_MSGS) {
+        a->msgs.conv[a->msgs.n] = conv;
+        a->msgs.m[a->msgs.n++] = *m;
+    } else {
+        a->msgs.more++;
+    }
+}
+
+/* --follow: the bytes as the application received them, text as it is and other bytes as
+ * '.', each run headed by its direction (as Wireshark's "Follow TCP Stream"). */
+static void on_follow(void *user, int dir, const uint8_t *p, uint32_t n, uint32_t gap,
+                      uint64_t frame)
+{
+    app *a = user;
+    if (dir != a->follow_dir || gap)
+        printf("%s--- %s (frame %llu)\n", a->follow_dir < 0 ? "" : "\n",
+               dir == 0 ? "client > server" : "server > client", (unsigned long long)frame);
+    a->follow_dir = gap ? -2 : dir;
+    if (gap) {
+        printf("[%u bytes not captured]\n", gap);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        putchar(c == '\n' || c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7f) ? c : '.');
+    }
+}
+
 /* Decode, remember, print: called once per packet, on the main thread. */
 static void on_packet(void *user, const sring_hdr *h, const uint8_t *bytes)
 {
     app *a = user;
-    static uint64_t n;
-    view_frame fr = {++n, h->sec, h->frac, h->nano};
+    view_frame fr = {++a->frames, h->sec, h->frac, h->nano};
     dec_hints hints;
     flow_info fi;
     dec_decode(&a->pkt, a->linktype, bytes, h->caplen, h->len, NULL);
@@ -80,6 +133,10 @@ static void on_packet(void *user, const sring_hdr *h, const uint8_t *bytes)
     if (hints.websocket || hints.engineio)
         dec_decode(&a->pkt, a->linktype, bytes, h->caplen, h->len, &hints);
     flows_track(a->flows, &a->pkt, &fi);
+    a->msgs.n = a->msgs.more = 0;
+    streams_packet(a->streams, &a->pkt, &fi, fr.n);
+    if (a->follow) /* only that conversation's bytes (on_follow) and messages (on_message) */
+        return;
     if (a->stats)
         stats_add(a->st, &a->pkt, &fi);
     if (a->only && fr.n != a->only)
@@ -87,13 +144,17 @@ static void on_packet(void *user, const sring_hdr *h, const uint8_t *bytes)
     if (a->only && g_cap) /* the frame asked for: nothing after it is needed */
         cap_stop(g_cap);
     if (a->json)
-        view_json(stdout, &fr, &a->pkt);
-    if (a->line)
+        view_json(stdout, &fr, &a->pkt, &a->msgs);
+    if (a->line) {
         view_line(stdout, &a->vo, &fr, &a->pkt, &fi);
-    if (a->layers)
+        view_msgs_text(stdout, &a->msgs, false);
+    }
+    if (a->layers) {
         view_layers(stdout, &a->vo, &fr, &a->pkt, &fi);
+        view_msgs_text(stdout, &a->msgs, false);
+    }
     if (a->ladder)
-        view_ladder(stdout, &a->vo, &fr, &a->pkt, &fi);
+        view_ladder(stdout, &a->vo, &fr, &a->pkt, &fi, &a->msgs);
     if (a->hex)
         view_hex(stdout, &a->vo, &a->pkt);
 }
@@ -112,20 +173,18 @@ enum {
     OPT_JSON,
     OPT_ABSOLUTE,
     OPT_FRAME,
+    OPT_FOLLOW,
     OPT_HELP
 };
 
 static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *count, bool *list)
 {
-    static const struct option longs[] = {{"list", no_argument, 0, OPT_LIST},
-                                          {"layers", no_argument, 0, OPT_LAYERS},
-                                          {"ladder", no_argument, 0, OPT_LADDER},
-                                          {"stats", no_argument, 0, OPT_STATS},
-                                          {"json", no_argument, 0, OPT_JSON},
-                                          {"absolute", no_argument, 0, OPT_ABSOLUTE},
-                                          {"frame", required_argument, 0, OPT_FRAME},
-                                          {"help", no_argument, 0, OPT_HELP},
-                                          {0, 0, 0, 0}};
+    static const struct option longs[] = {
+        {"list", no_argument, 0, OPT_LIST},         {"layers", no_argument, 0, OPT_LAYERS},
+        {"ladder", no_argument, 0, OPT_LADDER},     {"stats", no_argument, 0, OPT_STATS},
+        {"json", no_argument, 0, OPT_JSON},         {"absolute", no_argument, 0, OPT_ABSOLUTE},
+        {"frame", required_argument, 0, OPT_FRAME}, {"follow", required_argument, 0, OPT_FOLLOW},
+        {"help", no_argument, 0, OPT_HELP},         {0, 0, 0, 0}};
     int o;
     char *end;
     while ((o = getopt_long(argc, argv, "i:f:c:w:r:xh", longs, NULL)) != -1) {
@@ -181,6 +240,16 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
                 return -1;
             }
             break;
+        case OPT_FOLLOW:
+            a->follow = strtoull(optarg, &end, 10);
+            if (*end || a->follow == 0 || optarg[0] == '-') {
+                fprintf(stderr,
+                        "sniffer: --follow wants a conversation number (as --ladder numbers "
+                        "them, from 1), not '%s'\n",
+                        optarg);
+                return -1;
+            }
+            break;
         case OPT_HELP:
             usage(stdout);
             exit(0);
@@ -193,12 +262,17 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
                 argv[optind]);
         return -1;
     }
+    if (a->follow && (a->json || a->layers || a->ladder || a->hex || a->stats || a->only)) {
+        fputs("sniffer: --follow shows one conversation on its own; leave out the other views\n",
+              stderr);
+        return -1;
+    }
     if (a->json && (a->layers || a->ladder || a->hex)) {
         fputs("sniffer: --json cannot be mixed with --layers, --ladder or -x\n", stderr);
         return -1;
     }
     /* The one-line view is the default, unless another view or only --stats was asked for. */
-    a->line = !a->json && !a->layers && !a->ladder && !a->stats;
+    a->line = !a->json && !a->layers && !a->ladder && !a->stats && !a->follow;
     return 0;
 }
 
@@ -253,7 +327,11 @@ static int app_start(app *a, capture *c, const cap_cfg *cfg)
                 a->linktype);
     a->flows = flows_new();
     a->st = stats_new();
-    if (a->flows == NULL || a->st == NULL)
+    a->streams = streams_new(on_message, a);
+    a->follow_dir = -1;
+    if (a->follow && a->streams)
+        streams_follow(a->streams, a->follow, on_follow, a);
+    if (a->flows == NULL || a->st == NULL || a->streams == NULL)
         return fprintf(stderr, "sniffer: out of memory\n"), -1;
     if (cfg->read_file) /* a file: write whole blocks, not a write per line */
         setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
@@ -272,12 +350,24 @@ static int app_start(app *a, capture *c, const cap_cfg *cfg)
 
 static void app_finish(app *a, capture *c)
 {
+    /* The capture ended: messages still waiting for bytes are shown as cut, and a response
+     * whose body ends with the connection is complete. */
+    a->msgs.n = a->msgs.more = 0;
+    streams_finish(a->streams, a->frames);
+    if (a->line || a->layers)
+        view_msgs_text(stdout, &a->msgs, false);
+    if (a->follow && a->follow_dir == -1)
+        fprintf(stderr, "sniffer: no TCP bytes in conversation %llu (--ladder lists them)\n",
+                (unsigned long long)a->follow);
+    else if (a->follow)
+        putchar('\n');
     if (a->stats) /* with --json, stdout stays pure JSON Lines: the table goes to stderr */
         stats_print(a->json ? stderr : stdout, a->st);
     fflush(stdout);
     print_counts(c);
     cap_close(c);
     flows_free(a->flows);
+    streams_free(a->streams);
     stats_free(a->st);
 }
 

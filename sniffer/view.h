@@ -17,6 +17,8 @@
 #include "decode.h"
 #include "flows.h"
 
+#include "stream_msgs.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,14 +35,28 @@ typedef struct view_opts {
     bool color;    /* ANSI colours (stdout is a terminal) */
 } view_opts;
 
-void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt);
+/* The messages reassembly completed at this frame (streams.h), for the views to show. */
+#define VIEW_MSGS 32
+typedef struct view_msgs {
+    unsigned n, more; /* kept, and completed beyond VIEW_MSGS (counted only) */
+    uint64_t conv[VIEW_MSGS];
+    smsg m[VIEW_MSGS];
+} view_msgs;
+
+void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt, const view_msgs *msgs);
 void view_line(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
                const flow_info *fi);
 void view_layers(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
                  const flow_info *fi);
+/* The reassembled messages as text lines under the packet (view_msgs.c). all: every message;
+ * otherwise only those that spanned several segments, and cuts (the default view and
+ * --layers, where a one-segment message is already shown by the packet's own layers). */
+void view_msgs_text(FILE *out, const view_msgs *v, bool all);
+/* One message in words: "HTTP/1.1 200 OK: 70312 bytes from frames 5,6,7" (view_msgs.c). */
+void view_msg_words(char *buf, size_t cap, const smsg *m);
 void view_hex(FILE *out, const view_opts *o, const dec_packet *pkt);
 void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
-                 const flow_info *fi);
+                 const flow_info *fi, const view_msgs *msgs);
 
 /* Shared by the views: the frame's time in whole microseconds, or false when its fraction is out
  * of range (a damaged or hand-made file); then every view says the time is invalid, with

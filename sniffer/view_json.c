@@ -266,7 +266,32 @@ static void j_time(FILE *out, const view_frame *fr)
     }
 }
 
-void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt)
+/* The messages reassembly completed at this frame: "messages":[{...}] (README.md). */
+static void j_msgs(FILE *out, const view_msgs *v)
+{
+    static const char *kind[] = {"http", "websocket", "queue", "cut", "stopped"};
+    fputs(",\"messages\":[", out);
+    for (unsigned i = 0; i < v->n; i++) {
+        const smsg *m = &v->m[i];
+        fprintf(out, "%s{\"conv\":%" PRIu64 ",\"dir\":\"%s\",\"kind\":\"%s\"", i ? "," : "",
+                v->conv[i], m->dir == 0 ? "c>s" : "s>c", kind[m->kind]);
+        jkey_str(out, "summary", m->summary);
+        if (m->text[0])
+            jkey_str(out, "socketio", m->text);
+        fprintf(out,
+                ",\"bytes\":%" PRIu64 ",\"body\":%" PRIu64 ",\"parts\":%" PRIu32
+                ",\"missing\":%" PRIu64 ",\"frames_total\":%" PRIu32 ",\"frames\":[",
+                m->bytes, m->body, m->parts, m->missing, m->frames_total);
+        for (uint32_t k = 0; k < m->nframes; k++)
+            fprintf(out, "%s%" PRIu64, k ? "," : "", m->frames[k]);
+        fputs("]}", out);
+    }
+    putc(']', out);
+    if (v->more)
+        fprintf(out, ",\"messages_more\":%u", v->more);
+}
+
+void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt, const view_msgs *msgs)
 {
     fprintf(out, "{\"n\":%" PRIu64, fr->n);
     j_time(out, fr);
@@ -289,5 +314,8 @@ void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt)
             jkey_str(out, "socketio", dec_str(pkt, pkt->layers[i + 1].u.sio.text));
         putc('}', out);
     }
-    fputs("]}\n", out);
+    putc(']', out);
+    if (msgs && (msgs->n || msgs->more))
+        j_msgs(out, msgs);
+    fputs("}\n", out);
 }

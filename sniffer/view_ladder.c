@@ -14,7 +14,8 @@
  * conversations interleave in time order; "c1" says which one each belongs to, and a phase
  * name (handshake, data, teardown) is printed when a conversation enters a new phase. UDP
  * datagrams are lone arrows: no handshake, no acknowledgments, no teardown. A dotted arrow
- * under a segment is a Socket.IO / Engine.IO packet it carries (cut to the arrow's width).
+ * under a segment is a Socket.IO / Engine.IO packet it carries (cut to the arrow's width); a
+ * ':' arrow is a message TCP reassembly put together from several segments (view_msgs.c).
  */
 #include "addr.h"
 #include "names.h"
@@ -111,7 +112,7 @@ static void tcp_label(char *buf, size_t cap, const view_opts *o, const dec_tcp *
 }
 
 void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
-                 const flow_info *fi)
+                 const flow_info *fi, const view_msgs *msgs)
 {
     const flow *f = fi->f;
     if (f == NULL) { /* ARP, ICMP, ...: not part of a TCP/UDP conversation */
@@ -136,4 +137,20 @@ void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_
             fprintf(out, "%-6s %-10s %-5s ", "", "", "");
             arrow(out, dec_str(pkt, pkt->layers[i].u.sio.text), fi->dir, '.');
         }
+    /* A message reassembled from several segments, under the one that completed it: the
+     * arrow is ':' and says which frames it came from (view_msgs.c). */
+    for (unsigned i = 0; msgs && i < msgs->n; i++) {
+        const smsg *m = &msgs->m[i];
+        if (m->frames_total < 2 && m->kind != SMSG_CUT)
+            continue;
+        char words[SMSG_SUMMARY + 64];
+        snprintf(words, sizeof words, "%s%s (%" PRIu64 " B, frames %" PRIu64 "-%" PRIu64 ")",
+                 m->kind == SMSG_CUT ? "CUT " : "", m->summary, m->bytes, m->first, m->last);
+        fprintf(out, "%-6s %-10s %-5s ", "", "", "");
+        arrow(out, words, m->dir, ':');
+        if (m->text[0]) {
+            fprintf(out, "%-6s %-10s %-5s ", "", "", "");
+            arrow(out, m->text, m->dir, '.');
+        }
+    }
 }

@@ -24,10 +24,14 @@
 
 #include "buf.h"
 #include "net.h"
+#include "outguard.h"
 #include "sysbatch.h"
+#include "timers.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +43,6 @@
 #include <unistd.h>
 
 #define MAX_EVENTS       64
-#define MAX_TIMERS       8
 #define MAX_LISTENERS    4
 #define READ_CHUNK       65536
 #define BATCH_CHUNK      16384 /* per connection read in a batch (the rest: next round) */
@@ -60,29 +63,23 @@ struct conn {
     loop *l;
     uint64_t id;
     char peer[NET_ADDR_LEN];
-    buf in;             /* received, not yet consumed by on_data */
-    buf out;            /* queued by conn_send, not yet taken by the kernel */
-    int closing;        /* graceful close asked for: flush `out`, then close */
-    int shut_wanted;    /* half-close asked for: flush `out`, then shutdown(SHUT_WR) */
-    int shut_done;      /* our FIN has gone out; we still read until the peer's */
-    uint64_t shut_ms;   /* when the half-close was asked for (linger deadline) */
-    int dead;           /* closed: skip it, free it at the end of the round */
-    int paused;         /* reading stopped by backpressure */
-    int coalescing;     /* `out` holds sends of this round not yet offered to the kernel */
-    conn *pending_next; /* the loop's list of coalescing conns */
-    uint32_t interest;  /* the epoll events we currently ask for */
-    const char *why;    /* reason passed to on_close */
+    buf in;              /* received, not yet consumed by on_data */
+    buf out;             /* queued by conn_send, not yet taken by the kernel */
+    int closing;         /* graceful close asked for: flush `out`, then close */
+    int shut_wanted;     /* half-close asked for: flush `out`, then shutdown(SHUT_WR) */
+    int shut_done;       /* our FIN has gone out; we still read until the peer's */
+    int refused;         /* over max_conns: only told why, never seen by the protocol */
+    loop_timer deadline; /* linger or flush deadline while closing (0: none) */
+    int dead;            /* closed: skip it, free it at the end of the round */
+    int paused;          /* reading stopped by backpressure */
+    int coalescing;      /* `out` holds sends of this round not yet offered to the kernel */
+    conn *pending_next;  /* the loop's list of coalescing conns */
+    uint32_t interest;   /* the epoll events we currently ask for */
+    const char *why;     /* reason passed to on_close */
     uint64_t bytes_in, bytes_out, last_read_ms;
     void *data;
     conn *prev, *next; /* the list of open conns; `next` also links the dead list */
 };
-
-typedef struct timer {
-    unsigned interval_ms;
-    uint64_t due_ms;
-    void (*fn)(loop *l, void *arg);
-    void *arg;
-} timer;
 
 struct loop {
     int epfd;
@@ -91,14 +88,18 @@ struct loop {
     watch listeners[MAX_LISTENERS];
     size_t nlisteners;
     watch sig;
-    timer timers[MAX_TIMERS];
-    size_t ntimers;
-    conn *conns;   /* open connections, newest first */
-    conn *dead;    /* closed this round, freed at its end */
-    conn *pending; /* conns with coalesced sends to write at the end of the round */
+    timers timers;
+    void (*refuse)(conn *c);   /* loop_on_refuse's say(), or NULL */
+    size_t refusing;           /* refused conns still being told why */
+    uint64_t refused_unlogged; /* refusals since the last log line */
+    uint64_t refuse_logged_ms; /* when that line was written */
+    int timers_full_logged;    /* the "too many timers" line was written */
+    conn *conns;               /* open connections, newest first */
+    conn *refused_conns;       /* connections over max_conns being told why (loop_on_refuse) */
+    conn *dead;                /* closed this round, freed at its end */
+    conn *pending;             /* conns with coalesced sends to write at the end of the round */
     uint64_t next_id;
-    uint64_t accept_resume_ms; /* out of fds: accepting paused until then (0 = not paused) */
-    size_t lingering;          /* conns half-closed, waiting for their peer's FIN */
+    int accept_paused; /* out of fds: accepting paused for a moment */
     int stop;
     loop_stats stats;
     sysbatch *batch;   /* NULL: one system call per recv()/send() */
@@ -113,11 +114,27 @@ struct loop {
             fprintf(stderr, "  [trace] " __VA_ARGS__);                                             \
     } while (0)
 
-uint64_t loop_now_ms(void)
+uint64_t loop_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t loop_now_ms(void)
+{
+    return loop_now_ns() / 1000000u;
+}
+
+void loop_log(const loop *l, const char *fmt, ...)
+{
+    (void)l;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", program_invocation_short_name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
 }
 
 /* A server holds one descriptor per client: lift the soft limit (often 1024) to the hard one. */
@@ -172,8 +189,11 @@ loop *loop_new(const loop_config *cfg, const loop_handlers *h, char *err, size_t
         l->cfg.in_max = DEFAULT_LIMIT;
     if (!l->cfg.linger_ms)
         l->cfg.linger_ms = 5000;
+    timers_init(&l->timers, l->cfg.max_timers ? l->cfg.max_timers : LOOP_MAX_TIMERS);
     l->h = *h;
     l->sig.fd = -1;
+    /* A server's log lines must never stop it (stdout a pipe nobody reads): see outguard.h. */
+    outguard_install();
     raise_fd_limit();
     start_batching(l);
     return l;
@@ -197,7 +217,8 @@ int loop_add_listener(loop *l, int fd)
     return 0;
 }
 
-conn *loop_add_conn(loop *l, int fd)
+/* A conn for fd, watched for input and put at the head of *list; NULL if that failed. */
+static conn *new_conn(loop *l, int fd, conn **list)
 {
     conn *c = calloc(1, sizeof *c);
     if (!c || net_set_nonblocking(fd) < 0) {
@@ -214,22 +235,65 @@ conn *loop_add_conn(loop *l, int fd)
         free(c);
         return NULL;
     }
-    c->next = l->conns;
-    if (l->conns)
-        l->conns->prev = c;
-    l->conns = c;
+    c->next = *list;
+    if (*list)
+        (*list)->prev = c;
+    *list = c;
+    return c;
+}
+
+conn *loop_add_conn(loop *l, int fd)
+{
+    conn *c = new_conn(l, fd, &l->conns);
+    if (!c)
+        return NULL;
     l->stats.open++;
     if (l->h.on_open)
         l->h.on_open(c);
     return c;
 }
 
-int loop_add_timer(loop *l, unsigned interval_ms, void (*fn)(loop *l, void *arg), void *arg)
+#define NS_PER_MS 1000000u
+
+/* Start a timer; a full table is logged once and counted. */
+static loop_timer start_timer(loop *l, uint64_t ms, uint64_t period_ms, loop_timer_fn fn, void *arg)
 {
-    if (l->ntimers == MAX_TIMERS || interval_ms == 0)
+    /* Never due in the round that starts it, even with ms = 0: the round compares deadlines
+     * with the time it started, and this clock reading is at least that. */
+    uint64_t deadline = loop_now_ns() + (ms ? ms * NS_PER_MS : 1);
+    loop_timer t = timers_add(&l->timers, deadline, period_ms * NS_PER_MS, fn, arg);
+    if (!t) {
+        l->stats.timers_refused++;
+        if (!l->timers_full_logged)
+            loop_log(l,
+                     "%zu timers are pending, the loop's limit (max_timers): a timer was refused, "
+                     "and what it was to end is ended now (this line is written once)",
+                     l->timers.max);
+        l->timers_full_logged = 1;
+    }
+    return t;
+}
+
+loop_timer loop_timer_start(loop *l, uint64_t ms, loop_timer_fn fn, void *arg)
+{
+    return start_timer(l, ms, 0, fn, arg);
+}
+
+int loop_timer_stop(loop *l, loop_timer t)
+{
+    return t ? timers_cancel(&l->timers, t) : -1;
+}
+
+int loop_add_timer(loop *l, unsigned interval_ms, loop_timer_fn fn, void *arg)
+{
+    if (interval_ms == 0)
         return -1;
-    l->timers[l->ntimers++] = (timer){interval_ms, loop_now_ms() + interval_ms, fn, arg};
-    return 0;
+    return start_timer(l, interval_ms, interval_ms, fn, arg) ? 0 : -1;
+}
+
+void loop_on_refuse(loop *l, void (*say)(conn *c))
+{
+    l->refuse = say;
 }
 
 int loop_stop_on_signals(loop *l)
@@ -277,12 +341,12 @@ void conn_abort(conn *c, const char *why)
         return;
     c->dead = 1;
     c->why = why;
-    if (c->shut_wanted)
-        c->l->lingering--;
     epoll_ctl(c->l->epfd, EPOLL_CTL_DEL, c->w.fd, NULL);
     /* Unlink from the open list, so broadcasts no longer see it. */
     if (c->prev)
         c->prev->next = c->next;
+    else if (c->refused)
+        c->l->refused_conns = c->next;
     else
         c->l->conns = c->next;
     if (c->next)
@@ -290,7 +354,10 @@ void conn_abort(conn *c, const char *why)
     c->prev = NULL;
     c->next = c->l->dead;
     c->l->dead = c;
-    c->l->stats.open--;
+    if (c->refused)
+        c->l->refusing--;
+    else
+        c->l->stats.open--;
 }
 
 /* Free everything closed during this round. */
@@ -299,7 +366,8 @@ static void reap_dead(loop *l)
     while (l->dead) {
         conn *c = l->dead;
         l->dead = c->next;
-        if (l->h.on_close)
+        loop_timer_stop(l, c->deadline);
+        if (l->h.on_close && !c->refused)
             l->h.on_close(c, c->why ? c->why : "closed");
         TRACE(l, "close(fd %d) %s: the kernel sends our FIN (or a RST if unread data was left)\n",
               c->w.fd, c->peer);
@@ -467,14 +535,37 @@ size_t conn_pending(const conn *c)
     return buf_len(&c->out);
 }
 
+/* The deadline of a closing connection passed: cut it off, saying which wait ran out. */
+static void deadline_passed(loop *l, void *arg)
+{
+    conn *c = arg;
+    (void)l;
+    c->deadline = 0; /* it fired: nothing to stop any more */
+    if (c->closing)
+        conn_abort(c, "the peer did not read our last bytes within the linger time; cut off");
+    else
+        conn_abort(c, "the peer did not close within the linger time after our FIN");
+}
+
+/* A closing connection must end within `ms` whatever its peer does. Returns -1 (and c is
+ * aborted) if no timer was left for it. */
+static int set_deadline(conn *c, uint64_t ms)
+{
+    loop_timer_stop(c->l, c->deadline);
+    c->deadline = loop_timer_start(c->l, ms, deadline_passed, c);
+    if (c->deadline)
+        return 0;
+    conn_abort(c, "closed at once: the loop had no timer left to bound its closing");
+    return -1;
+}
+
 void conn_shutdown_write(conn *c)
 {
     if (c->dead || c->closing || c->shut_wanted)
         return;
     c->shut_wanted = 1;
-    c->shut_ms = loop_now_ms();
-    c->l->lingering++;
-    flush_out(c);
+    if (set_deadline(c, c->refused ? LOOP_REFUSE_MS : c->l->cfg.linger_ms) == 0)
+        flush_out(c);
 }
 
 void conn_close(conn *c)
@@ -485,6 +576,9 @@ void conn_close(conn *c)
     if (!c->why)
         c->why = "closed by us";
     flush_out(c);
+    /* Still bytes queued: the peer is slow or not reading at all; give it linger_ms. */
+    if (!c->dead && buf_len(&c->out) && !c->deadline)
+        set_deadline(c, c->l->cfg.linger_ms);
 }
 
 /* ---- reading ------------------------------------------------------------------------- */
@@ -493,6 +587,8 @@ void conn_close(conn *c)
 static void deliver(conn *c, const uint8_t *data, size_t n)
 {
     loop *l = c->l;
+    if (c->refused)
+        return;                 /* over the limit: what it sends is read only to be thrown away */
     if (buf_len(&c->in) == 0) { /* common case: hand over the fresh bytes without copying */
         size_t used = l->h.on_data ? l->h.on_data(c, data, n) : n;
         if (!c->dead && used < n && buf_append(&c->in, data + used, n - used) < 0)
@@ -615,11 +711,68 @@ static void watch_listeners(loop *l, uint32_t events)
  * Out of file descriptors: the pending connection stays in the kernel's queue and the
  * listener stays "ready", so without a pause we would spin. Stop asking for 100 ms.
  */
+static void resume_accepting(loop *l, void *arg)
+{
+    (void)arg;
+    l->accept_paused = 0;
+    watch_listeners(l, EPOLLIN);
+}
+
 static void pause_accepting(loop *l)
 {
-    TRACE(l, "accept: out of file descriptors; new connections wait in the kernel's queue\n");
+    if (l->accept_paused)
+        return;
+    loop_log(l, "out of file descriptors: new connections wait in the kernel's queue (raise "
+                "`ulimit -n`, or lower the server's connection cap)");
     watch_listeners(l, 0);
-    l->accept_resume_ms = loop_now_ms() + 100;
+    l->accept_paused = 1;
+    if (!loop_timer_start(l, 100, resume_accepting, NULL))
+        resume_accepting(l, NULL);
+}
+
+/* One log line per second at most, however fast clients are refused. */
+static void log_refusal(loop *l, const char *peer)
+{
+    uint64_t now = loop_now_ms();
+    l->refused_unlogged++;
+    if (l->refuse_logged_ms && now - l->refuse_logged_ms < 1000)
+        return;
+    loop_log(l,
+             "refused %s: %zu clients are connected, the server's limit%s%s%s; %llu refused "
+             "since the last such line",
+             peer, l->cfg.max_conns, l->cfg.max_conns_flag ? " (raise it with " : "",
+             l->cfg.max_conns_flag ? l->cfg.max_conns_flag : "", l->cfg.max_conns_flag ? ")" : "",
+             (unsigned long long)l->refused_unlogged);
+    l->refused_unlogged = 0;
+    l->refuse_logged_ms = now;
+}
+
+/*
+ * Over max_conns: tell the client why (loop_on_refuse), send FIN, and close when it closes or
+ * after LOOP_REFUSE_MS. Without a say() to call, or with LOOP_MAX_REFUSING already being told,
+ * close at once: the client sees its connection end before any answer.
+ */
+static void refuse(loop *l, int fd)
+{
+    char peer[NET_ADDR_LEN];
+    net_peer_name(fd, peer, sizeof peer);
+    l->stats.refused++;
+    log_refusal(l, peer);
+    TRACE(l, "accept() = fd %d, but %zu clients are already connected: refusing it\n", fd,
+          l->cfg.max_conns);
+    conn *c = NULL;
+    if (l->refuse && l->refusing < LOOP_MAX_REFUSING)
+        c = new_conn(l, fd, &l->refused_conns);
+    if (!c) {
+        close(fd);
+        return;
+    }
+    c->refused = 1;
+    l->refusing++;
+    net_set_nodelay(fd);
+    l->refuse(c);
+    c->why = "refused: over the connection limit";
+    conn_shutdown_write(c); /* our FIN follows the refusal; we read until theirs */
 }
 
 static void accept_ready(loop *l, watch *w)
@@ -633,10 +786,7 @@ static void accept_ready(loop *l, watch *w)
         }
         l->stats.accepted++;
         if (l->cfg.max_conns && l->stats.open >= l->cfg.max_conns) {
-            l->stats.refused++;
-            TRACE(l, "accept() = fd %d, but %zu clients are already connected: closing it\n", fd,
-                  l->cfg.max_conns);
-            close(fd);
+            refuse(l, fd);
             continue;
         }
         TRACE(l,
@@ -674,45 +824,27 @@ static void handle_event(loop *l, struct epoll_event *ev, int already_read)
 
 /* ---- timers and the loop itself ------------------------------------------------------ */
 
+/* How long epoll_wait may sleep: until the earliest timer (rounded UP to whole milliseconds,
+ * so the loop never wakes before a deadline), or forever (-1) with no timer. */
 static int next_timeout_ms(const loop *l)
 {
-    uint64_t now = loop_now_ms(), soonest = l->accept_resume_ms ? l->accept_resume_ms : UINT64_MAX;
-    for (size_t i = 0; i < l->ntimers; i++)
-        if (l->timers[i].due_ms < soonest)
-            soonest = l->timers[i].due_ms;
-    if (l->lingering && now + 100 < soonest)
-        soonest = now + 100; /* look at half-closed connections ten times a second */
-    if (soonest == UINT64_MAX)
-        return -1; /* nothing scheduled: sleep until a socket is ready */
-    return soonest <= now ? 0 : (int)(soonest - now);
+    uint64_t deadline, now = loop_now_ns();
+    if (!timers_next(&l->timers, &deadline))
+        return -1;
+    if (deadline <= now)
+        return 0;
+    uint64_t ms = (deadline - now + NS_PER_MS - 1) / NS_PER_MS;
+    return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-/* Drop half-closed connections whose peer has not sent its FIN within linger_ms. */
-static void expire_lingering(loop *l, uint64_t now)
-{
-    for (conn *c = l->conns, *next; c && l->lingering; c = next) {
-        next = c->next;
-        if (c->shut_wanted && now - c->shut_ms >= l->cfg.linger_ms)
-            conn_abort(c, "the peer did not close within the linger time after our FIN");
-    }
-}
-
+/* Fire every timer due now, earliest first. Timers their callbacks start are due later than
+ * this moment (see start_timer), so this ends. */
 static void run_timers(loop *l)
 {
-    uint64_t now = loop_now_ms();
-    if (l->lingering)
-        expire_lingering(l, now);
-    if (l->accept_resume_ms && l->accept_resume_ms <= now) {
-        l->accept_resume_ms = 0;
-        watch_listeners(l, EPOLLIN);
-    }
-    for (size_t i = 0; i < l->ntimers; i++) {
-        timer *t = &l->timers[i];
-        if (t->due_ms <= now) {
-            t->due_ms = now + t->interval_ms;
-            t->fn(l, t->arg);
-        }
-    }
+    uint64_t now = loop_now_ns();
+    timer_due due;
+    while (timers_pop_due(&l->timers, now, &due))
+        due.fn(l, due.arg);
 }
 
 /* The next coalescing connection with bytes to write, off the pending list; NULL at its end.
@@ -796,8 +928,11 @@ int loop_run(loop *l)
     end_round(l); /* anything sent before the loop started */
     while (!l->stop) {
         int n = epoll_wait(l->epfd, events, MAX_EVENTS, next_timeout_ms(l));
-        if (n < 0 && errno != EINTR)
+        if (n < 0 && errno == EINTR)
+            continue; /* a signal (or io_uring's own task work) woke us: not a round */
+        if (n < 0)
             return -1;
+        l->stats.rounds++;
         if (!read_together(l, events, n))
             for (int i = 0; i < n; i++)
                 handle_event(l, &events[i], 0);
@@ -821,6 +956,8 @@ void loop_free(loop *l)
     flush_pending(l); /* last words sent after loop_run returned (a 1001 close, say): once */
     while (l->conns)
         conn_abort(l->conns, "server shutting down");
+    while (l->refused_conns)
+        conn_abort(l->refused_conns, "server shutting down");
     reap_dead(l);
     for (size_t i = 0; i < l->nlisteners; i++)
         close(l->listeners[i].fd);
@@ -828,6 +965,7 @@ void loop_free(loop *l)
         close(l->sig.fd);
     close(l->epfd);
     stop_batching(l);
+    timers_free(&l->timers);
     free(l);
 }
 

@@ -20,8 +20,9 @@
  * nobody else waits for it.
  *
  * Ownership: the loop owns every conn; a conn pointer is valid until its on_close returns.
- * Library code: nothing here prints except the --verbose teaching trace (to stderr), and nothing
- * exits.
+ * Library code: nothing here exits. It prints the --verbose teaching trace and one line when a
+ * limit bites (loop_log), both to stderr. loop_new guards stdout and stderr (outguard.h): a
+ * log line that cannot be written at once is dropped and counted, never waited for.
  */
 #ifndef WIRELAB_LOOP_H
 #define WIRELAB_LOOP_H
@@ -39,23 +40,33 @@ typedef struct loop_handlers {
 } loop_handlers;
 
 typedef struct loop_config {
-    size_t max_conns;   /* refuse (accept then close) beyond this many; 0 = no limit */
-    size_t out_high;    /* stop reading a conn while more than this is queued; 0 = 1 MiB */
-    size_t in_max;      /* close a conn whose unconsumed input exceeds this; 0 = 1 MiB */
-    unsigned linger_ms; /* after conn_shutdown_write, wait this long for the peer's FIN; 0 = 5 s */
-    int verbose;        /* print the teaching trace of each socket call to stderr */
-    int plain_syscalls; /* 1: one system call per recv()/send(), never io_uring batches */
-    void *user;         /* the protocol's own state, for loop_user() */
+    size_t max_conns;           /* refuse (see loop_on_refuse) beyond this many; 0 = no limit */
+    const char *max_conns_flag; /* the server's flag for max_conns, named in the refusal log */
+    size_t out_high;            /* stop reading a conn while more than this is queued; 0 = 1 MiB */
+    size_t in_max;              /* close a conn whose unconsumed input exceeds this; 0 = 1 MiB */
+    unsigned linger_ms;         /* after conn_shutdown_write, wait this long for the peer's FIN, and
+                                   after conn_close, this long for the peer to read what is queued;
+                                   0 = 5 s */
+    size_t max_timers;          /* timers pending at once (loop_timer_start); 0 = LOOP_MAX_TIMERS */
+    int verbose;                /* print the teaching trace of each socket call to stderr */
+    int plain_syscalls;         /* 1: one system call per recv()/send(), never io_uring batches */
+    void *user;                 /* the protocol's own state, for loop_user() */
 } loop_config;
 
 typedef struct loop_stats {
-    uint64_t accepted;  /* connections accepted since the start */
-    uint64_t refused;   /* connections closed at once because of max_conns */
-    uint64_t open;      /* connections open now */
-    uint64_t bytes_in;  /* bytes read from all connections */
-    uint64_t bytes_out; /* bytes written to all connections */
-    uint64_t batched;   /* recv()s and send()s made in io_uring batches (0: plain calls) */
+    uint64_t accepted;       /* connections accepted since the start */
+    uint64_t refused;        /* connections refused because of max_conns */
+    uint64_t open;           /* connections open now */
+    uint64_t bytes_in;       /* bytes read from all connections */
+    uint64_t bytes_out;      /* bytes written to all connections */
+    uint64_t batched;        /* recv()s and send()s made in io_uring batches (0: plain calls) */
+    uint64_t timers_refused; /* loop_timer_start calls refused: max_timers were pending */
+    uint64_t rounds;         /* epoll_wait() returns so far: one per round of the loop */
 } loop_stats;
+
+#define LOOP_MAX_TIMERS   65536 /* default max_timers */
+#define LOOP_MAX_REFUSING 64    /* refused connections being told why at once; more: closed */
+#define LOOP_REFUSE_MS    1000  /* a refused client has this long to read why, then it is cut */
 
 /* Create a loop. Returns NULL (and a sentence in err) if the kernel refuses epoll. */
 loop *loop_new(const loop_config *cfg, const loop_handlers *h, char *err, size_t errlen);
@@ -69,8 +80,42 @@ int loop_add_listener(loop *l, int fd);
 /* Adopt an already connected socket (a client's, or one end of a socketpair in a test). */
 conn *loop_add_conn(loop *l, int fd);
 
-/* Call fn(l, arg) every interval_ms milliseconds while the loop runs. Returns -1 when full. */
-int loop_add_timer(loop *l, unsigned interval_ms, void (*fn)(loop *l, void *arg), void *arg);
+/*
+ * Timers. loop_timer_start calls fn(l, arg) once, in the first round that begins at or after
+ * `ms` milliseconds from now (CLOCK_MONOTONIC; never earlier: epoll_wait sleeps until the
+ * earliest deadline, rounded up). Timers due in the same round fire in deadline order, ties
+ * in start order. fn may start and stop timers, itself included; a timer started from a
+ * callback fires in a later round, even with ms = 0.
+ *
+ * Returns the timer's id, or 0 if max_timers are already pending: the loop then logs one line
+ * and counts it in loop_stats.timers_refused; the caller must treat 0 as "no timer" (close the
+ * connection it was meant to watch, say). loop_timer_stop cancels a pending timer; stopping
+ * one that already fired or was stopped (or id 0) is a harmless no-op that returns -1.
+ */
+typedef void (*loop_timer_fn)(loop *l, void *arg);
+typedef uint64_t loop_timer;
+loop_timer loop_timer_start(loop *l, uint64_t ms, loop_timer_fn fn, void *arg);
+int loop_timer_stop(loop *l, loop_timer t);
+
+/* Call fn(l, arg) every interval_ms milliseconds while the loop runs (a periodic timer; it
+ * counts against max_timers). Returns -1 when full. */
+int loop_add_timer(loop *l, unsigned interval_ms, loop_timer_fn fn, void *arg);
+
+/*
+ * Refusing over max_conns. Without this, a connection over the cap is accepted and closed at
+ * once (the client sees its connection closed before any answer). With it, the loop accepts
+ * the connection, calls say(c) - which queues the protocol's own refusal with conn_send (an
+ * HTTP 503, an "ERR busy" line; a WebSocket server answers the upgrade with 503, since there
+ * is no WebSocket to close yet) - then sends it, sends FIN, discards what the client sends,
+ * and closes when the client closes or after LOOP_REFUSE_MS. The protocol's on_open, on_data
+ * and on_close never see such a connection. At most LOOP_MAX_REFUSING are being refused at
+ * once; beyond that they are closed at once. Each refusal is logged (at most one line a
+ * second, with the count since the last line).
+ */
+void loop_on_refuse(loop *l, void (*say)(conn *c));
+
+/* One line "program: message" on stderr (a limit that bit, say): never blocks (outguard.h). */
+void loop_log(const loop *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Stop the loop when SIGINT or SIGTERM arrives (delivered through a signalfd, race-free). */
 int loop_stop_on_signals(loop *l);
@@ -85,8 +130,9 @@ void *loop_user(const loop *l);
 int loop_verbose(const loop *l);
 loop_stats loop_get_stats(const loop *l);
 
-/* Milliseconds on a monotonic clock (never jumps with the wall clock). */
+/* Milliseconds (and nanoseconds) on a monotonic clock (never jumps with the wall clock). */
 uint64_t loop_now_ms(void);
+uint64_t loop_now_ns(void);
 
 /* Call fn for every open connection (for broadcasts and idle checks). fn may close c. */
 void loop_foreach_conn(loop *l, void (*fn)(conn *c, void *arg), void *arg);
@@ -101,7 +147,8 @@ int conn_send(conn *c, const void *data, size_t len);
 /* Bytes queued for c that the kernel has not accepted yet (this round's included). */
 size_t conn_pending(const conn *c);
 
-/* Graceful close: write what is queued, then close (our FIN). on_close follows. */
+/* Graceful close: write what is queued, then close (our FIN). on_close follows. A peer that
+ * does not read what is queued within linger_ms is cut off (a flush deadline). */
 void conn_close(conn *c);
 
 /*

@@ -75,7 +75,8 @@ int main(int argc, char **argv)
     if (o.verbose)
         explain_listen(port);
 
-    loop_config cfg = {.max_conns = o.max_clients, .verbose = o.verbose};
+    loop_config cfg = {
+        .max_conns = o.max_clients, .max_conns_flag = "--max-clients", .verbose = o.verbose};
     loop_handlers h = {.on_open = on_open, .on_data = on_data, .on_close = on_close};
     loop *l = loop_new(&cfg, &h, err, sizeof err);
     if (!l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0) {

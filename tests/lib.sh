@@ -38,11 +38,17 @@ expect_eq() {
 }
 
 cleanup_pids() {
-  local p
+  local p i
   for p in "${PIDS[@]}"; do
     kill -TERM "$p" 2>/dev/null || true
   done
   for p in "${PIDS[@]}"; do
+    # A server that ignores SIGTERM (the bug a test just caught) gets 5 s, then SIGKILL.
+    for i in $(seq 1 50); do
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
   done
 }

@@ -45,6 +45,7 @@ typedef struct server {
     loop *l;
     struct client *graveyard; /* clients whose conn is gone, freed on the next tick */
     unsigned online;
+    size_t max_clients; /* connections at once; one more is answered 503 (say_busy) */
 } server;
 
 /* Where one connection is in its life. */
@@ -464,7 +465,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: ws_server [--port 8080] [--bind ADDR] [--mode echo|chat]\n"
                "                 [--ping-interval S] [--max-message BYTES] [--max-queue BYTES]\n"
-               "                 [--http-timeout S] [--close-timeout S] [--verbose]\n"
+               "                 [--http-timeout S] [--close-timeout S] [--max-clients N]\n"
+               "                 [--verbose]\n"
                "Serves the page at http://HOST:PORT/ and WebSocket connections at /ws.\n"
                "  --mode echo         send every message back (default); chat: to everyone\n"
                "  --ping-interval S   ping clients idle for S seconds, drop them if no pong\n"
@@ -474,6 +476,7 @@ static void usage(FILE *f)
                "                      (default: max-message + 64 KiB)\n"
                "  --http-timeout S    drop a client whose request head takes longer (default 10)\n"
                "  --close-timeout S   wait this long for the peer's close frame (default 5)\n"
+               "  --max-clients N     answer 503 to connections beyond N at once (default 1024)\n"
                "  --verbose           print each request, response and frame (the teaching "
                "trace)\n");
 }
@@ -523,6 +526,7 @@ static int parse_args(int argc, char **argv, server *s, int *port, const char **
         ARGS_NUMBER_OPT("--max-queue", "-q", s->max_queue, 1, 1ull << 31),
         ARGS_TEXT_OPT("--http-timeout", "-t", http),
         ARGS_TEXT_OPT("--close-timeout", "-c", closing),
+        ARGS_NUMBER_OPT("--max-clients", "-n", s->max_clients, 1, 1ull << 31),
         ARGS_FLAG_OPT("--verbose", "-v", s->verbose),
     };
     int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, errlen);
@@ -536,9 +540,26 @@ static int parse_args(int argc, char **argv, server *s, int *port, const char **
     return ARGS_OK;
 }
 
+/*
+ * Over --max-clients: the loop calls this for the extra connection (loop_on_refuse). There is
+ * no WebSocket yet to close with 1013 ("try again later"), so the answer is HTTP's own: 503
+ * with Retry-After, to whatever request the client sends; then our FIN.
+ */
+static void say_busy(conn *c)
+{
+    static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                               "Content-Type: text/plain\r\n"
+                               "Content-Length: 55\r\n"
+                               "Retry-After: 5\r\n"
+                               "Connection: close\r\n"
+                               "\r\n"
+                               "the server has its maximum of clients; try again later\n";
+    conn_send(c, busy, sizeof busy - 1);
+}
+
 int main(int argc, char **argv)
 {
-    server s = {MODE_ECHO, 30000, 10000, 5000, WS_DEFAULT_MAX_MSG, 0, 0, NULL, NULL, 0};
+    server s = {MODE_ECHO, 30000, 10000, 5000, WS_DEFAULT_MAX_MSG, 0, 0, NULL, NULL, 0, 1024};
     int port = 8080;
     const char *bind_addr = NULL;
     char err[NET_ERR_LEN];
@@ -548,6 +569,8 @@ int main(int argc, char **argv)
         return status;
     if (s.max_queue == 0)
         s.max_queue = s.max_message + 65536;
+    if (s.max_clients == 0)
+        s.max_clients = 1024;
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     int fd = net_listen(bind_addr, port, 128, err, sizeof err);
@@ -555,8 +578,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "ws_server: %s\n", err);
         return 1;
     }
-    loop_config cfg = {.max_conns = 1024, .user = &s};
+    loop_config cfg = {.max_conns = s.max_clients, .max_conns_flag = "--max-clients", .user = &s};
     s.l = loop_new(&cfg, &handlers, err, sizeof err);
+    if (s.l)
+        loop_on_refuse(s.l, say_busy);
     if (s.l == NULL || loop_add_listener(s.l, fd) < 0 || loop_add_timer(s.l, 100, tick, &s) < 0 ||
         loop_stop_on_signals(s.l) < 0) {
         fprintf(stderr, "ws_server: cannot start the event loop: %s\n",

@@ -10,6 +10,7 @@
  */
 #include "decode.h"
 #include "flows.h"
+#include "streams.h"
 #include "view.h"
 
 #include <stdint.h>
@@ -27,10 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static dec_packet pkt;
     static FILE *null;
     static flows *fl;
+    static streams *st;
+    static uint64_t frame;
     if (size < 2)
         return 0;
     if (null == NULL)
-        null = fopen("/dev/null", "w"), fl = flows_new();
+        null = fopen("/dev/null", "w"), fl = flows_new(), st = streams_new(NULL, NULL);
     int link = links[data[0] % (sizeof links / sizeof links[0])];
     /* Hints as a flow would give them: WebSocket or not, bytes of a frame to skip, and the
      * start of a frame header cut by the previous segment (taken from the input itself). */
@@ -47,11 +50,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     flows_track(fl, &pkt, &fi);
     view_frame fr = {1, (int64_t)size << 29, (uint32_t)size * 99991u, data[1] & 4};
     view_opts o = {false, data[1] & 2};
-    view_json(null, &fr, &pkt);
+    /* the reassembler and the message readers keep state across inputs, as across packets */
+    streams_packet(st, &pkt, &fi, ++frame);
+    if (frame % 4096 == 0)
+        streams_finish(st, frame);
+    view_json(null, &fr, &pkt, NULL);
     view_line(null, &o, &fr, &pkt, &fi);
     view_layers(null, &o, &fr, &pkt, &fi);
     view_hex(null, &o, &pkt);
-    view_ladder(null, &o, &fr, &pkt, &fi);
+    view_ladder(null, &o, &fr, &pkt, &fi, NULL);
     free(copy);
     return 0;
 }

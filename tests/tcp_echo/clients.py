@@ -157,8 +157,29 @@ def cycles(port, n):
     print(f"OK: {n} connect/close cycles")
 
 
+def served(port, n):
+    """n connections one after another, each of which must get its echo within 5 s."""
+    n = int(n or 100)
+    for i in range(n):
+        with socket.create_connection((HOST, port), timeout=5) as s:
+            s.sendall(b"ping %d\n" % i)
+            want = b"ping %d\n" % i
+            got = b""
+            try:
+                while len(got) < len(want):
+                    chunk = s.recv(64)
+                    if not chunk:
+                        break
+                    got += chunk
+            except socket.timeout:
+                fail(f"connection {i}: no echo within 5 s (got {got!r})")
+            if got != want:
+                fail(f"connection {i}: sent {want!r}, got back {got!r}")
+    print(f"OK: {n} connections in a row, each echoed")
+
+
 SCENARIOS = {f.__name__: f for f in (one_byte, random_mib, ipv6, concurrent, nonreader,
-                                      reset, cycles)}
+                                      reset, cycles, served)}
 
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in SCENARIOS:

@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "loop.h"
+#include "net.h"
 #include "sysbatch.h"
 
 static int plain_syscalls; /* the mode of the current group of tests */
@@ -355,6 +357,286 @@ static void half_close_then_linger_timeout(void **state)
     loop_free(l);
 }
 
+/* conn_close with a megabyte queued for a peer that never reads: cut off after linger_ms. */
+static size_t send_big_then_close(conn *c, const uint8_t *d, size_t n)
+{
+    (void)d;
+    static uint8_t big[1 << 20];
+    conn_send(c, big, sizeof big);
+    conn_close(c);
+    return n;
+}
+
+static void closing_peer_that_never_reads_is_cut_off(void **state)
+{
+    (void)state;
+    int ticks = 50, sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(&seen, 0, sizeof seen);
+    char err[128];
+    loop_config cfg = {.linger_ms = 100, .plain_syscalls = plain_syscalls};
+    loop_handlers h = {.on_open = on_open, .on_data = send_big_then_close, .on_close = on_close};
+    loop *l = loop_new(&cfg, &h, err, sizeof err);
+    assert_non_null(l);
+    assert_int_equal(loop_add_timer(l, 10, stop_after_tick, &ticks), 0);
+    assert_non_null(loop_add_conn(l, sv[0]));
+    assert_int_equal(write(sv[1], "x", 1), 1);
+    loop_run(l); /* ~500 ms: well past the 100 ms flush deadline */
+    assert_int_equal(seen.closed, 1);
+    assert_non_null(strstr(seen.last_why, "did not read"));
+    close(sv[1]);
+    loop_free(l);
+}
+
+/* Over max_conns with a refusal hook: the client reads why, then our FIN; nobody else hurt. */
+static void say_busy(conn *c)
+{
+    conn_send(c, "ERR busy\n", 9);
+}
+
+static int connect_to(int port)
+{
+    char err[128];
+    int fd = net_connect("127.0.0.1", port, err, sizeof err);
+    assert_true(fd >= 0);
+    struct timeval tv = {.tv_sec = 5}; /* a deadline against hanging, not a measurement */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+static void refuses_over_the_cap_and_says_why(void **state)
+{
+    (void)state;
+    char err[128];
+    int lfd = net_listen("127.0.0.1", 0, 16, err, sizeof err);
+    assert_true(lfd >= 0);
+    int port = net_local_port(lfd), ticks = 3;
+    memset(&seen, 0, sizeof seen);
+    loop_config cfg = {.max_conns = 1, .plain_syscalls = plain_syscalls};
+    loop_handlers h = {.on_open = on_open, .on_data = echo_data, .on_close = on_close};
+    loop *l = loop_new(&cfg, &h, err, sizeof err);
+    assert_non_null(l);
+    loop_on_refuse(l, say_busy);
+    assert_int_equal(loop_add_listener(l, lfd), 0);
+    assert_int_equal(loop_add_timer(l, 10, stop_after_tick, &ticks), 0);
+    int a = connect_to(port);
+    loop_run(l);
+    assert_int_equal(seen.opened, 1);
+    int b = connect_to(port);
+    assert_int_equal(write(b, "hello\n", 6), 6); /* read by the loop, thrown away */
+    ticks = 3;
+    loop_run(l);
+    char got[32] = {0};
+    assert_int_equal(read(b, got, sizeof got), 9);
+    assert_string_equal(got, "ERR busy\n");
+    assert_int_equal(read(b, got, sizeof got), 0); /* our FIN */
+    assert_int_equal(seen.opened, 1);              /* the protocol never saw b */
+    assert_int_equal(loop_get_stats(l).refused, 1);
+    close(b);
+    assert_int_equal(write(a, "hi", 2), 2);
+    ticks = 3;
+    loop_run(l);
+    memset(got, 0, sizeof got);
+    assert_int_equal(read(a, got, sizeof got), 2); /* a is served as before */
+    assert_string_equal(got, "hi");
+    assert_int_equal(seen.closed, 0); /* b's end was not an on_close */
+    close(a);
+    loop_free(l);
+}
+
+/* ---- timers (run once: they do not depend on how sockets are read) ------------------- */
+
+static loop *bare_loop(size_t max_timers)
+{
+    char err[128];
+    loop_config cfg = {.max_timers = max_timers};
+    loop_handlers h = {0};
+    loop *l = loop_new(&cfg, &h, err, sizeof err);
+    assert_non_null(l);
+    return l;
+}
+
+/* Each fired timer appends its tag; the last expected one stops the loop. */
+static struct {
+    char order[64];
+    size_t n, stop_at;
+} fired;
+
+static void record(loop *l, void *arg)
+{
+    fired.order[fired.n++] = *(const char *)arg;
+    if (fired.n == fired.stop_at)
+        loop_stop(l);
+}
+
+/* Started out of order, they fire by deadline; equal deadlines in the order started. */
+static void timers_fire_in_deadline_order(void **state)
+{
+    (void)state;
+    memset(&fired, 0, sizeof fired);
+    fired.stop_at = 4;
+    loop *l = bare_loop(0);
+    static const char tags[] = "dabc";
+    assert_true(loop_timer_start(l, 30, record, (void *)&tags[0]) != 0);
+    assert_true(loop_timer_start(l, 10, record, (void *)&tags[1]) != 0);
+    assert_true(loop_timer_start(l, 20, record, (void *)&tags[3]) != 0);
+    assert_true(loop_timer_start(l, 10, record, (void *)&tags[2]) != 0);
+    assert_int_equal(loop_run(l), 0);
+    assert_string_equal(fired.order, "abcd");
+    loop_free(l);
+}
+
+/* A stopped timer never fires; stopping it again, or a fired one, or 0, is a no-op. */
+static void stopped_timers_never_fire(void **state)
+{
+    (void)state;
+    memset(&fired, 0, sizeof fired);
+    fired.stop_at = 2;
+    loop *l = bare_loop(0);
+    static const char tags[] = "xyz";
+    loop_timer x = loop_timer_start(l, 5, record, (void *)&tags[0]);
+    loop_timer y = loop_timer_start(l, 10, record, (void *)&tags[1]);
+    loop_timer z = loop_timer_start(l, 15, record, (void *)&tags[2]);
+    assert_int_equal(loop_timer_stop(l, x), 0);
+    assert_int_equal(loop_timer_stop(l, x), -1);
+    assert_int_equal(loop_timer_stop(l, 0), -1);
+    /* x's slot is reused by the next timer: the old id must not stop the new one. */
+    loop_timer w = loop_timer_start(l, 20, record, (void *)&tags[0]);
+    assert_true(w != x);
+    assert_int_equal(loop_timer_stop(l, x), -1);
+    assert_int_equal(loop_run(l), 0);
+    assert_string_equal(fired.order, "yz");
+    assert_int_equal(loop_timer_stop(l, y), -1); /* fired: nothing to stop */
+    assert_int_equal(loop_timer_stop(l, z), -1);
+    assert_int_equal(loop_timer_stop(l, w), 0); /* still pending */
+    loop_free(l);
+}
+
+/* A callback restarts its own timer (even with 0 ms): each run comes in a LATER round. */
+static struct {
+    int runs;
+    uint64_t round_of_run[8];
+} again;
+
+static void restart_self(loop *l, void *arg)
+{
+    (void)arg;
+    again.round_of_run[again.runs++] = loop_get_stats(l).rounds;
+    if (again.runs == 5)
+        loop_stop(l);
+    else
+        assert_true(loop_timer_start(l, (uint64_t)(again.runs % 2), restart_self, NULL) != 0);
+}
+
+static void timer_restarts_from_its_callback(void **state)
+{
+    (void)state;
+    memset(&again, 0, sizeof again);
+    loop *l = bare_loop(0);
+    assert_true(loop_timer_start(l, 0, restart_self, NULL) != 0);
+    assert_int_equal(loop_run(l), 0);
+    assert_int_equal(again.runs, 5);
+    for (int i = 1; i < 5; i++)
+        assert_true(again.round_of_run[i] > again.round_of_run[i - 1]);
+    loop_free(l);
+}
+
+/* Many timers with scattered deadlines, a third of them stopped: the rest fire, in order. */
+#define MANY 3000
+static struct {
+    uint64_t deadline[MANY];
+    uint64_t last_deadline;
+    int fired, out_of_order;
+} many;
+
+static void many_fired(loop *l, void *arg)
+{
+    size_t i = *(const size_t *)arg;
+    if (many.deadline[i] < many.last_deadline)
+        many.out_of_order++;
+    many.last_deadline = many.deadline[i];
+    many.fired++;
+    (void)l;
+}
+
+static void stop_loop(loop *l, void *arg)
+{
+    (void)arg;
+    loop_stop(l);
+}
+
+static void many_timers_fire_in_order(void **state)
+{
+    (void)state;
+    memset(&many, 0, sizeof many);
+    loop *l = bare_loop(0);
+    static loop_timer ids[MANY];
+    static size_t index[MANY];
+    unsigned seed = 12345;
+    for (size_t i = 0; i < MANY; i++) {
+        seed = seed * 1103515245u + 12345u;
+        uint64_t ms = (seed >> 16) % 40;
+        many.deadline[i] = ms;
+        index[i] = i;
+        ids[i] = loop_timer_start(l, ms, many_fired, &index[i]);
+        assert_true(ids[i] != 0);
+    }
+    int stopped = 0;
+    for (size_t i = 0; i < MANY; i += 3, stopped++)
+        assert_int_equal(loop_timer_stop(l, ids[i]), 0);
+    assert_true(loop_timer_start(l, 60, stop_loop, NULL) != 0);
+    assert_int_equal(loop_run(l), 0);
+    assert_int_equal(many.fired, MANY - stopped);
+    assert_int_equal(many.out_of_order, 0);
+    loop_free(l);
+}
+
+/* The limit: max_timers pending at once; one more is refused (0) and counted. */
+static void timer_limit_is_enforced(void **state)
+{
+    (void)state;
+    loop *l = bare_loop(16);
+    loop_timer ids[16];
+    for (int i = 0; i < 16; i++)
+        assert_true((ids[i] = loop_timer_start(l, 1000, stop_loop, NULL)) != 0);
+    assert_int_equal(loop_timer_start(l, 1000, stop_loop, NULL), 0);
+    assert_int_equal(loop_get_stats(l).timers_refused, 1);
+    assert_int_equal(loop_timer_stop(l, ids[3]), 0); /* one leaves: one may come */
+    assert_true(loop_timer_start(l, 1000, stop_loop, NULL) != 0);
+    loop_free(l);
+}
+
+/*
+ * The exact deadline: with nothing else to do, the loop sleeps in epoll_wait until the timer
+ * is due and fires it in that first round. Had it woken early (a timeout rounded down), the
+ * timer would not be due yet and would fire in a second round.
+ */
+static struct {
+    uint64_t started_ns, fired_ns, round;
+} exact;
+
+static void exact_fired(loop *l, void *arg)
+{
+    (void)arg;
+    exact.fired_ns = loop_now_ns();
+    exact.round = loop_get_stats(l).rounds;
+    loop_stop(l);
+}
+
+static void timer_fires_in_the_first_round_after_its_deadline(void **state)
+{
+    (void)state;
+    for (uint64_t ms = 1; ms <= 37; ms += 12) {
+        loop *l = bare_loop(0);
+        exact.started_ns = loop_now_ns();
+        assert_true(loop_timer_start(l, ms, exact_fired, NULL) != 0);
+        assert_int_equal(loop_run(l), 0);
+        assert_true(exact.fired_ns >= exact.started_ns + ms * 1000000u); /* not before */
+        assert_int_equal(exact.round, 1);                                /* first round after */
+        loop_free(l);
+    }
+}
+
 /* ---- several connections in one round: the batched paths ---------------------------- */
 
 #define NCONN 8
@@ -509,13 +791,24 @@ int main(void)
         cmocka_unit_test(backpressure_stops_reading),
         cmocka_unit_test(close_inside_callbacks),
         cmocka_unit_test(half_close_then_linger_timeout),
+        cmocka_unit_test(closing_peer_that_never_reads_is_cut_off),
+        cmocka_unit_test(refuses_over_the_cap_and_says_why),
         cmocka_unit_test(coalesces_small_sends_of_a_round),
         cmocka_unit_test(on_close_sends_in_the_same_round),
         cmocka_unit_test(many_ready_connections_each_get_their_own),
         cmocka_unit_test(full_send_buffers_wait_for_room),
         cmocka_unit_test(vanished_peer_closes_only_its_connection),
     };
-    int failed = cmocka_run_group_tests_name("plain system calls", tests, plain_group, NULL);
+    const struct CMUnitTest timer_tests[] = {
+        cmocka_unit_test(timers_fire_in_deadline_order),
+        cmocka_unit_test(stopped_timers_never_fire),
+        cmocka_unit_test(timer_restarts_from_its_callback),
+        cmocka_unit_test(many_timers_fire_in_order),
+        cmocka_unit_test(timer_limit_is_enforced),
+        cmocka_unit_test(timer_fires_in_the_first_round_after_its_deadline),
+    };
+    int failed = cmocka_run_group_tests_name("timers", timer_tests, NULL, NULL);
+    failed += cmocka_run_group_tests_name("plain system calls", tests, plain_group, NULL);
     if (getenv("WIRELAB_NO_IO_URING"))
         return failed;
     return failed + cmocka_run_group_tests_name("io_uring batches", tests, batched_group, NULL);
