@@ -526,7 +526,7 @@ static int parse_args(int argc, char **argv, server *s, int *port, const char **
         ARGS_NUMBER_OPT("--max-queue", "-q", s->max_queue, 1, 1ull << 31),
         ARGS_TEXT_OPT("--http-timeout", "-t", http),
         ARGS_TEXT_OPT("--close-timeout", "-c", closing),
-        ARGS_NUMBER_OPT("--max-clients", "-n", s->max_clients, 1, 1ull << 31),
+        ARGS_NUMBER_OPT("--max-clients", "-n", s->max_clients, 1, 1000000),
         ARGS_FLAG_OPT("--verbose", "-v", s->verbose),
     };
     int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, errlen);
