@@ -81,12 +81,29 @@ static int choice_index(const char *choices, const char *word)
     }
 }
 
+/* Is the row itself right (a program's mistake, caught the first time the option is used)?
+ * Flags and choices go into an int; a number's field must hold its max. */
+static int row_fits(const args_opt *o)
+{
+    if (o->kind == ARGS_FLAG || o->kind == ARGS_CHOICE)
+        return o->size == sizeof(int);
+    if (o->kind == ARGS_NUMBER)
+        return (o->size == 1 || o->size == 2 || o->size == 4 || o->size == 8) &&
+               (o->size == 8 || o->max >> (8 * o->size) == 0);
+    return 1;
+}
+
 /* Check value (the text `typed` named the option) and put it where the row says. */
 static int store(const args_opt *o, const char *typed, const char *value, char *err, size_t errlen)
 {
     unsigned long long n;
     int index;
     args_list *list;
+    if (!row_fits(o))
+        return fail(err, errlen,
+                    "%s: the program's option table gives it a field of the wrong "
+                    "size (a bug in the program, not in the command line)",
+                    typed);
     switch (o->kind) {
     case ARGS_FLAG:
         *(int *)o->dest = 1;

@@ -178,6 +178,23 @@ static void args_number_alone(void **state)
     assert_string_equal(small, "--port ");
 }
 
+/* A row whose field cannot hold what it allows is the program's bug: said, not stored. */
+static void a_wrong_row_is_refused(void **state)
+{
+    (void)state;
+    uint8_t small = 7;
+    char flag = 0;
+    const args_opt bad_number[] = {ARGS_NUMBER_OPT("--n", NULL, small, 0, 256)};
+    const args_opt bad_flag[] = {ARGS_FLAG_OPT("--f", NULL, flag)};
+    assert_int_equal(args_parse(ARGC("--n", "1"), ARGV("--n", "1"), bad_number, 1, err, sizeof err),
+                     ARGS_ERROR);
+    assert_non_null(strstr(err, "--n: the program's option table"));
+    assert_int_equal(small, 7);
+    assert_int_equal(args_parse(ARGC("--f"), ARGV("--f"), bad_flag, 1, err, sizeof err),
+                     ARGS_ERROR);
+    assert_int_equal(flag, 0);
+}
+
 static FILE *usage_went_to;
 static int usage_calls;
 
@@ -211,6 +228,7 @@ int main(void)
         cmocka_unit_test(a_list_refuses_more_than_its_room),
         cmocka_unit_test(args_number_alone),
         cmocka_unit_test(exit_status_for_each_result),
+        cmocka_unit_test(a_wrong_row_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
