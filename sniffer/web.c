@@ -270,11 +270,10 @@ static void row_json(FILE *f, const web_cap *w, const web_view *v)
 static void cmd_rows(client *cl, const char *args)
 {
     unsigned long long k, n;
-    if (sscanf(args, "%llu %llu", &k, &n) != 2)
-        {
-            send_error(cl, "rows wants two numbers: the first row (0-based) and how many");
-            return;
-        }
+    if (sscanf(args, "%llu %llu", &k, &n) != 2) {
+        send_error(cl, "rows wants two numbers: the first row (0-based) and how many");
+        return;
+    }
     if (n > WEB_MAX_ROWS)
         n = WEB_MAX_ROWS;
     msg m;
@@ -335,8 +334,7 @@ static void detail_json(FILE *out, const web_rec *r, const dec_packet *pkt, cons
     size_t len = 0;
     view_frame fr = {r->n, r->sec, r->frac, r->nano};
     FILE *f = open_memstream(&line, &len);
-    if (f == NULL)
-    {
+    if (f == NULL) {
         fputs("null", out);
         return;
     }
@@ -357,17 +355,15 @@ static void cmd_detail(client *cl, const char *args)
     unsigned long long n;
     web_cap *w = cl->s->cap;
     web_view v;
-    if (sscanf(args, "%llu", &n) != 1)
-        {
-            send_error(cl, "detail wants a frame number");
-            return;
-        }
+    if (sscanf(args, "%llu", &n) != 1) {
+        send_error(cl, "detail wants a frame number");
+        return;
+    }
     pthread_mutex_lock(&w->lock);
     if (!web_store_get(w->store, n, &v)) {
         pthread_mutex_unlock(&w->lock);
         char why[160];
-        snprintf(why, sizeof why, "frame %llu is not in the store (forgotten: see --max-store)",
-                 n);
+        snprintf(why, sizeof why, "frame %llu is not in the store (forgotten: see --max-store)", n);
         {
             send_error(cl, why);
             return;
@@ -404,11 +400,10 @@ static void cmd_detail(client *cl, const char *args)
 static void cmd_ladder(client *cl, const char *args)
 {
     unsigned long long c;
-    if (sscanf(args, "%llu", &c) != 1 || c == 0)
-        {
-            send_error(cl, "ladder wants a conversation number (from 1)");
-            return;
-        }
+    if (sscanf(args, "%llu", &c) != 1 || c == 0) {
+        send_error(cl, "ladder wants a conversation number (from 1)");
+        return;
+    }
     web_cap *w = cl->s->cap;
     uint64_t found[WEB_LADDER_MAX];
     size_t nf = 0;
@@ -441,8 +436,8 @@ static void on_command(client *cl, const char *text)
     static const struct {
         const char *word;
         void (*fn)(client *, const char *);
-    } cmds[] = {{"rows", cmd_rows}, {"filter", cmd_filter}, {"detail", cmd_detail},
-                {"ladder", cmd_ladder}};
+    } cmds[] = {
+        {"rows", cmd_rows}, {"filter", cmd_filter}, {"detail", cmd_detail}, {"ladder", cmd_ladder}};
     size_t w = strcspn(text, " ");
     const char *args = text[w] ? text + w + 1 : "";
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
@@ -822,7 +817,9 @@ int web_main(int argc, char **argv, const char *self)
         return fputs("sniffer: out of memory for the store (try a smaller --max-store)\n", stderr),
                1;
     snprintf(source, sizeof source, "%s %s%s%s", a.cfg.read_file ? "file" : "live on",
-             a.cfg.read_file ? a.cfg.read_file : a.cfg.iface ? a.cfg.iface : "lo",
+             a.cfg.read_file ? a.cfg.read_file
+             : a.cfg.iface   ? a.cfg.iface
+                             : "lo",
              a.cfg.filter ? ", filter " : "", a.cfg.filter ? a.cfg.filter : "");
     server s = {.cap = &cap, .max_queue = a.max_queue, .source = source};
     int rc = serve(&s, &a, fd);

@@ -140,8 +140,8 @@ static void fill_rec(web_rec *r, const dec_packet *pkt, const flow_info *fi, con
 }
 
 /* Keep the record; the first time the store forgets, say so once (and what to do). */
-static void store_record(web_cap *w, web_rec *r, const char *src, const char *dst,
-                         const char *info, const char *msgs, const uint8_t *bytes)
+static void store_record(web_cap *w, web_rec *r, const char *src, const char *dst, const char *info,
+                         const char *msgs, const uint8_t *bytes)
 {
     pthread_mutex_lock(&w->lock);
     long gone = web_store_add(w->store, r, src, dst, info, msgs, bytes);

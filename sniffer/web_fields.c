@@ -57,8 +57,7 @@ static void f_eth(fout *f, uint32_t o, const dec_eth *e)
     fld(f, "Destination MAC", o, 6, "%s", a);
     addr_mac(a, e->src);
     fld(f, "Source MAC", o + 6, 6, "%s", a);
-    fld(f, "EtherType", o + 12, 2, "0x%04x (%s)", e->type,
-        names_or(names_ethertype, e->type, "?"));
+    fld(f, "EtherType", o + 12, 2, "0x%04x (%s)", e->type, names_or(names_ethertype, e->type, "?"));
 }
 
 static void f_sll(fout *f, const dec_layer *l)
@@ -333,9 +332,10 @@ void web_fields_json(FILE *out, const dec_packet *pkt)
     putc('[', out);
     for (int i = 0; i < pkt->nlayers; i++) {
         const dec_layer *l = &pkt->layers[i];
-        fprintf(out, "%s{\"proto\":\"%s\",\"osi\":%u,\"off\":%" PRIu32 ",\"hdr\":%" PRIu32 ",\"len\":%" PRIu32, i ? "," : "",
-                web_proto_name(l->proto),
-                l->osi, l->off, l->hdr, l->cap);
+        fprintf(out,
+                "%s{\"proto\":\"%s\",\"osi\":%u,\"off\":%" PRIu32 ",\"hdr\":%" PRIu32
+                ",\"len\":%" PRIu32,
+                i ? "," : "", web_proto_name(l->proto), l->osi, l->off, l->hdr, l->cap);
         if (l->truncated)
             fputs(",\"truncated\":true", out);
         if (l->invalid) {

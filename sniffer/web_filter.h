@@ -43,13 +43,22 @@ typedef struct web_facts {
     size_t src_len, dst_len, info_len;
 } web_facts;
 
-typedef enum web_fkind { WF_ALL, WF_AND, WF_OR, WF_NOT, WF_PROTO, WF_PORT, WF_HOST, WF_CONV,
-                         WF_TEXT } web_fkind;
+typedef enum web_fkind {
+    WF_ALL,
+    WF_AND,
+    WF_OR,
+    WF_NOT,
+    WF_PROTO,
+    WF_PORT,
+    WF_HOST,
+    WF_CONV,
+    WF_TEXT
+} web_fkind;
 
 typedef struct web_fnode {
     web_fkind kind;
-    uint8_t a, b;   /* operand nodes (AND, OR: a and b; NOT: a) */
-    uint64_t num;   /* PROTO: the mask; PORT, CONV: the number */
+    uint8_t a, b;      /* operand nodes (AND, OR: a and b; NOT: a) */
+    uint64_t num;      /* PROTO: the mask; PORT, CONV: the number */
     uint16_t off, len; /* HOST, TEXT: the text in web_filter.text */
 } web_fnode;
 

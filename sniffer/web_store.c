@@ -12,13 +12,13 @@
 
 struct web_store {
     uint8_t *data;
-    size_t size;        /* bytes of data[], a multiple of 8 */
-    uint64_t head;      /* free-running: where the next record goes (offset modulo size) */
-    uint64_t *index;    /* index[n & mask]: the free-running offset of frame n's record */
-    uint64_t mask;      /* index slots - 1 (a power of two minus one) */
-    uint64_t first;     /* the oldest frame kept */
-    uint64_t next;      /* the next frame number */
-    uint64_t evicted;   /* frames forgotten */
+    size_t size;      /* bytes of data[], a multiple of 8 */
+    uint64_t head;    /* free-running: where the next record goes (offset modulo size) */
+    uint64_t *index;  /* index[n & mask]: the free-running offset of frame n's record */
+    uint64_t mask;    /* index slots - 1 (a power of two minus one) */
+    uint64_t first;   /* the oldest frame kept */
+    uint64_t next;    /* the next frame number */
+    uint64_t evicted; /* frames forgotten */
 };
 
 /* The whole record: header and parts, rounded up to 8 so every header is aligned. */
@@ -86,8 +86,7 @@ long web_store_add(web_store *s, const web_rec *rec, const char *src, const char
     uint64_t end = start + need;
     /* Make room: the oldest record kept must begin at or after end - size (written as
      * "+ size <" so nothing can wrap below zero), and frames [first, n] must fit the index. */
-    while (s->first < n &&
-           (s->index[s->first & s->mask] + s->size < end || n - s->first > s->mask))
+    while (s->first < n && (s->index[s->first & s->mask] + s->size < end || n - s->first > s->mask))
         evict_one(s), gone++;
     uint8_t *p = s->data + (size_t)(start % s->size);
     web_rec copy = *rec;
