@@ -64,6 +64,7 @@ typedef struct client {
 /* ---- sending ---- */
 
 static void begin_close(client *cl, unsigned code, const char *reason);
+static void linger_close(client *cl);
 
 /* One unmasked text frame (RFC 6455 5.1: servers never mask). Over --max-queue: the browser
  * is not reading, and is closed with 1008 instead of growing our memory. */
@@ -77,6 +78,7 @@ static void send_text_frame(client *cl, const char *msg, size_t len)
                  "closed with 1008; a page that reads its messages is never cut off",
                  conn_id(cl->c), conn_peer(cl->c), conn_pending(cl->c));
         begin_close(cl, WS_CLOSE_POLICY, "outgoing buffer over --max-queue: read faster");
+        linger_close(cl); /* it is not reading: no use waiting for its close frame */
         return;
     }
     uint8_t hdr[WS_MAX_HEADER];

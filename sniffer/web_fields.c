@@ -344,7 +344,9 @@ void web_fields_json(FILE *out, const dec_packet *pkt)
         }
         fputs(",\"fields\":[", out);
         fout f = {out, pkt, true};
-        if (dec_fields_read(l))
+        /* An invalid header with no bytes taken (IP version not 4, say): its zero fields
+         * were never read from anywhere, so they point at no bytes. */
+        if (dec_fields_read(l) && !(l->invalid && l->hdr == 0))
             f_layer(&f, l);
         fputs("]}", out);
     }

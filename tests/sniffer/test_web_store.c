@@ -24,8 +24,13 @@ static long add(web_store *s, uint32_t caplen)
     for (uint32_t i = 0; i < caplen && i < sizeof bytes; i++)
         bytes[i] = (uint8_t)(n + i);
     int len = snprintf(info, sizeof info, "frame %llu", (unsigned long long)n);
-    web_rec r = {.caplen = caplen, .len = caplen, .conv = n % 3, .src_len = 3, .dst_len = 4,
-                 .info_len = (uint16_t)len, .msgs_len = 2};
+    web_rec r = {.caplen = caplen,
+                 .len = caplen,
+                 .conv = n % 3,
+                 .src_len = 3,
+                 .dst_len = 4,
+                 .info_len = (uint16_t)len,
+                 .msgs_len = 2};
     return web_store_add(s, &r, "src", "dest", info, "[]", bytes);
 }
 
