@@ -782,8 +782,8 @@ static int serve(server *s, const web_args *a, int fd)
         return 1;
     }
     int port = net_local_port(fd);
-    printf("sniffer: listening on %s port %d: open http://%s:%d/ (%s)\n", a->bind, port,
-           strchr(a->bind, ':') ? "[::1]" : a->bind, port, s->source);
+    printf("sniffer: showing %s\nsniffer: listening on %s port %d: open http://%s:%d/\n", s->source,
+           a->bind, port, strchr(a->bind, ':') ? "[::1]" : a->bind, port);
     fflush(stdout);
     int rc = loop_run(s->l);
     web_cap_stop(s->cap);

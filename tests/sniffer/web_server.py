@@ -31,7 +31,7 @@ def start(*args):
     log = open("server.log", "w")
     p = subprocess.Popen([SNIFFER, "--web", "0", *args], stdout=subprocess.PIPE, stderr=log,
                          text=True)
-    line = p.stdout.readline()
+    line = p.stdout.readline() + p.stdout.readline()  # "showing ...", "listening on ..."
     if "listening on" not in line:
         p.kill()
         raise Failure(f"sniffer --web {' '.join(args)} did not start: {line!r} "
