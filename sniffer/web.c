@@ -67,12 +67,15 @@ static void begin_close(client *cl, unsigned code, const char *reason);
 static void linger_close(client *cl);
 
 /* One unmasked text frame (RFC 6455 5.1: servers never mask). Over --max-queue: the browser
- * is not reading, and is closed with 1008 instead of growing our memory. */
+ * is not reading, and is closed with 1008 instead of growing our memory. An answer is always
+ * queued when nothing else waits, so one large answer (a 256 KiB packet's details) never cuts
+ * off a page that reads: what waits is at most --max-queue plus that one answer. */
 static void send_text_frame(client *cl, const char *msg, size_t len)
 {
     if (cl->c == NULL || cl->ph != PH_OPEN)
         return;
-    if (conn_pending(cl->c) + len > cl->s->max_queue) {
+    size_t pending = conn_pending(cl->c);
+    if (pending > 0 && pending + len > cl->s->max_queue) {
         loop_log(cl->s->l,
                  "browser %" PRIu64 " (%s): over --max-queue (%zu bytes waiting for it): "
                  "closed with 1008; a page that reads its messages is never cut off",
@@ -736,7 +739,7 @@ static int parse_web_args(int argc, char **argv, web_args *a)
                 return -1;
             a->max_store = (size_t)v, i++;
         } else if (strcmp(o, "--max-queue") == 0) {
-            if (number_arg(o, val, 4096, 1ull << 31, &v) < 0)
+            if (number_arg(o, val, 65536, 1ull << 31, &v) < 0)
                 return -1;
             a->max_queue = (size_t)v, i++;
         } else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
