@@ -785,8 +785,12 @@ static int serve(server *s, const web_args *a, int fd)
         return 1;
     }
     int port = net_local_port(fd);
+    /* the address to type: the one bound, or loopback when bound to every address */
+    const char *open_at = strcmp(a->bind, "0.0.0.0") == 0 ? "127.0.0.1"
+                          : strchr(a->bind, ':')          ? "[::1]"
+                                                          : a->bind;
     printf("sniffer: showing %s\nsniffer: listening on %s port %d: open http://%s:%d/\n", s->source,
-           a->bind, port, strchr(a->bind, ':') ? "[::1]" : a->bind, port);
+           a->bind, port, open_at, port);
     fflush(stdout);
     int rc = loop_run(s->l);
     web_cap_stop(s->cap);
