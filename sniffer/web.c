@@ -289,13 +289,14 @@ static void cmd_rows(client *cl, const char *args)
     list_catch_up(cl);
     uint64_t count = list_count(cl);
     fprintf(m.f, "{\"t\":\"rows\",\"from\":%llu,\"count\":%" PRIu64 ",\"rows\":[", k, count);
+    const char *sep = "";
     for (uint64_t i = k; i < count && i < k + n; i++) {
         web_view v;
         if (!web_store_get(w->store, list_frame(cl, i), &v))
             continue;
-        if (i > k)
-            putc(',', m.f);
+        fputs(sep, m.f);
         row_json(m.f, w, &v);
+        sep = ",";
     }
     pthread_mutex_unlock(&w->lock);
     fputs("]}", m.f);
