@@ -49,7 +49,13 @@ step "stdout a pipe nobody reads: 1,000 connections still served, SIGTERM still 
 start_with_unread_stdout unread "$WIRELAB_BIN/tcp_echo_server" --port 0
 out=$(/usr/bin/python3 "$WIRELAB_SOURCE/tests/tcp_echo/clients.py" served "$SERVER_PORT" 1000 2>&1) \
   || fail "with an unread stdout: $out"
-stop_within 5
-expect_log unread.err 'log lines dropped in all: stdout was not being read' "the dropped log lines"
+step "the stdout reader goes away: 100 more connections, and no death by SIGPIPE"
 exec 3>&-
+out=$(/usr/bin/python3 "$WIRELAB_SOURCE/tests/tcp_echo/clients.py" served "$SERVER_PORT" 100 2>&1) \
+  || fail "with no stdout reader: $out"
+kill -0 "$SERVER_PID" 2>/dev/null || fail "the server died when its stdout reader went away"
+innocent tcp_innocent "$SERVER_PORT"
+stop_within 5
+expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"
+expect_log unread.err 'log lines dropped in all: stdout was not being read' "the dropped log lines"
 echo "tcp_echo_server held every attack"

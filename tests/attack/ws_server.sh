@@ -65,9 +65,19 @@ expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"
 wait_attacker open
 grep -q '^ended: 10 of 10 got close 1001' open.out || fail "$(tail -n 1 open.out)"
 
-step "stdout a pipe nobody reads (and --verbose, a line per frame): still serving, still stops"
-start_with_unread_stdout unread "$WIRELAB_BIN/ws_server" --port 0 --verbose
-for _ in $(seq 1 100); do innocent ws_innocent "$SERVER_PORT" >/dev/null; done
-stop_within 5
+step "stdout and stderr a pipe nobody reads (--verbose, a line per frame): still serving"
+# The trace goes to stderr: both into the one unread pipe, as a grader's Popen(stdout=PIPE,
+# stderr=STDOUT) or `ws_server --verbose 2>&1 | tee` would have them.
+start_with_unread_stdout unread /bin/sh -c 'exec "$0" "$@" 2>&1' "$WIRELAB_BIN/ws_server" \
+  --port 0 --verbose
+# 2,000 messages: two trace lines each, far more than the pipe's 64 KiB
+out=$($ATTACK_PY ws_pipeline "$SERVER_PORT" 2000 2>&1) || fail "with an unread stdout: $out"
+innocent ws_innocent "$SERVER_PORT"
+step "the pipe's reader goes away: 500 more messages, and no death by SIGPIPE"
 exec 3>&-
+out=$($ATTACK_PY ws_pipeline "$SERVER_PORT" 500 2>&1) || fail "with no stdout reader: $out"
+innocent ws_innocent "$SERVER_PORT"
+kill -0 "$SERVER_PID" 2>/dev/null || fail "the server died when its stdout reader went away"
+stop_within 5
+expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"
 echo "ws_server held every attack"
