@@ -5,9 +5,9 @@
 . "$WIRELAB_SOURCE/tests/attack/lib.sh"
 CAP=30
 
-step "start ws_server --max-clients $CAP --http-timeout 1 --max-queue 262144"
+step "start ws_server --max-clients $CAP --http-timeout 1 --close-timeout 1 --max-queue 262144"
 start_server server "$WIRELAB_BIN/ws_server" --port 0 --max-clients "$CAP" --http-timeout 1 \
-  --max-queue 262144
+  --close-timeout 1 --max-queue 262144
 fds0=$(fd_count "$SERVER_PID")
 rss0=$(rss_kb "$SERVER_PID")
 
@@ -35,6 +35,9 @@ start_attacker nonreader ws_nonreader "$SERVER_PORT" 32
 innocent ws_innocent "$SERVER_PORT"
 expect_log "$SERVER_LOG" '1008 outgoing buffer over its limit' "the queue limit"
 expect_rss_growth_below "$SERVER_PID" "$rss0" 16384 "a client that never reads"
+# It reads nothing, so it never answers our close frame either: cut after --close-timeout.
+expect_log "$SERVER_LOG" 'did not answer our close frame in time \(--close-timeout\)' \
+  "the close timeout"
 stop_attacker
 
 step "pipelined: 500 messages in one write, each echoed in order"
