@@ -58,4 +58,19 @@ innocent tcp_innocent "$SERVER_PORT"
 stop_within 5
 expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"
 expect_log unread.err 'log lines dropped in all: stdout was not being read' "the dropped log lines"
+
+step "fd exhaustion: 'ulimit -n 48' and no --max-clients; 60 connections held open"
+start_server emfile /usr/bin/prlimit --nofile=48 "$WIRELAB_BIN/tcp_echo_server" --port 0
+# (descriptors inherited above the limit, from whoever started the test, stay open)
+inherited=$(ls "/proc/$SERVER_PID/fd" | awk '$1 >= 48' | wc -l)
+start_attacker emfile tcp_hold "$SERVER_PORT" 60
+# The loop accepts until accept() fails with EMFILE, then pauses accepting: the rest wait in
+# the kernel's accept queue, and the server never holds more descriptors than the limit.
+expect_log "$SERVER_LOG" 'out of file descriptors: new connections wait in the kernel' \
+  "the descriptor limit"
+expect_fds_at_most "$SERVER_PID" $((48 + inherited)) "60 connections against 'ulimit -n 48'"
+stop_attacker
+innocent tcp_innocent "$SERVER_PORT"
+stop_within 5
+expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"
 echo "tcp_echo_server held every attack"
