@@ -97,7 +97,7 @@ static void ws_on_message(void *user, unsigned opcode, const uint8_t *data, size
         int rc = eio_decode_text(data, len, &p);
         if (rc < 0) {
             if (s->ws == ec)
-                eio_session_close(s, eio_error_text(rc), 0);
+                eio_session_close(s, eio_strerror(rc), 0);
             return;
         }
     }
@@ -135,7 +135,7 @@ size_t eio_ws_data(eio_conn *ec, const uint8_t *data, size_t len)
 {
     ws_error e = ws_decoder_feed(&ec->dec, data, len);
     if (e != WS_OK) {
-        eio_trace(ec->srv, "%s: WebSocket rule broken: %s", conn_peer(ec->c), ws_error_text(e));
+        eio_trace(ec->srv, "%s: WebSocket rule broken: %s", conn_peer(ec->c), ws_strerror(e));
         eio_session *s = ec->sess;
         ec->sess = NULL;
         if (s && s->probe == ec)
@@ -144,7 +144,7 @@ size_t eio_ws_data(eio_conn *ec, const uint8_t *data, size_t len)
             s->ws = NULL;
             eio_session_close(s, "transport error", 0);
         }
-        eio_ws_close_conn(ec, (unsigned)ws_error_close_code(e), ws_error_text(e));
+        eio_ws_close_conn(ec, (unsigned)ws_error_close_code(e), ws_strerror(e));
     }
     return len;
 }
