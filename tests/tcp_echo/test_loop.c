@@ -417,7 +417,7 @@ static void refuses_over_the_cap_and_says_why(void **state)
     loop *l = loop_new(&cfg, &h, err, sizeof err);
     assert_non_null(l);
     loop_on_refuse(l, say_busy);
-    assert_int_equal(loop_add_listener(l, lfd), 0);
+    assert_int_equal(loop_add_listener(l, lfd, err, sizeof err), 0);
     assert_int_equal(loop_add_timer(l, 10, stop_after_tick, &ticks), 0);
     int a = connect_to(port);
     loop_run(l);
@@ -816,6 +816,37 @@ static void io_switch_is_checked(void **state)
     unsetenv("WIRELAB_IO");
 }
 
+/* A listener the loop cannot take is refused with what happened and what to do. */
+static void listener_failures_say_why(void **state)
+{
+    (void)state;
+    char err[NET_ERR_LEN] = "";
+    loop_config cfg = {0};
+    loop_handlers h = {0};
+    loop *l = loop_new(&cfg, &h, err, sizeof err);
+    assert_non_null(l);
+    int fds[5];
+    for (int i = 0; i < 5; i++)
+        assert_true((fds[i] = net_listen("127.0.0.1", 0, 4, err, sizeof err)) >= 0);
+    assert_int_equal(loop_add_listener(l, fds[0], err, sizeof err), 0);
+    /* The same socket twice: epoll says EEXIST, and the sentence says what to do. */
+    assert_int_equal(loop_add_listener(l, fds[0], err, sizeof err), -1);
+    assert_non_null(strstr(err, "epoll cannot watch listening socket"));
+    assert_non_null(strstr(err, "add each descriptor once"));
+    /* A descriptor that is not open. */
+    int closed = dup(fds[1]);
+    close(closed);
+    assert_int_equal(loop_add_listener(l, closed, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not an open descriptor"));
+    /* More listeners than the loop has room for. */
+    for (int i = 1; i < 4; i++)
+        assert_int_equal(loop_add_listener(l, fds[i], err, sizeof err), 0);
+    assert_int_equal(loop_add_listener(l, fds[4], err, sizeof err), -1);
+    assert_non_null(strstr(err, "at most 4 listening sockets"));
+    close(fds[4]);
+    loop_free(l); /* closes the four it watches */
+}
+
 int main(void)
 {
     /* The whole suite runs with WIRELAB_IO=plain (./wirelab test's second pass): so do we. */
@@ -843,6 +874,7 @@ int main(void)
         cmocka_unit_test(timer_limit_is_enforced),
         cmocka_unit_test(timer_fires_in_the_first_round_after_its_deadline),
         cmocka_unit_test(io_switch_is_checked),
+        cmocka_unit_test(listener_failures_say_why),
     };
     int failed = cmocka_run_group_tests_name("timers", timer_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("plain system calls", tests, plain_group, NULL);
