@@ -230,6 +230,59 @@ static void coalesces_small_sends_of_a_round(void **state)
     close(sv[1]);
 }
 
+/* A header and a payload as two pieces of conn_sendv: 'f' a small frame twice, 'F' a large
+ * one, 'M' a small send and then a large frame. */
+static size_t frames_data(conn *c, const uint8_t *d, size_t n)
+{
+    static uint8_t big[32768];
+    for (size_t i = 0; i < n; i++) {
+        struct iovec small[2] = {{"h", 1}, {"x", 1}}, large[2] = {{"HH", 2}, {big, sizeof big}};
+        if (d[i] == 'f') {
+            conn_sendv(c, small, 2);
+            conn_sendv(c, small, 2);
+        } else {
+            if (d[i] == 'M')
+                conn_send(c, "a", 1);
+            conn_sendv(c, large, 2);
+        }
+    }
+    return n;
+}
+
+/*
+ * conn_sendv, seen through SOCK_SEQPACKET records as above: small frames join the round's
+ * output (one record), and a large frame's header never leaves alone: header and payload go
+ * in one sendmsg(), after what was queued before them.
+ */
+static void gather_send_keeps_header_and_payload_together(void **state)
+{
+    (void)state;
+    int ticks = 3, sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    loop *l = make_loop(frames_data, 0, &ticks);
+    assert_non_null(loop_add_conn(l, sv[0]));
+    static char got[65536];
+    assert_int_equal(write(sv[1], "f", 1), 1);
+    loop_run(l);
+    memset(got, 0, 8);
+    assert_int_equal(read(sv[1], got, sizeof got), 4); /* two small frames, one record */
+    assert_string_equal(got, "hxhx");
+    assert_int_equal(write(sv[1], "F", 1), 1);
+    ticks = 3;
+    loop_run(l);
+    assert_int_equal(read(sv[1], got, sizeof got), 2 + 32768); /* header with its payload */
+    assert_memory_equal(got, "HH", 2);
+    assert_int_equal(write(sv[1], "M", 1), 1);
+    ticks = 3;
+    loop_run(l);
+    assert_int_equal(read(sv[1], got, sizeof got), 1); /* what was queued first, alone */
+    assert_int_equal(got[0], 'a');
+    assert_int_equal(read(sv[1], got, sizeof got), 2 + 32768); /* then the whole frame */
+    assert_memory_equal(got, "HH", 2);
+    loop_free(l);
+    close(sv[1]);
+}
+
 /*
  * What an on_close sends to another connection (a "left" notice) must go out in the same
  * round, not wait for the next event: checked from a timer, before any later round ends.
@@ -861,6 +914,7 @@ int main(void)
         cmocka_unit_test(closing_peer_that_never_reads_is_cut_off),
         cmocka_unit_test(refuses_over_the_cap_and_says_why),
         cmocka_unit_test(coalesces_small_sends_of_a_round),
+        cmocka_unit_test(gather_send_keeps_header_and_payload_together),
         cmocka_unit_test(on_close_sends_in_the_same_round),
         cmocka_unit_test(many_ready_connections_each_get_their_own),
         cmocka_unit_test(full_send_buffers_wait_for_room),
