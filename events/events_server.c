@@ -203,6 +203,8 @@ static int setup_suite(eio_server *eio, const options *o, sio_server **out)
     const char *names[] = {"/", "/custom"};
     for (int i = 0; i < 2; i++) {
         sio_nsp *n = sio_of(srv, names[i]);
+        if (n == NULL)
+            return -1;
         sio_on_connection(n, suite_connection, NULL);
         sio_on(n, "message", suite_message, NULL);
         sio_on(n, "message-with-ack", suite_message_with_ack, NULL);
