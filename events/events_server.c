@@ -506,7 +506,10 @@ static void chat_answered(sio_socket *s, const sio_msg *m, void *user)
 static void chat_ask(sio_socket *s, const sio_msg *m, void *user)
 {
     (void)user;
-    sio_emit_ack(s, "question", m->args, chat_answered, NULL);
+    int rc = sio_emit_ack(s, "question", m->args, chat_answered, NULL);
+    if (rc == SIO_E_FULL && m->ack_id >= 0) /* too many questions left unanswered */
+        sio_ack(s, m->ack_id, "[{\"ok\":false,\"error\":\"answer the questions you have\"}]", NULL,
+                0);
 }
 
 /* socket.io's order: "disconnecting" while the socket is still in its rooms, then it leaves
