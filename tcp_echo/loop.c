@@ -7,8 +7,9 @@
  *      stays "ready" until we have read all it holds, so no event is ever lost). It sleeps at
  *      most until the earliest timer is due.
  *   2. dispatch(): a listening socket -> accept() the connections whose handshake the kernel
- *      has completed; the signalfd -> stop; readable connections -> the I/O backend recv()s
- *      each and hands the bytes to on_data; writable ones -> send() what waited for room.
+ *      has completed; the signalfd -> stop; another library's socket (fdwatch.c) -> its
+ *      owner's callback; readable connections -> the I/O backend recv()s each and hands the
+ *      bytes to on_data; writable ones -> send() what waited for room.
  *   3. run_timers(): every timer whose deadline has come, earliest first.
  *   4. end_round(): write what the round queued (each connection's small sends leave together,
  *      in one send(): "coalescing", conn.c), then free the connections closed in the round.
@@ -411,10 +412,11 @@ static void read_signals(loop *l)
 /* ---- the round ----------------------------------------------------------------------- */
 
 /*
- * Step 2, in one path for every backend: accept and signals first; then every readable
- * connection goes to the backend's read (plain: a recv() each; batch: one system call for
- * all), then every writable one sends what waited for room. A callback may close any
- * connection meanwhile: a closed one is skipped, and freed only at the end of the round.
+ * Step 2, in one path for every backend: accept, signals and other watched descriptors
+ * first; then every readable connection goes to the backend's read (plain: a recv() each;
+ * batch: one system call for all), then every writable one sends what waited for room. A
+ * callback may close any connection meanwhile: a closed one is skipped, and freed only at the
+ * end of the round.
  */
 static void dispatch(loop *l, const struct epoll_event *events, int n)
 {
