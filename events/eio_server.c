@@ -114,12 +114,12 @@ static void http_out(eio_conn *ec, const void *head, size_t hlen, const void *bo
         ec->later_close |= close;
         return;
     }
-    /* two conn_sends, one TCP write: the loop sends a connection's output once per round */
-    if (conn_send(ec->c, head, hlen) < 0 || (len && conn_send(ec->c, body, len) < 0)) {
-        conn_abort(ec->c, "out of memory queueing an HTTP answer");
-        return;
-    }
-    if (close) /* HTTP/1.1: the client asked for one answer on this connection */
+    /* Head and body as two pieces of one conn_sendv: queued with the round's other output
+     * when small, written at once in one sendmsg() when large; never joined by a copy here. */
+    struct iovec answer[2] = {{(void *)head, hlen}, {(void *)body, len}};
+    if (conn_sendv(ec->c, answer, len ? 2 : 1) < 0)
+        return; /* closing already, or out of memory: the loop aborted it with that reason */
+    if (close)  /* HTTP/1.1: the client asked for one answer on this connection */
         conn_close(ec->c);
 }
 

@@ -203,6 +203,8 @@ static int setup_suite(eio_server *eio, const options *o, sio_server **out)
     const char *names[] = {"/", "/custom"};
     for (int i = 0; i < 2; i++) {
         sio_nsp *n = sio_of(srv, names[i]);
+        if (n == NULL)
+            return -1;
         sio_on_connection(n, suite_connection, NULL);
         sio_on(n, "message", suite_message, NULL);
         sio_on(n, "message-with-ack", suite_message_with_ack, NULL);
@@ -674,13 +676,16 @@ int main(int argc, char **argv)
     loop *l = fd < 0 ? NULL : loop_new(&lc, eio_loop_handlers(), err, sizeof err);
     if (l)
         loop_on_refuse(l, eio_refuse); /* over --max-conns: HTTP 503, logged by the loop */
-    if (fd < 0 || !l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
-        eio_server_attach(eio, l) < 0) {
-        if (fd < 0)
-            fprintf(stderr, "events_server: %s\n", err);
-        else
-            fprintf(stderr, "events_server: cannot start the event loop: %s\n",
-                    l ? "epoll, signalfd or the timer refused" : err);
+    int ok = fd >= 0 && l && loop_add_listener(l, fd, err, sizeof err) == 0 &&
+             loop_stop_on_signals(l, err, sizeof err) == 0;
+    if (ok && eio_server_attach(eio, l) < 0) { /* the loop's first timer: it cannot be full */
+        snprintf(err, sizeof err, "the loop refused the heartbeat timer");
+        ok = 0;
+    }
+    if (!ok) {
+        /* err says it: net_listen's, loop_new's or the loop's sentence */
+        fprintf(stderr, "events_server: %s%s\n",
+                fd < 0 ? "" : "cannot start the event loop: ", err);
         if (l)
             loop_free(l);
         sio_server_free(sio);

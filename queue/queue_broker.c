@@ -518,9 +518,13 @@ static loop *make_loop(const struct options *o, broker *b)
         fprintf(stderr, "queue_broker: %s\n", err);
         exit(1);
     }
-    if (loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
-        loop_add_timer(l, TICK_MS, tick, NULL) < 0) {
-        fprintf(stderr, "queue_broker: could not set up the event loop (out of resources?)\n");
+    if (loop_add_listener(l, fd, err, sizeof err) < 0 ||
+        loop_stop_on_signals(l, err, sizeof err) < 0) {
+        fprintf(stderr, "queue_broker: cannot start the event loop: %s\n", err);
+        exit(1);
+    }
+    if (loop_add_timer(l, TICK_MS, tick, NULL) < 0) { /* the first timer: cannot be over the cap */
+        fprintf(stderr, "queue_broker: the event loop refused the %d ms tick\n", TICK_MS);
         exit(1);
     }
     log_line(1, "queue_broker: listening on %s port %d (capacity %zu, overflow %s, max line %zu)",
