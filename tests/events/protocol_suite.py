@@ -112,9 +112,10 @@ def ws_recv(c, answer_pings=True):
 def ws_closed(c, within=3.0):
     """The server ends the session: a close frame (any code) and/or TCP close, nothing else
     but pings."""
-    c.sock.settimeout(within)
+    deadline = time.monotonic() + within  # pings keep coming: the deadline is for the close
     try:
         while True:
+            c.sock.settimeout(max(0.001, deadline - time.monotonic()))
             fin, rsv, op, payload = c.recv_frame()
             if op == 0x8:
                 break
