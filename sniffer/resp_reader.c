@@ -18,8 +18,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define RESP_LINE_MAX (64 * 1024) /* a header line longer than this is not RESP (as resp.c) */
-#define RESP_DESCRIBED 8          /* elements of a top aggregate described; the rest are "..." */
+#define RESP_LINE_MAX  (64 * 1024) /* a header line longer than this is not RESP (as resp.c) */
+#define RESP_DESCRIBED 8           /* elements of a top aggregate described; the rest are "..." */
 
 void resp_reader_init(resp_reader *r)
 {
@@ -247,8 +247,7 @@ static uint32_t bulk_bytes(resp_reader *r, const uint8_t *p, uint32_t n, resp_st
         return 1;
     r->in_bulk = false;
     if (described(r, r->depth))
-        put_string(r, r->type, r->bulk, r->bulk_len,
-                   !r->bulk_hole && r->bulk_kept == r->bulk_len);
+        put_string(r, r->type, r->bulk, r->bulk_len, !r->bulk_hole && r->bulk_kept == r->bulk_len);
     *st = element_done(r) ? RESP_OK : RESP_MORE;
     return 1;
 }
