@@ -530,7 +530,8 @@ static uint32_t resp_msg(sconv *c, int dir, const uint8_t *p, uint32_t n, uint64
     }
     resp_summary(&d->m, &d->resp);
     d->m.body = d->resp.payload; /* bytes in a gap included (resp_reader_skip) */
-    d->m.parts = d->resp.top_aggregate ? (uint32_t)d->resp.top_items : 0;
+    int64_t items = d->resp.top_aggregate ? d->resp.top_items : 0; /* -1: a null array */
+    d->m.parts = items < 0 ? 0 : items > UINT32_MAX ? UINT32_MAX : (uint32_t)items;
     emit(c, &d->m);
     return used;
 }

@@ -329,13 +329,33 @@ static void redis_gaps(void **state)
     assert_int_equal(g.m[4].kind, SMSG_STOP);
 }
 
+/* A null array ("*-1", RESP2's nil reply of a blocking read that timed out) has no elements,
+ * and a count no real value has is shown as it is, not wrapped into a 32-bit field. */
+static void redis_counts(void **state)
+{
+    (void)state;
+    static got g;
+    memset(&g, 0, sizeof g);
+    sconv c;
+    sconv_init(&c, on_msg, &g);
+    sconv_data(&c, 0, (const uint8_t *)"*1\r\n$4\r\nPING\r\n", 14, 1);
+    sconv_data(&c, 1, (const uint8_t *)"*-1\r\n*99999999999\r\n", 19, 2);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.m[1].summary, "*-1");
+    assert_int_equal(g.m[1].parts, 0);
+    sconv_end(&c, 3); /* the huge array is cut by the end, with what was read of it */
+    assert_int_equal(g.n, 3);
+    assert_int_equal(g.m[2].kind, SMSG_CUT);
+    assert_non_null(strstr(g.m[2].summary, "*99999999999 cut by"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(whole_conversation), cmocka_unit_test(every_chunking),
         cmocka_unit_test(queue_lines),        cmocka_unit_test(gaps),
         cmocka_unit_test(until_close),        cmocka_unit_test(redis_commands),
-        cmocka_unit_test(redis_gaps),
+        cmocka_unit_test(redis_gaps),         cmocka_unit_test(redis_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
