@@ -127,11 +127,21 @@ void svg_text(svg_buf *b, const char *s, size_t n)
             continue;
         }
         switch (c) {
-        case '&': put(b, "&amp;", 5); break;
-        case '<': put(b, "&lt;", 4); break;
-        case '>': put(b, "&gt;", 4); break;
-        case '"': put(b, "&quot;", 6); break;
-        case '\'': put(b, "&apos;", 6); break;
+        case '&':
+            put(b, "&amp;", 5);
+            break;
+        case '<':
+            put(b, "&lt;", 4);
+            break;
+        case '>':
+            put(b, "&gt;", 4);
+            break;
+        case '"':
+            put(b, "&quot;", 6);
+            break;
+        case '\'':
+            put(b, "&apos;", 6);
+            break;
         default:
             /* tab, LF and CR are allowed but an SVG label is one line: '.' like the rest */
             put(b, c < 0x20 || c == 0x7f ? "." : s + i, 1);

@@ -26,10 +26,10 @@
 #define SVG_MAX_BYTES (32u << 20) /* a picture stops growing here (b->full says it did) */
 
 typedef struct svg_buf {
-    char *p;          /* NUL-terminated text, or NULL before the first write */
-    size_t len, cap;  /* bytes written, bytes allocated */
-    size_t max;       /* the limit: nothing is written past it */
-    bool full;        /* the limit (or memory) stopped a write: the picture is incomplete */
+    char *p;         /* NUL-terminated text, or NULL before the first write */
+    size_t len, cap; /* bytes written, bytes allocated */
+    size_t max;      /* the limit: nothing is written past it */
+    bool full;       /* the limit (or memory) stopped a write: the picture is incomplete */
 } svg_buf;
 
 void svg_init(svg_buf *b, size_t max);

@@ -84,8 +84,8 @@ void svg_layers(svg_buf *b, const view_frame *fr, const dec_packet *pkt, const f
 /* Shared by the plots: a frame's "x axis / y axis" with a few ticks, and a number with a unit
  * in few characters ("1.5 k", "200", "3.2 M"). */
 typedef struct svg_plot {
-    double x, y, w, h;       /* the plot area on the page */
-    double x0, x1, y0, y1;   /* the data ranges it shows */
+    double x, y, w, h;     /* the plot area on the page */
+    double x0, x1, y0, y1; /* the data ranges it shows */
 } svg_plot;
 double svg_px(const svg_plot *p, double v);
 double svg_py(const svg_plot *p, double v);

@@ -41,8 +41,9 @@ static void arrow(svg_buf *b, const svg_pkt *p, double y)
 {
     char num[48];
     double from = p->dir == 0 ? LEFT : RIGHT, to = p->dir == 0 ? RIGHT : LEFT;
-    svg_fmt(b, "<g class=\"arrow%s\" data-frame=\"%" PRIu64 "\" data-conv=\"%" PRIu64
-               "\" data-dir=\"%d\">\n",
+    svg_fmt(b,
+            "<g class=\"arrow%s\" data-frame=\"%" PRIu64 "\" data-conv=\"%" PRIu64
+            "\" data-dir=\"%d\">\n",
             p->retrans ? " retrans" : "", p->frame, p->conv, p->dir);
     svg_line(b, from, y, to, y, "");
     svg_label(b, (LEFT + RIGHT) / 2, y - 5, "middle", "label", p->label);

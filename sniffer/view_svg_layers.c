@@ -39,19 +39,20 @@ typedef struct field {
 
 static const field f_eth[] = {{"dst", 0, 6, F_MAC}, {"src", 6, 6, F_MAC}, {"type", 12, 2, F_HEX}};
 static const field f_vlan[] = {{"priority, DEI, VLAN id", 0, 2, F_HEX}, {"type", 2, 2, F_HEX}};
-static const field f_sll[] = {{"packet type", 0, 2, F_NUM}, {"link type", 2, 2, F_NUM},
-                              {"address length", 4, 2, F_NUM}, {"address", 6, 8, F_HEX},
+static const field f_sll[] = {{"packet type", 0, 2, F_NUM},
+                              {"link type", 2, 2, F_NUM},
+                              {"address length", 4, 2, F_NUM},
+                              {"address", 6, 8, F_HEX},
                               {"protocol", 14, 2, F_HEX}};
-static const field f_sll2[] = {{"protocol", 0, 2, F_HEX},      {"reserved", 2, 2, F_HEX},
+static const field f_sll2[] = {{"protocol", 0, 2, F_HEX},        {"reserved", 2, 2, F_HEX},
                                {"interface index", 4, 4, F_NUM}, {"link type", 8, 2, F_NUM},
                                {"packet type", 10, 1, F_NUM},    {"address length", 11, 1, F_NUM},
                                {"address", 12, 8, F_HEX}};
 static const field f_null[] = {{"address family", 0, 4, F_HEX}};
-static const field f_arp[] = {{"hardware type", 0, 2, F_NUM}, {"protocol type", 2, 2, F_HEX},
-                              {"hardware size", 4, 1, F_NUM}, {"protocol size", 5, 1, F_NUM},
-                              {"operation", 6, 2, F_NUM},     {"sender MAC", 8, 6, F_MAC},
-                              {"sender IP", 14, 4, F_IP4},    {"target MAC", 18, 6, F_MAC},
-                              {"target IP", 24, 4, F_IP4}};
+static const field f_arp[] = {
+    {"hardware type", 0, 2, F_NUM}, {"protocol type", 2, 2, F_HEX}, {"hardware size", 4, 1, F_NUM},
+    {"protocol size", 5, 1, F_NUM}, {"operation", 6, 2, F_NUM},     {"sender MAC", 8, 6, F_MAC},
+    {"sender IP", 14, 4, F_IP4},    {"target MAC", 18, 6, F_MAC},   {"target IP", 24, 4, F_IP4}};
 static const field f_ipv4[] = {{"version, header length", 0, 1, F_HEX},
                                {"DSCP, ECN (tos)", 1, 1, F_HEX},
                                {"total length", 2, 2, F_NUM},
@@ -68,18 +69,28 @@ static const field f_ipv6[] = {{"version, class, flow label", 0, 4, F_HEX},
                                {"hop limit", 7, 1, F_NUM},
                                {"src", 8, 16, F_IP6},
                                {"dst", 24, 16, F_IP6}};
-static const field f_icmp[] = {{"type", 0, 1, F_NUM}, {"code", 1, 1, F_NUM},
-                               {"checksum", 2, 2, F_HEX}, {"rest of header", 4, 4, F_HEX}};
-static const field f_tcp[] = {{"src port", 0, 2, F_NUM},          {"dst port", 2, 2, F_NUM},
-                              {"seq (raw)", 4, 4, F_NUM},         {"ack (raw)", 8, 4, F_NUM},
-                              {"data offset, flags", 12, 2, F_HEX}, {"window", 14, 2, F_NUM},
-                              {"checksum", 16, 2, F_HEX},         {"urgent pointer", 18, 2, F_NUM}};
-static const field f_udp[] = {{"src port", 0, 2, F_NUM}, {"dst port", 2, 2, F_NUM},
-                              {"length", 4, 2, F_NUM}, {"checksum", 6, 2, F_HEX}};
-static const field f_uecho[] = {{"magic", 0, 4, F_TEXT},      {"sequence", 4, 4, F_NUM},
-                                {"send time (ns)", 8, 8, F_NUM}, {"total", 16, 4, F_NUM},
+static const field f_icmp[] = {{"type", 0, 1, F_NUM},
+                               {"code", 1, 1, F_NUM},
+                               {"checksum", 2, 2, F_HEX},
+                               {"rest of header", 4, 4, F_HEX}};
+static const field f_tcp[] = {{"src port", 0, 2, F_NUM},
+                              {"dst port", 2, 2, F_NUM},
+                              {"seq (raw)", 4, 4, F_NUM},
+                              {"ack (raw)", 8, 4, F_NUM},
+                              {"data offset, flags", 12, 2, F_HEX},
+                              {"window", 14, 2, F_NUM},
+                              {"checksum", 16, 2, F_HEX},
+                              {"urgent pointer", 18, 2, F_NUM}};
+static const field f_udp[] = {{"src port", 0, 2, F_NUM},
+                              {"dst port", 2, 2, F_NUM},
+                              {"length", 4, 2, F_NUM},
+                              {"checksum", 6, 2, F_HEX}};
+static const field f_uecho[] = {{"magic", 0, 4, F_TEXT},
+                                {"sequence", 4, 4, F_NUM},
+                                {"send time (ns)", 8, 8, F_NUM},
+                                {"total", 16, 4, F_NUM},
                                 {"payload length", 20, 4, F_NUM}};
-static const field f_dns[] = {{"id", 0, 2, F_NUM},     {"flags", 2, 2, F_HEX},
+static const field f_dns[] = {{"id", 0, 2, F_NUM},        {"flags", 2, 2, F_HEX},
                               {"questions", 4, 2, F_NUM}, {"answers", 6, 2, F_NUM},
                               {"authority", 8, 2, F_NUM}, {"additional", 10, 2, F_NUM}};
 
@@ -93,19 +104,43 @@ static unsigned fields_of(const dec_layer *l, field *out)
     size_t n = 0, fixed = 0;
     unsigned k = 0;
     switch (l->proto) {
-    case DEC_ETH: t = f_eth, n = 3; break;
-    case DEC_VLAN: t = f_vlan, n = 2; break;
-    case DEC_SLL: t = f_sll, n = 5; break;
-    case DEC_SLL2: t = f_sll2, n = 7; break;
-    case DEC_NULL: t = f_null, n = 1; break;
-    case DEC_ARP: t = f_arp, n = l->u.arp.ipv4_eth ? 9 : 5; break;
-    case DEC_IPV4: t = f_ipv4, n = 10, fixed = 20; break;
-    case DEC_IPV6: t = f_ipv6, n = 6, fixed = 40; break;
+    case DEC_ETH:
+        t = f_eth, n = 3;
+        break;
+    case DEC_VLAN:
+        t = f_vlan, n = 2;
+        break;
+    case DEC_SLL:
+        t = f_sll, n = 5;
+        break;
+    case DEC_SLL2:
+        t = f_sll2, n = 7;
+        break;
+    case DEC_NULL:
+        t = f_null, n = 1;
+        break;
+    case DEC_ARP:
+        t = f_arp, n = l->u.arp.ipv4_eth ? 9 : 5;
+        break;
+    case DEC_IPV4:
+        t = f_ipv4, n = 10, fixed = 20;
+        break;
+    case DEC_IPV6:
+        t = f_ipv6, n = 6, fixed = 40;
+        break;
     case DEC_ICMP:
-    case DEC_ICMPV6: t = f_icmp, n = 4; break;
-    case DEC_TCP: t = f_tcp, n = 8, fixed = 20; break;
-    case DEC_UDP: t = f_udp, n = 4; break;
-    case DEC_UDPECHO: t = f_uecho, n = 5; break;
+    case DEC_ICMPV6:
+        t = f_icmp, n = 4;
+        break;
+    case DEC_TCP:
+        t = f_tcp, n = 8, fixed = 20;
+        break;
+    case DEC_UDP:
+        t = f_udp, n = 4;
+        break;
+    case DEC_UDPECHO:
+        t = f_uecho, n = 5;
+        break;
     case DEC_DNS:
         if (l->u.dns.tcp) /* over TCP a 2-byte length comes first (RFC 1035 4.2.2) */
             out[k++] = (field){"message length", 0, 2, F_NUM};
@@ -131,8 +166,8 @@ static unsigned fields_of(const dec_layer *l, field *out)
     for (size_t i = 0; i < n; i++)
         out[k++] = t[i];
     if (fixed && l->hdr > fixed)
-        out[k++] = (field){l->proto == DEC_IPV6 ? "extension headers" : "options",
-                           (uint32_t)fixed, l->hdr - (uint32_t)fixed, F_HEX};
+        out[k++] = (field){l->proto == DEC_IPV6 ? "extension headers" : "options", (uint32_t)fixed,
+                           l->hdr - (uint32_t)fixed, F_HEX};
     return k;
 }
 
@@ -149,10 +184,18 @@ static void value(char *buf, size_t cap, const dec_packet *pkt, uint32_t off, ui
         snprintf(buf, cap, "%" PRIu64, v);
         return;
     }
-    case F_MAC: addr_mac(buf, p); return;
-    case F_IP4: addr_ip(buf, p, 4); return;
-    case F_IP6: addr_ip(buf, p, 16); return;
-    case F_TEXT: view_text(buf, cap < 48 ? cap : 48, pkt, (dec_span){off, len}); return;
+    case F_MAC:
+        addr_mac(buf, p);
+        return;
+    case F_IP4:
+        addr_ip(buf, p, 4);
+        return;
+    case F_IP6:
+        addr_ip(buf, p, 16);
+        return;
+    case F_TEXT:
+        view_text(buf, cap < 48 ? cap : 48, pkt, (dec_span){off, len});
+        return;
     case F_HEX: {
         size_t n = (size_t)snprintf(buf, cap, "0x");
         for (uint32_t i = 0; i < len && i < 12 && n + 3 < cap; i++)
@@ -205,8 +248,8 @@ static void field_row(svg_buf *b, const dec_packet *pkt, const dec_layer *l, con
     svg_fmt(b, "</g>\n");
 }
 
-static const char *const osi_name[8] = {"", "", "Data link", "Network", "Transport", "", "",
-                                        "Application"};
+static const char *const osi_name[8] = {"",          "", "Data link", "Network",
+                                        "Transport", "", "",          "Application"};
 
 static void layer_box(svg_buf *b, const dec_packet *pkt, int i, double x, double y)
 {
@@ -215,8 +258,9 @@ static void layer_box(svg_buf *b, const dec_packet *pkt, int i, double x, double
         uint32_t start = last->off + last->hdr;
         char text[120] = "no payload after the headers";
         if (pkt->caplen > start)
-            snprintf(text, sizeof text, "payload: bytes %" PRIu32 "-%" PRIu32 " (%" PRIu32
-                     " bytes captured)", start, pkt->caplen - 1, pkt->caplen - start);
+            snprintf(text, sizeof text,
+                     "payload: bytes %" PRIu32 "-%" PRIu32 " (%" PRIu32 " bytes captured)", start,
+                     pkt->caplen - 1, pkt->caplen - start);
         svg_label(b, x + 6, y + 14, "start", "small", text);
         return;
     }
@@ -225,14 +269,14 @@ static void layer_box(svg_buf *b, const dec_packet *pkt, int i, double x, double
     unsigned n = kept_fields(pkt, l, f);
     char title[200];
     int osi = l->osi < 8 ? l->osi : 0;
-    snprintf(title, sizeof title, "%d %s: %s, bytes %" PRIu32 "-%" PRIu32 " (%" PRIu32
-             " of header)%s%s",
-             l->osi, osi_name[osi], view_proto_name(l->proto), l->off,
-             l->off + (l->cap ? l->cap - 1 : 0), l->hdr, l->truncated ? ", truncated" : "",
-             l->invalid ? ", invalid" : "");
+    snprintf(title, sizeof title,
+             "%d %s: %s, bytes %" PRIu32 "-%" PRIu32 " (%" PRIu32 " of header)%s%s", l->osi,
+             osi_name[osi], view_proto_name(l->proto), l->off, l->off + (l->cap ? l->cap - 1 : 0),
+             l->hdr, l->truncated ? ", truncated" : "", l->invalid ? ", invalid" : "");
     static const char *const cls[8] = {"lx", "lx", "l2", "l3", "l4", "lx", "lx", "l7"};
-    svg_fmt(b, "<g class=\"layer\" data-proto=\"%s\" data-off=\"%" PRIu32 "\" data-hdr=\"%" PRIu32
-               "\">\n",
+    svg_fmt(b,
+            "<g class=\"layer\" data-proto=\"%s\" data-off=\"%" PRIu32 "\" data-hdr=\"%" PRIu32
+            "\">\n",
             dec_proto_json(l->proto), l->off, l->hdr);
     svg_rect(b, x, y, W - 10 - x, layer_height(pkt, i), cls[osi]);
     svg_rect(b, x, y, W - 10 - x, layer_height(pkt, i), "layer");

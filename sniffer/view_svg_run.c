@@ -53,19 +53,28 @@ int svg_run_finish(svg_run *r, FILE *out, FILE *err)
 {
     int rc = 0;
     switch (r->kind) {
-    case SVG_LADDER: svg_ladder(&r->out, &r->cap); break;
-    case SVG_TCPTRACE: svg_tcptrace(&r->out, &r->cap); break;
-    case SVG_THROUGHPUT: svg_throughput(&r->out, &r->cap); break;
-    default: break;
+    case SVG_LADDER:
+        svg_ladder(&r->out, &r->cap);
+        break;
+    case SVG_TCPTRACE:
+        svg_tcptrace(&r->out, &r->cap);
+        break;
+    case SVG_THROUGHPUT:
+        svg_throughput(&r->out, &r->cap);
+        break;
+    default:
+        break;
     }
     if (r->kind == SVG_LAYERS && !r->drawn) {
-        fprintf(err, "sniffer: --svg layers: no frame %llu in the capture (frames counted "
-                     "after -f)\n",
+        fprintf(err,
+                "sniffer: --svg layers: no frame %llu in the capture (frames counted "
+                "after -f)\n",
                 (unsigned long long)r->frame);
         rc = -1;
     } else if (r->out.full) {
-        fprintf(err, "sniffer: the picture reached its limit of %u MiB and is incomplete (not "
-                     "written): draw fewer packets with -f or -c\n",
+        fprintf(err,
+                "sniffer: the picture reached its limit of %u MiB and is incomplete (not "
+                "written): draw fewer packets with -f or -c\n",
                 SVG_MAX_BYTES >> 20);
         rc = -1;
     } else if (fwrite(r->out.p, 1, r->out.len, out) != r->out.len || fflush(out) != 0) {
@@ -73,8 +82,9 @@ int svg_run_finish(svg_run *r, FILE *out, FILE *err)
         rc = -1;
     }
     if (r->cap.more)
-        fprintf(err, "sniffer: the picture holds the first %d packets; %llu more were only "
-                     "counted\n",
+        fprintf(err,
+                "sniffer: the picture holds the first %d packets; %llu more were only "
+                "counted\n",
                 SVG_MAX_PACKETS, (unsigned long long)r->cap.more);
     svg_cap_free(&r->cap);
     svg_free(&r->out);

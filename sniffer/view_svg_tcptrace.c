@@ -34,10 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define W         1000.0
-#define PANEL     440.0 /* one graph and its captions */
-#define MAX_GAPS  5000  /* gap ticks drawn per UDP direction; more are counted */
-#define MAX_USEQ  (1u << 20) /* sequence span a gap search covers (8 MB of times) */
+#define W        1000.0
+#define PANEL    440.0      /* one graph and its captions */
+#define MAX_GAPS 5000       /* gap ticks drawn per UDP direction; more are counted */
+#define MAX_USEQ (1u << 20) /* sequence span a gap search covers (8 MB of times) */
 
 /* The TCP conversation that carried the most payload bytes (0 when there is none). */
 static uint64_t busiest_tcp(const svg_cap *c)
@@ -58,8 +58,8 @@ static uint64_t busiest_tcp(const svg_cap *c)
 
 typedef struct tcp_range {
     double t0, t1;
-    uint64_t lo, hi;       /* the data bytes' sequence range */
-    uint64_t win_top;      /* the highest ACK + window */
+    uint64_t lo, hi;  /* the data bytes' sequence range */
+    uint64_t win_top; /* the highest ACK + window */
     unsigned segs, retrans, sacks;
     uint64_t bytes;
 } tcp_range;
@@ -160,7 +160,9 @@ static double tcp_panel(svg_buf *b, const svg_cap *c, uint64_t conv, int dir, do
     svg_label(b, 10, y + 36, "start", "small", text);
     /* headroom above the data for the window line, without letting a huge window flatten it */
     double span = (double)(r.hi - r.lo);
-    svg_plot pl = {90, y + 60, W - 130, PANEL - 120, r.t0, r.t1 > r.t0 ? r.t1 : r.t0 + 1e-3,
+    svg_plot pl = {90,           y + 60,
+                   W - 130,      PANEL - 120,
+                   r.t0,         r.t1 > r.t0 ? r.t1 : r.t0 + 1e-3,
                    (double)r.lo, (double)r.hi + (span > 0 ? span * 0.15 : 1)};
     svg_axes(b, &pl, "seconds since the first packet", "sequence number (bytes)");
     ack_lines(b, c, conv, dir, &pl);
@@ -226,8 +228,9 @@ static unsigned gaps(svg_buf *b, const udp_flow *u, const svg_plot *pl)
         if (missing++ >= MAX_GAPS)
             continue;
         double px = svg_px(pl, next);
-        svg_fmt(b, "<line class=\"gap\" data-seq=\"%" PRIu32 "\" x1=\"%s\" y1=\"%s\" x2=\"%s\" "
-                   "y2=\"%s\"/>\n",
+        svg_fmt(b,
+                "<line class=\"gap\" data-seq=\"%" PRIu32 "\" x1=\"%s\" y1=\"%s\" x2=\"%s\" "
+                "y2=\"%s\"/>\n",
                 u->lo + k, svg_num(x1, px - 6), svg_num(y, svg_py(pl, u->lo + k)),
                 svg_num(x2, px + 6), y);
     }
@@ -240,14 +243,17 @@ static double udp_panel(svg_buf *b, const svg_cap *c, const svg_conv *v, int dir
     if (!udp_measure(c, v->conv, dir, &u))
         return y;
     char text[300], cx[SVG_NUM], cy[SVG_NUM];
-    svg_plot pl = {90, y + 60, W - 130, PANEL - 120, u.t0, u.t1 > u.t0 ? u.t1 : u.t0 + 1e-3,
+    svg_plot pl = {90,           y + 60,
+                   W - 130,      PANEL - 120,
+                   u.t0,         u.t1 > u.t0 ? u.t1 : u.t0 + 1e-3,
                    (double)u.lo, u.hi > u.lo ? (double)u.hi : (double)u.lo + 1};
     svg_axes(b, &pl, "seconds since the first packet", "Wirelab sequence number");
     for (size_t i = 0; i < c->n; i++) {
         const svg_pkt *p = &c->pkts[i];
         if (p->conv == v->conv && p->dir == dir && p->has_useq)
-            svg_fmt(b, "<circle class=\"dgram\" data-seq=\"%" PRIu32 "\" cx=\"%s\" cy=\"%s\" "
-                       "r=\"2\"/>\n",
+            svg_fmt(b,
+                    "<circle class=\"dgram\" data-seq=\"%" PRIu32 "\" cx=\"%s\" cy=\"%s\" "
+                    "r=\"2\"/>\n",
                     p->useq, svg_num(cx, svg_px(&pl, p->t)), svg_num(cy, svg_py(&pl, p->useq)));
     }
     unsigned missing = gaps(b, &u, &pl);

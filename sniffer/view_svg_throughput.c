@@ -88,8 +88,8 @@ void svg_throughput(svg_buf *b, const svg_cap *c)
         svg_label(b, W - 205, ly + 13, "start", "small", text);
         ly += 34;
     }
-    snprintf(text, sizeof text, "%d bins of %.6f s; %" PRIu64 " packets%s", BINS, width,
-             c->seen, c->more ? " (only the first ones drawn)" : "");
+    snprintf(text, sizeof text, "%d bins of %.6f s; %" PRIu64 " packets%s", BINS, width, c->seen,
+             c->more ? " (only the first ones drawn)" : "");
     svg_label(b, 90, H - 12, "start", "small", text);
     svg_end(b);
 }
