@@ -310,6 +310,7 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
               stderr);
         return -1;
     }
+    a->svg.frame = a->only; /* --svg layers draws frame N (the first when not given) */
     /* The one-line view is the default, unless another view or only --stats was asked for. */
     a->line = !a->json && !a->layers && !a->ladder && !a->stats && !a->follow && !a->svg.kind;
     return 0;

@@ -40,8 +40,8 @@ static void test_escape_markup(void **state)
 {
     (void)state;
     assert_string_equal(escaped("</text><script>alert('x')&\"</script>", (size_t)-1),
-                         "&lt;/text&gt;&lt;script&gt;alert(&apos;x&apos;)&amp;&quot;&lt;/"
-                         "script&gt;");
+                        "&lt;/text&gt;&lt;script&gt;alert(&apos;x&apos;)&amp;&quot;&lt;/"
+                        "script&gt;");
 }
 
 static void test_escape_controls_and_utf8(void **state)
@@ -177,10 +177,11 @@ static void test_layers(void **state)
 {
     (void)state;
     static const uint8_t frame[] = {
-        0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00,                 /* Ethernet */
-        0x45, 0, 0, 45, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, /* IPv4 */
-        0x9c, 0x40, 0x1b, 0x5f, 1, 2, 3, 4, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0,
-        '<', 'b', '>', '&', 'x'};
+        0,    0,    0,    0,    0, 2, 0,    0,   0,   0,   0,  1, 0x08, 0x00, /* Ethernet */
+        0x45, 0,    0,    45,   0, 1, 0x40, 0,   64,  6,   0,  0, 10,   0,
+        0,    1,    10,   0,    0, 2, /* IPv4 */
+        0x9c, 0x40, 0x1b, 0x5f, 1, 2, 3,    4,   0,   0,   0,  0, 0x50, 0x18,
+        0xff, 0xff, 0,    0,    0, 0, '<',  'b', '>', '&', 'x'};
     static dec_packet pkt;
     dec_decode(&pkt, DEC_LINK_ETH, frame, sizeof frame, sizeof frame, NULL);
     flow_info fi = {0};
