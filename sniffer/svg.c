@@ -169,7 +169,8 @@ const char *svg_num(char buf[SVG_NUM], double v)
     return buf;
 }
 
-/* One style sheet for every picture: the tests and the pages find shapes by class. */
+/* One style sheet for every picture: the tests and the pages find shapes by class. A rule for
+ * a group's class (g.arrow) would be inherited by the text inside it, hence rect.layer. */
 static const char style[] =
     "<style>\n"
     "text{font-family:DejaVu Sans Mono,monospace;font-size:12px;fill:#222}\n"
@@ -194,9 +195,9 @@ static const char style[] =
     ".dgram{fill:#1a5fb4}\n"
     ".gap{stroke:#c01c28;stroke-width:2}\n"
     ".flow{fill:none;stroke-width:2}\n"
-    ".layer{fill:none;stroke:#444;stroke-width:1.5}\n"
+    "rect.layer{fill:none;stroke:#444;stroke-width:1.5}\n"
     ".l2{fill:#dbe8fb}.l3{fill:#dcf5dc}.l4{fill:#fbf3d0}.l7{fill:#f5dcf5}.lx{fill:#eee}\n"
-    ".field{fill:#fff;stroke:#888}\n"
+    "rect.field{fill:#fff;stroke:#888}\n"
     "</style>\n";
 
 static const char defs[] =

@@ -46,6 +46,7 @@ typedef struct svg_pkt {
     uint32_t sack[4][2]; /* SACK blocks, in the same numbering as the peer's seq */
     bool has_useq;       /* a udp_sender datagram: useq is its Wirelab sequence number */
     uint32_t useq;
+    uint32_t utotal;       /* how many the sender said it would send (the header's total), or 0 */
     char label[SVG_LABEL]; /* the ladder's words for it */
     char msg[SVG_MSG];     /* the application message it carries or completes, or "" */
 } svg_pkt;

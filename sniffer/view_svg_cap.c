@@ -159,7 +159,7 @@ bool svg_cap_add(svg_cap *c, const view_opts *o, const view_frame *fr, const dec
         p->len = udp->u.udp.payload_len;
     }
     if (ue && !ue->truncated && ue->invalid == NULL)
-        p->has_useq = true, p->useq = ue->u.uecho.seq;
+        p->has_useq = true, p->useq = ue->u.uecho.seq, p->utotal = ue->u.uecho.total;
     message(p, pkt, msgs);
     return true;
 }

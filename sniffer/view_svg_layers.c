@@ -278,8 +278,8 @@ static void layer_box(svg_buf *b, const dec_packet *pkt, int i, double x, double
             "<g class=\"layer\" data-proto=\"%s\" data-off=\"%" PRIu32 "\" data-hdr=\"%" PRIu32
             "\">\n",
             dec_proto_json(l->proto), l->off, l->hdr);
-    svg_rect(b, x, y, W - 10 - x, layer_height(pkt, i), cls[osi]);
-    svg_rect(b, x, y, W - 10 - x, layer_height(pkt, i), "layer");
+    svg_rect(b, x, y, W - 2 * x, layer_height(pkt, i), cls[osi]); /* inside the outer box */
+    svg_rect(b, x, y, W - 2 * x, layer_height(pkt, i), "layer");
     svg_label(b, x + 8, y + 17, "start", "", title);
     for (unsigned k = 0; k < n; k++)
         field_row(b, pkt, l, &f[k], x + 8, y + TITLE + k * FIELD);

@@ -19,7 +19,8 @@
  *     the bytes it says arrived above a hole: the hole is what will be retransmitted.
  * Beside it (below, on the page), UDP: each udp_sender datagram (dec_wirelab.c) as a dot at
  * its time and Wirelab sequence number, per direction. A sequence number missing between the
- * lowest and the highest seen is a red tick where it would have been: a gap in the capture.
+ * lowest seen and the highest (or the last the header's "total" announces) is a red tick where
+ * it would have been: a gap in the capture.
  * Nobody resends it; TCP's bars fill every hole, UDP's gaps stay (lab 3's comparison).
  *
  * For tests: bars are <line class="seg" data-frame="N"> ("seg retrans"), SACK blocks
@@ -195,6 +196,9 @@ static bool udp_measure(const svg_cap *c, uint64_t conv, int dir, udp_flow *u)
         u->count++;
         u->lo = p->useq < u->lo ? p->useq : u->lo, u->hi = p->useq > u->hi ? p->useq : u->hi;
         u->t0 = p->t < u->t0 ? p->t : u->t0, u->t1 = p->t > u->t1 ? p->t : u->t1;
+        /* the sender announced how many it sends (numbered from 0): any missing at the end
+         * are gaps too, as udp_receiver counts them */
+        u->hi = p->utotal && p->utotal - 1 > u->hi ? p->utotal - 1 : u->hi;
     }
     if (u->count == 0)
         return false;

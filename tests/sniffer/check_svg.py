@@ -10,7 +10,8 @@ it draws is recomputed here from --json, independently of the C code:
               label has its flags and "len N"; a UDP one says "UDP len N"
   tcptrace    a bar per data segment of the busiest TCP conversation (retransmissions marked
               as above); a dot per udp_sender datagram; a gap tick per Wirelab sequence number
-              missing between the lowest and highest of its direction
+              missing between the lowest and the highest of its direction (or the last its header's total
+              announces)
   throughput  the lines' bytes add up to every frame's length
   layers      (the first frame) the boxes are the --json layers, in order, each field inside
               its layer's bytes
@@ -133,18 +134,20 @@ def check_tcptrace(root, pkts):
         msg.append(f"{len(segs)} segment bars, {len(marked)} retransmissions")
     elif segs:
         fail(f"{len(segs)} segment bars, but the capture has no TCP")
-    flows = {}
+    flows, last = {}, {}
     for p in pkts:
         d, e = layer(p, "data"), ends(p)
         if d and d.get("wirelab") == "udp_echo" and e and "seq" in d:
             flows.setdefault(e, []).append(d["seq"])
+            last[e] = max(last.get(e, 0), d.get("total", 0) - 1)
     dots = [c for c in root.iter(NS + "circle") if c.get("class") == "dgram"]
     if len(dots) != sum(len(v) for v in flows.values()):
         fail(f"{len(dots)} datagram dots, the capture has "
              f"{sum(len(v) for v in flows.values())} udp_sender datagrams")
     missing = []
-    for seqs in flows.values():
-        missing += [s for s in range(min(seqs), max(seqs) + 1) if s not in set(seqs)]
+    for e, seqs in flows.items():
+        top = max(max(seqs), last[e])  # the header's total announces the last one
+        missing += [s for s in range(min(seqs), top + 1) if s not in set(seqs)]
     gaps = [int(ln.get("data-seq")) for ln in root.iter(NS + "line") if ln.get("class") == "gap"]
     if sorted(gaps) != sorted(missing):
         fail(f"gap ticks at {sorted(gaps)[:20]}, but missing are {sorted(missing)[:20]}")
