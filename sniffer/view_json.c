@@ -326,3 +326,14 @@ void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt, const vie
         j_msgs(out, msgs);
     fputs("}\n", out);
 }
+
+/* For the live view (web.c): the same escaping, and the same "messages" list. */
+void view_json_str(FILE *out, const char *p, size_t n)
+{
+    jstr(out, (const uint8_t *)p, n);
+}
+
+void view_json_msgs(FILE *out, const view_msgs *v)
+{
+    j_msgs(out, v);
+}
