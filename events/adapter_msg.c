@@ -19,13 +19,7 @@
 
 /* ---- a growing text buffer ------------------------------------------------------------- */
 
-typedef struct text {
-    char *s;
-    size_t len, cap;
-    int failed;
-} text;
-
-static void tx_add(text *t, const char *p, size_t n)
+void adapter_text_add(adapter_text *t, const char *p, size_t n)
 {
     if (t->failed)
         return;
@@ -44,12 +38,12 @@ static void tx_add(text *t, const char *p, size_t n)
     t->s[t->len] = '\0';
 }
 
-static void tx_str(text *t, const char *p)
+void adapter_text_str(adapter_text *t, const char *p)
 {
-    tx_add(t, p, strlen(p));
+    adapter_text_add(t, p, strlen(p));
 }
 
-static void tx_quoted(text *t, const char *p, size_t n)
+void adapter_text_quoted(adapter_text *t, const char *p, size_t n)
 {
     size_t cap = 6 * n + 3;
     char *q = malloc(cap);
@@ -57,17 +51,17 @@ static void tx_quoted(text *t, const char *p, size_t n)
         t->failed = 1;
         return;
     }
-    tx_add(t, q, sio_json_quote(p, n, q, cap));
+    adapter_text_add(t, q, sio_json_quote(p, n, q, cap));
     free(q);
 }
 
 /* A double as JavaScript's JSON.stringify would write it: the shortest text that reads back
  * as the same double; NaN and the infinities have no JSON form and become null, as there. */
-static void tx_double(text *t, double d)
+static void tx_double(adapter_text *t, double d)
 {
     char num[40];
     if (!isfinite(d)) {
-        tx_str(t, "null");
+        adapter_text_str(t, "null");
         return;
     }
     for (int prec = 1; prec <= 17; prec++) {
@@ -75,7 +69,7 @@ static void tx_double(text *t, double d)
         if (strtod(num, NULL) == d)
             break;
     }
-    tx_str(t, num);
+    adapter_text_str(t, num);
 }
 
 /* ---- MessagePack to JSON ----------------------------------------------------------------- */
@@ -112,7 +106,7 @@ static int add_bin(binlist *b, const char *p, uint32_t n)
 }
 
 /* One value as JSON text; a binary becomes a placeholder and goes to b. */
-static int mp_json(const msgpack_object *o, text *t, binlist *b, int depth)
+static int mp_json(const msgpack_object *o, adapter_text *t, binlist *b, int depth)
 {
     char num[32];
     if (depth > ADAPTER_MAX_DEPTH)
@@ -120,57 +114,57 @@ static int mp_json(const msgpack_object *o, text *t, binlist *b, int depth)
     switch (o->type) {
     case MSGPACK_OBJECT_NIL:
     case MSGPACK_OBJECT_EXT: /* notepack's undefined (and Dates): JSON has neither */
-        tx_str(t, "null");
+        adapter_text_str(t, "null");
         return 0;
     case MSGPACK_OBJECT_BOOLEAN:
-        tx_str(t, o->via.boolean ? "true" : "false");
+        adapter_text_str(t, o->via.boolean ? "true" : "false");
         return 0;
     case MSGPACK_OBJECT_POSITIVE_INTEGER:
         snprintf(num, sizeof num, "%llu", (unsigned long long)o->via.u64);
-        tx_str(t, num);
+        adapter_text_str(t, num);
         return 0;
     case MSGPACK_OBJECT_NEGATIVE_INTEGER:
         snprintf(num, sizeof num, "%lld", (long long)o->via.i64);
-        tx_str(t, num);
+        adapter_text_str(t, num);
         return 0;
     case MSGPACK_OBJECT_FLOAT32:
     case MSGPACK_OBJECT_FLOAT64:
         tx_double(t, o->via.f64);
         return 0;
     case MSGPACK_OBJECT_STR:
-        tx_quoted(t, o->via.str.ptr, o->via.str.size);
+        adapter_text_quoted(t, o->via.str.ptr, o->via.str.size);
         return 0;
     case MSGPACK_OBJECT_BIN:
         snprintf(num, sizeof num, "%zu}", b->n);
-        tx_str(t, "{\"_placeholder\":true,\"num\":");
-        tx_str(t, num);
+        adapter_text_str(t, "{\"_placeholder\":true,\"num\":");
+        adapter_text_str(t, num);
         return add_bin(b, o->via.bin.ptr, o->via.bin.size);
     case MSGPACK_OBJECT_ARRAY:
-        tx_str(t, "[");
+        adapter_text_str(t, "[");
         for (uint32_t i = 0; i < o->via.array.size; i++) {
             if (i)
-                tx_str(t, ",");
+                adapter_text_str(t, ",");
             int rc = mp_json(&o->via.array.ptr[i], t, b, depth + 1);
             if (rc < 0)
                 return rc;
         }
-        tx_str(t, "]");
+        adapter_text_str(t, "]");
         return 0;
     case MSGPACK_OBJECT_MAP:
-        tx_str(t, "{");
+        adapter_text_str(t, "{");
         for (uint32_t i = 0; i < o->via.map.size; i++) {
             const msgpack_object_kv *kv = &o->via.map.ptr[i];
             if (kv->key.type != MSGPACK_OBJECT_STR) /* JavaScript keys are strings */
                 return ADAPTER_E_MALFORMED;
             if (i)
-                tx_str(t, ",");
-            tx_quoted(t, kv->key.via.str.ptr, kv->key.via.str.size);
-            tx_str(t, ":");
+                adapter_text_str(t, ",");
+            adapter_text_quoted(t, kv->key.via.str.ptr, kv->key.via.str.size);
+            adapter_text_str(t, ":");
             int rc = mp_json(&kv->val, t, b, depth + 1);
             if (rc < 0)
                 return rc;
         }
-        tx_str(t, "}");
+        adapter_text_str(t, "}");
         return 0;
     }
     return ADAPTER_E_MALFORMED;
@@ -191,7 +185,7 @@ static int unpack_one(const uint8_t *buf, size_t len, msgpack_unpacked *u)
 
 static int to_json(const msgpack_object *o, char **json, binlist *b)
 {
-    text t = {0};
+    adapter_text t = {0};
     int rc = mp_json(o, &t, b, 0);
     if (rc == 0 && t.failed)
         rc = ADAPTER_E_NOMEM;
@@ -664,4 +658,70 @@ size_t adapter_channel(char *out, size_t cap, const char *kind, const char *nsp,
 {
     int n = snprintf(out, cap, "socket.io%s#%s#%s%s", kind, nsp, room ? room : "", room ? "#" : "");
     return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
+}
+
+int adapter_split_event(const char *json, char *event, size_t cap, char **args)
+{
+    size_t n = strlen(json), ilen;
+    const char *item;
+    if (sio_json_check(json, n, (size_t)-1, NULL) != SIO_JSON_OK ||
+        !sio_json_item(json, n, 0, &item, &ilen) || item[0] != '"' ||
+        sio_json_string(item, ilen, event, cap) < 0 || strlen(event) == 0)
+        return ADAPTER_E_MALFORMED;
+    size_t at = sio_json_ws(json, n, (size_t)(item - json) + ilen);
+    const char *rest = json[at] == ',' ? json + at + 1 : "]"; /* the other items, and ']' */
+    size_t rlen = strlen(rest);
+    if ((*args = malloc(rlen + 2)) == NULL)
+        return ADAPTER_E_NOMEM;
+    (*args)[0] = '[';
+    memcpy(*args + 1, rest, rlen + 1);
+    return 0;
+}
+
+/* ---- requests and responses, encoded (JSON, as the adapter's JSON.stringify) ------------- */
+
+static void add_rooms(cJSON *o, const char *key, const adapter_rooms *r)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, key);
+    for (size_t i = 0; a && i < r->n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(r->names[i]));
+}
+
+static void add_text(cJSON *o, const char *key, const char *json)
+{
+    cJSON *v = json ? cJSON_Parse(json) : NULL;
+    if (v)
+        cJSON_AddItemToObject(o, key, v);
+}
+
+char *adapter_encode_req(const adapter_req *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    if (r->uid)
+        cJSON_AddStringToObject(o, "uid", r->uid);
+    if (r->request_id)
+        cJSON_AddStringToObject(o, "requestId", r->request_id);
+    if (r->type >= 0)
+        cJSON_AddNumberToObject(o, "type", r->type);
+    if (r->has_opts) {
+        cJSON *opts = cJSON_AddObjectToObject(o, "opts");
+        if (opts) {
+            add_rooms(opts, "rooms", &r->rooms);
+            add_rooms(opts, "except", &r->except);
+        }
+    }
+    if (r->type == ADAPTER_REMOTE_JOIN || r->type == ADAPTER_REMOTE_LEAVE)
+        add_rooms(o, "rooms", &r->targets);
+    if (r->type == ADAPTER_REMOTE_DISCONNECT)
+        cJSON_AddBoolToObject(o, "close", r->close);
+    add_text(o, "data", r->data);
+    add_text(o, "sockets", r->sockets);
+    add_text(o, "rooms", r->room_list);
+    if (r->client_count >= 0)
+        cJSON_AddNumberToObject(o, "clientCount", (double)r->client_count);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
 }

@@ -142,6 +142,7 @@ struct sio_server {
     size_t nnsps;
     sio_client *clients;
     sio_saved *saved;
+    const struct sio_adapter *adapter; /* other servers (sio_adapter.h); NULL: this process only */
 };
 
 /* sio_server.c */
