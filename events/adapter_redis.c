@@ -88,13 +88,13 @@ static void publish(adapter_redis *a, const char *channel, const void *data, siz
 {
     if (!a->pub_ready || a->unacked >= ADAPTER_MAX_UNACKED) {
         if (a->dropped++ == 0)
-            loop_log(a->l, "Redis adapter: %s, so what this server broadcasts does not reach "
-                           "the other servers (its own clients still get it)",
+            loop_log(a->l,
+                     "Redis adapter: %s, so what this server broadcasts does not reach "
+                     "the other servers (its own clients still get it)",
                      a->pub_ready ? "Redis is more than 10000 publishes behind" : "Redis is down");
         return;
     }
-    if (redisAsyncCommand(a->pub, on_published, a, "PUBLISH %s %b", channel, data, len) ==
-        REDIS_OK)
+    if (redisAsyncCommand(a->pub, on_published, a, "PUBLISH %s %b", channel, data, len) == REDIS_OK)
         a->unacked++;
 }
 
@@ -111,8 +111,10 @@ static void publish_broadcast(void *self, sio_nsp *n, const sio_target *t, const
     if (adapter_channel(channel, sizeof channel, "", sio_nsp_name(n), room) == 0 ||
         adapter_encode_bcast(a->uid, sio_nsp_name(n), event, args, bins, nbins, t, sender, &msg,
                              &len) < 0) {
-        loop_log(a->l, "Redis adapter: cannot encode the broadcast of \"%s\" (room name too long, "
-                       "or out of memory); only this server's clients got it", event);
+        loop_log(a->l,
+                 "Redis adapter: cannot encode the broadcast of \"%s\" (room name too long, "
+                 "or out of memory); only this server's clients got it",
+                 event);
         return;
     }
     publish(a, channel, msg, len);
@@ -246,8 +248,10 @@ static void answer_server_emit(adapter_redis *a, sio_nsp *n, const adapter_req *
     char *ack = a->on_event(n, event, args, a->on_event_user);
     free(args);
     if (ack && r->request_id) {
-        adapter_req resp = {.type = ADAPTER_SERVER_SIDE_EMIT, .client_count = -1,
-                            .request_id = r->request_id, .data = ack};
+        adapter_req resp = {.type = ADAPTER_SERVER_SIDE_EMIT,
+                            .client_count = -1,
+                            .request_id = r->request_id,
+                            .data = ack};
         publish_req(a, n, "-response", &resp);
     }
     free(ack);
@@ -367,8 +371,9 @@ static void on_timeout(loop *l, void *arg)
     request *q = arg;
     (void)l;
     q->timer = 0;
-    loop_log(q->a->l, "Redis adapter: a cluster request timed out after %d ms with %ld of %ld "
-                      "answers (a server is down or does not answer this request type)",
+    loop_log(q->a->l,
+             "Redis adapter: a cluster request timed out after %d ms with %ld of %ld "
+             "answers (a server is down or does not answer this request type)",
              ADAPTER_REQUESTS_TIMEOUT, q->got, q->expected);
     finish(q, 0);
 }
@@ -444,8 +449,9 @@ static int start_request(adapter_redis *a, sio_nsp *n, adapter_req *r, adapter_t
         token_random(q->id, err, sizeof err) < 0 ||
         !adapter_channel(q->channel, sizeof q->channel, "-request", sio_nsp_name(n), NULL)) {
         if (q && a->nrequests >= ADAPTER_MAX_REQUESTS)
-            loop_log(a->l, "Redis adapter: %d cluster requests are already waiting for answers; "
-                           "this one is refused",
+            loop_log(a->l,
+                     "Redis adapter: %d cluster requests are already waiting for answers; "
+                     "this one is refused",
                      ADAPTER_MAX_REQUESTS);
         free(q);
         return -1;
@@ -482,7 +488,9 @@ int adapter_redis_fetch(adapter_redis *a, sio_nsp *n, const sio_target *t, adapt
 {
     adapter_text local = {0};
     local_sockets(&local, n, t, 1);
-    adapter_req r = {.type = ADAPTER_REMOTE_FETCH, .has_opts = 1, .client_count = -1,
+    adapter_req r = {.type = ADAPTER_REMOTE_FETCH,
+                     .has_opts = 1,
+                     .client_count = -1,
                      .rooms = {(char **)t->rooms, t->nrooms},
                      .except = {(char **)t->except, t->nexcept}};
     int rc = start_request(a, n, &r, &local, fn, user);
@@ -503,17 +511,22 @@ int adapter_redis_rooms(adapter_redis *a, sio_nsp *n, adapter_result_fn fn, void
 int adapter_redis_emit(adapter_redis *a, sio_nsp *n, const char *event, const char *args,
                        adapter_result_fn fn, void *user)
 {
-    cJSON *data = cJSON_Parse(args ? args : "[]");
-    if (!cJSON_IsArray(data)) {
-        cJSON_Delete(data);
+    /* data: [event, ...args], the arguments' text as it is */
+    const char *in = args ? args : "[]", *open = strchr(in, '['), *close = strrchr(in, ']');
+    if (open == NULL || close == NULL || close < open)
         return -1;
+    size_t inner = (size_t)(close - open - 1);
+    adapter_text data = {0};
+    adapter_text_str(&data, "[");
+    adapter_text_quoted(&data, event, strlen(event));
+    if (sio_json_ws(open + 1, inner, 0) < inner) {
+        adapter_text_str(&data, ",");
+        adapter_text_add(&data, open + 1, inner);
     }
-    cJSON_InsertItemInArray(data, 0, cJSON_CreateString(event));
-    char *text = cJSON_PrintUnformatted(data);
-    cJSON_Delete(data);
-    adapter_req r = {.type = ADAPTER_SERVER_SIDE_EMIT, .client_count = -1, .data = text};
-    int rc = text ? start_request(a, n, &r, NULL, fn, user) : -1;
-    free(text);
+    adapter_text_str(&data, "]");
+    adapter_req r = {.type = ADAPTER_SERVER_SIDE_EMIT, .client_count = -1, .data = data.s};
+    int rc = data.failed ? -1 : start_request(a, n, &r, NULL, fn, user);
+    free(data.s);
     return rc;
 }
 
@@ -568,8 +581,8 @@ static void on_message(redisAsyncContext *ac, void *reply, void *priv)
     if (pmessage && rp->elements < 4)
         return;
     if (msg->len > ADAPTER_MAX_MESSAGE) {
-        loop_log(a->l, "Redis adapter: dropped a %zu-byte message on %s (over %u bytes)",
-                 msg->len, ch->str, ADAPTER_MAX_MESSAGE);
+        loop_log(a->l, "Redis adapter: dropped a %zu-byte message on %s (over %u bytes)", msg->len,
+                 ch->str, ADAPTER_MAX_MESSAGE);
         return;
     }
     const uint8_t *data = (const uint8_t *)msg->str;
@@ -630,8 +643,9 @@ static void on_connect(const redisAsyncContext *ac, int status)
     }
     if (a->pub_ready && a->sub_ready) {
         if (a->was_up)
-            loop_log(a->l, "Redis adapter: reconnected to Redis at %s:%d after %llu attempts "
-                           "(%llu publishes were lost meanwhile); the cluster is whole again",
+            loop_log(a->l,
+                     "Redis adapter: reconnected to Redis at %s:%d after %llu attempts "
+                     "(%llu publishes were lost meanwhile); the cluster is whole again",
                      a->host, a->port, (unsigned long long)a->attempts,
                      (unsigned long long)a->dropped);
         a->was_up = 1;
@@ -651,11 +665,12 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
         a->sub = NULL;
         a->sub_ready = 0;
     }
-    if (a->closing)
-        return;
-    loop_log(a->l, "Redis adapter: lost the connection to Redis at %s:%d (%s); this server's "
-                   "clients are still served, other servers' broadcasts do not arrive until it "
-                   "is back; reconnecting with backoff",
+    if (a->closing || a->retry)
+        return; /* (the other connection's loss was logged, and a retry is on its way) */
+    loop_log(a->l,
+             "Redis adapter: lost the connection to Redis at %s:%d (%s); this server's "
+             "clients are still served, other servers' broadcasts do not arrive until it "
+             "is back; reconnecting with backoff",
              a->host, a->port, status == REDIS_OK ? "closed" : ac->errstr);
     schedule_retry(a);
 }
@@ -695,8 +710,8 @@ static void schedule_retry(adapter_redis *a)
     if (a->retry || a->closing)
         return;
     a->retry = loop_timer_start(a->l, a->backoff_ms, retry_now, a);
-    a->backoff_ms = a->backoff_ms * 2 > ADAPTER_RETRY_MAX_MS ? ADAPTER_RETRY_MAX_MS
-                                                               : a->backoff_ms * 2;
+    a->backoff_ms =
+        a->backoff_ms * 2 > ADAPTER_RETRY_MAX_MS ? ADAPTER_RETRY_MAX_MS : a->backoff_ms * 2;
 }
 
 /* "redis://HOST:PORT" (PORT optional). */

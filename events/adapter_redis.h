@@ -34,12 +34,12 @@
 #include "loop.h"
 #include "sio_server.h"
 
-#define ADAPTER_RETRY_MIN_MS       100
-#define ADAPTER_RETRY_MAX_MS       5000
-#define ADAPTER_REQUESTS_TIMEOUT   5000      /* socket.io's requestsTimeout default */
-#define ADAPTER_MAX_REQUESTS       256       /* cluster requests of ours waiting for answers */
-#define ADAPTER_MAX_UNACKED        10000     /* publishes Redis has not confirmed yet */
-#define ADAPTER_MAX_MESSAGE        (4u << 20) /* a received message longer is dropped */
+#define ADAPTER_RETRY_MIN_MS     100
+#define ADAPTER_RETRY_MAX_MS     5000
+#define ADAPTER_REQUESTS_TIMEOUT 5000       /* socket.io's requestsTimeout default */
+#define ADAPTER_MAX_REQUESTS     256        /* cluster requests of ours waiting for answers */
+#define ADAPTER_MAX_UNACKED      10000      /* publishes Redis has not confirmed yet */
+#define ADAPTER_MAX_MESSAGE      (4u << 20) /* a received message longer is dropped */
 
 typedef struct adapter_redis adapter_redis;
 
@@ -74,7 +74,7 @@ int adapter_redis_emit(adapter_redis *a, sio_nsp *n, const char *event, const ch
 /* Another server's serverSideEmit: event and args (a JSON array's text). Return the ack's
  * argument as malloc'd JSON text to answer (when the sender asked for an ack), or NULL. */
 typedef char *(*adapter_server_event_fn)(sio_nsp *n, const char *event, const char *args,
-                                          void *user);
+                                         void *user);
 void adapter_redis_on(adapter_redis *a, adapter_server_event_fn fn, void *user);
 
 #endif
