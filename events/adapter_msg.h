@@ -142,6 +142,27 @@ int adapter_msgpack_to_json(const uint8_t *buf, size_t len, char **json, sio_bin
                             size_t *nbins);
 void adapter_bins_free(sio_bin *bins, size_t nbins);
 
+/* A packet's data ["event", ...args] split: the event name decoded into event (cap bytes)
+ * and the arguments as a JSON array's text in *args (malloc'd). 0 or ADAPTER_E_*. */
+int adapter_split_event(const char *json, char *event, size_t cap, char **args);
+
+/* A request or response as JSON text (malloc'd), the fields r's type uses: uid, requestId,
+ * type (when >= 0), opts (has_opts), rooms (REMOTE_JOIN / REMOTE_LEAVE: targets), close
+ * (REMOTE_DISCONNECT), data, sockets and rooms (room_list) when not NULL, clientCount when
+ * >= 0. NULL when out of memory. */
+char *adapter_encode_req(const adapter_req *r);
+
+/* A growing text buffer (JSON being built): a failed allocation sets failed, and every later
+ * add is ignored, so a builder checks once at the end. s is malloc'd (free it). */
+typedef struct adapter_text {
+    char *s;
+    size_t len, cap;
+    int failed;
+} adapter_text;
+void adapter_text_add(adapter_text *t, const char *p, size_t n);
+void adapter_text_str(adapter_text *t, const char *p);
+void adapter_text_quoted(adapter_text *t, const char *p, size_t n); /* as a JSON string */
+
 /* The channel of a broadcast: "socket.io#<nsp>#" and, for exactly one room, "<room>#".
  * Returns the length written (NUL-terminated), or 0 when it does not fit in cap. */
 size_t adapter_channel(char *out, size_t cap, const char *kind, const char *nsp, const char *room);
