@@ -171,6 +171,11 @@ void eio_close_reason(eio_session *s, const char *reason);
 /* Close it as a failing network would ("transport error": the layer above may recover it). */
 void eio_drop(eio_session *s);
 
+/* eio_close_reason at the next safe point (the next round of the loop), for a caller that
+ * cannot close now because it still uses the socket (a send that failed in the middle of an
+ * emit, an ack, a CONNECT reply). Nothing more is sent to s meanwhile. reason is not copied. */
+void eio_close_later(eio_session *s, const char *reason);
+
 const char *eio_sid(const eio_session *s);
 const char *eio_transport(const eio_session *s); /* "polling" or "websocket" */
 const char *eio_peer(const eio_session *s);      /* the address of its latest TCP connection */

@@ -32,6 +32,7 @@
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
+#include "sio_packet.h"
 #include "sio_server.h"
 #include "ws_frame.h"
 
@@ -446,6 +447,39 @@ static void a_malformed_packet_closes_with_its_reason(void **state)
     close_client(a);
 }
 
+/*
+ * Out of memory while answering: the client must not wait for an ack that never comes. The
+ * test's malloc (linked in front of the library's with --wrap=malloc) fails once, on the next
+ * call after fail_next_malloc is set: sio_ack cannot encode its packet, says SIO_E_NOMEM, and
+ * the session closes in the next round with that reason.
+ */
+static int fail_next_malloc;
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_malloc(size_t n)
+{
+    if (fail_next_malloc) {
+        fail_next_malloc = 0;
+        return NULL;
+    }
+    return __real_malloc(n);
+}
+
+static void out_of_memory_closes_with_the_reason(void **state)
+{
+    (void)state;
+    watch_disconnects();
+    tclient *a = open_client("", 0);
+    fail_next_malloc = 1;
+    assert_int_equal(sio_ack(a->sock, 7, "[\"ok\"]", NULL, 0), SIO_E_NOMEM);
+    assert_int_equal(fail_next_malloc, 0); /* the one malloc was the packet's */
+    assert_int_equal(nseen, 0);            /* not at once: the caller still holds the socket */
+    settle(&a, 1);
+    assert_int_equal(nseen, 2);
+    assert_string_equal(seen[1], "disconnect:out of memory encoding a Socket.IO packet:0:-21");
+    close_client(a);
+}
+
 /* socket.rooms in join order (its own room first), kept through a leave; the cap of rooms per
  * socket (sio_config.max_rooms, 1000 by default, its own room counted) refuses the next. */
 static void rooms_keep_join_order_and_are_capped(void **state)
@@ -488,6 +522,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(disconnecting_in_rooms_then_disconnect_with_rooms_left,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_malformed_packet_closes_with_its_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(out_of_memory_closes_with_the_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(rooms_keep_join_order_and_are_capped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
