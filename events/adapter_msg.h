@@ -73,12 +73,12 @@ typedef struct adapter_rooms {
 
 /* A packet between servers: what a broadcast carries, and a broadcast-with-acks request. */
 typedef struct adapter_packet {
-    int type;        /* 2 EVENT or 5 BINARY_EVENT (both are events) */
-    char *nsp;       /* "/" when the sender left it out */
-    char *json;      /* data as JSON text: ["event", ...args], binaries as placeholders */
-    sio_bin *bins;   /* the binaries, in placeholder order (malloc'd copies) */
+    int type;      /* 2 EVENT or 5 BINARY_EVENT (both are events) */
+    char *nsp;     /* "/" when the sender left it out */
+    char *json;    /* data as JSON text: ["event", ...args], binaries as placeholders */
+    sio_bin *bins; /* the binaries, in placeholder order (malloc'd copies) */
     size_t nbins;
-    int64_t id;      /* the ack id of a broadcast with acks; -1 without */
+    int64_t id; /* the ack id of a broadcast with acks; -1 without */
 } adapter_packet;
 
 /* A broadcast: [uid, packet, opts]. */
@@ -92,10 +92,10 @@ typedef struct adapter_bcast {
 /* A request (from another server), or a response (to one of ours). Fields a type does not
  * use are NULL / empty / -1. */
 typedef struct adapter_req {
-    int type;          /* adapter_type; -1 when absent (responses to SOCKETS and the like) */
-    char *uid;         /* the sender's uid */
-    char *request_id;  /* requestId */
-    int has_opts;      /* opts was present: rooms / except below select the sockets */
+    int type;         /* adapter_type; -1 when absent (responses to SOCKETS and the like) */
+    char *uid;        /* the sender's uid */
+    char *request_id; /* requestId */
+    int has_opts;     /* opts was present: rooms / except below select the sockets */
     adapter_rooms rooms, except;
     adapter_rooms targets; /* REMOTE_JOIN / REMOTE_LEAVE: the rooms to join or leave */
     int close;             /* REMOTE_DISCONNECT: close the whole connection */
@@ -142,9 +142,29 @@ int adapter_msgpack_to_json(const uint8_t *buf, size_t len, char **json, sio_bin
                             size_t *nbins);
 void adapter_bins_free(sio_bin *bins, size_t nbins);
 
+/* A packet's data ["event", ...args] split: the event name decoded into event (cap bytes)
+ * and the arguments as a JSON array's text in *args (malloc'd). 0 or ADAPTER_E_*. */
+int adapter_split_event(const char *json, char *event, size_t cap, char **args);
+
+/* A request or response as JSON text (malloc'd), the fields r's type uses: uid, requestId,
+ * type (when >= 0), opts (has_opts), rooms (REMOTE_JOIN / REMOTE_LEAVE: targets), close
+ * (REMOTE_DISCONNECT), data, sockets and rooms (room_list) when not NULL, clientCount when
+ * >= 0. NULL when out of memory. */
+char *adapter_encode_req(const adapter_req *r);
+
+/* A growing text buffer (JSON being built): a failed allocation sets failed, and every later
+ * add is ignored, so a builder checks once at the end. s is malloc'd (free it). */
+typedef struct adapter_text {
+    char *s;
+    size_t len, cap;
+    int failed;
+} adapter_text;
+void adapter_text_add(adapter_text *t, const char *p, size_t n);
+void adapter_text_str(adapter_text *t, const char *p);
+void adapter_text_quoted(adapter_text *t, const char *p, size_t n); /* as a JSON string */
+
 /* The channel of a broadcast: "socket.io#<nsp>#" and, for exactly one room, "<room>#".
  * Returns the length written (NUL-terminated), or 0 when it does not fit in cap. */
-size_t adapter_channel(char *out, size_t cap, const char *kind, const char *nsp,
-                       const char *room);
+size_t adapter_channel(char *out, size_t cap, const char *kind, const char *nsp, const char *room);
 
 #endif

@@ -74,7 +74,8 @@ static size_t text_frame(uint8_t *out, eio_type type, const void *d, size_t len)
 void eio_ws_close_conn(eio_conn *ec, unsigned code, const char *reason)
 {
     uint8_t payload[WS_MAX_CONTROL];
-    size_t n = ws_close_payload(payload, code, reason);
+    /* 1005 never goes on the wire (RFC 6455 7.4.1): it is a close frame with no payload */
+    size_t n = code == WS_CLOSE_NO_STATUS ? 0 : ws_close_payload(payload, code, reason);
     eio_ws_send(ec, WS_OP_CLOSE, payload, n);
     /* Our close frame, then our FIN, then wait for the client's close frame and FIN: closing
      * outright would answer its close frame with a reset (RFC 6455 7.1.1, lingering close). */
@@ -118,7 +119,8 @@ static void ws_on_close(void *user, unsigned code, const uint8_t *reason, size_t
     (void)reason;
     (void)len;
     uint8_t payload[WS_MAX_CONTROL];
-    size_t n = ws_close_payload(payload, code == WS_CLOSE_NO_STATUS ? WS_CLOSE_NORMAL : code, "");
+    /* the client's code echoed (RFC 6455 5.5.1), or, like ws, none when it sent none */
+    size_t n = code == WS_CLOSE_NO_STATUS ? 0 : ws_close_payload(payload, code, "");
     eio_ws_send(ec, WS_OP_CLOSE, payload, n);
     conn_close(ec->c);
 }

@@ -46,6 +46,8 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "chat_cluster.h"
+#include "adapter_redis.h"
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
@@ -59,7 +61,7 @@ extern const size_t chat_page_len;
 #define USAGE                                                                                      \
     "usage: events_server [--port N] [--bind ADDR] [--demo chat|protocol-suite] [--verbose]\n"     \
     "                     [--recovery-window MS] [--recovery-capacity N]\n"                        \
-    "                     [--ping-interval MS] [--ping-timeout MS] [limits...]\n"                  \
+    "                     [--ping-interval MS] [--ping-timeout MS] [--adapter URL] [limits...]\n"  \
     "  --port N              TCP port (default 3000; 0 = any free port)\n"                         \
     "  --bind ADDR           address to listen on (default 127.0.0.1; '::' for every address)\n"   \
     "  --demo chat           a chat page at / with rooms and recovery (default)\n"                 \
@@ -69,6 +71,8 @@ extern const size_t chat_page_len;
     "  --recovery-capacity N events kept for replay per namespace (chat; default 1024)\n"          \
     "  --ping-interval MS    heartbeat interval (chat; default 25000)\n"                           \
     "  --ping-timeout MS     heartbeat timeout (chat; default 20000)\n"                            \
+    "  --adapter redis://HOST:PORT  join a socket.io cluster on that Redis (chat; the format of\n" \
+    "                        npm @socket.io/redis-adapter 8.x; events/README.md)\n"                \
     "limits (events/README.md, \"Limits\"; each is logged when it bites):\n"                       \
     "  --max-queue BYTES     bytes waiting for one client before it is cut (default 4194304)\n"    \
     "  --max-conns N         TCP connections; more get HTTP 503 (default 1000)\n"                  \
@@ -88,6 +92,7 @@ typedef struct options {
     unsigned long window, capacity, ping_interval, ping_timeout;
     unsigned long max_queue, max_conns, max_sessions, max_handshakes, head_timeout;
     unsigned long max_rooms, max_binary, binary_timeout;
+    const char *adapter; /* --adapter redis://HOST:PORT, or NULL: this process only */
 } options;
 
 static void usage(FILE *to)
@@ -124,10 +129,15 @@ static int parse_args(int argc, char **argv, options *o, char *err, size_t errle
         ARGS_NUMBER_OPT("--max-rooms", NULL, o->max_rooms, 1, 10000000),
         ARGS_NUMBER_OPT("--max-binary", NULL, o->max_binary, 1, 1ul << 30),
         ARGS_NUMBER_OPT("--binary-timeout", NULL, o->binary_timeout, 10, 86400000),
+        ARGS_TEXT_OPT("--adapter", NULL, o->adapter),
     };
     int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, errlen);
     if (rc == ARGS_OK && o->bind[0] == '\0') {
         snprintf(err, errlen, "--bind needs an address (127.0.0.1, ::1, or :: for every one)");
+        return ARGS_ERROR;
+    }
+    if (rc == ARGS_OK && o->adapter && o->suite) {
+        snprintf(err, errlen, "--adapter works with the chat demo only");
         return ARGS_ERROR;
     }
     return rc;
@@ -693,6 +703,15 @@ int main(int argc, char **argv)
         free(js);
         return 1;
     }
+    adapter_redis *cluster = NULL; /* --adapter: Redis down at start is an error, said here */
+    if (o.adapter && (cluster = chat_cluster_start(l, sio, o.adapter, err, sizeof err)) == NULL) {
+        fprintf(stderr, "events_server: %s\n", err);
+        loop_free(l);
+        sio_server_free(sio);
+        eio_server_free(eio);
+        free(js);
+        return 1;
+    }
     printf("events_server: listening on %s port %d (%s demo); open "
            "http://127.0.0.1:%d/ ; stop with Ctrl-C\n",
            o.bind, net_local_port(fd), o.suite ? "protocol-suite" : "chat", net_local_port(fd));
@@ -700,6 +719,7 @@ int main(int argc, char **argv)
     int rc = loop_run(l);
     if (rc == 0)
         stop_gracefully(eio, l);
+    adapter_redis_free(cluster); /* before the loop: its sockets are on it */
     loop_free(l);
     sio_server_free(sio);
     eio_server_free(eio);

@@ -9,6 +9,7 @@
  * socket are logged for recovery first (sio_recovery.c), which adds their offset as the last
  * argument.
  */
+#include "sio_adapter.h"
 #include "sio_internal.h"
 #include "sio_json.h"
 
@@ -260,6 +261,9 @@ int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const ch
     size_t count = deliver_all(n, t, &prep);
     eio_prepared_free(&prep);
     free(text);
+    const sio_adapter *a = n->srv->adapter; /* and to the other servers' sockets */
+    if (a && !(t->flags & SIO_LOCAL))
+        a->broadcast(a->self, n, t, event, args, bins, nbins);
     return count > INT32_MAX ? INT32_MAX : (int)count;
 }
 

@@ -148,6 +148,7 @@ struct sio_server {
     sio_saved *saved; /* dropped sockets kept for recovery, newest first */
     size_t nsaved;    /* how many: at most SIO_MAX_SAVED */
     int saved_full;   /* the SIO_MAX_SAVED line was logged (cleared when there is room again) */
+    const struct sio_adapter *adapter; /* other servers (sio_adapter.h); NULL: this process only */
 };
 
 /* sio_server.c */

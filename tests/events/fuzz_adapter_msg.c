@@ -17,7 +17,8 @@
 static void round_trip(const adapter_bcast *b)
 {
     const char *event_end = strchr(b->packet.json + 2, '"'); /* ["name",...: name unescaped? */
-    if (event_end == NULL || memchr(b->packet.json + 2, '\\', (size_t)(event_end - b->packet.json - 2)))
+    if (event_end == NULL ||
+        memchr(b->packet.json + 2, '\\', (size_t)(event_end - b->packet.json - 2)))
         return; /* an escaped event name: not worth unescaping here */
     char event[256];
     size_t elen = (size_t)(event_end - b->packet.json - 2);
