@@ -83,8 +83,10 @@ const loop_handlers *eio_loop_handlers(void);
 /* Start the heartbeat timer on the loop. Returns 0 or -1. */
 int eio_server_attach(eio_server *srv, loop *l);
 
-/* Serve sessions at path (e.g. "/socket.io/"). Up to 4 mounts. Returns 0 or -1. */
-int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user);
+/* Serve sessions at path (e.g. "/socket.io/"). Up to 4 mounts, paths under 64 bytes. Returns 0,
+ * or -1 with the reason in err (errlen bytes; NET_ERR_LEN is enough). */
+int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user,
+                     char *err, size_t errlen);
 
 /* Serve data[0..len) (not copied: must outlive the server) at path with a Content-Type. */
 int eio_server_add_static(eio_server *srv, const char *path, const char *content_type,
