@@ -498,10 +498,19 @@ int eio_server_attach(eio_server *srv, loop *l)
     return loop_add_timer(l, 100, eio_heartbeat, srv);
 }
 
-int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user)
+int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user,
+                     char *err, size_t errlen)
 {
-    if (srv->nmounts == EIO_MAX_MOUNTS || strlen(path) >= sizeof srv->mounts[0].path)
+    if (srv->nmounts == EIO_MAX_MOUNTS) {
+        snprintf(err, errlen, "cannot serve %s: the server has its %d paths already", path,
+                 EIO_MAX_MOUNTS);
         return -1;
+    }
+    if (strlen(path) >= sizeof srv->mounts[0].path) {
+        snprintf(err, errlen, "cannot serve %.40s...: a path must be under %zu bytes", path,
+                 sizeof srv->mounts[0].path);
+        return -1;
+    }
     eio_mount *m = &srv->mounts[srv->nmounts++];
     snprintf(m->path, sizeof m->path, "%s", path);
     m->h = *h;

@@ -32,6 +32,7 @@
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
+#include "sio_packet.h"
 #include "sio_server.h"
 #include "ws_frame.h"
 
@@ -79,7 +80,8 @@ static int setup(void **state)
     eio_config ec = {0};
     h.eio = eio_server_new(&ec, err, sizeof err);
     sio_config sc = {.recovery = 1};
-    h.sio = sio_server_new(h.eio, "/socket.io/", &sc);
+    h.sio = sio_server_new(h.eio, "/socket.io/", &sc, err, sizeof err);
+    assert_non_null(h.sio);
     h.nsp = sio_of(h.sio, "/");
     sio_on_connection(h.nsp, on_connection, NULL);
     loop_config lc = {.user = h.eio};
@@ -446,6 +448,65 @@ static void a_malformed_packet_closes_with_its_reason(void **state)
     close_client(a);
 }
 
+/*
+ * Out of memory while answering: the client must not wait for an ack that never comes. The
+ * test's malloc (linked in front of the library's with --wrap=malloc) fails once, on the next
+ * call after fail_next_malloc is set: sio_ack cannot encode its packet, says SIO_E_NOMEM, and
+ * the session closes in the next round with that reason.
+ */
+static int fail_next_malloc;
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_malloc(size_t n)
+{
+    if (fail_next_malloc) {
+        fail_next_malloc = 0;
+        return NULL;
+    }
+    return __real_malloc(n);
+}
+
+static void out_of_memory_closes_with_the_reason(void **state)
+{
+    (void)state;
+    watch_disconnects();
+    tclient *a = open_client("", 0);
+    fail_next_malloc = 1;
+    assert_int_equal(sio_ack(a->sock, 7, "[\"ok\"]", NULL, 0), SIO_E_NOMEM);
+    assert_int_equal(fail_next_malloc, 0); /* the one malloc was the packet's */
+    assert_int_equal(nseen, 0);            /* not at once: the caller still holds the socket */
+    settle(&a, 1);
+    assert_int_equal(nseen, 2);
+    assert_string_equal(seen[1], "disconnect:out of memory encoding a Socket.IO packet:0:-21");
+    close_client(a);
+}
+
+/* A path the Engine.IO server cannot serve is refused with a reason, never a bare NULL. */
+static void mount_failures_say_why(void **state)
+{
+    (void)state;
+    char err[NET_ERR_LEN] = "";
+    eio_config ec = {0};
+    eio_server *eio = eio_server_new(&ec, err, sizeof err);
+    assert_non_null(eio);
+    static const eio_handlers none = {NULL, NULL, NULL};
+    char long_path[100];
+    memset(long_path, 'a', sizeof long_path - 1);
+    long_path[sizeof long_path - 1] = '\0';
+    assert_int_equal(eio_server_mount(eio, long_path, &none, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a path must be under 64 bytes"));
+    const char *paths[] = {"/a/", "/b/", "/c/"};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(eio_server_mount(eio, paths[i], &none, NULL, err, sizeof err), 0);
+    sio_config sc = {0};
+    sio_server *sio = sio_server_new(eio, "/socket.io/", &sc, err, sizeof err); /* the 4th */
+    assert_non_null(sio);
+    assert_null(sio_server_new(eio, "/more/", &sc, err, sizeof err));
+    assert_string_equal(err, "cannot serve /more/: the server has its 4 paths already");
+    sio_server_free(sio);
+    eio_server_free(eio);
+}
+
 /* socket.rooms in join order (its own room first), kept through a leave; the cap of rooms per
  * socket (sio_config.max_rooms, 1000 by default, its own room counted) refuses the next. */
 static void rooms_keep_join_order_and_are_capped(void **state)
@@ -488,6 +549,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(disconnecting_in_rooms_then_disconnect_with_rooms_left,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_malformed_packet_closes_with_its_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(out_of_memory_closes_with_the_reason, setup, teardown),
+        cmocka_unit_test(mount_failures_say_why),
         cmocka_unit_test_setup_teardown(rooms_keep_join_order_and_are_capped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
