@@ -333,6 +333,27 @@ static void handle_request(eio_conn *ec)
         eio_polling_request(ec, m, s);
 }
 
+/* A body over maxPayload (the head says so). For a polling session's POST, as engine.io's
+ * polling transport: a bare 413 and the connection cut, and the session ends ("payload too
+ * large" is a transport error); anything else gets eio_http_failure's 413. */
+static void payload_too_large(eio_conn *ec)
+{
+    const char *sid;
+    size_t sl;
+    eio_session *s = NULL;
+    if (eio_query_get(ec->req, "sid", &sid, &sl))
+        s = eio_session_find(ec->srv, sid, sl);
+    if (s == NULL || s->websocket) {
+        eio_http_failure(ec, 413, ec->req->reason);
+        return;
+    }
+    eio_log(ec->srv, "%s (%s): a POST body over maxPayload (%zu bytes): 413, session closed",
+            s->sid, conn_peer(ec->c), ec->srv->cfg.max_payload);
+    ec->close_after = 1;
+    eio_http_send(ec, 413, NULL, NULL, 0, NULL);
+    eio_session_close(s, "transport error", 0);
+}
+
 /*
  * Requests, one after another (keep-alive), also behind a held GET (pipelining: their answers
  * wait for the GET's, see http_out). Stops at a WebSocket (the rest is frames), at a close,
@@ -354,7 +375,9 @@ static size_t http_data(eio_conn *ec, const uint8_t *data, size_t len)
         if (ec->req->state == EIO_REQ_MORE)
             break;
         eio_head_done(ec);
-        if (ec->req->state == EIO_REQ_FAIL)
+        if (ec->req->state == EIO_REQ_FAIL && ec->req->status == 413)
+            payload_too_large(ec);
+        else if (ec->req->state == EIO_REQ_FAIL)
             eio_http_failure(ec, ec->req->status, ec->req->reason);
         else {
             ec->close_after = wants_close(ec->req);

@@ -435,6 +435,8 @@ def limits():
                       "Host: x\r\nContent-Length: 1000001\r\n\r\n")
     c.close()
     expect("POST over maxPayload", 413, st)
+    expect("... ends the session (engine.io: payload too large, a transport error)", 400,
+           get(sid)[0])
     sid = open_polling()
     st, _, _ = request("POST", eio(query=f"EIO=4&transport=polling&sid={sid}"), None,
                        headers="Transfer-Encoding: chunked\r\n")
