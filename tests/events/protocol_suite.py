@@ -574,6 +574,9 @@ def sio_acks():
     ws_send(c, '430[1,"2",{"3":[true]}]')
     expect("our ACK reached the server's callback", '42["emit-with-ack",1,"2",{"3":[true]}]',
            ws_recv(c))
+    ws_send(c, '429007199254740991["message-with-ack",1]')
+    expect("ack id 2^53 - 1, the largest JavaScript reads exactly", '439007199254740991[1]',
+           ws_recv(c))
     ws_send(c, '430["again"]')  # that ack id is used up: ignored
     ws_send(c, '43999[]')  # never asked for: ignored
     ws_send(c, '42["message","still here"]')
@@ -624,8 +627,12 @@ def sio_values():
 
 
 def sio_malformed():
+    ph = '{"_placeholder":true,"num":0}'
     cases = ["4abc", "42{}", '42abc["message-with-ack",1,"2",{"3":[false]}]', '42["message"',
-             "42[]", '42["disconnect"]', "49", '42/custom,["message"]x']
+             "42[]", '42["disconnect"]', "49", '42/custom,["message"]x',
+             '450-["message",1]', f'4511-["message",{ph}]',  # attachments: 1 to 10
+             "41{}", '44{"message":"only servers send CONNECT_ERROR"}', '430"not an array"',
+             '4290071992547409930["message-with-ack",1]', '42["newListener"]']
     for bad in cases:
         c = sio_connected()
         ws_send(c, bad)
