@@ -12,7 +12,9 @@
  *     and is skipped for a client whose outgoing queue is over the limit;
  *   - "disconnecting" comes while the socket is in its rooms, "disconnect" after it left them;
  *   - a malformed packet closes the connection with a reason that says what was wrong;
- *   - a socket's rooms stay in join order through leaves, and max_rooms caps them.
+ *   - a socket's rooms stay in join order through leaves, and max_rooms caps them;
+ *   - at most SIO_MAX_SAVED dropped sockets are kept for recovery: one that drops while the
+ *     table is full comes back as new; and at most SIO_MAX_ACKS ack requests wait per socket.
  * Run: build/tests/test_sio_server
  */
 #include <setjmp.h>
@@ -32,6 +34,7 @@
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
+#include "sio_internal.h" /* SIO_MAX_SAVED, SIO_MAX_ACKS, sio_save_session */
 #include "sio_packet.h"
 #include "sio_server.h"
 #include "ws_frame.h"
@@ -535,6 +538,54 @@ static void rooms_keep_join_order_and_are_capped(void **state)
     close_client(a);
 }
 
+/* The recovery table is full (filled here by saving b again and again, as SIO_MAX_SAVED
+ * clients dropping would): a's drop is not kept, and a comes back as a new socket. */
+static void saved_sockets_are_capped(void **state)
+{
+    (void)state;
+    tclient *a = open_client("", 0), *b = open_client("", 0);
+    char pid[64], auth[160];
+    snprintf(pid, sizeof pid, "%s", json_field(find(a, "40{"), 2, "pid"));
+    for (int i = 0; i < SIO_MAX_SAVED + 5; i++)
+        sio_save_session(b->sock);
+    assert_int_equal(h.sio->nsaved, SIO_MAX_SAVED);
+    close(a->fd); /* the network fails: "transport close", recoverable, but no room */
+    a->fd = -1;
+    pump(3);
+    assert_int_equal(h.sio->nsaved, SIO_MAX_SAVED);
+    snprintf(auth, sizeof auth, "{\"pid\":\"%s\",\"offset\":\"0\"}", pid);
+    tclient *again = open_client(auth, 0);
+    assert_false(sio_socket_recovered(again->sock));
+    close_client(a);
+    close_client(b);
+    close_client(again);
+}
+
+static void answered(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)s;
+    (void)m;
+    (*(int *)user)++;
+}
+
+/* A client that never answers: SIO_MAX_ACKS requests wait, the next is refused; an answer
+ * makes room for one more. */
+static void unanswered_acks_are_capped(void **state)
+{
+    (void)state;
+    tclient *a = open_client("", 0);
+    int got = 0;
+    for (int i = 0; i < SIO_MAX_ACKS; i++)
+        assert_int_equal(sio_emit_ack(a->sock, "q", NULL, answered, &got), 0);
+    assert_int_equal(sio_emit_ack(a->sock, "q", NULL, answered, &got), SIO_E_FULL);
+    send_text(a, "430[]"); /* the answer to the first request (ids count from 0 per namespace) */
+    pump(2);
+    assert_int_equal(got, 1);
+    assert_int_equal(sio_emit_ack(a->sock, "q", NULL, answered, &got), 0);
+    assert_int_equal(sio_emit_ack(a->sock, "q", NULL, answered, &got), SIO_E_FULL);
+    close_client(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +603,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(out_of_memory_closes_with_the_reason, setup, teardown),
         cmocka_unit_test(mount_failures_say_why),
         cmocka_unit_test_setup_teardown(rooms_keep_join_order_and_are_capped, setup, teardown),
+        cmocka_unit_test_setup_teardown(saved_sockets_are_capped, setup, teardown),
+        cmocka_unit_test_setup_teardown(unanswered_acks_are_capped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
