@@ -276,7 +276,7 @@ static void j_time(FILE *out, const view_frame *fr)
 /* The messages reassembly completed at this frame: "messages":[{...}] (README.md). */
 static void j_msgs(FILE *out, const view_msgs *v)
 {
-    static const char *kind[] = {"http", "websocket", "queue", "cut", "stopped"};
+    static const char *kind[] = {"http", "websocket", "queue", "resp", "cut", "stopped"};
     fputs(",\"messages\":[", out);
     for (unsigned i = 0; i < v->n; i++) {
         const smsg *m = &v->m[i];

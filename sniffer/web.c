@@ -777,10 +777,15 @@ static int serve(server *s, const web_args *a, int fd)
     loop_on_refuse(s->l, say_busy);
     /* The signals go to the loop's signalfd; blocked before the capture thread starts, so it
      * inherits the mask and never takes them. */
-    if (loop_add_listener(s->l, fd) < 0 || loop_add_timer(s->l, TICK_MS, tick, s) < 0 ||
-        loop_stop_on_signals(s->l) < 0 || web_cap_start(s->cap) < 0) {
-        fputs("sniffer: cannot start the event loop (the kernel refused a timer, a signal "
-              "handler or a thread)\n",
+    if (loop_add_listener(s->l, fd, err, sizeof err) < 0 ||
+        loop_stop_on_signals(s->l, err, sizeof err) < 0) {
+        fprintf(stderr, "sniffer: cannot start the event loop: %s\n", err);
+        loop_free(s->l);
+        return 1;
+    }
+    if (loop_add_timer(s->l, TICK_MS, tick, s) < 0 || web_cap_start(s->cap) < 0) {
+        fputs("sniffer: cannot start the event loop (the kernel refused a timer or the capture "
+              "thread)\n",
               stderr);
         loop_free(s->l);
         return 1;
