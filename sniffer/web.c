@@ -370,10 +370,8 @@ static void cmd_detail(client *cl, const char *args)
         pthread_mutex_unlock(&w->lock);
         char why[160];
         snprintf(why, sizeof why, "frame %llu is not in the store (forgotten: see --max-store)", n);
-        {
-            send_error(cl, why);
-            return;
-        }
+        send_error(cl, why);
+        return;
     }
     web_rec r = *v.rec;
     char *copy = malloc((size_t)r.msgs_len + r.caplen + 1);
