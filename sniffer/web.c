@@ -16,6 +16,7 @@
 #include "web.h"
 #include "web_filter.h"
 
+#include "args.h"
 #include "loop.h"
 #include "net.h"
 #include "ws_frame.h"
@@ -689,73 +690,63 @@ static void web_usage(FILE *f)
             "usage: sniffer --web [PORT] [-i IFACE | -r FILE] [-f FILTER] [--web-bind ADDR]\n"
             "                     [--max-store BYTES] [--max-queue BYTES]\n"
             "Serves the live packet view at http://127.0.0.1:PORT/ (default %d; 0 = any).\n"
-            "  -i IFACE          capture live on IFACE (default lo; needs root or cap_net_raw)\n"
-            "  -r FILE           show a pcap file instead (no privileges needed)\n"
-            "  -f FILTER         a BPF capture filter, e.g. 'tcp port 8080'\n"
-            "  --web-bind ADDR   listen on ADDR instead of 127.0.0.1 (anyone who reaches it\n"
-            "                    sees every packet: think twice)\n"
-            "  --max-store N     bytes of packets kept; older ones are forgotten (default %u)\n"
-            "  --max-queue N     bytes waiting for one browser before it is cut off with 1008\n"
-            "                    (default %u)\n",
+            "  -i, --iface IFACE   capture live on IFACE (default lo; needs root or cap_net_raw)\n"
+            "  -r, --read FILE     show a pcap file instead (no privileges needed)\n"
+            "  -f, --filter BPF    a capture filter, e.g. 'tcp port 8080'\n"
+            "  --web-bind ADDR     listen on ADDR instead of 127.0.0.1 (anyone who reaches it\n"
+            "                      sees every packet: think twice)\n"
+            "  --max-store N       bytes of packets kept; older ones are forgotten (default %u)\n"
+            "  --max-queue N       bytes waiting for one browser before it is cut off with 1008\n"
+            "                      (default %u)\n",
             WEB_DEFAULT_PORT, WEB_STORE_DEFAULT, WEB_DEFAULT_QUEUE);
 }
 
-static int number_arg(const char *flag, const char *text, unsigned long long lo,
-                      unsigned long long hi, unsigned long long *out)
+/*
+ * The options, from a table (args.h). `--web [PORT]` is taken out of argv first: its value is
+ * optional, which a row cannot say (a row's value is always required or never given), so a
+ * number right after --web (or --web=PORT) is its port. ARGS_OK, ARGS_HELP, or ARGS_ERROR with
+ * the reason in err.
+ */
+static int parse_web_args(int argc, char **argv, web_args *a, char *err, size_t errlen)
 {
-    char *end;
-    *out = text ? strtoull(text, &end, 10) : 0;
-    if (text == NULL || *text == '\0' || *text == '-' || *end || *out < lo || *out > hi) {
-        fprintf(stderr, "sniffer: %s wants a number from %llu to %llu, not '%s'\n", flag, lo, hi,
-                text ? text : "");
-        return -1;
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    unsigned long long port;
+    int n = 0, rc = ARGS_OK;
+    if (rest == NULL) {
+        snprintf(err, errlen, "out of memory for the arguments");
+        return ARGS_ERROR;
     }
-    return 0;
-}
-
-/* 0, or -1 after saying what is wrong. */
-static int parse_web_args(int argc, char **argv, web_args *a)
-{
-    unsigned long long v;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(o, "--web") == 0) {
-            if (val && val[0] >= '0' && val[0] <= '9') { /* the optional PORT */
-                if (number_arg("--web", val, 0, 65535, &v) < 0)
-                    return -1;
-                a->port = (int)v, i++;
-            }
-        } else if (strcmp(o, "-i") == 0 && val) {
-            a->cfg.iface = val, i++;
-        } else if (strcmp(o, "-r") == 0 && val) {
-            a->cfg.read_file = val, i++;
-        } else if (strcmp(o, "-f") == 0 && val) {
-            a->cfg.filter = val, i++;
-        } else if (strcmp(o, "--web-bind") == 0 && val) {
-            a->bind = val, i++;
-        } else if (strcmp(o, "--max-store") == 0) {
-            if (number_arg(o, val, WEB_STORE_MIN, 1ull << 40, &v) < 0)
-                return -1;
-            a->max_store = (size_t)v, i++;
-        } else if (strcmp(o, "--max-queue") == 0) {
-            if (number_arg(o, val, 65536, 1ull << 31, &v) < 0)
-                return -1;
-            a->max_queue = (size_t)v, i++;
-        } else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
-            web_usage(stdout);
-            exit(0);
-        } else {
-            fprintf(stderr, "sniffer: '%s' is not an option of the live view%s\n", o,
-                    val == NULL && o[0] == '-' ? " (or its value is missing)" : "");
-            web_usage(stderr);
-            return -1;
+    rest[n++] = argv[0];
+    for (int i = 1; i < argc && rc == ARGS_OK; i++) {
+        const char *o = argv[i];
+        bool with_port =
+            strncmp(o, "--web=", 6) == 0 || (strcmp(o, "--web") == 0 && i + 1 < argc &&
+                                             argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9');
+        if (with_port) {
+            const char *v = o[5] == '=' ? o + 6 : argv[++i];
+            if (args_number("--web", v, 0, 65535, &port, err, errlen) < 0)
+                rc = ARGS_ERROR;
+            a->port = (int)port;
+        } else if (strcmp(o, "--web") != 0) {
+            rest[n++] = argv[i];
         }
     }
-    if (a->cfg.iface && a->cfg.read_file) {
-        fputs("sniffer: -i (live) or -r (a file), not both\n", stderr);
-        return -1;
+    const args_opt table[] = {
+        ARGS_TEXT_OPT("--iface", "-i", a->cfg.iface),
+        ARGS_TEXT_OPT("--read", "-r", a->cfg.read_file),
+        ARGS_TEXT_OPT("--filter", "-f", a->cfg.filter),
+        ARGS_TEXT_OPT("--web-bind", NULL, a->bind),
+        ARGS_NUMBER_OPT("--max-store", NULL, a->max_store, WEB_STORE_MIN, 1ull << 40),
+        ARGS_NUMBER_OPT("--max-queue", NULL, a->max_queue, 65536, 1ull << 31),
+    };
+    if (rc == ARGS_OK)
+        rc = args_parse(n, rest, table, ARGS_COUNT(table), err, errlen);
+    free(rest);
+    if (rc == ARGS_OK && a->cfg.iface && a->cfg.read_file) {
+        snprintf(err, errlen, "-i (live) or -r (a file), not both");
+        rc = ARGS_ERROR;
     }
-    return 0;
+    return rc;
 }
 
 static bool loopback(const char *addr)
@@ -812,8 +803,11 @@ int web_main(int argc, char **argv, const char *self)
                   .max_queue = WEB_DEFAULT_QUEUE};
     a.cfg.self = self;
     char err[512], source[600];
-    if (parse_web_args(argc, argv, &a) < 0)
-        return 2;
+    char aerr[ARGS_ERR_LEN];
+    int status = args_exit_status(parse_web_args(argc, argv, &a, aerr, sizeof aerr), "sniffer",
+                                  aerr, web_usage);
+    if (status >= 0)
+        return status;
     if (!loopback(a.bind))
         fprintf(stderr,
                 "sniffer: warning: --web-bind %s: anyone who can reach this address sees every "
