@@ -12,6 +12,7 @@
 Run by web_server.sh (CTest sniffer_web_server): python3 web_server.py BIN SOURCE
 """
 import glob
+import re
 import json
 import os
 import socket
@@ -54,6 +55,22 @@ def stop(p):
 def json_lines(pcap):
     out = subprocess.run([SNIFFER, "-r", pcap, "--json"], capture_output=True, text=True)
     return [json.loads(x) for x in out.stdout.splitlines()]
+
+
+def check_stats(name, pcap, got):
+    """The status's TCP-versus-UDP numbers are --stats' (the same counters, view_stats.c)."""
+    out = subprocess.run([SNIFFER, "-r", pcap, "--stats"], capture_output=True, text=True).stdout
+    for proto in ("TCP", "UDP"):
+        m = re.search(rf"^  {proto} +(\d+) frames +(\d+) bytes +headers +(\d+) .*payload +(\d+)",
+                      out, re.M)
+        want = [int(x) for x in m.groups()] if m else [0, 0, 0, 0]
+        t = got[proto.lower()]
+        if [t["frames"], t["wire"], t["hdr"], t["payload"]] != want:
+            raise Failure(f"{name}: the page's {proto} numbers {t} are not --stats' {want}:\n{out}")
+    m = re.search(r"TCP segments: (\d+) control .*?, (\d+) data, (\d+) retransmissions", out)
+    want = [int(x) for x in m.groups()] if m else [0, 0, 0]
+    if [got["tcp_control"], got["tcp_data"], got["tcp_retrans"]] != want:
+        raise Failure(f"{name}: TCP segments {got} are not --stats' {want}")
 
 
 def check_fields(name, n, detail, want):
@@ -100,6 +117,7 @@ def check_pcap(pcap):
         st = c.wait_status(lambda s: s["done"], "the end of the file")
         if st["next"] - 1 != len(want) or st["count"] != len(want):
             raise Failure(f"{name}: status says {st}, --json has {len(want)} frames")
+        check_stats(name, pcap, st["stats"])
         rows = c.all_rows(len(want))
         if [r[0] for r in rows] != list(range(1, len(want) + 1)):
             raise Failure(f"{name}: the rows are not frames 1..{len(want)}: {[r[0] for r in rows]}")
@@ -227,7 +245,7 @@ def main():
     for pcap in pcaps:
         frames += check_pcap(pcap)
     print(f"  ... {len(pcaps)} pcaps, {frames} frames: details equal --json, fields on their "
-          f"bytes, filters count as --json does")
+          f"bytes, filters count as --json does, TCP/UDP numbers are --stats'")
     bounded_store()
     slow_reader()
     unprivileged()
