@@ -81,6 +81,9 @@ struct eio_session {
     eio_session *next_doomed;
 };
 
+/* A polling answer must not be cached (engine.io sends this on each 200 of the transport). */
+#define EIO_NO_STORE "Cache-Control: no-store\r\n"
+
 /* One TCP connection: an HTTP one (polling requests, maybe a held GET) or a WebSocket. */
 struct eio_conn {
     eio_server *srv;
@@ -91,6 +94,7 @@ struct eio_conn {
     eio_session *sess;   /* WebSocket: its session; HTTP: the session whose GET we hold */
     int holding_get;     /* HTTP: a long-poll GET is waiting for packets */
     int close_after;     /* HTTP: the client sent "Connection: close": close after the answer */
+    int head_only;       /* HTTP: the request being answered is a HEAD: the head, no body */
     unsigned handshakes; /* HTTP: sessions opened by requests on this connection */
     loop_timer head;     /* HTTP: fires when no whole request is in within head_timeout */
     uint8_t *later;      /* HTTP: answers to requests pipelined behind the held GET */

@@ -114,12 +114,12 @@ static void http_out(eio_conn *ec, const void *head, size_t hlen, const void *bo
         ec->later_close |= close;
         return;
     }
-    /* two conn_sends, one TCP write: the loop sends a connection's output once per round */
-    if (conn_send(ec->c, head, hlen) < 0 || (len && conn_send(ec->c, body, len) < 0)) {
-        conn_abort(ec->c, "out of memory queueing an HTTP answer");
-        return;
-    }
-    if (close) /* HTTP/1.1: the client asked for one answer on this connection */
+    /* Head and body as two pieces of one conn_sendv: queued with the round's other output
+     * when small, written at once in one sendmsg() when large; never joined by a copy here. */
+    struct iovec answer[2] = {{(void *)head, hlen}, {(void *)body, len}};
+    if (conn_sendv(ec->c, answer, len ? 2 : 1) < 0)
+        return; /* closing already, or out of memory: the loop aborted it with that reason */
+    if (close)  /* HTTP/1.1: the client asked for one answer on this connection */
         conn_close(ec->c);
 }
 
@@ -148,6 +148,8 @@ void eio_http_failure(eio_conn *ec, int status, const char *reason)
                              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
                              strlen(reason) + 1, reason);
     eio_trace(ec->srv, "%s -> HTTP %d %s", conn_peer(ec->c), status, reason);
+    if (status == 413 || status == 431) /* a size limit bit: say so even without --verbose */
+        eio_log(ec->srv, "%s: HTTP %d %s; connection closed", conn_peer(ec->c), status, reason);
     http_out(ec, out, n, NULL, 0, 1);
 }
 
@@ -170,7 +172,9 @@ void eio_http_send(eio_conn *ec, int status, const char *type, const void *body,
         eio_http_failure(ec, 503, "response head too long");
         return;
     }
-    http_out(ec, head, (size_t)n, body, len, ec->close_after);
+    /* a HEAD gets the head a GET would get, Content-Length included, and no body (RFC 9110
+     * 9.3.2) */
+    http_out(ec, head, (size_t)n, body, ec->head_only ? 0 : len, ec->close_after);
 }
 
 /* 400 with Engine.IO's error body: {"code":1,"message":"Session ID unknown"}. */
@@ -204,13 +208,15 @@ static void send_preflight(eio_conn *ec)
     const char *h;
     size_t hl;
     char extra[384];
-    if (!eio_req_header(ec->req, "Access-Control-Request-Headers", &h, &hl))
-        h = "", hl = 0;
+    /* as the cors package that engine.io uses: the headers asked for are allowed (and only
+     * then is there an Allow-Headers line), and a 204 has no Content-Type */
+    int asked = eio_req_header(ec->req, "Access-Control-Request-Headers", &h, &hl);
     snprintf(extra, sizeof extra,
              "Access-Control-Allow-Methods: GET,HEAD,PUT,PATCH,POST,DELETE\r\n"
-             "Access-Control-Allow-Headers: %.*s\r\nVary: Access-Control-Request-Headers\r\n",
-             (int)(hl < 200 ? hl : 200), h);
-    eio_http_send(ec, 204, "text/plain", NULL, 0, extra);
+             "%s%.*s%sVary: Access-Control-Request-Headers\r\n",
+             asked ? "Access-Control-Allow-Headers: " : "", asked ? (int)(hl < 200 ? hl : 200) : 0,
+             asked ? h : "", asked ? "\r\n" : "");
+    eio_http_send(ec, 204, NULL, NULL, 0, extra);
 }
 
 static int serve_static(eio_conn *ec)
@@ -223,8 +229,7 @@ static int serve_static(eio_conn *ec)
             eio_http_send(ec, 405, "text/plain", "GET only\n", 9, "Allow: GET\r\n");
             return 1;
         }
-        eio_http_send(ec, 200, srv->files[i].type, srv->files[i].data,
-                      eio_method_is(ec->req, "HEAD") ? 0 : srv->files[i].len, NULL);
+        eio_http_send(ec, 200, srv->files[i].type, srv->files[i].data, srv->files[i].len, NULL);
         return 1;
     }
     return 0;
@@ -309,7 +314,9 @@ static size_t http_data(eio_conn *ec, const uint8_t *data, size_t len)
             eio_http_failure(ec, ec->req->status, ec->req->reason);
         else {
             ec->close_after = wants_close(ec->req);
+            ec->head_only = eio_method_is(ec->req, "HEAD");
             handle_request(ec);
+            ec->head_only = 0; /* later answers (the held GET's) are to GETs */
         }
         eio_req_free(ec->req);
         free(ec->req); /* a WebSocket or an idle keep-alive connection keeps no 8 KiB head */

@@ -214,6 +214,8 @@ demo() {
 }
 
 # background NAME CMD... : start a server; waits for "listening on" (or 5 s) and shows it.
+# A server that prints no such line (redis-server) is waited for with LAB_READY=CMD instead
+# (LAB_READY='redis-cli ping' background ...): CMD is run until it succeeds, nothing more shown.
 background() {
   [ -z "${LAB_REPLAY:-}" ] || return 0
   local name=$1
@@ -224,10 +226,20 @@ background() {
   LAB_JOBS[$name]=$(jobspec "$@")
   local i
   for i in $(seq 1 100); do
-    grep -q 'listening on' "$LAB_WORK/$name.log" && break
+    if [ -n "${LAB_READY:-}" ]; then
+      $LAB_READY >/dev/null 2>&1 && break
+    else
+      grep -q 'listening on' "$LAB_WORK/$name.log" && break
+    fi
     kill -0 "${LAB_PIDS[-1]}" 2>/dev/null || { cat "$LAB_WORK/$name.log"; lab_fail "$name exited at once"; return 1; }
     sleep 0.05
   done
+  if [ -n "${LAB_READY:-}" ]; then
+    $LAB_READY >/dev/null 2>&1 ||
+      { cat "$LAB_WORK/$name.log"; lab_fail "$name did not answer '$LAB_READY' within 5 s"; return 1; }
+    printf '$ %s &\n' "$(shown "$@")" | record_output
+    return 0
+  fi
   grep -m 1 'listening on' "$LAB_WORK/$name.log"
   { printf '$ %s &\n' "$(shown "$@")"; grep -m 1 'listening on' "$LAB_WORK/$name.log"; } | record_output
 }

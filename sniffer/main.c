@@ -10,6 +10,7 @@
  *                                               throughput, layers --frame N)
  *   build/bin/sniffer -r capture.pcap --follow 2   conversation 2's bytes both ways, and its
  *                                               messages (Wireshark's "Follow TCP Stream")
+ *   build/bin/sniffer --web -r capture.pcap     the packets in the browser (web.c)
  *
  * The work is split the way the course splits it: capture.c (libpcap, the thread and the ring),
  * decode.c and dec_*.c (pure: bytes in, layers out), flows.c (what we remember between packets),
@@ -23,6 +24,7 @@
 #include "streams.h"
 #include "view.h"
 #include "view_svg.h"
+#include "web.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -56,6 +58,7 @@ static void usage(FILE *out)
     fputs("usage: sniffer [-i IFACE] [-f FILTER] [-c COUNT] [-w FILE] [-r FILE] [--list]\n"
           "               [--layers] [-x] [-e] [-v] [--ladder] [--stats] [--json] [--absolute]\n"
           "               [--frame N] [--follow N] [--svg ladder|tcptrace|throughput|layers]\n"
+          "       sniffer --web [PORT] [-i IFACE | -r FILE] [-f FILTER]   (sniffer --web --help)\n"
           "  -i IFACE     capture live on IFACE (default lo; needs root or cap_net_raw)\n"
           "  -f FILTER    only packets matching this BPF filter, e.g. 'tcp port 7007'\n"
           "  -c COUNT     stop after COUNT packets\n"
@@ -424,6 +427,8 @@ int main(int argc, char **argv)
     uint64_t count = 0;
     bool list = false;
     char err[512];
+    if (web_wanted(argc, argv)) /* the live view in the browser: a program of its own */
+        return web_main(argc, argv, cfg.self);
     a.vo.color = isatty(STDOUT_FILENO);
     if (parse_args(argc, argv, &a, &cfg, &count, &list) < 0)
         return usage(stderr), 2;

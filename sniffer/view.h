@@ -90,5 +90,10 @@ stats *stats_new(void);
 void stats_add(stats *s, const dec_packet *pkt, const flow_info *fi);
 void stats_print(FILE *out, const stats *s);
 void stats_free(stats *s);
+/* The TCP-versus-UDP numbers of the table as one JSON object (for sniffer --web). */
+void stats_json(FILE *out, const stats *s);
+/* view_json's string escaping and its "messages" list, for sniffer --web's details. */
+void view_json_str(FILE *out, const char *p, size_t n);
+void view_json_msgs(FILE *out, const view_msgs *v);
 
 #endif

@@ -109,14 +109,18 @@ def ws_recv(c, answer_pings=True):
         return text
 
 
-def ws_closed(c, within=3.0):
-    """The server ends the session: a close frame (any code) and/or TCP close, nothing else
-    but pings."""
-    c.sock.settimeout(within)
+def ws_closed(c, within=3.0, code=b""):
+    """The server ends the session: a close frame and/or TCP close, nothing else but pings.
+    The close frame carries code (bytes; b"": no status code, what engine.io sends, the
+    client sees 1005; None: any)."""
+    closing = None
+    deadline = time.monotonic() + within  # pings keep coming: the deadline is for the close
     try:
         while True:
+            c.sock.settimeout(max(0.001, deadline - time.monotonic()))
             fin, rsv, op, payload = c.recv_frame()
             if op == 0x8:
+                closing = payload
                 break
             if op == 0x1 and payload == b"2":
                 ws_send(c, "3")  # keep the heartbeat alive: only the case under test closes
@@ -126,6 +130,8 @@ def ws_closed(c, within=3.0):
         pass
     except socket.timeout:
         raise Failure(f"the server did not close the WebSocket within {within} s")
+    if code is not None and closing is not None and closing[:2] != code:
+        raise Failure(f"close frame: expected code {code!r} but got {closing!r}")
     c.expect_eof(within)
     CHECKS.append("connection closed")
 
@@ -263,7 +269,7 @@ def eio_heartbeat():
     c = ws_open()
     ws_recv(c)
     expect("the server pings", "2", ws_recv(c, answer_pings=False))
-    ws_closed(c, within=PING_TIMEOUT + 0.5)  # and closes when no pong comes
+    ws_closed(c, within=PING_TIMEOUT + 0.5)  # and closes when no pong comes (no status code)
 
 
 def heartbeat_exact():
