@@ -29,7 +29,7 @@ static loop *bare_loop(void)
 typedef struct seen {
     int fd;
     int reads, writes;
-    loop_fd *other; /* unwatch this one from the callback */
+    loop_fd *other;               /* unwatch this one from the callback */
     int other_active, other_want; /* loop_fd_active and loop_fd_want on it, just after */
     loop *l;
 } seen;
