@@ -109,8 +109,8 @@ def paste(labdir, outputs):
 
 
 # What a picture's structure is made of: the marks view_svg_*.c draw, found by class.
-MARKS = {"arrow", "msg", "layer", "field", "title", "label", "seg", "gap", "dgram", "sack",
-         "ack", "win", "flow", "phase"}
+MARKS = {"arrow", "msg", "lost", "layer", "field", "title", "label", "seg", "gap", "dgram",
+         "sack", "ack", "win", "flow", "phase"}
 
 
 def shape(path, kinds_only):

@@ -185,6 +185,8 @@ static const char style[] =
     "marker-end:url(#headr)}\n"
     ".arrow.retrans text{fill:#c01c28;font-weight:bold}\n"
     ".msg line{stroke:#26a269;stroke-dasharray:2 3;marker-end:url(#headg)}\n"
+    ".lost line{stroke:#c01c28;stroke-width:2}.lost text{fill:#c01c28;font-size:10px}\n"
+    ".note{fill:#c01c28;font-size:10px}\n"
     ".msg text{fill:#26a269}\n"
     ".phase.handshake{fill:#e8f0fe}.phase.data{fill:#eef8e8}.phase.teardown{fill:#fdeee8}\n"
     ".seg{stroke:#1a5fb4;stroke-width:2}\n"

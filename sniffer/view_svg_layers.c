@@ -7,7 +7,7 @@
  * inside that box the network layer's, and so on, each layer holding everything after its own
  * header. Every header field is a row with the byte offsets it occupies in the frame (counted
  * from 0, as `-x` prints them), its name, and its value read from those very bytes (a number
- * big-endian, as every Internet header is, RFC 1700 "Data Notations"). A field the capture
+ * big-endian, the Internet's byte order: RFC 791 appendix B). A field the capture
  * did not keep is left out, never read past the captured length.
  * Field layouts: Ethernet II (IEEE 802.3 clause 3), 802.1Q, Linux cooked SLL/SLL2, ARP (RFC
  * 826), IPv4 (RFC 791 3.1), IPv6 (RFC 8200 3), ICMP (RFC 792), TCP (RFC 9293 3.1), UDP

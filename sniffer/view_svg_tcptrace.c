@@ -197,8 +197,10 @@ static bool udp_measure(const svg_cap *c, uint64_t conv, int dir, udp_flow *u)
         u->lo = p->useq < u->lo ? p->useq : u->lo, u->hi = p->useq > u->hi ? p->useq : u->hi;
         u->t0 = p->t < u->t0 ? p->t : u->t0, u->t1 = p->t > u->t1 ? p->t : u->t1;
         /* the sender announced how many it sends (numbered from 0): any missing at the end
-         * are gaps too, as udp_receiver counts them */
-        u->hi = p->utotal && p->utotal - 1 > u->hi ? p->utotal - 1 : u->hi;
+         * are gaps too, as udp_receiver counts them (unless the picture stopped remembering
+         * packets before the end) */
+        if (c->more == 0 && p->utotal && p->utotal - 1 > u->hi)
+            u->hi = p->utotal - 1;
     }
     if (u->count == 0)
         return false;

@@ -39,6 +39,15 @@ fi
 grep -q 'no frame 99' err.txt || fail "the error does not say which frame: $(cat err.txt)"
 [ ! -s f99.svg ] || fail "a half picture was written: $(head -c 200 f99.svg)"
 
+step "usage errors: an unknown picture, and --svg mixed with another view"
+if "$S" -r "$CORPUS/eth_tcp.pcap" --svg pie >out.svg 2>err.txt; then fail "--svg pie succeeded"; fi
+grep -q "ladder, tcptrace, throughput or layers, not 'pie'" err.txt \
+  || fail "the error does not list the pictures: $(cat err.txt)"
+if "$S" -r "$CORPUS/eth_tcp.pcap" --svg ladder --json >out.svg 2>err.txt; then
+  fail "--svg with --json succeeded"
+fi
+grep -q "only the picture" err.txt || fail "the error does not say why: $(cat err.txt)"
+
 step "the checker can fail: an arrow removed, a retransmission unmarked"
 "$S" -r "$CORPUS/tcp_retrans.pcap" --json >pkts.jsonl 2>/dev/null
 "$S" -r "$CORPUS/tcp_retrans.pcap" --svg ladder >good.svg 2>/dev/null

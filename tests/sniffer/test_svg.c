@@ -134,6 +134,10 @@ static void test_ladder(void **state)
     assert_int_equal(count(b.p, "<g class=\"arrow"), 9);
     assert_int_equal(count(b.p, "<g class=\"arrow retrans\" data-frame=\"4\""), 1);
     assert_int_equal(count(b.p, "<g class=\"msg\" data-frame=\"3\""), 1);
+    /* frame 4 repeats frame 3's bytes: frame 3 is marked as sent again, frame 4 says so */
+    assert_int_equal(count(b.p, "<g class=\"lost\""), 1);
+    assert_non_null(strstr(b.p, "<g class=\"lost\" data-frame=\"3\" data-again=\"4\""));
+    assert_non_null(strstr(b.p, ">repeats frame 3<"));
     assert_int_equal(count(b.p, "class=\"phase handshake\""), 1);
     assert_int_equal(count(b.p, "class=\"phase data\""), 1);
     assert_non_null(strstr(b.p, "&lt;img src=x&gt;"));
