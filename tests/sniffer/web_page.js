@@ -16,7 +16,22 @@ const { execFileSync } = require("child_process");
 const { openPage } = require("../chromium.js");
 
 const [mode, port, profile, echoPort, bin] = process.argv.slice(2);
-const DEADLINE = { timeout: 30000 };
+const DEADLINE = { timeout: 60000 }; // a hang guard on a busy machine, not a speed test
+
+// page.waitForFunction, but a timeout says what was awaited and what the page showed then.
+async function until(page, what, fn, arg, options = DEADLINE) {
+  try {
+    await page.waitForFunction(fn, arg, options);
+  } catch (err) {
+    const state = await page.evaluate(() => ({
+      status: document.getElementById("status").textContent,
+      filterError: document.getElementById("filter-error").textContent,
+      frame: document.getElementById("frame").textContent,
+      rows: document.querySelectorAll("#rows tbody tr").length,
+    })).catch(() => "the page did not answer");
+    throw new Error(`${what}: ${err.message.split("\n")[0]}; the page: ${JSON.stringify(state)}`);
+  }
+}
 
 function check(cond, what) { if (!cond) throw new Error(what); }
 
@@ -38,9 +53,9 @@ function echo(message) {
 }
 
 async function live(page) {
-  await page.waitForFunction(() => /packets/.test(document.getElementById("status").textContent), null, DEADLINE);
+  await until(page, "the first status line", () => /packets/.test(document.getElementById("status").textContent), null, DEADLINE);
   echo("hello browser");
-  await page.waitForFunction((p) => [...document.querySelectorAll("#rows tbody tr")].some(
+  await until(page, "the echo's data segment in the list", (p) => [...document.querySelectorAll("#rows tbody tr")].some(
     (tr) => tr.textContent.includes("length 13") && tr.textContent.includes("." + p + ":")), echoPort, DEADLINE);
   const shown = await rows(page);
   check(shown.some((r) => /Flags \[S\]/.test(r.info)), `no SYN among the rows: ${JSON.stringify(shown)}`);
@@ -48,7 +63,7 @@ async function live(page) {
 
   const data = shown.find((r) => r.info.includes("length 13") && r.info.includes(`.${echoPort}:`));
   await page.click(`#rows tbody tr[data-n="${data.n}"]`, DEADLINE);
-  await page.waitForFunction((n) => document.getElementById("frame").textContent === `(frame ${n})`, data.n, DEADLINE);
+  await until(page, "the clicked frame's details", (n) => document.getElementById("frame").textContent === `(frame ${n})`, data.n, DEADLINE);
   const layers = await page.$$eval("#layers summary", (s) => s.map((x) => x.textContent.split(" ")[0]));
   check(JSON.stringify(layers.slice(0, 3)) === JSON.stringify(["ipv4", "tcp", "data"]) ||
         JSON.stringify(layers.slice(0, 4)) === JSON.stringify(["eth", "ipv4", "tcp", "data"]),
@@ -60,15 +75,15 @@ async function live(page) {
   check(hl === Buffer.from("hello browser").toString("hex"), `the payload's bytes should be "hello browser", lit: ${hl}`);
   console.log(`  ... frame ${data.n}: layers ${layers.join(" > ")}; the destination port and the payload light up their own bytes`);
 
-  await page.waitForFunction(() => document.querySelectorAll("#ladder .arrow[data-n]").length >= 3, null, DEADLINE);
+  await until(page, "three arrows in the ladder", () => document.querySelectorAll("#ladder .arrow[data-n]").length >= 3, null, DEADLINE);
   const before = await page.$$eval("#ladder .arrow[data-n]", (a) => a.length);
   echo("hello again");
   // a new connection: select one of its packets, then the ladder of that conversation grows
-  await page.waitForFunction(() => [...document.querySelectorAll("#rows tbody tr")].some(
+  await until(page, "the second exchange in the list", () => [...document.querySelectorAll("#rows tbody tr")].some(
     (tr) => tr.textContent.includes("length 11")), null, DEADLINE);
   const again = (await rows(page)).find((r) => r.info.includes("length 11"));
   await page.click(`#rows tbody tr[data-n="${again.n}"]`, DEADLINE);
-  await page.waitForFunction((n) => document.querySelectorAll("#ladder .arrow[data-n]").length >= 6 &&
+  await until(page, "the new conversation's ladder", (n) => document.querySelectorAll("#ladder .arrow[data-n]").length >= 6 &&
     document.querySelector(`#ladder .arrow[data-n="${n}"]`) !== null, again.n, DEADLINE);
   console.log(`  ... the ladder shows each conversation's arrows (${before} for the first), and the new one's as they arrive`);
 
@@ -77,21 +92,21 @@ async function live(page) {
 
   await page.fill("#filter", "udp");
   await page.press("#filter", "Enter");
-  await page.waitForFunction(() => document.querySelectorAll("#rows tbody tr").length === 0, null, DEADLINE);
+  await until(page, "no rows under the filter udp", () => document.querySelectorAll("#rows tbody tr").length === 0, null, DEADLINE);
   await page.fill("#filter", `tcp and port ${echoPort} and "length 11"`);
   await page.press("#filter", "Enter");
-  await page.waitForFunction(() => {
+  await until(page, "only 'length 11' rows under the filter", () => {
     const trs = [...document.querySelectorAll("#rows tbody tr")];
     return trs.length > 0 && trs.every((tr) => tr.textContent.includes("length 11"));
   }, null, DEADLINE);
   await page.fill("#filter", "tcp and");
   await page.press("#filter", "Enter");
-  await page.waitForFunction(() => document.getElementById("filter-error").textContent.includes("ends"), null, DEADLINE);
+  await until(page, "the broken filter's error", () => document.getElementById("filter-error").textContent.includes("ends"), null, DEADLINE);
   console.log("  ... the filter: 'udp' shows nothing, 'tcp and port P and \"length 11\"' only those rows, 'tcp and' says what is missing");
 }
 
 async function big(page) {
-  await page.waitForFunction(() => document.querySelectorAll("#rows tbody tr").length > 5, null, DEADLINE);
+  await until(page, "rows of the big file", () => document.querySelectorAll("#rows tbody tr").length > 5, null, DEADLINE);
   for (let round = 0; round < 2; round++) {
     const shown = await rows(page);
     // Click the middle row inside the page, in one step: while the file loads the rows are
@@ -102,22 +117,22 @@ async function big(page) {
       tr.click();
       return { n: Number(tr.dataset.n) };
     });
-    await page.waitForFunction((n) => document.getElementById("frame").textContent === `(frame ${n})`, pick.n, DEADLINE);
+    await until(page, "the clicked frame's details", (n) => document.getElementById("frame").textContent === `(frame ${n})`, pick.n, DEADLINE);
     // scroll (to the middle, then back to the top): other rows must come
     await page.$eval("#list", (l, r) => {
       document.getElementById("follow").checked = false;
       l.scrollTop = r ? 0 : l.scrollHeight / 2;
     }, round);
-    await page.waitForFunction((n) => { const tr = document.querySelector("#rows tbody tr"); return tr && Number(tr.dataset.n) !== n; },
+    await until(page, "other rows after the scroll", (n) => { const tr = document.querySelector("#rows tbody tr"); return tr && Number(tr.dataset.n) !== n; },
       shown[0].n, DEADLINE);
     const status = await page.textContent("#status");
     console.log(`  ... ${round ? "after loading" : "as soon as rows came"} (${status}): a click showed frame ${pick.n}, a scroll brought other rows`);
     if (round === 0)
-      await page.waitForFunction(() => /end of capture/.test(document.getElementById("status").textContent), null, { timeout: 240000 });
+      await until(page, "the end of the capture", () => /end of capture/.test(document.getElementById("status").textContent), null, { timeout: 240000 });
   }
   await page.fill("#filter", "udp");
   await page.click("#apply");
-  await page.waitForFunction(() => {
+  await until(page, "only UDP rows under the filter udp", () => {
     const trs = [...document.querySelectorAll("#rows tbody tr")];
     return trs.length > 0 && trs.every((tr) => tr.children[4].textContent === "udp");
   }, null, DEADLINE);
