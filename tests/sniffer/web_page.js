@@ -118,11 +118,12 @@ async function big(page) {
       return { n: Number(tr.dataset.n) };
     });
     await until(page, "the clicked frame's details", (n) => document.getElementById("frame").textContent === `(frame ${n})`, pick.n, DEADLINE);
-    // scroll (to the middle, then back to the top): other rows must come
-    await page.$eval("#list", (l, r) => {
+    // scroll somewhere else (the middle, or the top when already below it): other rows must
+    // come. (While the file loads, the page itself scrolls up as the store forgets frames.)
+    await page.$eval("#list", (l) => {
       document.getElementById("follow").checked = false;
-      l.scrollTop = r ? 0 : l.scrollHeight / 2;
-    }, round);
+      l.scrollTop = l.scrollTop > l.scrollHeight / 4 ? 0 : l.scrollHeight / 2;
+    });
     await until(page, "other rows after the scroll", (n) => { const tr = document.querySelector("#rows tbody tr"); return tr && Number(tr.dataset.n) !== n; },
       shown[0].n, DEADLINE);
     const status = await page.textContent("#status");
