@@ -149,6 +149,12 @@ void adapter_bins_free(sio_bin *bins, size_t nbins);
  * and the arguments as a JSON array's text in *args (malloc'd). 0 or ADAPTER_E_*. */
 int adapter_split_event(const char *json, char *event, size_t cap, char **args);
 
+/* One client's ack of another server's broadcast with acks, as MessagePack
+ * {"type": 9, "requestId", "packet": <the ack's first argument>} (args: the ack's JSON array
+ * text, bins its attachments). *out malloc'd. Returns 0 or ADAPTER_E_*. */
+int adapter_encode_bcast_ack(const char *request_id, const char *args, const sio_bin *bins,
+                             size_t nbins, uint8_t **out, size_t *len);
+
 /* A request or response as JSON text (malloc'd), the fields r's type uses: uid, requestId,
  * type (when >= 0), opts (has_opts), rooms (REMOTE_JOIN / REMOTE_LEAVE: targets), close
  * (REMOTE_DISCONNECT), data, sockets and rooms (room_list) when not NULL, clientCount when

@@ -31,6 +31,7 @@ async function client(port, name, nsp = "/") {
   s.got = [];
   for (const ev of ["said", "shouted", "announced"])
     s.on(ev, (m) => s.got.push(`${ev}:${m.text}`));
+  s.on("question", (x, cb) => cb(`${name}:${x}`)); // a broadcast with acks asks every client
   sockets.push(s);
   await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${name} did not connect`)), 10000);
@@ -148,6 +149,11 @@ const scenarios = {
     eq(rc, { ok: true, responses: [value] }, "events_server's serverSideEmit('echo'), Node's ack");
     const rn = await ask(n1, "cluster-emit", value);
     eq(rn, { ok: true, responses: [value] }, "Node's serverSideEmit('echo'), events_server's ack");
+
+    console.log("a broadcast with acks from Node.js (io.timeout().emitWithAck) reaches events_server's clients");
+    const asked = await ask(n1, "cluster-ask", "q");
+    eq(asked.ok, true, "every server counted and relayed its clients' acks in time");
+    eq([...asked.responses].sort(), ["C1:q", "C2:q", "N1:q", "N2:q"], "the acks of all four clients");
 
     console.log("disconnectSockets across the cluster, from either side");
     await ask(c2, "join", "doomed");
