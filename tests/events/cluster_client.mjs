@@ -9,7 +9,8 @@
 // when a client has the marker it would already have had the event.
 import { io } from "socket.io-client";
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { openSync, readFileSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
 
 const [scenario, cPort, nPort, redisPort, redisPidfile] = process.argv.slice(2);
 const sockets = [];
@@ -193,10 +194,25 @@ const scenarios = {
     await deliveredTo(c1, "shout", ["during"], "shouted:during", [c2], [c1], "during the outage: C1 shouts to local C2");
     eq(await ask(c1, "echo", "still"), "still", "events_server still acks its clients");
 
+    for (let i = 0; i < 100; i++) { // the killed server is gone (its port free) before the new one
+      try { process.kill(pid, 0); } catch { break; }
+      await sleep(50);
+    }
+    const log = openSync("redis-again.log", "w");
     const redis = spawn("redis-server", ["--port", redisPort, "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no"], { stdio: "ignore", detached: true });
+                                         "--appendonly", "no"], { stdio: ["ignore", log, log], detached: true });
     writeFileSync(redisPidfile, String(redis.pid)); // cluster.sh stops it by this PID
     redis.unref();
+    let up = false;
+    for (let i = 0; i < 100 && !up; i++) {
+      up = await new Promise((resolve) => {
+        const c = createConnection(Number(redisPort), "127.0.0.1");
+        c.once("connect", () => { c.destroy(); resolve(true); });
+        c.once("error", () => resolve(false));
+      });
+      if (!up) await sleep(50);
+    }
+    if (!up) fail(`redis-server did not start again: ${readFileSync("redis-again.log", "utf8")}`);
     console.log(`  started redis-server again (pid ${redis.pid})`);
     // The cluster heals: both servers reconnect and subscribe again (bounded wait).
     for (const [from, to, tag] of [[c1, n1, "c"], [n1, c2, "n"]]) {
