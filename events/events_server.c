@@ -200,19 +200,25 @@ static void sio_limits(const options *o, sio_config *sc)
     sc->binary_timeout_ms = (unsigned)o->binary_timeout;
 }
 
-static int setup_suite(eio_server *eio, const options *o, sio_server **out)
+/* Each setup returns 0, or -1 with the reason in err. */
+static int setup_suite(eio_server *eio, const options *o, sio_server **out, char *err,
+                       size_t errlen)
 {
     static const eio_handlers echo = {NULL, eio_echo, NULL};
     sio_config sc = {.connect_timeout_ms = 1000};
     sio_limits(o, &sc);
-    if (eio_server_mount(eio, "/engine.io/", &echo, NULL) < 0)
+    if (eio_server_mount(eio, "/engine.io/", &echo, NULL, err, errlen) < 0)
         return -1;
-    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc, err, errlen);
     if (srv == NULL)
         return -1;
     const char *names[] = {"/", "/custom"};
     for (int i = 0; i < 2; i++) {
         sio_nsp *n = sio_of(srv, names[i]);
+        if (n == NULL) {
+            snprintf(err, errlen, "out of memory creating namespace %s", names[i]);
+            return -1;
+        }
         sio_on_connection(n, suite_connection, NULL);
         sio_on(n, "message", suite_message, NULL);
         sio_on(n, "message-with-ack", suite_message_with_ack, NULL);
@@ -547,12 +553,12 @@ static void chat_adapter(sio_nsp *n, const char *what, const char *room, const c
     fflush(stdout);
 }
 
-static int setup_chat(eio_server *eio, const options *o, sio_server **out)
+static int setup_chat(eio_server *eio, const options *o, sio_server **out, char *err, size_t errlen)
 {
     sio_config sc = {
         .recovery = 1, .recovery_window_ms = (unsigned)o->window, .recovery_capacity = o->capacity};
     sio_limits(o, &sc);
-    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc, err, errlen);
     if (srv == NULL)
         return -1;
     /* two namespaces with the same events: one Engine.IO session can carry both, and rooms,
@@ -560,8 +566,10 @@ static int setup_chat(eio_server *eio, const options *o, sio_server **out)
     const char *names[] = {"/", "/news"};
     for (int i = 0; i < 2; i++) {
         sio_nsp *n = sio_of(srv, names[i]);
-        if (n == NULL)
+        if (n == NULL) {
+            snprintf(err, errlen, "out of memory creating namespace %s", names[i]);
             return -1;
+        }
         sio_on_connection(n, chat_connection, NULL);
         sio_on_disconnecting(n, chat_disconnecting, NULL);
         sio_on_disconnect(n, chat_disconnect, NULL);
@@ -661,8 +669,9 @@ int main(int argc, char **argv)
                      .head_timeout_ms = (unsigned)o.head_timeout};
     eio_server *eio = eio_server_new(&ec, err, sizeof err);
     sio_server *sio = NULL;
-    if (eio == NULL || (o.suite ? setup_suite(eio, &o, &sio) : setup_chat(eio, &o, &sio)) < 0) {
-        fprintf(stderr, "events_server: cannot set up the server (out of memory)\n");
+    if (eio == NULL || (o.suite ? setup_suite(eio, &o, &sio, err, sizeof err)
+                                : setup_chat(eio, &o, &sio, err, sizeof err)) < 0) {
+        fprintf(stderr, "events_server: cannot set up the server: %s\n", err);
         return 1;
     }
     size_t js_len = 0;
@@ -684,13 +693,16 @@ int main(int argc, char **argv)
     loop *l = fd < 0 ? NULL : loop_new(&lc, eio_loop_handlers(), err, sizeof err);
     if (l)
         loop_on_refuse(l, eio_refuse); /* over --max-conns: HTTP 503, logged by the loop */
-    if (fd < 0 || !l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
-        eio_server_attach(eio, l) < 0) {
-        if (fd < 0)
-            fprintf(stderr, "events_server: %s\n", err);
-        else
-            fprintf(stderr, "events_server: cannot start the event loop: %s\n",
-                    l ? "epoll, signalfd or the timer refused" : err);
+    int ok = fd >= 0 && l && loop_add_listener(l, fd, err, sizeof err) == 0 &&
+             loop_stop_on_signals(l, err, sizeof err) == 0;
+    if (ok && eio_server_attach(eio, l) < 0) { /* the loop's first timer: it cannot be full */
+        snprintf(err, sizeof err, "the loop refused the heartbeat timer");
+        ok = 0;
+    }
+    if (!ok) {
+        /* err says it: net_listen's, loop_new's or the loop's sentence */
+        fprintf(stderr, "events_server: %s%s\n",
+                fd < 0 ? "" : "cannot start the event loop: ", err);
         if (l)
             loop_free(l);
         sio_server_free(sio);

@@ -255,8 +255,8 @@ int main(int argc, char **argv)
         return run_one(argv[2], strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10));
     int rounds = argc == 2 ? atoi(argv[1]) : 5;
     if (argc > 2 || rounds < 1) {
-        fprintf(stderr,
-                "usage: ws_decode_bench [ROUNDS] | --one wirelab|wslay-frame|wslay-event|none SIZE N\n");
+        fprintf(stderr, "usage: ws_decode_bench [ROUNDS] | --one "
+                        "wirelab|wslay-frame|wslay-event|none SIZE N\n");
         return 2;
     }
     for (int round = 1; round <= rounds; round++) {
