@@ -767,7 +767,14 @@ static int js_req(const cJSON *o, const char *text, size_t n, adapter_req *r)
     r->sockets = js_raw(text, n, "sockets");
     r->room_list = js_raw(text, n, "rooms");
     int rc = js_opts(cJSON_GetObjectItemCaseSensitive(o, "opts"), r);
-    if (rc == 0 && (r->type == ADAPTER_REMOTE_JOIN || r->type == ADAPTER_REMOTE_LEAVE))
+    const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "sid");
+    const cJSON *room = cJSON_GetObjectItemCaseSensitive(o, "room");
+    if (cJSON_IsString(sid))
+        r->sid = strdup(sid->valuestring);
+    if (cJSON_IsString(room))
+        r->room = strdup(room->valuestring);
+    if (rc == 0 && (r->type == ADAPTER_REMOTE_JOIN || r->type == ADAPTER_REMOTE_LEAVE ||
+                    r->type == ADAPTER_SOCKETS))
         rc = js_rooms(cJSON_GetObjectItemCaseSensitive(o, "rooms"), &r->targets);
     if (rc == 0 && r->type == ADAPTER_BROADCAST) {
         char *ptext = js_raw(text, n, "packet");
@@ -812,6 +819,8 @@ void adapter_req_free(adapter_req *r)
     rooms_free(&r->rooms);
     rooms_free(&r->except);
     rooms_free(&r->targets);
+    free(r->sid);
+    free(r->room);
     free(r->data);
     free(r->sockets);
     free(r->room_list);

@@ -100,7 +100,10 @@ typedef struct adapter_req {
     char *request_id; /* requestId */
     int has_opts;     /* opts was present: rooms / except below select the sockets */
     adapter_rooms rooms, except;
-    adapter_rooms targets; /* REMOTE_JOIN / REMOTE_LEAVE: the rooms to join or leave */
+    adapter_rooms targets; /* REMOTE_JOIN / REMOTE_LEAVE: the rooms to join or leave;
+                              SOCKETS: the rooms whose sockets are asked for */
+    char *sid, *room;      /* the older form of REMOTE_JOIN / LEAVE / DISCONNECT (adapter 7.x):
+                              one socket by id, one room; answered {"requestId"} */
     int close;             /* REMOTE_DISCONNECT: close the whole connection */
     char *data;            /* SERVER_SIDE_EMIT: data's JSON text; a response's data too */
     char *sockets;         /* a response's "sockets" array as JSON text */

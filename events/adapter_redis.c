@@ -253,6 +253,23 @@ static void apply_remote(const adapter_req *r, sio_nsp *n)
     free(s);
 }
 
+/* The older form (one socket by id): applied when the socket is here, then answered. */
+static void apply_remote_sid(adapter_redis *a, sio_nsp *n, const adapter_req *r)
+{
+    sio_socket *s = sio_find_socket(n, r->sid);
+    if (s == NULL || (r->type != ADAPTER_REMOTE_DISCONNECT && r->room == NULL))
+        return; /* the server that has it answers */
+    if (r->type == ADAPTER_REMOTE_JOIN)
+        sio_join(s, r->room);
+    else if (r->type == ADAPTER_REMOTE_LEAVE)
+        sio_leave(s, r->room);
+    else
+        sio_disconnect_close(s, r->close);
+    adapter_req resp = {.type = -1, .client_count = -1, .request_id = r->request_id};
+    if (r->request_id)
+        publish_req(a, n, "-response", &resp);
+}
+
 /* Another server's serverSideEmit: our handler, and its answer when an ack was asked for. */
 static void answer_server_emit(adapter_redis *a, sio_nsp *n, const adapter_req *r)
 {
@@ -368,6 +385,8 @@ static void on_request(adapter_redis *a, sio_nsp *n, const uint8_t *data, size_t
     case ADAPTER_REMOTE_DISCONNECT:
         if (r.has_opts)
             apply_remote(&r, n);
+        else if (r.sid && !own)
+            apply_remote_sid(a, n, &r);
         break;
     case ADAPTER_SERVER_SIDE_EMIT:
         if (!own)

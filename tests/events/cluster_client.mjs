@@ -1,8 +1,7 @@
 // cluster_client.mjs - socket.io-client clients on both servers of a cluster (events_server
 // --adapter redis:// and tests/events/cluster_node.mjs, one Redis), checking that the two
 // implementations are one chat. Run by tests/events/cluster.sh:
-//   node cluster_client.mjs interop C_PORT NODE_PORT
-//   node cluster_client.mjs heal C_PORT NODE_PORT REDIS_PORT REDIS_PIDFILE
+//   node cluster_client.mjs interop|heal C_PORT NODE_PORT REDIS_PORT REDIS_PIDFILE
 // Each check prints what it saw; the first failure prints what was expected and exits 1.
 // Absence ("X did not get it") is checked with a marker, never a timer: after the event under
 // test, the sender's server broadcasts a marker to everyone on the same Redis connection, so
@@ -11,6 +10,7 @@ import { io } from "socket.io-client";
 import { spawn } from "node:child_process";
 import { openSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
+import { createClient } from "redis";
 
 const [scenario, cPort, nPort, redisPort, redisPidfile] = process.argv.slice(2);
 const sockets = [];
@@ -133,6 +133,20 @@ const scenarios = {
     await members(c1, "everyone", [], "after N2's socketsLeave('everyone'), C sees");
     await ask(c1, "cluster-leave", "from-n", "from-n");
     await members(n1, "from-n", [], "after C1's socketsLeave('from-n'), Node sees");
+
+    console.log("the older REMOTE_JOIN form (one socket by id, adapter 7.x), answered by its server");
+    const redis = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+    await redis.connect();
+    const answered = new Promise((resolve) => {
+      const sub = redis.duplicate();
+      sub.connect().then(() => sub.subscribe("socket.io-response#/#", (m) => {
+        if (JSON.parse(m).requestId === "legacy-1") { sub.quit(); resolve(m); }
+      })).then(() => redis.publish("socket.io-request#/#", JSON.stringify(
+        { uid: "legacy", requestId: "legacy-1", type: 2, sid: c1.id, room: "legacy-room" })));
+    });
+    eq(JSON.parse(await answered), { requestId: "legacy-1" }, "events_server's answer");
+    await members(n1, "legacy-room", [c1.id], "C1 joined legacy-room, as Node sees");
+    await redis.quit();
 
     console.log("allRooms across the cluster, from either side");
     for (const s of [c1, n1]) {

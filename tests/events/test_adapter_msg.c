@@ -213,6 +213,20 @@ static void decodes_json_requests(void **state)
     assert_true(r.has_opts);
     adapter_req_free(&r);
 
+    const char *old =
+        "{\"uid\":\"u1\",\"requestId\":\"q\",\"type\":3,\"sid\":\"s1\",\"room\":\"r\"}";
+    assert_int_equal(adapter_decode_req((const uint8_t *)old, strlen(old), &r), 0);
+    assert_int_equal(r.type, ADAPTER_REMOTE_LEAVE);
+    assert_false(r.has_opts);
+    assert_string_equal(r.sid, "s1");
+    assert_string_equal(r.room, "r");
+    adapter_req_free(&r);
+
+    const char *sockets = "{\"uid\":\"u1\",\"requestId\":\"q\",\"type\":0,\"rooms\":[\"a\",\"b\"]}";
+    assert_int_equal(adapter_decode_req((const uint8_t *)sockets, strlen(sockets), &r), 0);
+    assert_int_equal(r.targets.n, 2);
+    adapter_req_free(&r);
+
     const char *resp = "{\"requestId\":\"x7\",\"sockets\":[{\"id\":\"s1\",\"rooms\":[\"s1\"]}]}";
     assert_int_equal(adapter_decode_req((const uint8_t *)resp, strlen(resp), &r), 0);
     assert_int_equal(r.type, -1);
