@@ -104,6 +104,17 @@ const scenarios = {
     await deliveredTo(c1, "shout", ["from-c"], "shouted:from-c", [c2, n1, n2], [c1], "C1 shouts");
     await deliveredTo(n1, "shout", ["from-n"], "shouted:from-n", [c1, c2, n2], [n1], "N1 shouts");
 
+    console.log("namespaces stay apart across the cluster (/news on both servers)");
+    const cn = await client(cPort, "C-news", "/news"), nn = await client(nPort, "N-news", "/news");
+    await deliveredTo(cn, "shout", ["news-c"], "shouted:news-c", [nn], [cn], "C-news shouts in /news");
+    await deliveredTo(nn, "shout", ["news-n"], "shouted:news-n", [cn], [nn], "N-news shouts in /news");
+    await deliveredTo(c1, "shout", ["root"], "shouted:root", [c2, n1, n2], [c1], "then C1 shouts in /");
+    for (const r of all)
+      if (r.got.some((g) => g.startsWith("shouted:news-"))) fail(`${r.label} in / got a /news shout`);
+    console.log("  ok: no client of / got a /news shout");
+    cn.disconnect();
+    nn.disconnect();
+
     console.log("broadcast to a room, from either side");
     await ask(c1, "join", "r1");
     await ask(n2, "join", "r1");
