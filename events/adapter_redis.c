@@ -689,9 +689,11 @@ static void on_message(redisAsyncContext *ac, void *reply, void *priv)
         return;
     int pmessage = strcmp(rp->element[0]->str, "pmessage") == 0;
     if (!pmessage && strcmp(rp->element[0]->str, "message") != 0)
-        return; /* a subscribe confirmation */
+        return;                       /* a subscribe confirmation */
+    if (pmessage && rp->elements < 4) /* [pmessage, pattern, channel, message] */
+        return;
     const redisReply *ch = rp->element[pmessage ? 2 : 1], *msg = rp->element[pmessage ? 3 : 2];
-    if (pmessage && rp->elements < 4)
+    if (ch->type != REDIS_REPLY_STRING || msg->type != REDIS_REPLY_STRING)
         return;
     if (msg->len > ADAPTER_MAX_MESSAGE) {
         loop_log(a->l, "Redis adapter: dropped a %zu-byte message on %s (over %u bytes)", msg->len,
