@@ -174,10 +174,86 @@ static int mp_json(const msgpack_object *o, adapter_text *t, binlist *b, int dep
     return ADAPTER_E_MALFORMED;
 }
 
-/* Unpack exactly one MessagePack value filling all of buf into u. */
+/*
+ * Check, before msgpack-c sees them, that buf holds exactly one MessagePack value whose every
+ * length fits in the bytes that are there. msgpack-c allocates room for an array's or a map's
+ * declared count before reading the items, so a 6-byte "array of 2^32 items" would make it
+ * ask for 100 GB. Each value takes at least one byte, so a container may declare at most as
+ * many items as bytes remain (checked as count <= len - off, which cannot overflow since
+ * off <= len); ADAPTER_MAX_VALUES and ADAPTER_MAX_DEPTH bound the rest.
+ *
+ *   first byte        what follows                      first byte   what follows
+ *   00-7f, e0-ff      nothing (a small integer)         80-8f        fixmap: 2*(b&15) values
+ *   c0 c2 c3          nothing (nil, false, true)        90-9f        fixarray: b&15 values
+ *   a0-bf             b&31 bytes of string              cc-d3        1, 2, 4, 8 bytes of int
+ *   c4-c6 / d9-db     1/2/4-byte length, then bytes     ca cb        4 or 8 bytes of float
+ *   c7-c9             1/2/4-byte length, type, bytes    d4-d8        type, 1/2/4/8/16 bytes
+ *   dc dd / de df     2/4-byte count of values / pairs  c1           never used: an error
+ */
+static int mp_check(const uint8_t *buf, size_t len)
+{
+    size_t pending[ADAPTER_MAX_DEPTH + 2], off = 0, values = 0;
+    int depth = 0;
+    pending[0] = 1;
+    while (depth >= 0) {
+        if (pending[depth] == 0) {
+            depth--;
+            continue;
+        }
+        if (off >= len || ++values > ADAPTER_MAX_VALUES)
+            return off >= len ? ADAPTER_E_MALFORMED : ADAPTER_E_LIMIT;
+        pending[depth]--;
+        uint8_t b = buf[off++];
+        size_t skip = 0, count = 0, lenbytes = 0;
+        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+            skip = 0;
+        else if (b >= 0x80 && b <= 0x9f)
+            count = (size_t)(b & 0x0f) * (b <= 0x8f ? 2 : 1);
+        else if (b >= 0xa0 && b <= 0xbf)
+            skip = b & 0x1f;
+        else if (b >= 0xcc && b <= 0xd3)
+            skip = (size_t)1 << ((b - 0xcc) & 3);
+        else if (b == 0xca || b == 0xcb)
+            skip = b == 0xca ? 4 : 8;
+        else if (b >= 0xd4 && b <= 0xd8)
+            skip = 1 + ((size_t)1 << (b - 0xd4));
+        else if ((b >= 0xc4 && b <= 0xc9) || (b >= 0xd9 && b <= 0xdb) || (b >= 0xdc && b <= 0xdf))
+            lenbytes = b >= 0xdc   ? (b & 1 ? 4 : 2)
+                       : b >= 0xd9 ? (size_t)1 << (b - 0xd9)
+                       : b >= 0xc7 ? (size_t)1 << (b - 0xc7)
+                                   : (size_t)1 << (b - 0xc4);
+        else
+            return ADAPTER_E_MALFORMED; /* 0xc1 */
+        if (lenbytes) {                 /* a big-endian length (or count) of lenbytes bytes */
+            if (lenbytes > len - off)
+                return ADAPTER_E_MALFORMED;
+            size_t n = 0;
+            for (size_t i = 0; i < lenbytes; i++)
+                n = n << 8 | buf[off++];
+            if (b >= 0xdc)
+                count = b >= 0xde ? 2 * n : n;
+            else
+                skip = n + (b >= 0xc7 && b <= 0xc9); /* ext: the type byte too */
+        }
+        if (skip > len - off || count > len - off)
+            return ADAPTER_E_MALFORMED;
+        off += skip;
+        if (count) {
+            if (depth == ADAPTER_MAX_DEPTH)
+                return ADAPTER_E_LIMIT;
+            pending[++depth] = count;
+        }
+    }
+    return off == len ? 0 : ADAPTER_E_MALFORMED;
+}
+
+/* Unpack exactly one MessagePack value filling all of buf into u (checked by mp_check). */
 static int unpack_one(const uint8_t *buf, size_t len, msgpack_unpacked *u)
 {
     size_t off = 0;
+    int rc = mp_check(buf, len);
+    if (rc < 0)
+        return rc;
     msgpack_unpacked_init(u);
     if (msgpack_unpack_next(u, (const char *)buf, len, &off) != MSGPACK_UNPACK_SUCCESS ||
         off != len) {

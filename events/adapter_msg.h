@@ -26,8 +26,10 @@
  * float 64, as JavaScript's own encoder (notepack.io) writes them.
  *
  * Every function here is pure: no sockets, no Redis. Limits: ADAPTER_MAX_DEPTH levels of
- * nesting, ADAPTER_MAX_ROOMS rooms (and except rooms) per message, SIO_MAX_ATTACHMENTS
- * binaries; a message over them is refused with ADAPTER_E_LIMIT.
+ * nesting, ADAPTER_MAX_VALUES values, ADAPTER_MAX_ROOMS rooms (and except rooms) per message,
+ * SIO_MAX_ATTACHMENTS binaries; a message over them is refused with ADAPTER_E_LIMIT. Every
+ * length a MessagePack message declares is checked against the bytes that are there before
+ * msgpack-c reads it (mp_check in adapter_msg.c).
  */
 #ifndef WIRELAB_ADAPTER_MSG_H
 #define WIRELAB_ADAPTER_MSG_H
@@ -38,9 +40,10 @@
 #include "sio_packet.h"
 #include "sio_server.h"
 
-#define ADAPTER_MAX_DEPTH 32  /* nesting of arrays and maps in one message */
-#define ADAPTER_MAX_ROOMS 256 /* rooms or except rooms named by one message */
-#define ADAPTER_MAX_ID    64  /* longest uid / requestId accepted */
+#define ADAPTER_MAX_DEPTH  32         /* nesting of arrays and maps in one message */
+#define ADAPTER_MAX_ROOMS  256        /* rooms or except rooms named by one message */
+#define ADAPTER_MAX_ID     64         /* longest uid / requestId accepted */
+#define ADAPTER_MAX_VALUES (1u << 20) /* values in one MessagePack message */
 
 enum {
     ADAPTER_E_MALFORMED = -40, /* not MessagePack / JSON of the expected shape */

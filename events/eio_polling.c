@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The body of one polling response: every queued packet, joined by 0x1e. */
 static char *build_body(eio_session *s, size_t *len)
@@ -161,30 +162,32 @@ static void polling_handshake(eio_conn *ec, const eio_mount *m)
         m->h.on_open(s, m->user);
 }
 
-void eio_polling_request(eio_conn *ec, const eio_mount *m)
+/*
+ * A polling request that passed verify() (eio_server.c), for session s (NULL: a handshake).
+ * As engine.io's polling transport: GET polls, POST sends, any other method gets a bare 500
+ * (the session goes on); a POST of application/octet-stream, which only EIO 3 sent, gets a
+ * bare 400 and ends the session ("invalid content").
+ */
+void eio_polling_request(eio_conn *ec, const eio_mount *m, eio_session *s)
 {
     eio_req *r = ec->req;
-    const char *sid;
-    size_t sl;
-    if (!eio_query_get(r, "sid", &sid, &sl)) {
-        if (!eio_method_is(r, "GET"))
-            eio_http_error(ec, EIO_ERR_METHOD);
-        else if (!eio_query_is(r, "EIO", "4")) /* checked at the handshake only, as engine.io */
+    const char *type;
+    size_t tl;
+    if (s == NULL) {
+        if (!eio_query_is(r, "EIO", "4")) /* checked at the handshake only, as engine.io */
             eio_http_error(ec, EIO_ERR_VERSION);
         else
             polling_handshake(ec, m);
-        return;
-    }
-    eio_session *s = eio_session_find(ec->srv, sid, sl);
-    if (s == NULL) {
-        eio_http_error(ec, EIO_ERR_SID);
-    } else if (s->websocket) { /* upgraded: polling requests for it are refused */
-        eio_http_error(ec, EIO_ERR_REQUEST);
     } else if (eio_method_is(r, "GET")) {
         polling_get(ec, s);
-    } else if (eio_method_is(r, "POST")) {
-        polling_post(ec, s);
+    } else if (!eio_method_is(r, "POST")) {
+        eio_http_send(ec, 500, NULL, NULL, 0, NULL);
+    } else if (eio_req_header(r, "Content-Type", &type, &tl) && tl == 24 &&
+               strncasecmp(type, "application/octet-stream", 24) == 0) {
+        eio_trace(ec->srv, "%s: invalid content: a POST of application/octet-stream", s->sid);
+        eio_http_send(ec, 400, NULL, NULL, 0, NULL);
+        eio_session_close(s, "transport error", 0);
     } else {
-        eio_http_error(ec, EIO_ERR_REQUEST);
+        polling_post(ec, s);
     }
 }

@@ -12,6 +12,7 @@
 #include "eio_internal.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ws_handshake.h"
@@ -181,49 +182,66 @@ static void websocket_session(eio_conn *ec, const eio_mount *m, const char *answ
         m->h.on_open(s, m->user);
 }
 
-/* The WebSocket upgrade: a new session, or the probe of an existing polling session. */
-void eio_websocket_request(eio_conn *ec, const eio_mount *m)
+/* The 101 with the CORS header the polling answers carry (socket.io's cors middleware runs on
+ * upgrade requests too), inserted before the blank line that ends the head. */
+static size_t with_cors(eio_conn *ec, const ws_verdict *v, char *out, size_t n, size_t cap)
+{
+    static const char name[] = "Access-Control-Allow-Origin: ";
+    const char *cors = ec->srv->cfg.cors_origin;
+    if (v->status != 101 || cors == NULL || n < 4 || memcmp(out + n - 4, "\r\n\r\n", 4) != 0)
+        return n;
+    size_t line = sizeof name - 1 + strlen(cors) + 2;
+    if (line > cap - n) /* (n <= cap) does not fit: the 101 goes without it */
+        return n;
+    snprintf(out + n - 2, cap - (n - 2), "%s%s\r\n\r\n", name, cors);
+    return n + line;
+}
+
+/* Complete the WebSocket handshake (answer) and close the WebSocket at once, with a close frame
+ * without a status code: what engine.io does with an upgrade it will not use. */
+static void accept_and_close(eio_conn *ec, const char *answer, size_t n, const char *why)
+{
+    conn_send(ec->c, answer, n);
+    ws_start(ec, NULL);
+    eio_trace(ec->srv, "%s: %s: its WebSocket is closed", conn_peer(ec->c), why);
+    eio_ws_send(ec, WS_OP_CLOSE, NULL, 0);
+    conn_shutdown_write(ec->c);
+}
+
+/*
+ * An upgrade request that passed verify() (eio_server.c), for session s (NULL: none named):
+ * a new session, or the probe of a polling session. As engine.io: the WebSocket handshake's
+ * own checks first (ws's 400 or 426); then an upgrade to polling, which cannot use one, or a
+ * second WebSocket for a session that has (or is probing) one gets 101 and is closed at once;
+ * a new session must speak EIO 4 (engine.io's handshake check, code 5).
+ */
+void eio_websocket_request(eio_conn *ec, const eio_mount *m, eio_session *s)
 {
     eio_req *r = ec->req;
-    const char *sid;
-    size_t sl;
-    eio_session *s = NULL;
-    if (eio_query_get(r, "sid", &sid, &sl) && (s = eio_session_find(ec->srv, sid, sl)) == NULL) {
-        eio_http_error(ec, EIO_ERR_SID);
-        return;
-    }
-    if (s == NULL && !eio_query_is(r, "EIO", "4")) { /* a new session: the version matters */
-        eio_http_error(ec, EIO_ERR_VERSION);
-        return;
-    }
     ws_verdict v;
     char out[WS_RESPONSE_MAX];
     ws_handshake_check(&r->head, m->path, NULL, &v);
     size_t n = ws_handshake_response(&r->head, &v, out, sizeof out);
+    n = with_cors(ec, &v, out, n, sizeof out);
     if (v.status != 101) {
         conn_send(ec->c, out, n);
         conn_close(ec->c);
-        return;
-    }
-    if (s && (s->websocket || s->probe)) {
-        /* the session has (or is getting) its WebSocket: engine.io completes this handshake
-         * and closes the new WebSocket at once, a close frame without a status code */
-        conn_send(ec->c, out, n);
-        ws_start(ec, NULL);
-        eio_trace(ec->srv, "%s already %s: a second WebSocket from %s is closed", s->sid,
-                  s->websocket ? "upgraded" : "upgrading", conn_peer(ec->c));
-        eio_ws_send(ec, WS_OP_CLOSE, NULL, 0);
-        conn_shutdown_write(ec->c);
-        return;
-    }
-    if (s == NULL) {
+    } else if (!eio_query_is(r, "transport", "websocket")) {
+        accept_and_close(ec, out, n, "an upgrade with transport=polling");
+    } else if (s && (s->websocket || s->probe)) {
+        accept_and_close(ec, out, n,
+                         s->websocket ? "a second WebSocket for an upgraded session"
+                                      : "a second WebSocket for a session being upgraded");
+    } else if (s == NULL && !eio_query_is(r, "EIO", "4")) {
+        eio_upgrade_error(ec, EIO_ERR_VERSION);
+    } else if (s == NULL) {
         websocket_session(ec, m, out, n);
-        return;
+    } else {
+        conn_send(ec->c, out, n);
+        ws_start(ec, s); /* the upgrade path: this WebSocket must now be probed */
+        s->probe = ec;
+        eio_trace(ec->srv, "%s probing a WebSocket from %s", s->sid, conn_peer(ec->c));
     }
-    conn_send(ec->c, out, n);
-    ws_start(ec, s); /* the upgrade path: this WebSocket must now be probed */
-    s->probe = ec;
-    eio_trace(ec->srv, "%s probing a WebSocket from %s", s->sid, conn_peer(ec->c));
 }
 
 /* ---------------------------------------------------------------------------------------- */

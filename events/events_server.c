@@ -200,21 +200,25 @@ static void sio_limits(const options *o, sio_config *sc)
     sc->binary_timeout_ms = (unsigned)o->binary_timeout;
 }
 
-static int setup_suite(eio_server *eio, const options *o, sio_server **out)
+/* Each setup returns 0, or -1 with the reason in err. */
+static int setup_suite(eio_server *eio, const options *o, sio_server **out, char *err,
+                       size_t errlen)
 {
     static const eio_handlers echo = {NULL, eio_echo, NULL};
     sio_config sc = {.connect_timeout_ms = 1000};
     sio_limits(o, &sc);
-    if (eio_server_mount(eio, "/engine.io/", &echo, NULL) < 0)
+    if (eio_server_mount(eio, "/engine.io/", &echo, NULL, err, errlen) < 0)
         return -1;
-    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc, err, errlen);
     if (srv == NULL)
         return -1;
     const char *names[] = {"/", "/custom"};
     for (int i = 0; i < 2; i++) {
         sio_nsp *n = sio_of(srv, names[i]);
-        if (n == NULL)
+        if (n == NULL) {
+            snprintf(err, errlen, "out of memory creating namespace %s", names[i]);
             return -1;
+        }
         sio_on_connection(n, suite_connection, NULL);
         sio_on(n, "message", suite_message, NULL);
         sio_on(n, "message-with-ack", suite_message_with_ack, NULL);
@@ -534,9 +538,28 @@ static void chat_disconnecting(sio_socket *s, const char *reason, void *user)
     fflush(stdout);
 }
 
+/* The adapter's room events, at most ADAPTER_LINES a second: one client joining (and, when it
+ * leaves, leaving) 40,000 rooms would otherwise write 80,000 lines, a system call each, while
+ * everyone else waits. The rest are counted and the count is printed with the next line. */
+#define ADAPTER_LINES 50
+static struct {
+    uint64_t second; /* which second (loop_now_ms() / 1000) the lines below were in */
+    unsigned shown;
+    unsigned long long hidden;
+} adapter_log;
+
+static void adapter_hidden_line(void)
+{
+    if (adapter_log.hidden)
+        printf("adapter  (%llu more room events not shown: at most %d lines a second)\n",
+               adapter_log.hidden, ADAPTER_LINES);
+    adapter_log.hidden = 0;
+}
+
 static void chat_disconnect(sio_socket *s, const char *reason, void *user)
 {
     (void)user;
+    adapter_hidden_line(); /* the rooms it left, if there were too many to show */
     printf("disconnect %s: %s; in %zu rooms\n", sio_socket_id(s), reason, sio_socket_nrooms(s));
     fflush(stdout);
 }
@@ -545,16 +568,27 @@ static void chat_adapter(sio_nsp *n, const char *what, const char *room, const c
                          void *user)
 {
     (void)user;
+    uint64_t second = loop_now_ms() / 1000;
+    if (second != adapter_log.second) {
+        adapter_log.second = second;
+        adapter_log.shown = 0;
+    }
+    if (adapter_log.shown >= ADAPTER_LINES) {
+        adapter_log.hidden++;
+        return;
+    }
+    adapter_log.shown++;
+    adapter_hidden_line();
     printf("adapter  %s %s %s%s%s\n", sio_nsp_name(n), what, room, sid ? " " : "", sid ? sid : "");
     fflush(stdout);
 }
 
-static int setup_chat(eio_server *eio, const options *o, sio_server **out)
+static int setup_chat(eio_server *eio, const options *o, sio_server **out, char *err, size_t errlen)
 {
     sio_config sc = {
         .recovery = 1, .recovery_window_ms = (unsigned)o->window, .recovery_capacity = o->capacity};
     sio_limits(o, &sc);
-    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc, err, errlen);
     if (srv == NULL)
         return -1;
     /* two namespaces with the same events: one Engine.IO session can carry both, and rooms,
@@ -562,8 +596,10 @@ static int setup_chat(eio_server *eio, const options *o, sio_server **out)
     const char *names[] = {"/", "/news"};
     for (int i = 0; i < 2; i++) {
         sio_nsp *n = sio_of(srv, names[i]);
-        if (n == NULL)
+        if (n == NULL) {
+            snprintf(err, errlen, "out of memory creating namespace %s", names[i]);
             return -1;
+        }
         sio_on_connection(n, chat_connection, NULL);
         sio_on_disconnecting(n, chat_disconnecting, NULL);
         sio_on_disconnect(n, chat_disconnect, NULL);
@@ -663,8 +699,9 @@ int main(int argc, char **argv)
                      .head_timeout_ms = (unsigned)o.head_timeout};
     eio_server *eio = eio_server_new(&ec, err, sizeof err);
     sio_server *sio = NULL;
-    if (eio == NULL || (o.suite ? setup_suite(eio, &o, &sio) : setup_chat(eio, &o, &sio)) < 0) {
-        fprintf(stderr, "events_server: cannot set up the server (out of memory)\n");
+    if (eio == NULL || (o.suite ? setup_suite(eio, &o, &sio, err, sizeof err)
+                                : setup_chat(eio, &o, &sio, err, sizeof err)) < 0) {
+        fprintf(stderr, "events_server: cannot set up the server: %s\n", err);
         return 1;
     }
     size_t js_len = 0;

@@ -23,8 +23,10 @@ int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, 
 {
     size_t len;
     char *text = sio_encode(type, n ? n->name : "/", id, nbins, json, &len);
-    if (text == NULL)
+    if (text == NULL) { /* the client would wait for it forever (an ack, a CONNECT reply): */
+        eio_close_later(c->eio, "out of memory encoding a Socket.IO packet"); /* it reconnects */
         return SIO_E_NOMEM;
+    }
     int rc = eio_send(c->eio, 0, (const uint8_t *)text, len);
     free(text);
     for (size_t i = 0; rc == 0 && i < nbins; i++)

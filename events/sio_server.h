@@ -135,8 +135,10 @@ typedef struct sio_target {
                        sockets only, not handed to the adapter (sio_adapter.h) */
 } sio_target;
 
-/* Serve Socket.IO at path (usually "/socket.io/") of an Engine.IO server. */
-sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *cfg);
+/* Serve Socket.IO at path (usually "/socket.io/") of an Engine.IO server. NULL, with the reason
+ * in err (errlen bytes; NET_ERR_LEN is enough), when out of memory or path cannot be served. */
+sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *cfg, char *err,
+                           size_t errlen);
 void sio_server_free(sio_server *srv);
 
 /* The namespace called name ("/" is the main one), created on first use. NULL if full. */

@@ -67,12 +67,15 @@ static void begin_close(client *cl, unsigned code, const char *reason);
 static void linger_close(client *cl);
 
 /* One unmasked text frame (RFC 6455 5.1: servers never mask). Over --max-queue: the browser
- * is not reading, and is closed with 1008 instead of growing our memory. */
+ * is not reading, and is closed with 1008 instead of growing our memory. An answer is always
+ * queued when nothing else waits, so one large answer (a 256 KiB packet's details) never cuts
+ * off a page that reads: what waits is at most --max-queue plus that one answer. */
 static void send_text_frame(client *cl, const char *msg, size_t len)
 {
     if (cl->c == NULL || cl->ph != PH_OPEN)
         return;
-    if (conn_pending(cl->c) + len > cl->s->max_queue) {
+    size_t pending = conn_pending(cl->c);
+    if (pending > 0 && pending + len > cl->s->max_queue) {
         loop_log(cl->s->l,
                  "browser %" PRIu64 " (%s): over --max-queue (%zu bytes waiting for it): "
                  "closed with 1008; a page that reads its messages is never cut off",
@@ -286,13 +289,14 @@ static void cmd_rows(client *cl, const char *args)
     list_catch_up(cl);
     uint64_t count = list_count(cl);
     fprintf(m.f, "{\"t\":\"rows\",\"from\":%llu,\"count\":%" PRIu64 ",\"rows\":[", k, count);
+    const char *sep = "";
     for (uint64_t i = k; i < count && i < k + n; i++) {
         web_view v;
         if (!web_store_get(w->store, list_frame(cl, i), &v))
             continue;
-        if (i > k)
-            putc(',', m.f);
+        fputs(sep, m.f);
         row_json(m.f, w, &v);
+        sep = ",";
     }
     pthread_mutex_unlock(&w->lock);
     fputs("]}", m.f);
@@ -736,7 +740,7 @@ static int parse_web_args(int argc, char **argv, web_args *a)
                 return -1;
             a->max_store = (size_t)v, i++;
         } else if (strcmp(o, "--max-queue") == 0) {
-            if (number_arg(o, val, 4096, 1ull << 31, &v) < 0)
+            if (number_arg(o, val, 65536, 1ull << 31, &v) < 0)
                 return -1;
             a->max_queue = (size_t)v, i++;
         } else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
@@ -787,8 +791,12 @@ static int serve(server *s, const web_args *a, int fd)
         return 1;
     }
     int port = net_local_port(fd);
+    /* the address to type: the one bound, or loopback when bound to every address */
+    const char *open_at = strcmp(a->bind, "0.0.0.0") == 0 ? "127.0.0.1"
+                          : strchr(a->bind, ':')          ? "[::1]"
+                                                          : a->bind;
     printf("sniffer: showing %s\nsniffer: listening on %s port %d: open http://%s:%d/\n", s->source,
-           a->bind, port, strchr(a->bind, ':') ? "[::1]" : a->bind, port);
+           a->bind, port, open_at, port);
     fflush(stdout);
     int rc = loop_run(s->l);
     web_cap_stop(s->cap);

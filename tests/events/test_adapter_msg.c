@@ -125,6 +125,10 @@ static void refuses_truncated_and_malformed(void **state)
         "93a17882a47479706503a46461746191a26869" /* type 3 (ACK) is not broadcast */ "80",
         "93a17882a47479706502a46461746190" /* data [] has no event name */ "80",
         "93a17882a47479706502a46461746191a26869c0", /* opts nil */
+        "ddffffffff",         /* an array that claims 2^32-1 items: refused before any allocation */
+        "93a178dfffffffff",   /* a map that claims 2^32-1 pairs */
+        "93a178c6ffffffff00", /* a bin of 4 GiB in 1 byte */
+        "c1",                 /* the byte MessagePack never uses */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char hex[256];

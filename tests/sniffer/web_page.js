@@ -94,8 +94,14 @@ async function big(page) {
   await page.waitForFunction(() => document.querySelectorAll("#rows tbody tr").length > 5, null, DEADLINE);
   for (let round = 0; round < 2; round++) {
     const shown = await rows(page);
-    const pick = shown[Math.floor(shown.length / 2)];
-    await page.click(`#rows tbody tr[data-n="${pick.n}"]`, DEADLINE);
+    // Click the middle row inside the page, in one step: while the file loads the rows are
+    // redrawn every 200 ms (new packets, older ones forgotten), and a row found first and
+    // clicked later may be gone by then.
+    const pick = await page.$eval("#rows tbody", (tb) => {
+      const tr = tb.children[Math.floor(tb.children.length / 2)];
+      tr.click();
+      return { n: Number(tr.dataset.n) };
+    });
     await page.waitForFunction((n) => document.getElementById("frame").textContent === `(frame ${n})`, pick.n, DEADLINE);
     // scroll (to the middle, then back to the top): other rows must come
     await page.$eval("#list", (l, r) => {

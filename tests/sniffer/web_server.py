@@ -26,11 +26,11 @@ BIN, SOURCE = sys.argv[1], sys.argv[2]
 SNIFFER = os.path.join(BIN, "sniffer")
 
 
-def start(*args):
+def start(*args, prefix=()):
     """The sniffer --web on a free port; returns (process, port)."""
     log = open("server.log", "w")
-    p = subprocess.Popen([SNIFFER, "--web", "0", *args], stdout=subprocess.PIPE, stderr=log,
-                         text=True)
+    p = subprocess.Popen([*prefix, SNIFFER, "--web", "0", *args], stdout=subprocess.PIPE,
+                         stderr=log, text=True)
     line = p.stdout.readline() + p.stdout.readline()  # "showing ...", "listening on ..."
     if "listening on" not in line:
         p.kill()
@@ -189,6 +189,38 @@ def slow_reader():
     print("  ... a browser that does not read was closed with 1008 at --max-queue, and logged")
 
 
+def unprivileged():
+    """As nobody (no capabilities): a file is served; a live capture says what is missing."""
+    if os.getuid() != 0 or not os.path.exists("/usr/bin/setpriv"):
+        print("  (not root: cannot drop privileges to check them)")
+        return
+    nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+              "--inh-caps=-all"]
+    os.makedirs("nobody", exist_ok=True)
+    os.chmod("nobody", 0o755)
+    src = os.path.join(SOURCE, "tests/sniffer/pcaps/eth_tcp.pcap")
+    with open(src, "rb") as f, open("nobody/eth_tcp.pcap", "wb") as g:
+        g.write(f.read())
+    os.chmod("nobody/eth_tcp.pcap", 0o644)
+    probe = subprocess.run([*nobody, SNIFFER, "--help"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        print("  (the build tree is not readable by nobody: privileges not checked)")
+        return
+    p, port = start("-r", "nobody/eth_tcp.pcap", prefix=nobody)
+    try:
+        c = WebClient(port)
+        c.wait_status(lambda s: s["done"] and s["count"] == 8, "8 frames")
+        c.ask("detail 1", "detail")
+    finally:
+        stop(p)
+    live = subprocess.run([*nobody, SNIFFER, "--web", "0", "-i", "lo"], capture_output=True,
+                          text=True, timeout=20)
+    if live.returncode != 1 or "setcap cap_net_raw,cap_net_admin=eip" not in live.stderr:
+        raise Failure(f"a live --web as nobody should fail and name the fix: {live.returncode} "
+                      f"{live.stderr}")
+    print("  ... as nobody: a file is served; a live capture is refused with the setcap fix")
+
+
 def main():
     pcaps = sorted(glob.glob(os.path.join(SOURCE, "tests/sniffer/pcaps/*.pcap")))
     frames = 0
@@ -198,6 +230,7 @@ def main():
           f"bytes, filters count as --json does")
     bounded_store()
     slow_reader()
+    unprivileged()
 
 
 if __name__ == "__main__":
