@@ -182,8 +182,8 @@ static int parse_payload(const uint8_t *p, size_t len, aof_record *r, const char
     r->name = (const char *)p + at + 1;
     r->msg = p + at + 1 + r->name_len;
     r->msg_len = len - at - 1 - r->name_len;
-    if (!proto_valid_name(r->name, r->name_len) || r->msg_len == 0) {
-        *why = "an invalid queue/topic name or an empty message";
+    if (!proto_valid_name(r->name, r->name_len) || r->msg_len == 0 || r->msg_len > AOF_MSG_MAX) {
+        *why = "an invalid queue/topic name, an empty message or one over 1 MiB";
         return -1;
     }
     return 0;

@@ -38,13 +38,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AOF_MAGIC        "WLQAOF1\n"
-#define AOF_HEADER_LEN   8
-#define AOF_FRAME_LEN    8 /* length + crc32 */
-#define AOF_NAME_MAX     64
-#define AOF_MSG_MAX      ((size_t)1 << 20) /* queue_broker's --max-line can be at most 1 MiB */
-#define AOF_PAYLOAD_MAX  (AOF_MSG_MAX + 128)
-#define AOF_RECORD_MAX   (AOF_FRAME_LEN + AOF_PAYLOAD_MAX)
+#define AOF_MAGIC       "WLQAOF1\n"
+#define AOF_HEADER_LEN  8
+#define AOF_FRAME_LEN   8 /* length + crc32 */
+#define AOF_NAME_MAX    64
+#define AOF_MSG_MAX     ((size_t)1 << 20) /* queue_broker's --max-line can be at most 1 MiB */
+#define AOF_PAYLOAD_MAX (AOF_MSG_MAX + 128)
+#define AOF_RECORD_MAX  (AOF_FRAME_LEN + AOF_PAYLOAD_MAX)
 
 /* Record types: one per change of the broker's state. */
 enum aof_type {

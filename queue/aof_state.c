@@ -311,8 +311,8 @@ int aof_state_apply(aof_state *s, const aof_record *r)
 /* Per queue: redo, then what was in flight, then fresh, then dead. */
 static int place_rank(uint8_t where)
 {
-    static const int rank[] = {[AOF_REDO] = 0, [AOF_FLIGHT] = 1, [AOF_FRESH] = 2,
-                               [AOF_DEADLIST] = 3};
+    static const int rank[] = {
+        [AOF_REDO] = 0, [AOF_FLIGHT] = 1, [AOF_FRESH] = 2, [AOF_DEADLIST] = 3};
     return rank[where];
 }
 
