@@ -38,8 +38,8 @@ struct aof_file {
     char dir[PATH_LEN], path[PATH_LEN], tmp[PATH_LEN];
     uint8_t *pending; /* encoded records not yet written */
     size_t npending, cap;
-    int dirty;                 /* written since the last fdatasync */
-    uint64_t last_sync_ms;     /* everysec: when */
+    int dirty;                  /* written since the last fdatasync */
+    uint64_t last_sync_ms;      /* everysec: when */
     uint64_t compact_min, base; /* compaction threshold: size >= max(compact_min, 2 * base) */
     aof_file_stats stats;
 };
@@ -87,9 +87,8 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-static int datasync(aof_file *f, int fd, const char *path, char *err, size_t errlen)
+static int datasync(int fd, const char *path, char *err, size_t errlen)
 {
-    f->stats.fsyncs++;
     if (fdatasync(fd) < 0)
         return sys_err(err, errlen, "fdatasync failed on", path);
     return 0;
@@ -167,7 +166,7 @@ static int load(aof_file *f, aof_state *s, aof_load_info *info, char *err, size_
     if (rc == 0 && sc.torn) { /* cut it off, so that new records follow the last good one */
         if (ftruncate(f->fd, (off_t)sc.good) < 0)
             return sys_err(err, errlen, "cannot cut the torn record off", f->path);
-        if (datasync(f, f->fd, f->path, err, errlen) < 0)
+        if (datasync(f->fd, f->path, err, errlen) < 0)
             return -1;
     }
     f->stats.bytes = rc == 0 ? sc.good : len;
@@ -180,7 +179,7 @@ static int write_header(aof_file *f, char *err, size_t errlen)
     if (ftruncate(f->fd, 0) < 0 || write_all(f->fd, (const uint8_t *)AOF_MAGIC, AOF_HEADER_LEN))
         return sys_err(err, errlen, "cannot write", f->path);
     f->stats.bytes = AOF_HEADER_LEN;
-    if (datasync(f, f->fd, f->path, err, errlen) < 0)
+    if (datasync(f->fd, f->path, err, errlen) < 0)
         return -1;
     return sync_dir(f->dir, err, errlen);
 }
@@ -286,7 +285,8 @@ int aof_file_commit(aof_file *f, char *err, size_t errlen)
     }
     if (f->policy == AOF_FSYNC_ALWAYS && f->dirty) {
         f->dirty = 0;
-        return datasync(f, f->fd, f->path, err, errlen);
+        f->stats.fsyncs++;
+        return datasync(f->fd, f->path, err, errlen);
     }
     return 0;
 }
@@ -297,7 +297,8 @@ int aof_file_tick(aof_file *f, uint64_t now_ms, char *err, size_t errlen)
         return 0;
     f->dirty = 0;
     f->last_sync_ms = now_ms;
-    return datasync(f, f->fd, f->path, err, errlen);
+    f->stats.fsyncs++;
+    return datasync(f->fd, f->path, err, errlen);
 }
 
 /* ---- compaction -------------------------------------------------------------------------- */
@@ -358,7 +359,7 @@ int aof_file_compact(aof_file *f, void (*snapshot)(void *user, aof_emit_fn emit,
     if (c.failed) {
         errno = c.failed;
         sys_err(err, errlen, "cannot write the compacted log", f->tmp);
-    } else if (datasync(f, c.fd, f->tmp, err, errlen) == 0) {
+    } else if (datasync(c.fd, f->tmp, err, errlen) == 0) {
         if (rename(f->tmp, f->path) < 0)
             sys_err(err, errlen, "cannot rename the compacted log over", f->path);
         else
@@ -390,7 +391,7 @@ int aof_file_close(aof_file *f, char *err, size_t errlen)
         return 0;
     int rc = aof_file_commit(f, err, errlen);
     if (rc == 0 && f->policy != AOF_FSYNC_ALWAYS)
-        rc = datasync(f, f->fd, f->path, err, errlen);
+        rc = datasync(f->fd, f->path, err, errlen);
     close(f->fd);
     close(f->lock_fd); /* (closing the lock's descriptor releases the flock) */
     free(f->pending);

@@ -34,18 +34,19 @@ typedef struct aof_file aof_file;
 
 /* What aof_file_open found. */
 typedef struct aof_load_info {
-    uint64_t bytes;      /* the log's size as found */
-    uint64_t records;    /* records replayed */
-    uint64_t dropped;    /* bytes of a torn last record that were cut off (0: none) */
-    const char *why;     /* what was wrong with them */
-    uint64_t skipped;    /* records that did not fit the state (aof_state_skipped) */
-    int created;         /* 1: there was no log: a new one was made */
+    uint64_t bytes;   /* the log's size as found */
+    uint64_t records; /* records replayed */
+    uint64_t dropped; /* bytes of a torn last record that were cut off (0: none) */
+    const char *why;  /* what was wrong with them */
+    uint64_t skipped; /* records that did not fit the state (aof_state_skipped) */
+    int created;      /* 1: there was no log: a new one was made */
 } aof_load_info;
 
 typedef struct aof_file_stats {
-    uint64_t bytes;      /* the log's size now */
-    uint64_t records;    /* records appended since the start */
-    uint64_t fsyncs;     /* fdatasync() calls on the log since the start */
+    uint64_t bytes;   /* the log's size now */
+    uint64_t records; /* records appended since the start */
+    uint64_t fsyncs;  /* fdatasync() calls after appends (the policy's; not those of creating,
+                         repairing, compacting or closing the log) */
     uint64_t compactions;
 } aof_file_stats;
 

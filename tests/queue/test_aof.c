@@ -511,10 +511,10 @@ static void test_broker_snapshot_matches_journal(void **state)
     line(c, "PULL jobs"); /* 4 */
     line(c, "ACK 3");
     now += 5000;
-    broker_expire(b); /* 4 back (deadline) */
+    broker_expire(b);     /* 4 back (deadline) */
     line(c, "PULL jobs"); /* 4 again: its 2nd delivery */
     now += 5000;
-    broker_expire(b); /* 4 dead (max_deliveries 2) */
+    broker_expire(b);     /* 4 dead (max_deliveries 2) */
     line(c, "PULL jobs"); /* 5, in flight */
 
     aof_state *from_journal = replay(&journal);
