@@ -174,6 +174,10 @@ const aof_pub *aof_state_published(aof_state *s, size_t keep, size_t *n);
 /* The last message id handed out (so ids never repeat after a restart). */
 uint64_t aof_state_last_id(const aof_state *s);
 
+/* The size of a compacted log holding just this state (header, NEXT, a KEEP per live message,
+ * a PUB per published one kept, at most keep per topic): what "the live state" weighs. */
+uint64_t aof_state_live_bytes(aof_state *s, size_t keep);
+
 /* Records that did not fit the state (see aof_state_apply). */
 uint64_t aof_state_skipped(const aof_state *s);
 

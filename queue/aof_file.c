@@ -380,6 +380,11 @@ int aof_file_compact(aof_file *f, void (*snapshot)(void *user, aof_emit_fn emit,
     return sync_dir(f->dir, err, errlen);
 }
 
+void aof_file_set_live(aof_file *f, uint64_t bytes)
+{
+    f->base = bytes;
+}
+
 aof_file_stats aof_file_get_stats(const aof_file *f)
 {
     return f->stats;

@@ -76,9 +76,12 @@ int aof_file_commit(aof_file *f, char *err, size_t errlen);
 /* everysec: fdatasync if something was written and the last one was a second or more ago. */
 int aof_file_tick(aof_file *f, uint64_t now_ms, char *err, size_t errlen);
 
-/* Is the log both over compact_min and twice the size it had after the last compaction (or at
- * start)? */
+/* Is the log both over compact_min and at least twice the live state's size (the size after
+ * the last compaction, or what aof_file_set_live gave at start)? */
 int aof_file_should_compact(const aof_file *f);
+
+/* At start: the live state's size (aof_state_live_bytes), the base of should_compact. */
+void aof_file_set_live(aof_file *f, uint64_t bytes);
 
 /*
  * Rewrite the log as the live state: snapshot(user, emit, ctx) calls emit(ctx, record) for each

@@ -387,6 +387,20 @@ uint64_t aof_state_last_id(const aof_state *s)
     return s->last_id;
 }
 
+uint64_t aof_state_live_bytes(aof_state *s, size_t keep)
+{
+    uint64_t bytes = AOF_HEADER_LEN + AOF_FRAME_LEN + 9; /* the header and NEXT */
+    for (size_t i = 0; i < s->nbuckets; i++)
+        for (const struct entry *e = s->table[i]; e != NULL; e = e->hnext)
+            bytes += AOF_FRAME_LEN + 9 + 7 + 1 + strlen(s->names[e->qi]) + e->m.len;
+    for (size_t i = 0; i < s->ntopics; i++) {
+        const struct topic *t = &s->topics[i];
+        for (size_t j = t->n > keep ? t->n - keep : 0; j < t->n; j++)
+            bytes += AOF_FRAME_LEN + 9 + 1 + strlen(t->name) + t->a[j].len;
+    }
+    return bytes;
+}
+
 uint64_t aof_state_skipped(const aof_state *s)
 {
     return s->skipped;

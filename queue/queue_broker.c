@@ -300,6 +300,22 @@ static void snapshot(void *user, aof_emit_fn emit, void *ctx)
     broker_snapshot(user, emit, ctx);
 }
 
+/* Rewrite the log as b's live state once it has grown past --compact-min and twice that. */
+static void maybe_compact(broker *b)
+{
+    char err[512];
+    if (!aof_file_should_compact(aof))
+        return;
+    aof_file_stats before = aof_file_get_stats(aof);
+    if (aof_file_compact(aof, snapshot, b, err, sizeof err) < 0) {
+        log_line(1, "queue_broker: compaction failed (%s): stopping; the log is complete", err);
+        exit(1);
+    }
+    aof_file_stats after = aof_file_get_stats(aof);
+    log_line(0, "queue_broker: log compacted: %llu bytes -> %llu (the live state)",
+             (unsigned long long)before.bytes, (unsigned long long)after.bytes);
+}
+
 /* Every TICK_MS with --data: everysec's fdatasync, and compaction when the log has grown. */
 static void durable_tick(loop *l, uint64_t now)
 {
@@ -308,16 +324,7 @@ static void durable_tick(loop *l, uint64_t now)
         log_line(1, "queue_broker: %s: stopping", err);
         exit(1);
     }
-    if (!aof_file_should_compact(aof))
-        return;
-    aof_file_stats before = aof_file_get_stats(aof);
-    if (aof_file_compact(aof, snapshot, loop_user(l), err, sizeof err) < 0) {
-        log_line(1, "queue_broker: compaction failed (%s): stopping; the log is complete", err);
-        exit(1);
-    }
-    aof_file_stats after = aof_file_get_stats(aof);
-    log_line(0, "queue_broker: log compacted: %llu bytes -> %llu (the live state)",
-             (unsigned long long)before.bytes, (unsigned long long)after.bytes);
+    maybe_compact(loop_user(l));
 }
 
 /* Every TICK_MS: slow and idle clients; and the deadline timer, if it could not be set. */
@@ -632,7 +639,9 @@ static void restore(const struct options *o, broker *b)
     if (info.skipped > 0)
         log_line(1, "queue_broker: %llu records in the log did not fit the state and were skipped",
                  (unsigned long long)info.skipped);
+    aof_file_set_live(aof, aof_state_live_bytes(st, (size_t)1 << 20));
     aof_state_free(st);
+    maybe_compact(b);
 }
 
 static broker *make_broker(const struct options *o)

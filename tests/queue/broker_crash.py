@@ -80,6 +80,12 @@ class Broker:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
         self.log.close()
+        self.keep()
+
+    def keep(self):
+        """Append this run's log to all.log (the runs' logs, for counting compactions)."""
+        with open(os.path.join(WORK, "all.log"), "a") as f:
+            f.write(self.text())
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -90,6 +96,7 @@ class Broker:
             self.proc.wait()
             fail("the broker did not stop within 10 s of SIGTERM")
         self.log.close()
+        self.keep()
         return rc
 
 
@@ -252,6 +259,8 @@ def crash(policy):
     rng = random.Random(int(os.environ.get("WIRELAB_CRASH_SEED", "20")))
     data = os.path.join(WORK, "data")
     shutil.rmtree(data, ignore_errors=True)
+    if os.path.exists(os.path.join(WORK, "all.log")):
+        os.unlink(os.path.join(WORK, "all.log"))
     opts = ("--fsync", policy, "--compact-min", "4096", "--capacity", "100000")
     broker = Broker(data, *opts)
     start = time.monotonic()
@@ -274,8 +283,12 @@ def crash(policy):
     rc = broker.stop()
     if rc != 0:
         fail("the broker's last run exited %d: %s" % (rc, broker.text()))
+    compactions = open(os.path.join(WORK, "all.log")).read().count("log compacted")
+    if compactions == 0:
+        fail("the log was never compacted (--compact-min 4096): the kills missed compaction")
     print("ok: %d iterations killed by SIGKILL (%d restarts killed during replay), %d PUSHes "
-          "acknowledged, none lost, no ACK'd message back" % (done, replay_kills, pushed))
+          "acknowledged, none lost, no ACK'd message back; %d compactions"
+          % (done, replay_kills, pushed, compactions))
     policy_check(policy, opts)
 
 

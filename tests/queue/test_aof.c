@@ -522,6 +522,7 @@ static void test_broker_snapshot_matches_journal(void **state)
     broker_snapshot(b, to_image, &snap);
     aof_state *from_snapshot = replay(&snap);
     assert_same_messages(from_journal, from_snapshot);
+    assert_int_equal(aof_state_live_bytes(from_journal, 100), snap.len);
     size_t n;
     const aof_msg *m = aof_state_messages(from_journal, &n);
     assert_int_equal(n, 3); /* 5 in flight, 6 fresh, 4 dead */
