@@ -148,6 +148,8 @@ void eio_http_failure(eio_conn *ec, int status, const char *reason)
                              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
                              strlen(reason) + 1, reason);
     eio_trace(ec->srv, "%s -> HTTP %d %s", conn_peer(ec->c), status, reason);
+    if (status == 413 || status == 431) /* a size limit bit: say so even without --verbose */
+        eio_log(ec->srv, "%s: HTTP %d %s; connection closed", conn_peer(ec->c), status, reason);
     http_out(ec, out, n, NULL, 0, 1);
 }
 

@@ -136,6 +136,9 @@ size_t eio_ws_data(eio_conn *ec, const uint8_t *data, size_t len)
     ws_error e = ws_decoder_feed(&ec->dec, data, len);
     if (e != WS_OK) {
         eio_trace(ec->srv, "%s: WebSocket rule broken: %s", conn_peer(ec->c), ws_error_text(e));
+        if (ws_error_close_code(e) == WS_CLOSE_TOO_BIG) /* the maxPayload limit bit */
+            eio_log(ec->srv, "%s: close 1009 %s (maxPayload %zu bytes)", conn_peer(ec->c),
+                    ws_error_text(e), ec->srv->cfg.max_payload);
         eio_session *s = ec->sess;
         ec->sess = NULL;
         if (s && s->probe == ec)

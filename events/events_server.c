@@ -45,6 +45,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
@@ -89,90 +90,47 @@ typedef struct options {
     unsigned long max_rooms, max_binary, binary_timeout;
 } options;
 
-static int parse_number(const char *s, unsigned long max, unsigned long *out)
+static void usage(FILE *to)
 {
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*end != '\0' || v > max)
-        return -1;
-    *out = v;
-    return 0;
+    fputs(USAGE, to);
 }
 
-/* The numeric options: name, where, smallest and largest value. */
-typedef struct number_opt {
-    const char *name;
-    size_t offset;
-    unsigned long min, max;
-} number_opt;
-
-static const number_opt number_opts[] = {
-    {"--recovery-window", offsetof(options, window), 1, 86400000},
-    {"--recovery-capacity", offsetof(options, capacity), 1, 1000000},
-    {"--ping-interval", offsetof(options, ping_interval), 10, 86400000},
-    {"--ping-timeout", offsetof(options, ping_timeout), 10, 86400000},
-    {"--max-queue", offsetof(options, max_queue), 1024, 1ul << 30},
-    {"--max-conns", offsetof(options, max_conns), 1, 1000000},
-    {"--max-sessions", offsetof(options, max_sessions), 1, 10000000},
-    {"--max-handshakes", offsetof(options, max_handshakes), 1, 1000000},
-    {"--head-timeout", offsetof(options, head_timeout), 10, 86400000},
-    {"--max-rooms", offsetof(options, max_rooms), 1, 10000000},
-    {"--max-binary", offsetof(options, max_binary), 1, 1ul << 30},
-    {"--binary-timeout", offsetof(options, binary_timeout), 10, 86400000},
-};
-
-/* A numeric option: 1 if a is one (and v is in range, stored), 0 if a is not one, -1 if v is
- * out of range. */
-static int number_option(options *o, const char *a, const char *v)
-{
-    for (size_t i = 0; i < sizeof number_opts / sizeof number_opts[0]; i++) {
-        const number_opt *no = &number_opts[i];
-        unsigned long n;
-        if (strcmp(a, no->name) != 0)
-            continue;
-        if (parse_number(v, no->max, &n) < 0 || n < no->min)
-            return -1;
-        *(unsigned long *)(void *)((char *)o + no->offset) = n;
-        return 1;
-    }
-    return 0;
-}
-
-/* Returns 0, or -1 with a sentence in err. */
+/*
+ * The command line, one table row per option (args/args.h: the same rules and sentences as
+ * every Wirelab program). ARGS_OK to run, ARGS_HELP after --help, ARGS_ERROR with the reason
+ * in err. The defaults are set first: port 3000 on 127.0.0.1, the chat demo, and 0 for every
+ * number, which means "the library's default" (eio_server.h, sio_server.h; the usage lists
+ * them). The ranges are the rows' last two numbers.
+ */
 static int parse_args(int argc, char **argv, options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->port = 3000;
     o->bind = "127.0.0.1";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--verbose") == 0) {
-            o->verbose = 1;
-            continue;
-        }
-        if (v == NULL) {
-            snprintf(err, errlen, "unknown option or missing value: %s", a);
-            return -1;
-        }
-        i++;
-        if (strcmp(a, "--port") == 0 && (o->port = net_parse_port(v)) >= 0)
-            continue;
-        if (strcmp(a, "--bind") == 0 && *v) {
-            o->bind = v;
-            continue;
-        }
-        if (strcmp(a, "--demo") == 0 && (!strcmp(v, "chat") || !strcmp(v, "protocol-suite"))) {
-            o->suite = strcmp(v, "protocol-suite") == 0;
-            continue;
-        }
-        if (number_option(o, a, v) > 0)
-            continue;
-        snprintf(err, errlen, "bad option or value: %s %s", a, v);
-        return -1;
+    const args_opt table[] = {
+        ARGS_NUMBER_OPT("--port", NULL, o->port, 0, 65535),
+        ARGS_TEXT_OPT("--bind", NULL, o->bind),
+        ARGS_CHOICE_OPT("--demo", NULL, o->suite, "chat|protocol-suite"), /* 1: the suite */
+        ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
+        ARGS_NUMBER_OPT("--recovery-window", NULL, o->window, 1, 86400000),
+        ARGS_NUMBER_OPT("--recovery-capacity", NULL, o->capacity, 1, 1000000),
+        ARGS_NUMBER_OPT("--ping-interval", NULL, o->ping_interval, 10, 86400000),
+        ARGS_NUMBER_OPT("--ping-timeout", NULL, o->ping_timeout, 10, 86400000),
+        ARGS_NUMBER_OPT("--max-queue", NULL, o->max_queue, 1024, 1ul << 30),
+        ARGS_NUMBER_OPT("--max-conns", NULL, o->max_conns, 1, 1000000),
+        ARGS_NUMBER_OPT("--max-sessions", NULL, o->max_sessions, 1, 10000000),
+        ARGS_NUMBER_OPT("--max-handshakes", NULL, o->max_handshakes, 1, 1000000),
+        ARGS_NUMBER_OPT("--head-timeout", NULL, o->head_timeout, 10, 86400000),
+        ARGS_NUMBER_OPT("--max-rooms", NULL, o->max_rooms, 1, 10000000),
+        ARGS_NUMBER_OPT("--max-binary", NULL, o->max_binary, 1, 1ul << 30),
+        ARGS_NUMBER_OPT("--binary-timeout", NULL, o->binary_timeout, 10, 86400000),
+    };
+    int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, errlen);
+    if (rc == ARGS_OK && o->bind[0] == '\0') {
+        snprintf(err, errlen, "--bind needs an address (127.0.0.1, ::1, or :: for every one)");
+        return ARGS_ERROR;
     }
-    return 0;
+    return rc;
 }
 
 /* ---- the protocol-suite demo ---- */
@@ -546,7 +504,10 @@ static void chat_answered(sio_socket *s, const sio_msg *m, void *user)
 static void chat_ask(sio_socket *s, const sio_msg *m, void *user)
 {
     (void)user;
-    sio_emit_ack(s, "question", m->args, chat_answered, NULL);
+    int rc = sio_emit_ack(s, "question", m->args, chat_answered, NULL);
+    if (rc == SIO_E_FULL && m->ack_id >= 0) /* too many questions left unanswered */
+        sio_ack(s, m->ack_id, "[{\"ok\":false,\"error\":\"answer the questions you have\"}]", NULL,
+                0);
 }
 
 /* socket.io's order: "disconnecting" while the socket is still in its rooms, then it leaves
@@ -675,14 +636,10 @@ int main(int argc, char **argv)
 {
     options o;
     char err[NET_ERR_LEN];
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(USAGE, stdout);
-        return 0;
-    }
-    if (parse_args(argc, argv, &o, err, sizeof err) < 0) {
-        fprintf(stderr, "events_server: %s\n%s", err, USAGE);
-        return 2;
-    }
+    int args = parse_args(argc, argv, &o, err, sizeof err);
+    int status = args_exit_status(args, "events_server", err, usage);
+    if (status >= 0)
+        return status; /* 0 after --help, 2 after a mistake (said on stderr with the usage) */
     eio_config ec = {.ping_interval_ms = o.suite ? 300 : (unsigned)o.ping_interval,
                      .ping_timeout_ms = o.suite ? 200 : (unsigned)o.ping_timeout,
                      .max_payload = 1000000,

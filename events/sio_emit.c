@@ -146,6 +146,23 @@ int sio_emit_ack(sio_socket *s, const char *event, const char *args, sio_event_f
     return sio_emit_ack_bin(s, event, args, NULL, 0, fn, user);
 }
 
+/* A client that never answers our ack requests must not make us keep them without end: at
+ * SIO_MAX_ACKS unanswered, refuse the next (logged once per socket). It also bounds the walk
+ * that matches an answer to its request (dispatch_ack). */
+static int too_many_acks(sio_socket *s)
+{
+    if (s->nacks < SIO_MAX_ACKS)
+        return 0;
+    if (!s->acks_logged) {
+        s->acks_logged = 1;
+        eio_log(s->nsp->srv->eio,
+                "socket %s (%s) left %d ack requests unanswered: no more are sent to it until it "
+                "answers some",
+                s->id, s->client ? eio_peer(s->client->eio) : "?", SIO_MAX_ACKS);
+    }
+    return 1;
+}
+
 int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const sio_bin *bins,
                      size_t nbins, sio_event_fn fn, void *user)
 {
@@ -154,6 +171,8 @@ int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const s
         return rc;
     if (s->client == NULL)
         return SIO_E_CLOSED;
+    if (too_many_acks(s))
+        return SIO_E_FULL;
     pending_ack *a = malloc(sizeof *a);
     char *json = sio_event_json(event, args, NULL); /* events with acks are never logged */
     if (a == NULL || json == NULL) {
@@ -166,6 +185,7 @@ int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const s
     a->user = user;
     a->next = s->acks;
     s->acks = a;
+    s->nacks++;
     rc = sio_send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, a->id, json, bins,
                          nbins);
     free(json);

@@ -140,6 +140,7 @@ static void dispatch_ack(sio_socket *s, const sio_packet *p, const sio_bin *bins
         if (a->id != p->id)
             continue;
         *pp = a->next;
+        s->nacks--;
         char *args = malloc(p->data_len + 3);
         if (args == NULL) {
             free(a);

@@ -242,6 +242,7 @@ static void on_tick(uint64_t now, void *user)
         sio_saved *ss = *pp;
         if (now - ss->at > srv->cfg.recovery_window_ms) {
             *pp = ss->next;
+            srv->nsaved--;
             sio_saved_free(ss);
         } else {
             pp = &ss->next;
@@ -299,6 +300,7 @@ void sio_server_free(sio_server *srv)
     while (srv->saved) {
         sio_saved *ss = srv->saved;
         srv->saved = ss->next;
+        srv->nsaved--;
         sio_saved_free(ss);
     }
     for (size_t i = 0; i < srv->nnsps; i++) {

@@ -163,7 +163,8 @@ int sio_on(sio_nsp *n, const char *name, sio_event_fn fn, void *user);
 int sio_emit(sio_socket *s, const char *event, const char *args);
 int sio_emit_bin(sio_socket *s, const char *event, const char *args, const sio_bin *bins,
                  size_t nbins);
-/* Emit to one socket and have fn(s, msg, user) called with the client's ack (msg->event NULL). */
+/* Emit to one socket and have fn(s, msg, user) called with the client's ack (msg->event NULL).
+ * SIO_E_FULL when the socket has SIO_MAX_ACKS (1024) ack requests unanswered (logged once). */
 int sio_emit_ack(sio_socket *s, const char *event, const char *args, sio_event_fn fn, void *user);
 int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const sio_bin *bins,
                      size_t nbins, sio_event_fn fn, void *user);

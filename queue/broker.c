@@ -367,7 +367,9 @@ static int names_full(broker_client *c)
     broker *b = c->b;
     if (b->nqueues + b->ntopics < b->cfg.max_names)
         return 0;
-    limit_hit(c, "too many queues and topics (the broker allows %zu)", b->cfg.max_names);
+    limit_hit(
+        c, "too many queues and topics (the broker allows %zu, --max-names): use one that exists",
+        b->cfg.max_names);
     return 1;
 }
 
@@ -1154,7 +1156,8 @@ static int restore_name_ok(const broker *b, const char *name, char *err, size_t 
 {
     if (b->nqueues + b->ntopics < b->cfg.max_names)
         return 0;
-    snprintf(err, errlen, "the log names more queues and topics than the broker allows (%zu): %s",
+    snprintf(err, errlen,
+             "the log names more queues and topics than the broker allows (%zu, --max-names): %s",
              b->cfg.max_names, name);
     return -1;
 }

@@ -15,7 +15,7 @@
  * Usage: queue_broker [--port N] [--bind ADDR] [--capacity N] [--overflow reject|overwrite]
  *                     [--queue NAME=CAP[:POLICY]]... [--max-line N] [--prefetch N]
  *                     [--ack-timeout S] [--max-deliveries N] [--idle-timeout S]
- *                     [--max-clients N] [--keepalive IDLE:INTERVAL:COUNT]
+ *                     [--max-clients N] [--max-names N] [--keepalive IDLE:INTERVAL:COUNT]
  *                     [--data DIR [--fsync always|everysec|no] [--compact-min BYTES]] [--verbose]
  *
  * Durability (--data): every change of state becomes a record (broker.c calls journal()),
@@ -56,7 +56,7 @@
 struct options {
     int port;
     const char *bind;
-    size_t capacity, max_line, prefetch, max_clients;
+    size_t capacity, max_line, prefetch, max_clients, max_names;
     unsigned ack_timeout_s, max_deliveries, idle_timeout_s;
     unsigned ka_idle, ka_interval, ka_count; /* TCP keepalive, seconds and probes */
     const char *keepalive;                   /* --keepalive as given, "IDLE:INTERVAL:COUNT" */
@@ -451,7 +451,7 @@ static void usage(FILE *out)
             "                    [--overflow reject|overwrite] [--queue NAME=CAP[:POLICY]]...\n"
             "                    [--max-line N] [--prefetch N] [--ack-timeout S]\n"
             "                    [--max-deliveries N] [--idle-timeout S] [--max-clients N]\n"
-            "                    [--keepalive IDLE:INTERVAL:COUNT] [--data DIR]\n"
+            "                    [--max-names N] [--keepalive IDLE:INTERVAL:COUNT] [--data DIR]\n"
             "                    [--fsync always|everysec|no] [--compact-min BYTES] [--verbose]\n"
             "\n"
             "  --port N        TCP port (default %d; 0 picks a free one and prints it)\n"
@@ -470,6 +470,8 @@ static void usage(FILE *out)
             "                  and holds no unacked message\n"
             "                  (default 60 s; 0 = never)\n"
             "  --max-clients N clients served at once; more get 'ERR busy' (default 1000)\n"
+            "  --max-names N   queues and topics, all clients together; clients create\n"
+            "                  them by use, beyond this a new name gets ERR (default 64)\n"
             "  --keepalive I:V:C   TCP keepalive: first probe after I s idle, then every V s,\n"
             "                  give up after C (default 10:2:3: a vanished peer is cut in 16 s)\n"
             "  --data DIR      keep an append-only log of every change in DIR/queue.aof and\n"
@@ -548,6 +550,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         ARGS_NUMBER_OPT("--max-deliveries", NULL, o->max_deliveries, 0, 1000),
         ARGS_NUMBER_OPT("--idle-timeout", NULL, o->idle_timeout_s, 0, 86400),
         ARGS_NUMBER_OPT("--max-clients", NULL, o->max_clients, 1, 100000),
+        ARGS_NUMBER_OPT("--max-names", NULL, o->max_names, 1, 1024), /* found by a walk */
         ARGS_TEXT_OPT("--keepalive", NULL, o->keepalive),
         ARGS_TEXT_OPT("--data", NULL, o->data),
         ARGS_CHOICE_OPT("--fsync", NULL, o->fsync_policy, "always|everysec|no"),
@@ -650,7 +653,7 @@ static broker *make_broker(const struct options *o)
     broker_config cfg = {.capacity = o->capacity,
                          .policy = o->policy,
                          .max_line = o->max_line,
-                         .max_names = 64,
+                         .max_names = o->max_names,
                          .prefetch = o->prefetch,
                          .ack_timeout_s = o->ack_timeout_s,
                          .max_deliveries = o->max_deliveries,
@@ -740,6 +743,7 @@ int main(int argc, char **argv)
                            .max_deliveries = 5,
                            .idle_timeout_s = 60,
                            .max_clients = 1000,
+                           .max_names = 64,
                            .ka_idle = 10,
                            .ka_interval = 2,
                            .ka_count = 3,

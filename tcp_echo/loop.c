@@ -381,6 +381,8 @@ static void dispatch(loop *l, const struct epoll_event *events, int n)
             accept_ready(l, w);
         else if (w->kind == WATCH_SIGNAL)
             read_signals(l);
+        else if (w->kind == WATCH_FD)
+            fdwatch_ready(w, events[i].events);
         else if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
             l->ready[nready++] = (conn *)w;
     }
@@ -404,6 +406,7 @@ static void end_round(loop *l)
         l->io->write(l);
         conn_reap_dead(l);
     }
+    fdwatch_reap(l, 0);
 }
 
 int loop_run(loop *l)
@@ -455,6 +458,7 @@ void loop_free(loop *l)
     if (l->io->free)
         l->io->free(l);
     timers_free(&l->timers);
+    fdwatch_reap(l, 1);
     free(l);
 }
 

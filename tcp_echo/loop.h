@@ -115,6 +115,22 @@ int loop_timer_stop(loop *l, loop_timer t);
 int loop_add_timer(loop *l, unsigned interval_ms, loop_timer_fn fn, void *arg);
 
 /*
+ * Other descriptors: a socket the loop does not own (a client library's connection, such as
+ * hiredis's to Redis in events/redis_loop.c), watched for readiness. loop_fd_watch registers
+ * fd asking for nothing yet; loop_fd_want says what to report; fn(w, readable, writable, arg)
+ * is called in the round the kernel reports it (an error or hang-up counts as readable: the
+ * owner's read finds out). loop_fd_unwatch stops the reports at once (fn is not called again,
+ * even for an event already reported in this round) and frees w at the end of the round; the
+ * owner closes fd. Returns NULL (watch) or -1 (want) when epoll refuses.
+ */
+typedef struct loop_fd loop_fd;
+typedef void (*loop_fd_fn)(loop_fd *w, int readable, int writable, void *arg);
+loop_fd *loop_fd_watch(loop *l, int fd, loop_fd_fn fn, void *arg);
+int loop_fd_want(loop_fd *w, int readable, int writable);
+void loop_fd_unwatch(loop_fd *w);
+int loop_fd_active(const loop_fd *w);
+
+/*
  * Refusing over max_conns. Without this, a connection over the cap is accepted and closed at
  * once (the client sees its connection closed before any answer). With it, the loop accepts
  * the connection, calls say(c) - which queues the protocol's own refusal with conn_send (an

@@ -26,7 +26,7 @@
 #define COALESCE_MAX 16384 /* small sends wait for the end of the round up to this many bytes */
 
 /* What an epoll event points at: the first member of a listener, a conn or the signalfd. */
-enum watch_kind { WATCH_LISTENER, WATCH_CONN, WATCH_SIGNAL };
+enum watch_kind { WATCH_LISTENER, WATCH_CONN, WATCH_SIGNAL, WATCH_FD };
 
 typedef struct watch {
     enum watch_kind kind;
@@ -129,6 +129,7 @@ struct loop {
     const io_backend *io; /* chosen once, in loop.c's choose_io() */
     void *io_state;       /* the backend's own (io_batch.c: the ring and its buffers) */
     conn *ready[MAX_EVENTS];
+    loop_fd *fds; /* other descriptors watched for their owner (fdwatch.c) */
 };
 
 #define TRACE(l, ...)                                                                              \
@@ -136,6 +137,10 @@ struct loop {
         if ((l)->cfg.verbose)                                                                      \
             fprintf(stderr, "  [trace] " __VA_ARGS__);                                             \
     } while (0)
+
+/* ---- fdwatch.c, for the loop ---------------------------------------------------------- */
+void fdwatch_ready(watch *w, uint32_t events);
+void fdwatch_reap(loop *l, int all);
 
 /* ---- conn.c, for the loop and the backends ------------------------------------------- */
 
