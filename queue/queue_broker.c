@@ -594,7 +594,8 @@ static void apply_spec(broker *b, const char *spec, enum ring_policy fallback)
 
 /* ---- main -------------------------------------------------------------------------------- */
 
-/* --data: open the log, replay it into b, and say what came back. Exits on any failure. */
+/* --data: open the log, replay it into b, and say what came back (after the listening line,
+ * before any client is served: the loop has not run yet). Exits on any failure. */
 static void restore(const struct options *o, broker *b)
 {
     char err[768];
@@ -645,6 +646,16 @@ static void restore(const struct options *o, broker *b)
     aof_file_set_live(aof, aof_state_live_bytes(st, (size_t)1 << 20));
     aof_state_free(st);
     maybe_compact(b);
+    log_line(1,
+             "queue_broker: durable: every change is appended to %s before its reply; "
+             "fsync %s: %s",
+             aof_file_path(aof), aof_fsync_name((enum aof_fsync)o->fsync_policy),
+             o->fsync_policy == AOF_FSYNC_ALWAYS ? "an OK is sent after its record is on disk"
+             : o->fsync_policy == AOF_FSYNC_EVERYSEC
+                 ? "the disk is flushed once a second (a power cut loses up to about 1 s; "
+                   "kill -9 loses nothing acknowledged)"
+                 : "the kernel flushes when it wants (a power cut loses up to about 30 s; "
+                   "kill -9 loses nothing acknowledged)");
 }
 
 static broker *make_broker(const struct options *o)
@@ -715,20 +726,9 @@ static loop *make_loop(const struct options *o, broker *b)
     log_line(1, "queue_broker: listening on %s port %d (capacity %zu, overflow %s, max line %zu)",
              o->bind, net_local_port(fd), o->capacity,
              o->policy == RING_REJECT ? "reject" : "overwrite", o->max_line);
-    if (aof == NULL)
+    if (o->data == NULL)
         log_line(1, "queue_broker: memory only: nothing is written to disk, so a stop or a crash "
                     "loses every queued, in-flight, dead-lettered and published message");
-    else
-        log_line(1,
-                 "queue_broker: durable: every change is appended to %s before its reply; "
-                 "fsync %s: %s",
-                 aof_file_path(aof), aof_fsync_name((enum aof_fsync)o->fsync_policy),
-                 o->fsync_policy == AOF_FSYNC_ALWAYS ? "an OK is sent after its record is on disk"
-                 : o->fsync_policy == AOF_FSYNC_EVERYSEC
-                     ? "the disk is flushed once a second (a power cut loses up to about 1 s; "
-                       "kill -9 loses nothing acknowledged)"
-                     : "the kernel flushes when it wants (a power cut loses up to about 30 s; "
-                       "kill -9 loses nothing acknowledged)");
     return l;
 }
 
@@ -758,9 +758,9 @@ int main(int argc, char **argv)
     outguard_install(); /* (loop_new does it too; the lines before it need it already) */
     fit_fd_limit(&opt);
     broker *b = make_broker(&opt);
+    loop *l = make_loop(&opt, b);
     if (opt.data != NULL)
         restore(&opt, b);
-    loop *l = make_loop(&opt, b);
     int rc = loop_run(l);
     /* Count before loop_free: closing the last clients returns their unacked messages, and
      * that is bookkeeping, not deliveries. */

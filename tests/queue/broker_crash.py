@@ -64,7 +64,7 @@ class Broker:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             text = open(self.logpath).read()
-            if "listening on" in text:
+            if "queue_broker: durable:" in text:  # (after the listening and replay lines)
                 self.port = int(text.split("listening on")[1].split("port ")[1].split()[0])
                 return
             if self.proc.poll() is not None:
