@@ -13,35 +13,14 @@
  * Usage: bench_streams PORT [MESSAGES]   (bench/queue_durable/run starts redis-server first)
  */
 #include <hiredis/hiredis.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define PRODUCERS 4
-#define CONSUMERS 4
-#define PIPELINE  64
-#define COUNT     8 /* entries per XREADGROUP: bench_broker's 8 PULLs outstanding */
+#include "../queue/bench_load.h"
 
-static int port;
-static uint64_t total;
-static _Atomic unsigned char *seen;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_streams: %s\n", what);
-    exit(1);
-}
+#define COUNT 8 /* entries per XREADGROUP: bench_broker's 8 PULLs outstanding */
 
 static redisContext *dial(void)
 {
@@ -120,31 +99,11 @@ static void *consumer(void *arg)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: bench_streams PORT [MESSAGES]\n");
-        return 2;
-    }
-    port = atoi(argv[1]);
-    total = argc > 2 ? strtoull(argv[2], NULL, 10) : 200000;
-    total -= total % (PRODUCERS * CONSUMERS);
-    seen = calloc(total, 1);
+    load_args(argc, argv, "bench_streams");
     redisContext *c = dial();
     freeReplyObject(redisCommand(c, "DEL jobs"));
     freeReplyObject(redisCommand(c, "XGROUP CREATE jobs bench $ MKSTREAM"));
-    pthread_t p[PRODUCERS], q[CONSUMERS];
-    double t0 = now_s();
-    for (uintptr_t i = 0; i < CONSUMERS; i++)
-        pthread_create(&q[i], NULL, consumer, (void *)i);
-    for (uintptr_t i = 0; i < PRODUCERS; i++)
-        pthread_create(&p[i], NULL, producer, (void *)i);
-    for (int i = 0; i < PRODUCERS; i++)
-        pthread_join(p[i], NULL);
-    for (int i = 0; i < CONSUMERS; i++)
-        pthread_join(q[i], NULL);
-    double dt = now_s() - t0;
-    for (uint64_t i = 0; i < total; i++)
-        if (seen[i] != 1)
-            die("an entry was never delivered");
+    double dt = load_run(producer, consumer);
     redisReply *pending = redisCommand(c, "XPENDING jobs bench");
     if (pending == NULL || pending->type != REDIS_REPLY_ARRAY || pending->element[0]->integer != 0)
         die("entries are still pending (not XACKed) at the end");
