@@ -19,9 +19,11 @@
  *                     [--data DIR [--fsync always|everysec|no] [--compact-min BYTES]] [--verbose]
  *
  * Durability (--data): every change of state becomes a record (broker.c calls journal()),
- * gathered while one event is handled; the replies of that event are held back (send_line)
- * until commit() has written the records (and, under --fsync always, fdatasync'd them). So an
- * OK never leaves before the change it reports is in the log. aof_file.c is the file.
+ * gathered in memory; the replies are held back (send_line) until commit() has written the
+ * records (and, under --fsync always, fdatasync'd them). So an OK never leaves before the
+ * change it reports is in the log. The commit waits for the next round of the loop
+ * (commit_soon), so that everything the clients sent in one round shares one write and one
+ * fdatasync: a "group commit", as Redis does before it sleeps. aof_file.c is the file.
  *
  * Every limit (queue/README.md, "Limits") is enforced here, in broker.c or in the loop, and
  * logged when it bites (log_line here, loop_log in the loop). Logging never blocks.
@@ -175,8 +177,7 @@ static void journal(void *user, const aof_record *r)
 }
 
 /*
- * The end of every event that may change the state (a client's bytes, a close, a deadline):
- * write the records (and fdatasync under always), then let the held replies go. If the disk
+ * Write the records (and fdatasync under always), then let the held replies go. If the disk
  * fails, stop at once without sending them: a client must never hold an OK for a change the
  * log lost (and after a failed fsync, Linux may have dropped the dirty pages: retrying could
  * report success for data that is gone - PostgreSQL's "fsyncgate").
@@ -199,6 +200,34 @@ static void commit(void)
             send_now(s, (const char *)buf_bytes(&s->held), buf_len(&s->held));
         buf_free(&s->held);
     }
+}
+
+/*
+ * The end of every event that may change the state (a client's bytes, a close, a deadline):
+ * commit in the next round of the loop, at its timers (a timer of 0 ms is never due in the
+ * round that starts it), after that round has read what every other ready client sent. One
+ * write and one fdatasync then cover them all; the replies wait one turn of epoll_wait, which
+ * does not sleep while a timer is due. After the loop has stopped: at once.
+ */
+static loop_timer commit_timer;
+static int loop_stopped;
+
+static void commit_due(loop *l, void *arg)
+{
+    (void)l;
+    (void)arg;
+    commit_timer = 0;
+    commit();
+}
+
+static void commit_soon(loop *l)
+{
+    if (aof == NULL || commit_timer != 0)
+        return;
+    if (!loop_stopped)
+        commit_timer = loop_timer_start(l, 0, commit_due, NULL);
+    if (commit_timer == 0) /* the loop's timer limit, or stopping: no batching this time */
+        commit();
 }
 
 /* A session going away: off the held list, its held replies dropped (nobody to send them to). */
@@ -268,7 +297,7 @@ static void deadline_due(loop *l, void *arg)
     deadline_armed = UINT64_MAX;
     broker_stats before = broker_get_stats(b);
     broker_expire(b); /* every message due by now goes back (or to the dead-letter list) */
-    commit();
+    commit_soon(l);
     broker_stats after = broker_get_stats(b);
     if (after.expired > before.expired)
         log_line(0,
@@ -417,7 +446,7 @@ static size_t on_data(conn *c, const uint8_t *data, size_t len)
         if (rc == PROTO_NEED_MORE && used == 0)
             break; /* an unfinished line: the loop keeps it and offers it again */
     }
-    commit();
+    commit_soon(conn_loop(c));
     rearm(conn_loop(c));
     return conn_is_closing(c) ? len : done;
 }
@@ -437,7 +466,7 @@ static void on_close(conn *c, const char *why)
     conn_set_data(c, NULL);
     broker_client_gone(s->bc); /* its unacked messages go back to their queues, and may go
                                   straight out to waiting consumers */
-    commit();
+    commit_soon(conn_loop(c));
     rearm(conn_loop(c));
     free(s);
 }
@@ -762,6 +791,7 @@ int main(int argc, char **argv)
     if (opt.data != NULL)
         restore(&opt, b);
     int rc = loop_run(l);
+    loop_stopped = 1;
     /* Count before loop_free: closing the last clients returns their unacked messages, and
      * that is bookkeeping, not deliveries. */
     broker_stats s = broker_get_stats(b);
