@@ -51,8 +51,8 @@ def note(text):
 class Broker:
     """A queue_broker process on a free port, known by its PID."""
 
-    def __init__(self, data, *extra, wait=True):
-        self.logpath = os.path.join(WORK, "broker.log")
+    def __init__(self, data, *extra, wait=True, name="broker"):
+        self.logpath = os.path.join(WORK, name + ".log")
         self.log = open(self.logpath, "w")
         args = [BROKER, "--port", "0", "--data", data, "--max-deliveries", "0"] + list(extra)
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
@@ -450,6 +450,13 @@ def survive():
     if c.line() != "OK 1":
         fail("REQUEUE of the surviving dead letter failed")
     c.close()
+    # One broker per data directory: a second one is refused (DIR/LOCK), the first goes on.
+    second = Broker(data, *opts, wait=False, name="second")
+    rc = second.proc.wait(timeout=10)
+    if rc != 1 or "another queue_broker is using" not in second.text():
+        fail("a second broker on the same --data should be refused (exit 1), got exit %s: %s"
+             % (rc, second.text()))
+    second.log.close()
     if b.stop() != 0:
         fail("the broker did not stop cleanly: %s" % b.text())
     print("ok: a dead letter, a message in flight, a fresh one and a topic survived kill -9")
