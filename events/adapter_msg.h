@@ -26,8 +26,10 @@
  * float 64, as JavaScript's own encoder (notepack.io) writes them.
  *
  * Every function here is pure: no sockets, no Redis. Limits: ADAPTER_MAX_DEPTH levels of
- * nesting, ADAPTER_MAX_ROOMS rooms (and except rooms) per message, SIO_MAX_ATTACHMENTS
- * binaries; a message over them is refused with ADAPTER_E_LIMIT.
+ * nesting, ADAPTER_MAX_VALUES values, ADAPTER_MAX_ROOMS rooms (and except rooms) per message,
+ * SIO_MAX_ATTACHMENTS binaries; a message over them is refused with ADAPTER_E_LIMIT. Every
+ * length a MessagePack message declares is checked against the bytes that are there before
+ * msgpack-c reads it (mp_check in adapter_msg.c).
  */
 #ifndef WIRELAB_ADAPTER_MSG_H
 #define WIRELAB_ADAPTER_MSG_H
@@ -38,9 +40,10 @@
 #include "sio_packet.h"
 #include "sio_server.h"
 
-#define ADAPTER_MAX_DEPTH 32  /* nesting of arrays and maps in one message */
-#define ADAPTER_MAX_ROOMS 256 /* rooms or except rooms named by one message */
-#define ADAPTER_MAX_ID    64  /* longest uid / requestId accepted */
+#define ADAPTER_MAX_DEPTH  32         /* nesting of arrays and maps in one message */
+#define ADAPTER_MAX_ROOMS  256        /* rooms or except rooms named by one message */
+#define ADAPTER_MAX_ID     64         /* longest uid / requestId accepted */
+#define ADAPTER_MAX_VALUES (1u << 20) /* values in one MessagePack message */
 
 enum {
     ADAPTER_E_MALFORMED = -40, /* not MessagePack / JSON of the expected shape */
@@ -141,6 +144,27 @@ void adapter_req_free(adapter_req *r);
 int adapter_msgpack_to_json(const uint8_t *buf, size_t len, char **json, sio_bin **bins,
                             size_t *nbins);
 void adapter_bins_free(sio_bin *bins, size_t nbins);
+
+/* A packet's data ["event", ...args] split: the event name decoded into event (cap bytes)
+ * and the arguments as a JSON array's text in *args (malloc'd). 0 or ADAPTER_E_*. */
+int adapter_split_event(const char *json, char *event, size_t cap, char **args);
+
+/* A request or response as JSON text (malloc'd), the fields r's type uses: uid, requestId,
+ * type (when >= 0), opts (has_opts), rooms (REMOTE_JOIN / REMOTE_LEAVE: targets), close
+ * (REMOTE_DISCONNECT), data, sockets and rooms (room_list) when not NULL, clientCount when
+ * >= 0. NULL when out of memory. */
+char *adapter_encode_req(const adapter_req *r);
+
+/* A growing text buffer (JSON being built): a failed allocation sets failed, and every later
+ * add is ignored, so a builder checks once at the end. s is malloc'd (free it). */
+typedef struct adapter_text {
+    char *s;
+    size_t len, cap;
+    int failed;
+} adapter_text;
+void adapter_text_add(adapter_text *t, const char *p, size_t n);
+void adapter_text_str(adapter_text *t, const char *p);
+void adapter_text_quoted(adapter_text *t, const char *p, size_t n); /* as a JSON string */
 
 /* The channel of a broadcast: "socket.io#<nsp>#" and, for exactly one room, "<room>#".
  * Returns the length written (NUL-terminated), or 0 when it does not fit in cap. */

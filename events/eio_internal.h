@@ -81,6 +81,9 @@ struct eio_session {
     eio_session *next_doomed;
 };
 
+/* A polling answer must not be cached (engine.io sends this on each 200 of the transport). */
+#define EIO_NO_STORE "Cache-Control: no-store\r\n"
+
 /* One TCP connection: an HTTP one (polling requests, maybe a held GET) or a WebSocket. */
 struct eio_conn {
     eio_server *srv;
@@ -91,6 +94,7 @@ struct eio_conn {
     eio_session *sess;   /* WebSocket: its session; HTTP: the session whose GET we hold */
     int holding_get;     /* HTTP: a long-poll GET is waiting for packets */
     int close_after;     /* HTTP: the client sent "Connection: close": close after the answer */
+    int head_only;       /* HTTP: the request being answered is a HEAD: the head, no body */
     unsigned handshakes; /* HTTP: sessions opened by requests on this connection */
     loop_timer head;     /* HTTP: fires when no whole request is in within head_timeout */
     uint8_t *later;      /* HTTP: answers to requests pipelined behind the held GET */
@@ -128,6 +132,7 @@ void eio_trace_packet(const eio_session *s, const char *dir, int binary, const u
 void eio_http_send(eio_conn *ec, int status, const char *type, const void *body, size_t len,
                    const char *extra);
 void eio_http_error(eio_conn *ec, int code);
+void eio_upgrade_error(eio_conn *ec, int code);
 void eio_http_flush_later(eio_conn *ec);
 void eio_http_failure(eio_conn *ec, int status, const char *reason);
 int eio_method_is(const eio_req *r, const char *m);
@@ -153,11 +158,11 @@ void eio_heartbeat(loop *l, void *arg);
 int eio_heartbeat_start(eio_session *s, uint64_t ms);
 
 /* eio_polling.c */
-void eio_polling_request(eio_conn *ec, const eio_mount *m);
+void eio_polling_request(eio_conn *ec, const eio_mount *m, eio_session *s);
 int eio_answer_get(eio_session *s, const char *body, size_t len);
 
 /* eio_websocket.c */
-void eio_websocket_request(eio_conn *ec, const eio_mount *m);
+void eio_websocket_request(eio_conn *ec, const eio_mount *m, eio_session *s);
 size_t eio_ws_data(eio_conn *ec, const uint8_t *data, size_t len);
 void eio_ws_send(eio_conn *ec, unsigned opcode, const void *data, size_t len);
 void eio_ws_send_text(eio_session *s, eio_conn *ec, eio_type type, const void *d, size_t len);

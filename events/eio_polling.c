@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The body of one polling response: every queued packet, joined by 0x1e. */
 static char *build_body(eio_session *s, size_t *len)
@@ -59,7 +60,7 @@ int eio_answer_get(eio_session *s, const char *body, size_t len)
     ec->sess = NULL;
     s->poll_get = NULL;
     ec->close_after = ec->hold_close;
-    eio_http_send(ec, 200, "text/plain; charset=UTF-8", body, len, NULL);
+    eio_http_send(ec, 200, "text/plain; charset=UTF-8", body, len, EIO_NO_STORE);
     free(built);
     eio_http_flush_later(ec);
     if (!conn_is_closing(ec->c))
@@ -83,7 +84,7 @@ static void polling_post(eio_conn *ec, eio_session *s)
         return;
     }
     eio_trace_packet(s, "<-", 0, r->body, r->content_len);
-    eio_http_send(ec, 200, "text/html", "ok", 2, NULL);
+    eio_http_send(ec, 200, "text/html", "ok", 2, EIO_NO_STORE);
     do {
         rc = eio_payload_next(r->body, r->content_len, &pos, scratch, r->content_len + 1, &p);
         if (rc == 1 && !p.binary && !ws_utf8_valid(p.data, p.len)) {
@@ -98,7 +99,7 @@ static void polling_post(eio_conn *ec, eio_session *s)
             eio_session_packet(s, NULL, &p);
     } while (rc == 1 && !s->closed && !s->doomed);
     if (!s->closed && (rc < 0 || r->content_len == 0)) {
-        const char *why = r->content_len ? eio_error_text(rc) : "an empty polling body";
+        const char *why = r->content_len ? eio_strerror(rc) : "an empty polling body";
         eio_trace(ec->srv, "%s: malformed polling body: %s", s->sid, why);
         eio_session_close(s, "parse error", 0);
     }
@@ -111,7 +112,7 @@ static void polling_get(eio_conn *ec, eio_session *s)
     if (ec->holding_get && s->poll_get != ec) {
         /* pipelined behind another session's held GET: one connection holds one GET, so
          * this one ends at once with noop (its packets wait for the client's next GET) */
-        eio_http_send(ec, 200, "text/plain; charset=UTF-8", "6", 1, NULL);
+        eio_http_send(ec, 200, "text/plain; charset=UTF-8", "6", 1, EIO_NO_STORE);
         return;
     }
     if (s->poll_get) { /* two GETs at once: a broken client; end the session (as engine.io:
@@ -154,37 +155,39 @@ static void polling_handshake(eio_conn *ec, const eio_mount *m)
     n = eio_encode_text(body, n + 2, EIO_OPEN, json, n);
     eio_trace(ec->srv, "%s opened by %s (polling)", s->sid, conn_peer(ec->c));
     eio_trace_packet(s, "->", 0, (const uint8_t *)body, n);
-    eio_http_send(ec, 200, "text/plain; charset=UTF-8", body, n, NULL);
+    eio_http_send(ec, 200, "text/plain; charset=UTF-8", body, n, EIO_NO_STORE);
     free(body);
     free(json);
     if (m->h.on_open)
         m->h.on_open(s, m->user);
 }
 
-void eio_polling_request(eio_conn *ec, const eio_mount *m)
+/*
+ * A polling request that passed verify() (eio_server.c), for session s (NULL: a handshake).
+ * As engine.io's polling transport: GET polls, POST sends, any other method gets a bare 500
+ * (the session goes on); a POST of application/octet-stream, which only EIO 3 sent, gets a
+ * bare 400 and ends the session ("invalid content").
+ */
+void eio_polling_request(eio_conn *ec, const eio_mount *m, eio_session *s)
 {
     eio_req *r = ec->req;
-    const char *sid;
-    size_t sl;
-    if (!eio_query_get(r, "sid", &sid, &sl)) {
-        if (!eio_method_is(r, "GET"))
-            eio_http_error(ec, EIO_ERR_METHOD);
-        else if (!eio_query_is(r, "EIO", "4")) /* checked at the handshake only, as engine.io */
+    const char *type;
+    size_t tl;
+    if (s == NULL) {
+        if (!eio_query_is(r, "EIO", "4")) /* checked at the handshake only, as engine.io */
             eio_http_error(ec, EIO_ERR_VERSION);
         else
             polling_handshake(ec, m);
-        return;
-    }
-    eio_session *s = eio_session_find(ec->srv, sid, sl);
-    if (s == NULL) {
-        eio_http_error(ec, EIO_ERR_SID);
-    } else if (s->websocket) { /* upgraded: polling requests for it are refused */
-        eio_http_error(ec, EIO_ERR_REQUEST);
     } else if (eio_method_is(r, "GET")) {
         polling_get(ec, s);
-    } else if (eio_method_is(r, "POST")) {
-        polling_post(ec, s);
+    } else if (!eio_method_is(r, "POST")) {
+        eio_http_send(ec, 500, NULL, NULL, 0, NULL);
+    } else if (eio_req_header(r, "Content-Type", &type, &tl) && tl == 24 &&
+               strncasecmp(type, "application/octet-stream", 24) == 0) {
+        eio_trace(ec->srv, "%s: invalid content: a POST of application/octet-stream", s->sid);
+        eio_http_send(ec, 400, NULL, NULL, 0, NULL);
+        eio_session_close(s, "transport error", 0);
     } else {
-        eio_http_error(ec, EIO_ERR_REQUEST);
+        polling_post(ec, s);
     }
 }

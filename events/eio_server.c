@@ -114,12 +114,12 @@ static void http_out(eio_conn *ec, const void *head, size_t hlen, const void *bo
         ec->later_close |= close;
         return;
     }
-    /* two conn_sends, one TCP write: the loop sends a connection's output once per round */
-    if (conn_send(ec->c, head, hlen) < 0 || (len && conn_send(ec->c, body, len) < 0)) {
-        conn_abort(ec->c, "out of memory queueing an HTTP answer");
-        return;
-    }
-    if (close) /* HTTP/1.1: the client asked for one answer on this connection */
+    /* Head and body as two pieces of one conn_sendv: queued with the round's other output
+     * when small, written at once in one sendmsg() when large; never joined by a copy here. */
+    struct iovec answer[2] = {{(void *)head, hlen}, {(void *)body, len}};
+    if (conn_sendv(ec->c, answer, len ? 2 : 1) < 0)
+        return; /* closing already, or out of memory: the loop aborted it with that reason */
+    if (close)  /* HTTP/1.1: the client asked for one answer on this connection */
         conn_close(ec->c);
 }
 
@@ -172,7 +172,9 @@ void eio_http_send(eio_conn *ec, int status, const char *type, const void *body,
         eio_http_failure(ec, 503, "response head too long");
         return;
     }
-    http_out(ec, head, (size_t)n, body, len, ec->close_after);
+    /* a HEAD gets the head a GET would get, Content-Length included, and no body (RFC 9110
+     * 9.3.2) */
+    http_out(ec, head, (size_t)n, body, ec->head_only ? 0 : len, ec->close_after);
 }
 
 /* 400 with Engine.IO's error body: {"code":1,"message":"Session ID unknown"}. */
@@ -183,6 +185,20 @@ void eio_http_error(eio_conn *ec, int code)
         snprintf(body, sizeof body, "{\"code\":%d,\"message\":\"%s\"}", code, eio_err_msg[code]);
     eio_trace(ec->srv, "%s -> HTTP 400 %s", conn_peer(ec->c), eio_err_msg[code]);
     eio_http_send(ec, 400, "application/json", body, (size_t)n, NULL);
+}
+
+/* An upgrade request refused before the 101 (engine.io's abortUpgrade): a bare 400 whose body
+ * is the error's message as text/html, then the connection closes. */
+void eio_upgrade_error(eio_conn *ec, int code)
+{
+    char out[256];
+    const char *msg = eio_err_msg[code];
+    int n = snprintf(out, sizeof out,
+                     "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     strlen(msg), msg);
+    eio_trace(ec->srv, "%s -> HTTP 400 %s (upgrade refused)", conn_peer(ec->c), msg);
+    http_out(ec, out, (size_t)n, NULL, 0, 1);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -206,13 +222,15 @@ static void send_preflight(eio_conn *ec)
     const char *h;
     size_t hl;
     char extra[384];
-    if (!eio_req_header(ec->req, "Access-Control-Request-Headers", &h, &hl))
-        h = "", hl = 0;
+    /* as the cors package that engine.io uses: the headers asked for are allowed (and only
+     * then is there an Allow-Headers line), and a 204 has no Content-Type */
+    int asked = eio_req_header(ec->req, "Access-Control-Request-Headers", &h, &hl);
     snprintf(extra, sizeof extra,
              "Access-Control-Allow-Methods: GET,HEAD,PUT,PATCH,POST,DELETE\r\n"
-             "Access-Control-Allow-Headers: %.*s\r\nVary: Access-Control-Request-Headers\r\n",
-             (int)(hl < 200 ? hl : 200), h);
-    eio_http_send(ec, 204, "text/plain", NULL, 0, extra);
+             "%s%.*s%sVary: Access-Control-Request-Headers\r\n",
+             asked ? "Access-Control-Allow-Headers: " : "", asked ? (int)(hl < 200 ? hl : 200) : 0,
+             asked ? h : "", asked ? "\r\n" : "");
+    eio_http_send(ec, 204, NULL, NULL, 0, extra);
 }
 
 static int serve_static(eio_conn *ec)
@@ -225,8 +243,7 @@ static int serve_static(eio_conn *ec)
             eio_http_send(ec, 405, "text/plain", "GET only\n", 9, "Allow: GET\r\n");
             return 1;
         }
-        eio_http_send(ec, 200, srv->files[i].type, srv->files[i].data,
-                      eio_method_is(ec->req, "HEAD") ? 0 : srv->files[i].len, NULL);
+        eio_http_send(ec, 200, srv->files[i].type, srv->files[i].data, srv->files[i].len, NULL);
         return 1;
     }
     return 0;
@@ -253,6 +270,38 @@ static int is_upgrade(const eio_req *r)
     return eio_req_header(r, "Upgrade", &v, &n) && n == 9 && strncasecmp(v, "websocket", 9) == 0;
 }
 
+/*
+ * engine.io's verify(), in its order: the transport (0: unknown), then with a sid: the session
+ * (1: unknown), a transport other than the session's without an upgrade (3), an EIO version
+ * other than the session's (3); without a sid (a handshake): the method (2: GET only), and a
+ * WebSocket handshake must be an upgrade (3). Returns the error code, or -1 with *s the
+ * session (NULL for a handshake). The handshake's own version check (5) comes later.
+ */
+static int verify(eio_conn *ec, int upgrade, eio_session **s)
+{
+    const eio_req *r = ec->req;
+    const char *sid;
+    size_t sl;
+    int ws = eio_query_is(r, "transport", "websocket");
+    if (!ws && !eio_query_is(r, "transport", "polling"))
+        return EIO_ERR_TRANSPORT;
+    if (eio_query_get(r, "sid", &sid, &sl) && sl > 0) { /* engine.io: an empty sid is none */
+        *s = eio_session_find(ec->srv, sid, sl);
+        if (*s == NULL)
+            return EIO_ERR_SID;
+        if (!upgrade && ws != (*s)->websocket) /* e.g. polling for an upgraded session */
+            return EIO_ERR_REQUEST;
+        if (!eio_query_is(r, "EIO", "4")) /* every session here speaks version 4 */
+            return EIO_ERR_REQUEST;
+        return -1;
+    }
+    if (!eio_method_is(r, "GET"))
+        return EIO_ERR_METHOD;
+    if (ws && !upgrade)
+        return EIO_ERR_REQUEST;
+    return -1;
+}
+
 static void handle_request(eio_conn *ec)
 {
     eio_req *r = ec->req;
@@ -273,17 +322,38 @@ static void handle_request(eio_conn *ec)
         send_preflight(ec);
         return;
     }
-    /* engine.io's order: the transport, then the sid (unknown: 1), then for a handshake the
-     * method (2) and the protocol version (5); a WebSocket request must be an upgrade (3) */
-    int ws = eio_query_is(r, "transport", "websocket");
-    if (!ws && !eio_query_is(r, "transport", "polling"))
-        eio_http_error(ec, EIO_ERR_TRANSPORT);
-    else if (ws && (!is_upgrade(r) || ec->holding_get)) /* no upgrade behind a held GET */
-        eio_http_error(ec, EIO_ERR_REQUEST);
-    else if (ws)
-        eio_websocket_request(ec, m);
+    int upgrade = is_upgrade(r) && !ec->holding_get; /* no upgrade behind a held GET */
+    eio_session *s = NULL;
+    int code = verify(ec, upgrade, &s);
+    if (code >= 0 && upgrade)
+        eio_upgrade_error(ec, code);
+    else if (code >= 0)
+        eio_http_error(ec, code);
+    else if (upgrade)
+        eio_websocket_request(ec, m, s);
     else
-        eio_polling_request(ec, m);
+        eio_polling_request(ec, m, s);
+}
+
+/* A body over maxPayload (the head says so). For a polling session's POST, as engine.io's
+ * polling transport: a bare 413 and the connection cut, and the session ends ("payload too
+ * large" is a transport error); anything else gets eio_http_failure's 413. */
+static void payload_too_large(eio_conn *ec)
+{
+    const char *sid;
+    size_t sl;
+    eio_session *s = NULL;
+    if (eio_query_get(ec->req, "sid", &sid, &sl))
+        s = eio_session_find(ec->srv, sid, sl);
+    if (s == NULL || s->websocket) {
+        eio_http_failure(ec, 413, ec->req->reason);
+        return;
+    }
+    eio_log(ec->srv, "%s (%s): a POST body over maxPayload (%zu bytes): 413, session closed",
+            s->sid, conn_peer(ec->c), ec->srv->cfg.max_payload);
+    ec->close_after = 1;
+    eio_http_send(ec, 413, NULL, NULL, 0, NULL);
+    eio_session_close(s, "transport error", 0);
 }
 
 /*
@@ -307,11 +377,15 @@ static size_t http_data(eio_conn *ec, const uint8_t *data, size_t len)
         if (ec->req->state == EIO_REQ_MORE)
             break;
         eio_head_done(ec);
-        if (ec->req->state == EIO_REQ_FAIL)
+        if (ec->req->state == EIO_REQ_FAIL && ec->req->status == 413)
+            payload_too_large(ec);
+        else if (ec->req->state == EIO_REQ_FAIL)
             eio_http_failure(ec, ec->req->status, ec->req->reason);
         else {
             ec->close_after = wants_close(ec->req);
+            ec->head_only = eio_method_is(ec->req, "HEAD");
             handle_request(ec);
+            ec->head_only = 0; /* later answers (the held GET's) are to GETs */
         }
         eio_req_free(ec->req);
         free(ec->req); /* a WebSocket or an idle keep-alive connection keeps no 8 KiB head */
@@ -493,10 +567,19 @@ int eio_server_attach(eio_server *srv, loop *l)
     return loop_add_timer(l, 100, eio_heartbeat, srv);
 }
 
-int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user)
+int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user,
+                     char *err, size_t errlen)
 {
-    if (srv->nmounts == EIO_MAX_MOUNTS || strlen(path) >= sizeof srv->mounts[0].path)
+    if (srv->nmounts == EIO_MAX_MOUNTS) {
+        snprintf(err, errlen, "cannot serve %s: the server has its %d paths already", path,
+                 EIO_MAX_MOUNTS);
         return -1;
+    }
+    if (strlen(path) >= sizeof srv->mounts[0].path) {
+        snprintf(err, errlen, "cannot serve %.40s...: a path must be under %zu bytes", path,
+                 sizeof srv->mounts[0].path);
+        return -1;
+    }
     eio_mount *m = &srv->mounts[srv->nmounts++];
     snprintf(m->path, sizeof m->path, "%s", path);
     m->h = *h;

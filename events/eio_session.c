@@ -164,13 +164,15 @@ void eio_session_close(eio_session *s, const char *reason, int client_asked)
     eio_trace(s->srv, "%s closed: %s", s->sid, reason);
     if (s->poll_get)
         eio_answer_get(s, client_asked ? "6" : "1", 1);
-    int going_away = s->srv->stopping; /* RFC 6455 7.4.1: 1001, the server is going down */
+    /* RFC 6455 7.4.1: 1001 when the server is going down; otherwise, as engine.io (ws's
+     * close() without arguments), a close frame with no status code: the client sees 1005 */
+    int going_away = s->srv->stopping;
     eio_conn *conns[2] = {s->ws, s->probe};
     for (int i = 0; i < 2; i++) {
         if (conns[i] == NULL)
             continue;
         conns[i]->sess = NULL;
-        eio_ws_close_conn(conns[i], going_away ? WS_CLOSE_GOING_AWAY : WS_CLOSE_NORMAL, "");
+        eio_ws_close_conn(conns[i], going_away ? WS_CLOSE_GOING_AWAY : WS_CLOSE_NO_STATUS, "");
     }
     s->ws = s->probe = NULL;
     eio_server *srv = s->srv;
@@ -463,6 +465,11 @@ void eio_close_reason(eio_session *s, const char *reason)
 void eio_drop(eio_session *s)
 {
     eio_session_close(s, "transport error", 0);
+}
+
+void eio_close_later(eio_session *s, const char *reason)
+{
+    eio_session_doom(s, reason);
 }
 
 const char *eio_sid(const eio_session *s)

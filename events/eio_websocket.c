@@ -12,6 +12,7 @@
 #include "eio_internal.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ws_handshake.h"
@@ -29,14 +30,15 @@ static size_t frame_at(uint8_t *out, unsigned opcode, const void *data, size_t l
     return h + len;
 }
 
-/* One frame: its header, then its payload. Two conn_sends, but not two TCP segments: the
- * loop writes everything a connection was given in one round with one send(). */
+/* One frame: its header and its payload as two pieces of one conn_sendv, never joined by a
+ * copy here. The loop queues a small frame with the rest of the round's output and writes a
+ * large one at once, both pieces in one sendmsg(). */
 void eio_ws_send(eio_conn *ec, unsigned opcode, const void *data, size_t len)
 {
     uint8_t head[WS_MAX_HEADER];
     size_t h = ws_encode_header(head, 1, opcode, len, NULL);
-    if (conn_send(ec->c, head, h) == 0 && len)
-        conn_send(ec->c, data, len);
+    struct iovec frame[2] = {{head, h}, {(void *)data, len}};
+    conn_sendv(ec->c, frame, len ? 2 : 1);
 }
 
 /* A text packet as one WebSocket text frame: header, type digit, data. */
@@ -55,8 +57,8 @@ void eio_ws_send_text(eio_session *s, eio_conn *ec, eio_type type, const void *d
             free(whole);
         }
     }
-    if (conn_send(ec->c, head, h + 1) == 0 && len)
-        conn_send(ec->c, d, len);
+    struct iovec frame[2] = {{head, h + 1}, {(void *)d, len}}; /* as eio_ws_send */
+    conn_sendv(ec->c, frame, len ? 2 : 1);
 }
 
 /* Write a text packet (digit + data) as one WebSocket text frame at out; returns its size.
@@ -73,7 +75,8 @@ static size_t text_frame(uint8_t *out, eio_type type, const void *d, size_t len)
 void eio_ws_close_conn(eio_conn *ec, unsigned code, const char *reason)
 {
     uint8_t payload[WS_MAX_CONTROL];
-    size_t n = ws_close_payload(payload, code, reason);
+    /* 1005 never goes on the wire (RFC 6455 7.4.1): it is a close frame with no payload */
+    size_t n = code == WS_CLOSE_NO_STATUS ? 0 : ws_close_payload(payload, code, reason);
     eio_ws_send(ec, WS_OP_CLOSE, payload, n);
     /* Our close frame, then our FIN, then wait for the client's close frame and FIN: closing
      * outright would answer its close frame with a reset (RFC 6455 7.1.1, lingering close). */
@@ -97,7 +100,7 @@ static void ws_on_message(void *user, unsigned opcode, const uint8_t *data, size
         int rc = eio_decode_text(data, len, &p);
         if (rc < 0) {
             if (s->ws == ec)
-                eio_session_close(s, eio_error_text(rc), 0);
+                eio_session_close(s, eio_strerror(rc), 0);
             return;
         }
     }
@@ -117,7 +120,8 @@ static void ws_on_close(void *user, unsigned code, const uint8_t *reason, size_t
     (void)reason;
     (void)len;
     uint8_t payload[WS_MAX_CONTROL];
-    size_t n = ws_close_payload(payload, code == WS_CLOSE_NO_STATUS ? WS_CLOSE_NORMAL : code, "");
+    /* the client's code echoed (RFC 6455 5.5.1), or, like ws, none when it sent none */
+    size_t n = code == WS_CLOSE_NO_STATUS ? 0 : ws_close_payload(payload, code, "");
     eio_ws_send(ec, WS_OP_CLOSE, payload, n);
     conn_close(ec->c);
 }
@@ -135,10 +139,10 @@ size_t eio_ws_data(eio_conn *ec, const uint8_t *data, size_t len)
 {
     ws_error e = ws_decoder_feed(&ec->dec, data, len);
     if (e != WS_OK) {
-        eio_trace(ec->srv, "%s: WebSocket rule broken: %s", conn_peer(ec->c), ws_error_text(e));
+        eio_trace(ec->srv, "%s: WebSocket rule broken: %s", conn_peer(ec->c), ws_strerror(e));
         if (ws_error_close_code(e) == WS_CLOSE_TOO_BIG) /* the maxPayload limit bit */
             eio_log(ec->srv, "%s: close 1009 %s (maxPayload %zu bytes)", conn_peer(ec->c),
-                    ws_error_text(e), ec->srv->cfg.max_payload);
+                    ws_strerror(e), ec->srv->cfg.max_payload);
         eio_session *s = ec->sess;
         ec->sess = NULL;
         if (s && s->probe == ec)
@@ -147,7 +151,7 @@ size_t eio_ws_data(eio_conn *ec, const uint8_t *data, size_t len)
             s->ws = NULL;
             eio_session_close(s, "transport error", 0);
         }
-        eio_ws_close_conn(ec, (unsigned)ws_error_close_code(e), ws_error_text(e));
+        eio_ws_close_conn(ec, (unsigned)ws_error_close_code(e), ws_strerror(e));
     }
     return len;
 }
@@ -178,49 +182,66 @@ static void websocket_session(eio_conn *ec, const eio_mount *m, const char *answ
         m->h.on_open(s, m->user);
 }
 
-/* The WebSocket upgrade: a new session, or the probe of an existing polling session. */
-void eio_websocket_request(eio_conn *ec, const eio_mount *m)
+/* The 101 with the CORS header the polling answers carry (socket.io's cors middleware runs on
+ * upgrade requests too), inserted before the blank line that ends the head. */
+static size_t with_cors(eio_conn *ec, const ws_verdict *v, char *out, size_t n, size_t cap)
+{
+    static const char name[] = "Access-Control-Allow-Origin: ";
+    const char *cors = ec->srv->cfg.cors_origin;
+    if (v->status != 101 || cors == NULL || n < 4 || memcmp(out + n - 4, "\r\n\r\n", 4) != 0)
+        return n;
+    size_t line = sizeof name - 1 + strlen(cors) + 2;
+    if (line > cap - n) /* (n <= cap) does not fit: the 101 goes without it */
+        return n;
+    snprintf(out + n - 2, cap - (n - 2), "%s%s\r\n\r\n", name, cors);
+    return n + line;
+}
+
+/* Complete the WebSocket handshake (answer) and close the WebSocket at once, with a close frame
+ * without a status code: what engine.io does with an upgrade it will not use. */
+static void accept_and_close(eio_conn *ec, const char *answer, size_t n, const char *why)
+{
+    conn_send(ec->c, answer, n);
+    ws_start(ec, NULL);
+    eio_trace(ec->srv, "%s: %s: its WebSocket is closed", conn_peer(ec->c), why);
+    eio_ws_send(ec, WS_OP_CLOSE, NULL, 0);
+    conn_shutdown_write(ec->c);
+}
+
+/*
+ * An upgrade request that passed verify() (eio_server.c), for session s (NULL: none named):
+ * a new session, or the probe of a polling session. As engine.io: the WebSocket handshake's
+ * own checks first (ws's 400 or 426); then an upgrade to polling, which cannot use one, or a
+ * second WebSocket for a session that has (or is probing) one gets 101 and is closed at once;
+ * a new session must speak EIO 4 (engine.io's handshake check, code 5).
+ */
+void eio_websocket_request(eio_conn *ec, const eio_mount *m, eio_session *s)
 {
     eio_req *r = ec->req;
-    const char *sid;
-    size_t sl;
-    eio_session *s = NULL;
-    if (eio_query_get(r, "sid", &sid, &sl) && (s = eio_session_find(ec->srv, sid, sl)) == NULL) {
-        eio_http_error(ec, EIO_ERR_SID);
-        return;
-    }
-    if (s == NULL && !eio_query_is(r, "EIO", "4")) { /* a new session: the version matters */
-        eio_http_error(ec, EIO_ERR_VERSION);
-        return;
-    }
     ws_verdict v;
     char out[WS_RESPONSE_MAX];
     ws_handshake_check(&r->head, m->path, NULL, &v);
     size_t n = ws_handshake_response(&r->head, &v, out, sizeof out);
+    n = with_cors(ec, &v, out, n, sizeof out);
     if (v.status != 101) {
         conn_send(ec->c, out, n);
         conn_close(ec->c);
-        return;
-    }
-    if (s && (s->websocket || s->probe)) {
-        /* the session has (or is getting) its WebSocket: engine.io completes this handshake
-         * and closes the new WebSocket at once, a close frame without a status code */
-        conn_send(ec->c, out, n);
-        ws_start(ec, NULL);
-        eio_trace(ec->srv, "%s already %s: a second WebSocket from %s is closed", s->sid,
-                  s->websocket ? "upgraded" : "upgrading", conn_peer(ec->c));
-        eio_ws_send(ec, WS_OP_CLOSE, NULL, 0);
-        conn_shutdown_write(ec->c);
-        return;
-    }
-    if (s == NULL) {
+    } else if (!eio_query_is(r, "transport", "websocket")) {
+        accept_and_close(ec, out, n, "an upgrade with transport=polling");
+    } else if (s && (s->websocket || s->probe)) {
+        accept_and_close(ec, out, n,
+                         s->websocket ? "a second WebSocket for an upgraded session"
+                                      : "a second WebSocket for a session being upgraded");
+    } else if (s == NULL && !eio_query_is(r, "EIO", "4")) {
+        eio_upgrade_error(ec, EIO_ERR_VERSION);
+    } else if (s == NULL) {
         websocket_session(ec, m, out, n);
-        return;
+    } else {
+        conn_send(ec->c, out, n);
+        ws_start(ec, s); /* the upgrade path: this WebSocket must now be probed */
+        s->probe = ec;
+        eio_trace(ec->srv, "%s probing a WebSocket from %s", s->sid, conn_peer(ec->c));
     }
-    conn_send(ec->c, out, n);
-    ws_start(ec, s); /* the upgrade path: this WebSocket must now be probed */
-    s->probe = ec;
-    eio_trace(ec->srv, "%s probing a WebSocket from %s", s->sid, conn_peer(ec->c));
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -46,6 +46,8 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "chat_cluster.h"
+#include "adapter_redis.h"
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
@@ -59,7 +61,7 @@ extern const size_t chat_page_len;
 #define USAGE                                                                                      \
     "usage: events_server [--port N] [--bind ADDR] [--demo chat|protocol-suite] [--verbose]\n"     \
     "                     [--recovery-window MS] [--recovery-capacity N]\n"                        \
-    "                     [--ping-interval MS] [--ping-timeout MS] [limits...]\n"                  \
+    "                     [--ping-interval MS] [--ping-timeout MS] [--adapter URL] [limits...]\n"  \
     "  --port N              TCP port (default 3000; 0 = any free port)\n"                         \
     "  --bind ADDR           address to listen on (default 127.0.0.1; '::' for every address)\n"   \
     "  --demo chat           a chat page at / with rooms and recovery (default)\n"                 \
@@ -69,6 +71,8 @@ extern const size_t chat_page_len;
     "  --recovery-capacity N events kept for replay per namespace (chat; default 1024)\n"          \
     "  --ping-interval MS    heartbeat interval (chat; default 25000)\n"                           \
     "  --ping-timeout MS     heartbeat timeout (chat; default 20000)\n"                            \
+    "  --adapter redis://HOST:PORT  join a socket.io cluster on that Redis (chat; the format of\n" \
+    "                        npm @socket.io/redis-adapter 8.x; events/README.md)\n"                \
     "limits (events/README.md, \"Limits\"; each is logged when it bites):\n"                       \
     "  --max-queue BYTES     bytes waiting for one client before it is cut (default 4194304)\n"    \
     "  --max-conns N         TCP connections; more get HTTP 503 (default 1000)\n"                  \
@@ -88,6 +92,7 @@ typedef struct options {
     unsigned long window, capacity, ping_interval, ping_timeout;
     unsigned long max_queue, max_conns, max_sessions, max_handshakes, head_timeout;
     unsigned long max_rooms, max_binary, binary_timeout;
+    const char *adapter; /* --adapter redis://HOST:PORT, or NULL: this process only */
 } options;
 
 static void usage(FILE *to)
@@ -124,10 +129,15 @@ static int parse_args(int argc, char **argv, options *o, char *err, size_t errle
         ARGS_NUMBER_OPT("--max-rooms", NULL, o->max_rooms, 1, 10000000),
         ARGS_NUMBER_OPT("--max-binary", NULL, o->max_binary, 1, 1ul << 30),
         ARGS_NUMBER_OPT("--binary-timeout", NULL, o->binary_timeout, 10, 86400000),
+        ARGS_TEXT_OPT("--adapter", NULL, o->adapter),
     };
     int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, errlen);
     if (rc == ARGS_OK && o->bind[0] == '\0') {
         snprintf(err, errlen, "--bind needs an address (127.0.0.1, ::1, or :: for every one)");
+        return ARGS_ERROR;
+    }
+    if (rc == ARGS_OK && o->adapter && o->suite) {
+        snprintf(err, errlen, "--adapter works with the chat demo only");
         return ARGS_ERROR;
     }
     return rc;
@@ -190,19 +200,25 @@ static void sio_limits(const options *o, sio_config *sc)
     sc->binary_timeout_ms = (unsigned)o->binary_timeout;
 }
 
-static int setup_suite(eio_server *eio, const options *o, sio_server **out)
+/* Each setup returns 0, or -1 with the reason in err. */
+static int setup_suite(eio_server *eio, const options *o, sio_server **out, char *err,
+                       size_t errlen)
 {
     static const eio_handlers echo = {NULL, eio_echo, NULL};
     sio_config sc = {.connect_timeout_ms = 1000};
     sio_limits(o, &sc);
-    if (eio_server_mount(eio, "/engine.io/", &echo, NULL) < 0)
+    if (eio_server_mount(eio, "/engine.io/", &echo, NULL, err, errlen) < 0)
         return -1;
-    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc, err, errlen);
     if (srv == NULL)
         return -1;
     const char *names[] = {"/", "/custom"};
     for (int i = 0; i < 2; i++) {
         sio_nsp *n = sio_of(srv, names[i]);
+        if (n == NULL) {
+            snprintf(err, errlen, "out of memory creating namespace %s", names[i]);
+            return -1;
+        }
         sio_on_connection(n, suite_connection, NULL);
         sio_on(n, "message", suite_message, NULL);
         sio_on(n, "message-with-ack", suite_message_with_ack, NULL);
@@ -537,12 +553,12 @@ static void chat_adapter(sio_nsp *n, const char *what, const char *room, const c
     fflush(stdout);
 }
 
-static int setup_chat(eio_server *eio, const options *o, sio_server **out)
+static int setup_chat(eio_server *eio, const options *o, sio_server **out, char *err, size_t errlen)
 {
     sio_config sc = {
         .recovery = 1, .recovery_window_ms = (unsigned)o->window, .recovery_capacity = o->capacity};
     sio_limits(o, &sc);
-    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc, err, errlen);
     if (srv == NULL)
         return -1;
     /* two namespaces with the same events: one Engine.IO session can carry both, and rooms,
@@ -550,8 +566,10 @@ static int setup_chat(eio_server *eio, const options *o, sio_server **out)
     const char *names[] = {"/", "/news"};
     for (int i = 0; i < 2; i++) {
         sio_nsp *n = sio_of(srv, names[i]);
-        if (n == NULL)
+        if (n == NULL) {
+            snprintf(err, errlen, "out of memory creating namespace %s", names[i]);
             return -1;
+        }
         sio_on_connection(n, chat_connection, NULL);
         sio_on_disconnecting(n, chat_disconnecting, NULL);
         sio_on_disconnect(n, chat_disconnect, NULL);
@@ -651,8 +669,9 @@ int main(int argc, char **argv)
                      .head_timeout_ms = (unsigned)o.head_timeout};
     eio_server *eio = eio_server_new(&ec, err, sizeof err);
     sio_server *sio = NULL;
-    if (eio == NULL || (o.suite ? setup_suite(eio, &o, &sio) : setup_chat(eio, &o, &sio)) < 0) {
-        fprintf(stderr, "events_server: cannot set up the server (out of memory)\n");
+    if (eio == NULL || (o.suite ? setup_suite(eio, &o, &sio, err, sizeof err)
+                                : setup_chat(eio, &o, &sio, err, sizeof err)) < 0) {
+        fprintf(stderr, "events_server: cannot set up the server: %s\n", err);
         return 1;
     }
     size_t js_len = 0;
@@ -674,15 +693,27 @@ int main(int argc, char **argv)
     loop *l = fd < 0 ? NULL : loop_new(&lc, eio_loop_handlers(), err, sizeof err);
     if (l)
         loop_on_refuse(l, eio_refuse); /* over --max-conns: HTTP 503, logged by the loop */
-    if (fd < 0 || !l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
-        eio_server_attach(eio, l) < 0) {
-        if (fd < 0)
-            fprintf(stderr, "events_server: %s\n", err);
-        else
-            fprintf(stderr, "events_server: cannot start the event loop: %s\n",
-                    l ? "epoll, signalfd or the timer refused" : err);
+    int ok = fd >= 0 && l && loop_add_listener(l, fd, err, sizeof err) == 0 &&
+             loop_stop_on_signals(l, err, sizeof err) == 0;
+    if (ok && eio_server_attach(eio, l) < 0) { /* the loop's first timer: it cannot be full */
+        snprintf(err, sizeof err, "the loop refused the heartbeat timer");
+        ok = 0;
+    }
+    if (!ok) {
+        /* err says it: net_listen's, loop_new's or the loop's sentence */
+        fprintf(stderr, "events_server: %s%s\n",
+                fd < 0 ? "" : "cannot start the event loop: ", err);
         if (l)
             loop_free(l);
+        sio_server_free(sio);
+        eio_server_free(eio);
+        free(js);
+        return 1;
+    }
+    adapter_redis *cluster = NULL; /* --adapter: Redis down at start is an error, said here */
+    if (o.adapter && (cluster = chat_cluster_start(l, sio, o.adapter, err, sizeof err)) == NULL) {
+        fprintf(stderr, "events_server: %s\n", err);
+        loop_free(l);
         sio_server_free(sio);
         eio_server_free(eio);
         free(js);
@@ -695,6 +726,7 @@ int main(int argc, char **argv)
     int rc = loop_run(l);
     if (rc == 0)
         stop_gracefully(eio, l);
+    adapter_redis_free(cluster); /* before the loop: its sockets are on it */
     loop_free(l);
     sio_server_free(sio);
     eio_server_free(eio);

@@ -9,6 +9,7 @@
  * socket are logged for recovery first (sio_recovery.c), which adds their offset as the last
  * argument.
  */
+#include "sio_adapter.h"
 #include "sio_internal.h"
 #include "sio_json.h"
 
@@ -22,8 +23,10 @@ int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, 
 {
     size_t len;
     char *text = sio_encode(type, n ? n->name : "/", id, nbins, json, &len);
-    if (text == NULL)
+    if (text == NULL) { /* the client would wait for it forever (an ack, a CONNECT reply): */
+        eio_close_later(c->eio, "out of memory encoding a Socket.IO packet"); /* it reconnects */
         return SIO_E_NOMEM;
+    }
     int rc = eio_send(c->eio, 0, (const uint8_t *)text, len);
     free(text);
     for (size_t i = 0; rc == 0 && i < nbins; i++)
@@ -258,6 +261,9 @@ int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const ch
     size_t count = deliver_all(n, t, &prep);
     eio_prepared_free(&prep);
     free(text);
+    const sio_adapter *a = n->srv->adapter; /* and to the other servers' sockets */
+    if (a && !(t->flags & SIO_LOCAL))
+        a->broadcast(a->self, n, t, event, args, bins, nbins);
     return count > INT32_MAX ? INT32_MAX : (int)count;
 }
 

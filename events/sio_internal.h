@@ -148,6 +148,7 @@ struct sio_server {
     sio_saved *saved; /* dropped sockets kept for recovery, newest first */
     size_t nsaved;    /* how many: at most SIO_MAX_SAVED */
     int saved_full;   /* the SIO_MAX_SAVED line was logged (cleared when there is room again) */
+    const struct sio_adapter *adapter; /* other servers (sio_adapter.h); NULL: this process only */
 };
 
 /* sio_server.c */
@@ -164,6 +165,8 @@ void sio_binary_reset(sio_client *c);
 void sio_binary_limit(sio_client *c, const char *what);
 
 /* sio_emit.c */
+/* One packet to c: 0, SIO_E_CLOSED, or SIO_E_NOMEM (then c's session closes in the next round
+ * with that reason, rather than leave the client waiting for a packet that never comes). */
 int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, const char *json,
                     const sio_bin *bins, size_t nbins);
 char *sio_event_json(const char *event, const char *args, const char *offset);

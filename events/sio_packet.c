@@ -25,7 +25,7 @@ const char *sio_type_name(int type)
     return sio_names[type];
 }
 
-const char *sio_error_text(int err)
+const char *sio_strerror(int err)
 {
     switch (err) {
     case SIO_E_EMPTY:
@@ -66,13 +66,14 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* "<n>-" after the type digit of a binary packet. *i is at the first digit. */
+/* "<n>-" after the type digit of a binary packet. *i is at the first digit. As socket.io-parser
+ * 4.2.7: n from 1 ("Illegal attachments" below) to its maxAttachments ("too many"). */
 static int decode_attachments(const char *s, size_t n, size_t *i, sio_packet *p)
 {
     size_t start = *i, count = 0;
     while (*i < n && is_digit(s[*i]) && *i - start < 4)
         count = count * 10 + (size_t)(s[(*i)++] - '0');
-    if (*i == start || *i >= n || s[*i] != '-' || count > SIO_MAX_ATTACHMENTS)
+    if (*i == start || *i >= n || s[*i] != '-' || count < 1 || count > SIO_MAX_ATTACHMENTS)
         return SIO_E_ATTACHMENTS;
     (*i)++;
     p->attachments = count;
@@ -98,16 +99,17 @@ static int decode_nsp(const char *s, size_t n, size_t *i, sio_packet *p)
     return 0;
 }
 
-/* Digits right before the data are the ack id ("12[...]"). At most 15, so a double is exact. */
+/* Digits right before the data are the ack id ("12[...]"), up to SIO_MAX_ACK_ID (2^53 - 1):
+ * socket.io reads it as a JavaScript number, exact up to there (a client's ids count from 0). */
 static int decode_id(const char *s, size_t n, size_t *i, sio_packet *p)
 {
     size_t start = *i;
     int64_t id = 0;
     p->id = -1;
     while (*i < n && is_digit(s[*i])) {
-        if (*i - start >= 15)
-            return SIO_E_ACKID;
         id = id * 10 + (s[(*i)++] - '0');
+        if (id > SIO_MAX_ACK_ID) /* (checked at each digit: id never overflows) */
+            return SIO_E_ACKID;
     }
     if (*i > start)
         p->id = id;

@@ -48,9 +48,10 @@ typedef enum sio_type {
     SIO_BINARY_ACK = 6,
 } sio_type;
 
-#define SIO_MAX_ATTACHMENTS 64   /* more placeholders than this in one packet is refused */
-#define SIO_MAX_ACK_ID      1e15 /* ack ids are JS numbers: keep them exact (< 2^53) */
-#define SIO_MAX_NSP         256  /* longest namespace name accepted */
+#define SIO_MAX_ATTACHMENTS                                                                        \
+    10 /* more attachments in one packet are refused (socket.io-parser 4.2.7's maxAttachments) */
+#define SIO_MAX_ACK_ID 9007199254740991LL /* ack ids are JS numbers: exact up to 2^53 - 1 */
+#define SIO_MAX_NSP    256                /* longest namespace name accepted */
 
 /* Why a packet is malformed. The server closes the connection on any of them. */
 enum {
@@ -66,7 +67,7 @@ enum {
 };
 
 const char *sio_type_name(int type);      /* "EVENT", "BINARY_ACK", ... */
-const char *sio_error_text(int err);      /* a sentence for an SIO_E_* code */
+const char *sio_strerror(int err);        /* a sentence for an SIO_E_* code */
 int sio_reserved_event(const char *name); /* connect, connect_error, disconnect, disconnecting,
                                              newListener, removeListener */
 

@@ -176,7 +176,7 @@ static void on_live_packet(u_char *user, const struct pcap_pkthdr *ph, const u_c
     sring_hdr h = hdr_of(c, ph);
     if (c->dump)
         pcap_dump((u_char *)c->dump, ph, bytes);
-    if (!sring_push(c->ring, &h, bytes))
+    if (sring_push(c->ring, &h, bytes) < 0)
         c->ring_dropped++; /* the printer is too far behind: counted, reported at the end */
     else if (c->want && ++c->pushed >= c->want)
         pcap_breakloop(c->p);
@@ -208,12 +208,13 @@ static int run_live(capture *c, cap_fn *fn, void *user, char *err, size_t errlen
     }
     sring_hdr h;
     for (;;) {
-        if (sring_pop(c->ring, &h, buf, sizeof buf)) {
+        if (sring_pop(c->ring, &h, buf, sizeof buf) ==
+            0) { /* (buf holds SNAPLEN: never TOOSMALL) */
             c->delivered++;
             fn(user, &h, buf);
             continue;
         }
-        if (atomic_load(&c->done) && !sring_pop(c->ring, &h, buf, sizeof buf))
+        if (atomic_load(&c->done) && sring_pop(c->ring, &h, buf, sizeof buf) < 0)
             break;
         if (atomic_load(&c->done)) { /* one last packet slipped in between the two checks */
             c->delivered++;

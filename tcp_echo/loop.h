@@ -87,8 +87,11 @@ const char *loop_io(const loop *l);
 /* Close every connection (on_close is called for each) and free the loop. */
 void loop_free(loop *l);
 
-/* Watch a listening socket: its new connections become conns. The loop closes it at the end. */
-int loop_add_listener(loop *l, int fd);
+/* Watch a listening socket: its new connections become conns. The loop closes it at the end.
+ * Returns 0, or -1 with a sentence in err (errlen bytes; NET_ERR_LEN is enough) that says what
+ * the kernel answered and what to do, e.g. "epoll cannot watch listening socket 3: File exists
+ * (it is watched already: add each descriptor once)". */
+int loop_add_listener(loop *l, int fd, char *err, size_t errlen);
 
 /* Adopt an already connected socket (a client's, or one end of a socketpair in a test). */
 conn *loop_add_conn(loop *l, int fd);
@@ -146,8 +149,9 @@ void loop_on_refuse(loop *l, void (*say)(conn *c));
 /* One line "program: message" on stderr (a limit that bit, say): never blocks (outguard.h). */
 void loop_log(const loop *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Stop the loop when SIGINT or SIGTERM arrives (delivered through a signalfd, race-free). */
-int loop_stop_on_signals(loop *l);
+/* Stop the loop when SIGINT or SIGTERM arrives (delivered through a signalfd, race-free).
+ * Returns 0, or -1 with the reason in err (as loop_add_listener). */
+int loop_stop_on_signals(loop *l, char *err, size_t errlen);
 
 /* Run until loop_stop() or a signal. Returns 0, or -1 if epoll itself failed. */
 int loop_run(loop *l);

@@ -96,8 +96,10 @@ typedef struct io_backend {
 
 extern const io_backend io_plain;
 
-/* Switch l to batches (io_batch.c): 0, or -1 and why it cannot (then l is unchanged). */
-int io_batch_start(loop *l, const char **why);
+/* Switch l to batches (io_batch.c): 0, or -1 with why it cannot in err (then l is
+ * unchanged; IO_WHY_LEN bytes hold every sentence). */
+#define IO_WHY_LEN 256
+int io_batch_start(loop *l, char *err, size_t errlen);
 
 /* The plain calls (io_plain.c), also for a backend with nothing better for one connection:
  * one recv() into a scratch buffer, handed to conn_received; one sendmsg() of the pieces,

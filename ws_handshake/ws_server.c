@@ -640,9 +640,9 @@ int main(int argc, char **argv)
     s.l = loop_new(&cfg, &handlers, err, sizeof err);
     if (s.l)
         loop_on_refuse(s.l, say_busy);
-    if (s.l == NULL || loop_add_listener(s.l, fd) < 0 || loop_stop_on_signals(s.l) < 0) {
-        fprintf(stderr, "ws_server: cannot start the event loop: %s\n",
-                s.l ? "the kernel refused a signal handler" : err);
+    if (s.l == NULL || loop_add_listener(s.l, fd, err, sizeof err) < 0 ||
+        loop_stop_on_signals(s.l, err, sizeof err) < 0) {
+        fprintf(stderr, "ws_server: cannot start the event loop: %s\n", err);
         return 1;
     }
     printf("listening on %s port %d (%s mode): open http://127.0.0.1:%d/ or ws://127.0.0.1:%d/ws\n",

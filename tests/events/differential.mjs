@@ -10,6 +10,7 @@
 // except where a session waits for one ("ping"). No timing is compared.
 // Run: node differential.mjs EVENTS_SERVER_PORT
 import { createServer } from "node:http";
+import { connect } from "node:net";
 import { Server } from "socket.io";
 import WebSocket from "ws";
 import { hostileValues } from "./hostile_values.mjs";
@@ -101,7 +102,7 @@ function run(port, steps) {
   return new Promise((resolve) => {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
     const got = [], inbox = [];
-    let closed = false, waiter = null, wantPing = false;
+    let closed = false, waiter = null, wantPing = false, closeCode = 0;
     const wake = () => { if (waiter) waiter(); };
     ws.on("message", (data, isBinary) => {
       const m = isBinary ? `<binary ${Buffer.from(data).toString("hex")}>` : data.toString();
@@ -109,7 +110,7 @@ function run(port, steps) {
       inbox.push(m);
       wake();
     });
-    ws.on("close", () => { closed = true; wake(); });
+    ws.on("close", (code) => { closeCode = code; closed = true; wake(); });
     ws.on("error", (e) => { got.push(`<error ${e.message}>`); closed = true; wake(); });
     const until = (cond) => new Promise((res) => {
       const t = setTimeout(() => { waiter = null; res(false); }, 5000); // generous, not asserted
@@ -138,9 +139,9 @@ function run(port, steps) {
             if (id) lastAckId = id[1];
             got.push(normalise(m));
           }
-          if (closed) got.push("<closed>");
+          if (closed) got.push(`<closed ${closeCode}>`);
         } else if (op === "close") {
-          got.push((await until(() => closed)) ? "<closed>" : "<still open>");
+          got.push((await until(() => closed)) ? `<closed ${closeCode}>` : "<still open>");
           got.push(...inbox.splice(0).map(normalise));
         }
       }
@@ -159,8 +160,46 @@ Object.assign(SESSIONS, {
   "open packet from the client": [["send", "0"], ["close"]],
   "unknown Engine.IO type": [["send", "9"], ["close"]],
   "empty message": [["send", ""], ["close"]],
+  "probe outside an upgrade (a ping from the client)": [["send", "2probe"], ["close"]],
+  "a pong nobody asked for": [["send", "3"], ...CONNECTED],
+  "binary before CONNECT": [["bin", [1, 2]], ["close"]],
+  "message without a Socket.IO packet": [["send", "4"], ["close"]],
 });
-
+// ---- socket.io-parser's edge cases (4.2.7, what socket.io 4.8.4 installs) ----
+// Left out on purpose, where we differ (events/README.md, "Where we differ"): an ack id over
+// 2^53 - 1 (socket.io rounds it to a double and acks another id; we close), an attachment
+// count written "+1" or "1.0" (JavaScript's Number() accepts them; we want digits), whitespace
+// after the header (socket.io-parser takes it for ack id 0, as Number(" ") is 0; we read it as
+// JSON whitespace), and JSON text no JSON.stringify writes (socket.io rewrites 1e2 as 100; we
+// pass the text on as it came).
+Object.assign(SESSIONS, {
+  "event named by a number": [...CONNECTED, ["send", '42[1,"x"]'], ["send", '42["message","after"]'], ["recv", 1]],
+  "event named by a number, with an ack id": [...CONNECTED, ["send", '427[1,"x"]'], ["send", '42["message","after"]'], ["recv", 1]],
+  "ack id with leading zeros": [...CONNECTED, ["send", '42007["message-with-ack",1]'], ["recv", 1]],
+  "ack id 2^53 - 1": [...CONNECTED, ["send", '429007199254740991["message-with-ack",1]'], ["recv", 1]],
+  "ack without an id": [...CONNECTED, ["send", '43[1]'], ["send", '42["message","after"]'], ["recv", 1]],
+  "ack that is no array": [...CONNECTED, ["send", '430"x"'], ["close"]],
+  "CONNECT_ERROR from the client, before CONNECT": [["send", '44{"message":"x"}'], ["close"]],
+  "CONNECT_ERROR from the client, connected": [...CONNECTED, ["send", '44{"message":"x"}'], ["close"]],
+  "DISCONNECT with a payload": [...CONNECTED, ["send", '41{}'], ["close"]],
+  "DISCONNECT for a namespace never joined": [...CONNECTED, ["send", '41/custom,'], ["close"]],
+  "CONNECT with a string auth": [["send", '40"abc"'], ["close"]],
+  "CONNECT with null auth": [["send", '40null'], ["close"]],
+  "namespace with a query": [["send", "40/custom?x=1,"], ["recv", 1]],
+  "namespace without a comma before the data": [...CONNECTED, ["send", '42/custom["x"]'], ["close"]],
+  "binary event with no attachment count": [...CONNECTED, ["send", '45-["message",1]'], ["close"]],
+  "binary event with 0 attachments": [...CONNECTED, ["send", '450-["message",1]'], ["close"]],
+  "binary event with 10 attachments": [...CONNECTED,
+    ["send", `4510-["message",${Array.from({ length: 10 }, (_, i) => PH(i)).join(",")}]`],
+    ...Array.from({ length: 10 }, (_, i) => ["bin", [i]]), ["recv", 11]],
+  "binary event with 11 attachments": [...CONNECTED,
+    ["send", `4511-["message",${Array.from({ length: 11 }, (_, i) => PH(i)).join(",")}]`], ["close"]],
+  "binary ack nobody waits for": [...CONNECTED, ["send", `461-5[${PH(0)}]`], ["bin", [1]],
+    ["send", '42["message","after"]'], ["recv", 1]],
+  "an object as event name": [...CONNECTED, ["send", '42[{"a":1}]'], ["close"]],
+  "reserved name with an ack id": [...CONNECTED, ["send", '421["connect"]'], ["close"]],
+  "newListener is reserved too": [...CONNECTED, ["send", '42["newListener"]'], ["close"]],
+});
 // ---- HTTP: status, content type and body of each request (polling and the error codes) ----
 const HTTP = [
   ["GET", "EIO=4&transport=polling"], ["GET", "transport=polling"],
@@ -169,6 +208,8 @@ const HTTP = [
   ["PUT", "EIO=4&transport=polling", "40"], ["GET", "EIO=4&transport=polling&sid=nosuch"],
   ["POST", "EIO=3&transport=polling", "40"], ["GET", "EIO=3&transport=polling&sid=nosuch"],
   ["GET", "EIO=4&transport=websocket"], ["POST", "EIO=4&transport=polling&sid=nosuch", "40"],
+  ["GET", "EIO=4&transport=websocket&sid=nosuch"], ["POST", "EIO=4&transport=websocket", "40"],
+  ["GET", "EIO=4&transport=polling&sid="],
 ];
 async function http(port, [method, query, body]) {
   const r = await fetch(`http://127.0.0.1:${port}/socket.io/?${query}`, { method, body });
@@ -193,19 +234,19 @@ async function pollingSession(port) { // handshake, CONNECT by POST, the answer 
 // "<closed>" once the server closed it.
 function wsQueue(url) {
   const ws = new WebSocket(url), inbox = [];
-  let closed = false, wake = () => {};
+  let closed = false, wake = () => {}, code = 0;
   ws.on("message", (d, bin) => {
     const m = bin ? `<binary ${Buffer.from(d).toString("hex")}>` : d.toString();
     if (m === "2") ws.send("3");
     else { inbox.push(m); wake(); }
   });
-  ws.on("close", () => { closed = true; wake(); });
+  ws.on("close", (c) => { code = c; closed = true; wake(); });
   ws.on("error", () => { closed = true; wake(); });
   const next = () => new Promise((res) => {
     const t = setTimeout(() => res("<timeout>"), 5000);
     const check = () => {
       if (inbox.length) { clearTimeout(t); res(normalise(inbox.shift())); }
-      else if (closed) { clearTimeout(t); res("<closed>"); }
+      else if (closed) { clearTimeout(t); res(`<closed ${code}>`); }
     };
     wake = check;
     check();
@@ -256,10 +297,104 @@ async function duplicateGet(port) { // two GETs at once: the second is refused, 
     `GET after: ${await answer(fetch(`${poll}&sid=${sid}`))}`];
 }
 
+// ---- raw HTTP: the status line, the headers a client acts on, and the body ----
+const SHOWN = /^(content-type|access-control-[a-z-]*|vary|cache-control|upgrade|sec-websocket-accept|x-[a-z-]*|set-cookie|allow|retry-after)$/;
+function unchunk(b) { // a chunked body's data (Node's answers without Content-Length)
+  const out = [];
+  for (let i = 0; i < b.length;) {
+    const eol = b.indexOf("\r\n", i);
+    const n = parseInt(b.subarray(i, eol).toString(), 16);
+    if (!(n > 0)) break;
+    out.push(b.subarray(eol + 2, eol + 2 + n));
+    i = eol + 2 + n + 2;
+  }
+  return Buffer.concat(out);
+}
+function rawHttp(port, text) { // text: the request, {host} for the host
+  return new Promise((resolve) => {
+    const sock = connect(port, "127.0.0.1");
+    let buf = Buffer.alloc(0), done = false;
+    const finish = (why) => {
+      if (done) return;
+      done = true;
+      sock.destroy();
+      const at = buf.indexOf("\r\n\r\n");
+      const head = (at < 0 ? buf : buf.subarray(0, at)).toString("latin1").split("\r\n");
+      let body = at < 0 ? Buffer.alloc(0) : buf.subarray(at + 4);
+      if (/\r\ntransfer-encoding: *chunked/i.test(head.join("\r\n") + "\r\n")) body = unchunk(body);
+      const hdrs = head.slice(1).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()])
+        .filter(([k]) => SHOWN.test(k)).map(([k, v]) => `${k}: ${v}`).sort();
+      const status = (head[0] || "").split(" ").slice(0, 2).join(" ");
+      const shown = /^HTTP\/1.1 101/.test(status) ? body.toString("hex") : body.toString("latin1");
+      resolve([status, ...hdrs, `body ${normalise(shown)}`, ...(why ? [why] : [])]);
+    };
+    sock.on("data", (d) => {
+      buf = Buffer.concat([buf, d]);
+      const at = buf.indexOf("\r\n\r\n");
+      if (at < 0) return;
+      const len = /\r\ncontent-length: *(\d+)/i.exec(buf.subarray(0, at).toString("latin1"));
+      if (len && buf.length >= at + 4 + Number(len[1])) finish("");
+      if (/^HTTP\/1.1 101/.test(buf.toString("latin1")) && buf.indexOf(Buffer.from([0x88]), at) > 0)
+        finish("<101, then a close frame>");
+    });
+    sock.on("end", () => finish("")); // answered: by Content-Length or by the close, alike
+    sock.on("error", () => finish(buf.length ? "" : "<error>")); // (a reset after the answer)
+    setTimeout(() => finish("<timeout>"), 3000);
+    // Connection: close, so that each server ends the connection after its answer
+    sock.write(text.replaceAll("{host}", `127.0.0.1:${port}\r\nConnection: close`));
+  });
+}
+// Left out on purpose (events/README.md, "Where we differ"): an upgrade with an EIO other than
+// 4 (engine.io answers 101, then writes an HTTP 400 into the WebSocket; we answer the 400),
+// Sec-WebSocket-Version 8 (ws takes it; we speak RFC 6455's 13 only) and ws's wording for a
+// bad key, a POST over maxPayload (engine.io reads the body up to the limit and mostly resets
+// the connection before its 413 leaves; we answer 413 at the head; protocol_suite checks that
+// the session ends), and two POSTs at once (engine.io refuses the second and ends the session;
+// we read each POST whole before looking at it).
+const UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+const RAW = {
+  "handshake headers": "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {host}\r\n\r\n",
+  "handshake with an Origin": "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {host}\r\nOrigin: http://a.example\r\n\r\n",
+  "CORS preflight": "OPTIONS /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {host}\r\nOrigin: http://a.example\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n\r\n",
+  "OPTIONS without preflight headers": "OPTIONS /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {host}\r\n\r\n",
+  "HEAD handshake": "HEAD /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {host}\r\n\r\n",
+  "WebSocket, unknown sid": `GET /socket.io/?EIO=4&transport=websocket&sid=nosuch HTTP/1.1\r\nHost: {host}\r\n${UPGRADE}\r\n`,
+  "WebSocket, bad transport": `GET /socket.io/?EIO=4&transport=abc HTTP/1.1\r\nHost: {host}\r\n${UPGRADE}\r\n`,
+  "WebSocket upgrade with transport=polling": `GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: {host}\r\n${UPGRADE}\r\n`,
+};
+// requests on a live polling session ({sid} filled in)
+const ON_SESSION = {
+  "PUT with a sid": "PUT /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 2\r\n\r\n40",
+  "POST as application/octet-stream": "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/octet-stream\r\nContent-Length: 2\r\n\r\n40",
+  "GET with transport=websocket, no Upgrade": "GET /socket.io/?EIO=4&transport=websocket&sid={sid} HTTP/1.1\r\nHost: {host}\r\n\r\n",
+  "GET with EIO=3": "GET /socket.io/?EIO=3&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\n\r\n",
+  "POST with EIO=3": "POST /socket.io/?EIO=3&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 2\r\n\r\n40",
+  "POST of a client ping": "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1\r\n\r\n2",
+  "POST of an empty body": "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n",
+  "WebSocket upgrade with transport=polling and the sid": `GET /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\n${UPGRADE}\r\n`,
+};
+async function onSession(port, req) { // the request, then what a GET gets after it
+  const poll = `http://${base(port)}&transport=polling`;
+  const sid = JSON.parse((await (await fetch(poll)).text()).slice(1)).sid;
+  const out = await rawHttp(port, req.replaceAll("{sid}", sid));
+  const after = await rawHttp(port, `GET /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\nHost: {host}\r\n\r\n`);
+  return [...out, "then GET:", ...after];
+}
+
 const { io, port: refPort } = await reference();
 let differences = 0;
-for (const [name, steps] of Object.entries(SESSIONS)) {
-  const [ours, theirs] = await Promise.all([run(cPort, steps), run(refPort, steps)]);
+const only = new RegExp(process.env.ONLY || ""); // ONLY=regex: just the sessions it matches
+// Each session runs against both servers at once; one that differs runs a second time, and
+// only a second difference counts: on a loaded machine a request can come after pingInterval +
+// pingTimeout (500 ms here), and then both servers have closed the session, but not always both.
+async function twice(runOn, same) {
+  let r = await runOn();
+  if (!same(r)) r = await runOn();
+  return r;
+}
+for (const [name, steps] of Object.entries(SESSIONS).filter(([n]) => only.test(n))) {
+  const [ours, theirs] = await twice(() => Promise.all([run(cPort, steps), run(refPort, steps)]),
+    ([a, b]) => JSON.stringify(a) === JSON.stringify(b));
   const n = Math.max(ours.length, theirs.length);
   let same = true;
   for (let i = 0; i < n; i++) {
@@ -269,15 +404,19 @@ for (const [name, steps] of Object.entries(SESSIONS)) {
     console.log(`  packet ${i}: socket.io sent  ${String(theirs[i]).slice(0, 150)}`);
     console.log(`  packet ${i}: events_server  ${String(ours[i]).slice(0, 150)}`);
   }
-  if (process.env.SHOW === name) console.log(ours.join("\n")); // SHOW="session name": its packets
+  if (process.env.SHOW === name) // SHOW="session name": its packets from both servers
+    console.log(`events_server:\n${ours.join("\n")}\nsocket.io:\n${theirs.join("\n")}`);
   if (same) console.log(`  same: ${name} (${n} packets)`);
   else differences++;
 }
 const httpCases = HTTP.map((req) => [req.join(" "), (port) => http(port, req).then((l) => [l])]);
+for (const [name, req] of Object.entries(RAW)) httpCases.push([name, (port) => rawHttp(port, req)]);
+for (const [name, req] of Object.entries(ON_SESSION)) httpCases.push([name, (port) => onSession(port, req)]);
 httpCases.push(["a polling session", pollingSession], ["the upgrade", upgradeSession],
   ["close by POST", closeSession], ["two GETs at once", duplicateGet]);
-for (const [name, runOn] of httpCases) {
-  const [ours, theirs] = await Promise.all([runOn(cPort), runOn(refPort)]);
+for (const [name, runOn] of httpCases.filter(([n]) => only.test(`HTTP ${n}`))) {
+  const [ours, theirs] = await twice(() => Promise.all([runOn(cPort), runOn(refPort)]),
+    ([a, b]) => JSON.stringify(a) === JSON.stringify(b));
   const same = JSON.stringify(ours) === JSON.stringify(theirs);
   if (same) console.log(`  same: HTTP ${name}`);
   else {

@@ -8,6 +8,7 @@ a string, a lone surrogate (half an emoji), deep nesting, a large array.
 Run: /usr/bin/python3 interop_python.py PORT
 """
 import json
+import os
 import random
 import sys
 
@@ -41,8 +42,8 @@ VALUES = [0.1 + 0.2, 2**53 - 1, "a\x00b", "x\ud800y", "\udfff", [[[[[[[[[[[[[[[[
 
 
 def fail(msg):
-    print(f"FAIL python-socketio: {msg}")
-    sys.exit(1)
+    print(f"FAIL python-socketio: {msg}", flush=True)
+    os._exit(1)  # not sys.exit: the client's threads would keep the process alive
 
 
 def wire(v):

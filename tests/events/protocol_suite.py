@@ -109,14 +109,18 @@ def ws_recv(c, answer_pings=True):
         return text
 
 
-def ws_closed(c, within=3.0):
-    """The server ends the session: a close frame (any code) and/or TCP close, nothing else
-    but pings."""
-    c.sock.settimeout(within)
+def ws_closed(c, within=3.0, code=b""):
+    """The server ends the session: a close frame and/or TCP close, nothing else but pings.
+    The close frame carries code (bytes; b"": no status code, what engine.io sends, the
+    client sees 1005; None: any)."""
+    closing = None
+    deadline = time.monotonic() + within  # pings keep coming: the deadline is for the close
     try:
         while True:
+            c.sock.settimeout(max(0.001, deadline - time.monotonic()))
             fin, rsv, op, payload = c.recv_frame()
             if op == 0x8:
+                closing = payload
                 break
             if op == 0x1 and payload == b"2":
                 ws_send(c, "3")  # keep the heartbeat alive: only the case under test closes
@@ -126,17 +130,52 @@ def ws_closed(c, within=3.0):
         pass
     except socket.timeout:
         raise Failure(f"the server did not close the WebSocket within {within} s")
+    if code is not None and closing is not None and closing[:2] != code:
+        raise Failure(f"close frame: expected code {code!r} but got {closing!r}")
     c.expect_eof(within)
     CHECKS.append("connection closed")
 
 
-def ws_refused(path, query):
+UPGRADE = ("Upgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n")
+
+
+def ws_refused(path, query, message):
+    """An upgrade refused before the 101, as engine.io's abortUpgrade: 400, the error's message
+    as text/html, and the connection closed."""
     c = Conn(PORT)
-    st, hd, body = c.http(f"GET {path}?{query} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                          "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                          "Sec-WebSocket-Version: 13\r\n\r\n")
+    st, hd, body = c.http(f"GET {path}?{query} HTTP/1.1\r\nHost: x\r\n{UPGRADE}\r\n")
+    expect(f"WebSocket {query} refused", (400, "text/html", message.encode()),
+           (st, hd.get("content-type"), body))
+    c.expect_eof(3)
     c.close()
-    expect(f"WebSocket {query} refused with HTTP 400", 400, st)
+
+
+def ws_accepted_and_closed(query):
+    """An upgrade engine.io completes and closes at once: 101, then a close frame with no
+    status code."""
+    c = Conn(PORT)
+    st, hd, _ = c.http(f"GET /engine.io/?{query} HTTP/1.1\r\nHost: x\r\n{UPGRADE}\r\n")
+    expect(f"upgrade {query}: 101", 101, st)
+    ws_closed(c)
+
+
+def head_only(path):
+    """A HEAD request: (status, headers, whatever bytes follow the head until the server
+    closes): a HEAD answer has no body."""
+    c = Conn(PORT)
+    c.send(f"HEAD {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    try:
+        while True:
+            c._fill()
+    except EOFError:
+        pass
+    c.close()
+    head, _, rest = c.buf.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict((k.strip().lower(), v.strip()) for k, v in
+                   (line.split(":", 1) for line in lines[1:]))
+    return int(lines[0].split()[1]), headers, rest
 
 
 # ==== Engine.IO protocol ===================================================================
@@ -162,20 +201,36 @@ def eio_handshake():
     expect("POST without sid (bad handshake method)", (400, 2), (st, json.loads(body)["code"]))
     st, _, _ = request("PUT", eio(), "")
     expect("PUT without sid", 400, st)
+    st, hd, body = head_only(eio())
+    expect("HEAD without sid: Bad handshake method, and no body", (400, "43", b""),
+           (st, hd.get("content-length"), body))
+    expect("polling answers must not be cached", "no-store", request("GET", eio())[1]
+           .get("cache-control"))
     st, hd, _ = request("OPTIONS", eio(), headers="Origin: http://a.example\r\n"
                         "Access-Control-Request-Method: POST\r\n"
                         "Access-Control-Request-Headers: content-type\r\n")
     expect("CORS preflight status", 204, st)
     expect("preflight allows POST", True, "POST" in hd.get("access-control-allow-methods", ""))
+    expect("preflight allows the headers asked for", "content-type",
+           hd.get("access-control-allow-headers"))
+    expect("a 204 has no Content-Type", None, hd.get("content-type"))
+    st, hd, _ = request("OPTIONS", eio())
+    expect("OPTIONS asking for no headers: no Allow-Headers", (204, None),
+           (st, hd.get("access-control-allow-headers")))
     c = ws_open()
     v = json.loads(ws_recv(c)[1:])
     expect("websocket open packet: no upgrades", [], v["upgrades"])
     expect("websocket sid is a string", str, type(v["sid"]))
     c.close()
-    ws_refused("/engine.io/", "transport=websocket")
-    ws_refused("/engine.io/", "EIO=abc&transport=websocket")
-    ws_refused("/engine.io/", "EIO=4")
-    ws_refused("/engine.io/", "EIO=4&transport=websocket&sid=nosuchsid")
+    ws_refused("/engine.io/", "transport=websocket", "Unsupported protocol version")
+    ws_refused("/engine.io/", "EIO=abc&transport=websocket", "Unsupported protocol version")
+    ws_refused("/engine.io/", "EIO=4", "Transport unknown")
+    ws_refused("/engine.io/", "EIO=4&transport=websocket&sid=nosuchsid", "Session ID unknown")
+    sid = open_polling()
+    ws_refused("/engine.io/", f"EIO=3&transport=websocket&sid={sid}", "Bad request")
+    ws_accepted_and_closed("EIO=4&transport=polling")  # polling cannot use a WebSocket
+    ws_accepted_and_closed(f"EIO=4&transport=polling&sid={sid}")
+    expect("... and the session goes on", (200, "2"), get(sid)[:3:2])
     st, _, _ = request("GET", "/nothing-here")
     expect("other paths", 404, st)
 
@@ -216,6 +271,27 @@ def eio_message():
     expect("invalid packet: the session is closed (parse error)", 400, get(sid)[0])
     st, _, body = get("nosuchsid")
     expect("unknown sid", (400, 1), (st, json.loads(body)["code"]))
+    for q, code in [("EIO=4&transport=websocket&sid=nosuch", 1),  # the sid before the Upgrade
+                    ("EIO=4&transport=abc&sid=nosuch", 0)]:
+        st, _, body = request("GET", eio(query=q))
+        expect(f"GET ?{q}", (400, code), (st, json.loads(body)["code"]))
+    st, _, body = request("POST", eio(query="EIO=4&transport=websocket"), "40")
+    expect("POST ?transport=websocket without sid: a handshake, GET only", (400, 2),
+           (st, json.loads(body)["code"]))
+    sid = open_polling()
+    for method, q in [("GET", f"EIO=3&transport=polling&sid={sid}"),
+                      ("POST", f"EIO=3&transport=polling&sid={sid}"),
+                      ("GET", f"EIO=4&transport=websocket&sid={sid}")]:
+        st, _, body = request(method, eio(query=q), "4x" if method == "POST" else None)
+        expect(f"{method} ?{q[:30]}: not this session's version or transport", (400, 3),
+               (st, json.loads(body)["code"]))
+    st, hd, body = request("PUT", eio(query=f"EIO=4&transport=polling&sid={sid}"), "4x")
+    expect("PUT with a sid: a bare 500 (engine.io's polling transport)", (500, ""), (st, body))
+    expect("... and the session goes on", (200, "2"), get(sid)[:3:2])
+    st, _, body = request("POST", eio(query=f"EIO=4&transport=polling&sid={sid}"), "4x",
+                          headers="Content-Type: application/octet-stream\r\n")
+    expect("POST of application/octet-stream: a bare 400", (400, ""), (st, body))
+    expect("... and the session is closed (invalid content)", 400, get(sid)[0])
     sid = open_polling()
     first = held_get(sid)
     time.sleep(0.05)
@@ -263,7 +339,7 @@ def eio_heartbeat():
     c = ws_open()
     ws_recv(c)
     expect("the server pings", "2", ws_recv(c, answer_pings=False))
-    ws_closed(c, within=PING_TIMEOUT + 0.5)  # and closes when no pong comes
+    ws_closed(c, within=PING_TIMEOUT + 0.5)  # and closes when no pong comes (no status code)
 
 
 def heartbeat_exact():
@@ -359,6 +435,8 @@ def limits():
                       "Host: x\r\nContent-Length: 1000001\r\n\r\n")
     c.close()
     expect("POST over maxPayload", 413, st)
+    expect("... ends the session (engine.io: payload too large, a transport error)", 400,
+           get(sid)[0])
     sid = open_polling()
     st, _, _ = request("POST", eio(query=f"EIO=4&transport=polling&sid={sid}"), None,
                        headers="Transfer-Encoding: chunked\r\n")
@@ -496,6 +574,9 @@ def sio_acks():
     ws_send(c, '430[1,"2",{"3":[true]}]')
     expect("our ACK reached the server's callback", '42["emit-with-ack",1,"2",{"3":[true]}]',
            ws_recv(c))
+    ws_send(c, '429007199254740991["message-with-ack",1]')
+    expect("ack id 2^53 - 1, the largest JavaScript reads exactly", '439007199254740991[1]',
+           ws_recv(c))
     ws_send(c, '430["again"]')  # that ack id is used up: ignored
     ws_send(c, '43999[]')  # never asked for: ignored
     ws_send(c, '42["message","still here"]')
@@ -546,8 +627,12 @@ def sio_values():
 
 
 def sio_malformed():
+    ph = '{"_placeholder":true,"num":0}'
     cases = ["4abc", "42{}", '42abc["message-with-ack",1,"2",{"3":[false]}]', '42["message"',
-             "42[]", '42["disconnect"]', "49", '42/custom,["message"]x']
+             "42[]", '42["disconnect"]', "49", '42/custom,["message"]x',
+             '450-["message",1]', f'4511-["message",{ph}]',  # attachments: 1 to 10
+             "41{}", '44{"message":"only servers send CONNECT_ERROR"}', '430"not an array"',
+             '4290071992547409930["message-with-ack",1]', '42["newListener"]']
     for bad in cases:
         c = sio_connected()
         ws_send(c, bad)

@@ -125,6 +125,10 @@ static void refuses_truncated_and_malformed(void **state)
         "93a17882a47479706503a46461746191a26869" /* type 3 (ACK) is not broadcast */ "80",
         "93a17882a47479706502a46461746190" /* data [] has no event name */ "80",
         "93a17882a47479706502a46461746191a26869c0", /* opts nil */
+        "ddffffffff",         /* an array that claims 2^32-1 items: refused before any allocation */
+        "93a178dfffffffff",   /* a map that claims 2^32-1 pairs */
+        "93a178c6ffffffff00", /* a bin of 4 GiB in 1 byte */
+        "c1",                 /* the byte MessagePack never uses */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char hex[256];
@@ -225,6 +229,66 @@ static void decodes_json_requests(void **state)
         assert_true(adapter_decode_req((const uint8_t *)bad[i], strlen(bad[i]), &r) < 0);
 }
 
+/* Requests as the adapter's JSON.stringify writes them, and back. */
+static void encodes_requests_as_json(void **state)
+{
+    (void)state;
+    char *rooms[] = {"a"}, *none[] = {NULL}, *targets[] = {"t1", "t2"};
+    adapter_req fetch = {.type = ADAPTER_REMOTE_FETCH,
+                         .uid = "u1",
+                         .request_id = "q1",
+                         .has_opts = 1,
+                         .client_count = -1,
+                         .rooms = {rooms, 1},
+                         .except = {none, 0}};
+    char *json = adapter_encode_req(&fetch);
+    assert_string_equal(json, "{\"uid\":\"u1\",\"requestId\":\"q1\",\"type\":5,"
+                              "\"opts\":{\"rooms\":[\"a\"],\"except\":[]}}");
+    free(json);
+    adapter_req join = {.type = ADAPTER_REMOTE_JOIN,
+                        .uid = "u1",
+                        .has_opts = 1,
+                        .client_count = -1,
+                        .targets = {targets, 2}};
+    json = adapter_encode_req(&join);
+    assert_string_equal(json, "{\"uid\":\"u1\",\"type\":2,\"opts\":{\"rooms\":[],"
+                              "\"except\":[]},\"rooms\":[\"t1\",\"t2\"]}");
+    adapter_req back;
+    assert_int_equal(adapter_decode_req((const uint8_t *)json, strlen(json), &back), 0);
+    assert_int_equal(back.targets.n, 2);
+    assert_string_equal(back.targets.names[1], "t2");
+    adapter_req_free(&back);
+    free(json);
+    /* data passes as text: a "\u0000" inside a string survives both ways */
+    adapter_req emit = {.type = ADAPTER_SERVER_SIDE_EMIT,
+                        .request_id = "q2",
+                        .client_count = -1,
+                        .data = "[\"echo\",\"a\\u0000b\"]"};
+    json = adapter_encode_req(&emit);
+    assert_int_equal(adapter_decode_req((const uint8_t *)json, strlen(json), &back), 0);
+    assert_string_equal(back.data, "[\"echo\",\"a\\u0000b\"]");
+    adapter_req_free(&back);
+    free(json);
+}
+
+/* A string with NUL and an emoji, and numbers at the edges, through MessagePack and back. */
+static void keeps_every_value(void **state)
+{
+    (void)state;
+    sio_target t = {0};
+    const char *args = "[\"a\\u0000\\ud83d\\ude00\",-0,9007199254740993,1e300,-7]";
+    uint8_t *out;
+    size_t n;
+    assert_int_equal(adapter_encode_bcast("u", "/", "x", args, NULL, 0, &t, NULL, &out, &n), 0);
+    adapter_bcast b;
+    assert_int_equal(adapter_decode_bcast(out, n, &b), 0);
+    free(out);
+    /* as JSON.stringify(JSON.parse(args)) in JavaScript (the emoji as UTF-8 bytes) */
+    assert_string_equal(b.packet.json,
+                        "[\"x\",\"a\\u0000\xf0\x9f\x98\x80\",0,9007199254740992,1e+300,-7]");
+    adapter_bcast_free(&b);
+}
+
 static void names_channels_as_socket_io(void **state)
 {
     (void)state;
@@ -248,6 +312,8 @@ int main(void)
         cmocka_unit_test(refuses_deep_nesting),
         cmocka_unit_test(decodes_a_broadcast_with_acks_request),
         cmocka_unit_test(decodes_json_requests),
+        cmocka_unit_test(encodes_requests_as_json),
+        cmocka_unit_test(keeps_every_value),
         cmocka_unit_test(names_channels_as_socket_io),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

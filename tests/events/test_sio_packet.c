@@ -55,6 +55,8 @@ static void every_type_decodes(void **state)
            "[\"message\",1,\"2\",{\"3\":[true]}]");
     expect("2/chat,12[\"message\",\"hi\"]", SIO_EVENT, "/chat", 12, 0, "[\"message\",\"hi\"]");
     expect("2456[\"message-with-ack\"]", SIO_EVENT, "/", 456, 0, "[\"message-with-ack\"]");
+    expect("29007199254740991[\"a\"]", SIO_EVENT, "/", 9007199254740991LL, 0, "[\"a\"]");
+    expect("2007[\"a\"]", SIO_EVENT, "/", 7, 0, "[\"a\"]"); /* Number("007") is 7 */
     expect("2[42]", SIO_EVENT, "/", -1, 0, "[42]");
     expect("3456[1,\"2\"]", SIO_ACK, "/", 456, 0, "[1,\"2\"]");
     expect("3/chat,7[]", SIO_ACK, "/chat", 7, 0, "[]");
@@ -84,6 +86,8 @@ static void malformed_packets(void **state)
     assert_int_equal(err_of("5[\"x\"]"), SIO_E_ATTACHMENTS);              /* no "<n>-" */
     assert_int_equal(err_of("51[\"x\"]"), SIO_E_ATTACHMENTS);             /* no "-" */
     assert_int_equal(err_of("5999-[\"x\"]"), SIO_E_ATTACHMENTS);          /* too many */
+    assert_int_equal(err_of("511-[\"x\"]"), SIO_E_ATTACHMENTS);           /* over 10 */
+    assert_int_equal(err_of("50-[\"x\"]"), SIO_E_ATTACHMENTS);            /* none */
     assert_int_equal(err_of("2{}"), SIO_E_PAYLOAD);                       /* not an array */
     assert_int_equal(err_of("2[]"), SIO_E_PAYLOAD);                       /* no event name */
     assert_int_equal(err_of("2[true]"), SIO_E_PAYLOAD);                   /* name not a string */
@@ -93,6 +97,8 @@ static void malformed_packets(void **state)
     assert_int_equal(err_of("2abc[\"message-with-ack\",1]"), SIO_E_JSON); /* invalid ack id */
     assert_int_equal(err_of("2[\"a\"] x"), SIO_E_JSON);                   /* trailing garbage */
     assert_int_equal(err_of("2123456789012345678[\"a\"]"), SIO_E_ACKID);
+    assert_int_equal(err_of("29007199254740992[\"a\"]"), SIO_E_ACKID); /* 2^53: not exact in JS */
+    assert_int_equal(err_of("299999999999999999999999[\"a\"]"), SIO_E_ACKID);
     assert_int_equal(err_of("0[1]"), SIO_E_PAYLOAD); /* CONNECT auth must be an object */
     assert_int_equal(err_of("1{}"), SIO_E_PAYLOAD);  /* DISCONNECT carries nothing */
     assert_int_equal(err_of("4"), SIO_E_PAYLOAD);    /* CONNECT_ERROR needs a reason */

@@ -180,6 +180,15 @@ def nonreader():
         while got.count(b"\n") < 100:
             got += pub.recv(65536)
     expect_logged(b, r"is not reading: 16 MiB unsent, closing it")
+    step("the subscriber that did not read is cut: it reads what was sent, then the end")
+    lazy.settimeout(5.0)
+    try:
+        while lazy.recv(1 << 20):
+            pass
+    except socket.timeout:
+        fail("the subscriber over 16 MiB unsent should have been disconnected")
+    except OSError:
+        pass  # a reset: disconnected too
     innocent(b.port, "after the flood")
     expect_bounded(b, rss0, fds0, 64, fds0 + 4, "after the flood")
     lazy.close()
