@@ -690,7 +690,7 @@ static void restore(const struct options *o, broker *b)
     broker_restore_last_id(b, aof_state_last_id(st));
     broker_holding h = broker_get_holding(b);
     log_line(1,
-             "queue_broker: %s %s: %llu records (%llu bytes) replayed: %llu queued (%zu of them "
+             "queue_broker: %s %s (%llu records, %llu bytes): %llu queued (%zu of them "
              "were in flight: back first, marked redelivered), %llu dead-lettered, %llu published; "
              "ids go on after %llu",
              info.created ? "created" : "replayed", aof_file_path(aof),

@@ -21,6 +21,7 @@ broker writes every record before the reply that depends on it, under every poli
 fdatasync adds (surviving a power cut) needs the machine to lose power: it is not tested here;
 the fdatasync counts are (always: at least one per acknowledged PUSH sent alone; no: none).
 """
+import atexit
 import os
 import random
 import shutil
@@ -34,9 +35,19 @@ HOST = "127.0.0.1"
 ITERATIONS = int(os.environ.get("WIRELAB_CRASH_ITERATIONS", "120"))
 BUDGET_S = 40.0  # stop iterating after this long (a busy machine): a deadline, not a check
 log_lines = []
+running = {}  # pid -> Popen of every broker started and not yet stopped
+
+
+def stop_all():
+    """Every broker this script started and has not stopped: SIGKILL, by its PID."""
+    for proc in list(running.values()):
+        proc.kill()
+        proc.wait()
+    running.clear()
 
 
 def fail(what):
+    stop_all()
     sys.stderr.write("\nFAILED: %s\nThe last steps:\n" % MODE)
     for line in log_lines[-30:]:
         sys.stderr.write("  %s\n" % line)
@@ -56,6 +67,7 @@ class Broker:
         self.log = open(self.logpath, "w")
         args = [BROKER, "--port", "0", "--data", data, "--max-deliveries", "0"] + list(extra)
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        running[self.proc.pid] = self.proc
         self.port = None
         if wait:
             self.wait_listening()
@@ -79,6 +91,7 @@ class Broker:
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
+        running.pop(self.proc.pid, None)
         self.log.close()
         self.keep()
 
@@ -95,6 +108,7 @@ class Broker:
             self.proc.kill()
             self.proc.wait()
             fail("the broker did not stop within 10 s of SIGTERM")
+        running.pop(self.proc.pid, None)
         self.log.close()
         self.keep()
         return rc
@@ -387,6 +401,7 @@ def torn():
     d = start_on(bytes(bad), "corrupt")
     b = Broker(d, wait=False)
     rc = b.proc.wait(timeout=10)
+    running.pop(b.proc.pid, None)
     text = b.text()
     if rc != 1 or "is damaged at byte %d" % recs[0][0] not in text or \
             "valid records follow at byte %d" % recs[1][0] not in text:
@@ -453,6 +468,7 @@ def survive():
     # One broker per data directory: a second one is refused (DIR/LOCK), the first goes on.
     second = Broker(data, *opts, wait=False, name="second")
     rc = second.proc.wait(timeout=10)
+    running.pop(second.proc.pid, None)
     if rc != 1 or "another queue_broker is using" not in second.text():
         fail("a second broker on the same --data should be refused (exit 1), got exit %s: %s"
              % (rc, second.text()))
@@ -462,6 +478,7 @@ def survive():
     print("ok: a dead letter, a message in flight, a fresh one and a topic survived kill -9")
 
 
+atexit.register(stop_all)
 MODE = sys.argv[1]
 BROKER = sys.argv[2]
 WORK = sys.argv[3]
