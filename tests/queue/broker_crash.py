@@ -120,6 +120,7 @@ class Conn:
         self.buf = b""
 
     def send(self, *lines):
+        self.sock.settimeout(10)  # (lines() leaves a short one behind)
         self.sock.sendall(b"".join(l.encode() + b"\n" for l in lines))
 
     def fill(self, timeout):
