@@ -7,7 +7,8 @@
  *
  *   events_server [--port N] [--bind ADDR] [--demo chat|protocol-suite] [--verbose]
  *                 [--recovery-window MS] [--recovery-capacity N]
- *                 [--ping-interval MS] [--ping-timeout MS] [limits: see --help and README]
+ *                 [--ping-interval MS] [--ping-timeout MS] [--adapter redis://HOST:PORT]
+ *                 [limits: see --help and README]
  *
  * --demo chat (the default, port 3000; namespaces "/" and "/news", the same events in each): a
  *   page at http://127.0.0.1:3000/ that uses the real
@@ -37,6 +38,10 @@
  *   "auth" with the CONNECT payload on connection (also in /custom), answers "message" with
  *   "message-back" and acks "message-with-ack" with the same arguments; other namespaces get
  *   CONNECT_ERROR {"message":"Invalid namespace"}.
+ * --adapter redis://HOST:PORT (chat only): the chat joins a socket.io cluster on that Redis, in
+ *   the format of npm @socket.io/redis-adapter 8.x, so its rooms and broadcasts are shared with
+ *   other events_servers and Node.js socket.io servers (chat_cluster.c, adapter_redis.c; Redis
+ *   down at start is an error, exit status 1).
  */
 #include <limits.h>
 #include <stddef.h>
@@ -538,9 +543,28 @@ static void chat_disconnecting(sio_socket *s, const char *reason, void *user)
     fflush(stdout);
 }
 
+/* The adapter's room events, at most ADAPTER_LINES a second: one client joining (and, when it
+ * leaves, leaving) 40,000 rooms would otherwise write 80,000 lines, a system call each, while
+ * everyone else waits. The rest are counted and the count is printed with the next line. */
+#define ADAPTER_LINES 50
+static struct {
+    uint64_t second; /* which second (loop_now_ms() / 1000) the lines below were in */
+    unsigned shown;
+    unsigned long long hidden;
+} adapter_log;
+
+static void adapter_hidden_line(void)
+{
+    if (adapter_log.hidden)
+        printf("adapter  (%llu more room events not shown: at most %d lines a second)\n",
+               adapter_log.hidden, ADAPTER_LINES);
+    adapter_log.hidden = 0;
+}
+
 static void chat_disconnect(sio_socket *s, const char *reason, void *user)
 {
     (void)user;
+    adapter_hidden_line(); /* the rooms it left, if there were too many to show */
     printf("disconnect %s: %s; in %zu rooms\n", sio_socket_id(s), reason, sio_socket_nrooms(s));
     fflush(stdout);
 }
@@ -549,6 +573,17 @@ static void chat_adapter(sio_nsp *n, const char *what, const char *room, const c
                          void *user)
 {
     (void)user;
+    uint64_t second = loop_now_ms() / 1000;
+    if (second != adapter_log.second) {
+        adapter_log.second = second;
+        adapter_log.shown = 0;
+    }
+    if (adapter_log.shown >= ADAPTER_LINES) {
+        adapter_log.hidden++;
+        return;
+    }
+    adapter_log.shown++;
+    adapter_hidden_line();
     printf("adapter  %s %s %s%s%s\n", sio_nsp_name(n), what, room, sid ? " " : "", sid ? sid : "");
     fflush(stdout);
 }

@@ -221,6 +221,9 @@ background() {
   local name=$1
   shift
   printf '%s$ %s &%s\n' "$bold" "$(shown "$@")" "$off"
+  # Emptied here, before the fork: the child's own > happens a moment later, and until then
+  # the wait below would find the "listening on" line of an earlier run of the same name.
+  : >"$LAB_WORK/$name.log"
   "$@" >"$LAB_WORK/$name.log" 2>&1 &
   LAB_PIDS+=("$!")
   LAB_JOBS[$name]=$(jobspec "$@")
@@ -291,6 +294,7 @@ capture_start() {
   # stdout (the packets as they pass) is not the lesson here: the view after the step is.
   printf '%s$ %s >/dev/null &%s\n' "$bold" "$(shown "${cmd[@]}")" "$off"
   printf '$ %s >/dev/null &\n' "$(shown "${cmd[@]}")" | record_output
+  : >"$LAB_WORK/sniffer.err" # before the fork: an earlier capture's line must not count
   "${cmd[@]}" >/dev/null 2>"$LAB_WORK/sniffer.err" &
   CAPTURE_PID=$!
   local i

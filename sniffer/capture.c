@@ -189,10 +189,24 @@ static void *capture_thread(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    int rc = 0;
     while (!atomic_load(&c->stop)) {
-        int rc = pcap_dispatch(c->p, -1, on_live_packet, (u_char *)c);
+        rc = pcap_dispatch(c->p, -1, on_live_packet, (u_char *)c);
         if (rc < 0 || (c->want && c->pushed >= c->want))
             break;
+    }
+    /* Stopped (Ctrl-C): the kernel may hold packets it captured before the signal that this
+     * thread had not read yet (on a busy machine it can be off the CPU for a while). Read them
+     * too, without waiting for more: what was on the wire before Ctrl-C is shown. A first
+     * PCAP_ERROR_BREAK only consumes the breakloop request; the loop is bounded. */
+    if (atomic_load(&c->stop) && rc != PCAP_ERROR && !(c->want && c->pushed >= c->want)) {
+        char ebuf[PCAP_ERRBUF_SIZE];
+        if (pcap_setnonblock(c->p, 1, ebuf) == 0)
+            for (int i = 0; i < 64; i++) {
+                rc = pcap_dispatch(c->p, -1, on_live_packet, (u_char *)c);
+                if (rc == 0 || rc == PCAP_ERROR || (c->want && c->pushed >= c->want))
+                    break;
+            }
     }
     atomic_store(&c->done, true);
     return NULL;
@@ -207,6 +221,7 @@ static int run_live(capture *c, cap_fn *fn, void *user, char *err, size_t errlen
         return -1;
     }
     sring_hdr h;
+    unsigned waits = 0;
     for (;;) {
         if (sring_pop(c->ring, &h, buf, sizeof buf) ==
             0) { /* (buf holds SNAPLEN: never TOOSMALL) */
@@ -221,6 +236,12 @@ static int run_live(capture *c, cap_fn *fn, void *user, char *err, size_t errlen
             fn(user, &h, buf);
             continue;
         }
+        /* Asked to stop and the capture thread is still in pcap_dispatch: wake it again every
+         * 50 ms. A SIGINT that came just as the thread started (the moment the "listening" line
+         * appeared) could leave it asleep in poll() with libpcap's wakeup already spent; a
+         * second pcap_breakloop costs nothing and ends that wait. */
+        if (atomic_load(&c->stop) && ++waits % 100 == 0)
+            pcap_breakloop(c->p);
         struct timespec ts = {0, 500000}; /* empty: wait half a millisecond, not a busy loop */
         nanosleep(&ts, NULL);
     }

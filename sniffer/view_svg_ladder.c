@@ -211,11 +211,5 @@ static double draw(svg_buf *b, const svg_cap *c)
 
 void svg_ladder(svg_buf *b, const svg_cap *c)
 {
-    svg_buf measure;
-    svg_init(&measure, 0);
-    double h = draw(&measure, c);
-    svg_free(&measure);
-    svg_begin(b, W, h, "sniffer --svg ladder");
-    draw(b, c);
-    svg_end(b);
+    svg_measured_page(b, c, W, "sniffer --svg ladder", draw);
 }

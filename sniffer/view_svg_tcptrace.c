@@ -301,11 +301,5 @@ static double draw(svg_buf *b, const svg_cap *c)
 
 void svg_tcptrace(svg_buf *b, const svg_cap *c)
 {
-    svg_buf measure;
-    svg_init(&measure, 0);
-    double h = draw(&measure, c);
-    svg_free(&measure);
-    svg_begin(b, W, h, "sniffer --svg tcptrace");
-    draw(b, c);
-    svg_end(b);
+    svg_measured_page(b, c, W, "sniffer --svg tcptrace", draw);
 }

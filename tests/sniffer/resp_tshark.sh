@@ -53,6 +53,7 @@ done
 grep -q 'Ready to accept connections' redis.log || fail "redis-server did not start within 5 s: $(cat redis.log)"
 
 step "capture on lo into resp.pcap"
+: >sniff.err # before the fork: never a rerun's "listening" line
 "$WIRELAB_BIN/sniffer" -i lo -f tcp -w resp.pcap >/dev/null 2>sniff.err &
 SNIFF=$!
 PIDS+=("$SNIFF")
