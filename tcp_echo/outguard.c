@@ -19,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct guard {
     int fd;
+    int is_file;         /* a regular file: a write never waits for a reader */
     const char *name;    /* "stdout" */
     uint64_t dropped;    /* lines dropped since the start */
     uint64_t unreported; /* of those, not yet announced on the stream itself */
@@ -45,14 +47,17 @@ static int has_room(int fd)
     return r == 1 && (p.revents & POLLOUT) && !(p.revents & (POLLERR | POLLHUP));
 }
 
-/* Write n <= PIPE_BUF bytes if they fit now. Returns 0 if all were written, else -1. */
-static int write_piece(int fd, const char *p, size_t n)
+/* Write n <= PIPE_BUF bytes if they fit now. Returns 0 if all were written, else -1. A
+ * regular file has no reader to wait for (a full disk fails the write at once), so it is
+ * written without asking poll() first: a server that logs a line per event into a file (a
+ * test's log, `> server.log`) makes one system call a line, not two. */
+static int write_piece(const guard *g, const char *p, size_t n)
 {
-    if (!has_room(fd))
+    if (!g->is_file && !has_room(g->fd))
         return -1;
     ssize_t w;
     do
-        w = write(fd, p, n);
+        w = write(g->fd, p, n);
     while (w < 0 && errno == EINTR);
     return w == (ssize_t)n ? 0 : -1;
 }
@@ -72,7 +77,7 @@ static void announce_drops(guard *g)
     char note[160];
     int len = snprintf(note, sizeof note, "%s: %llu log lines dropped: %s was not being read\n",
                        program_invocation_short_name, (unsigned long long)g->unreported, g->name);
-    if (len > 0 && write_piece(g->fd, note, (size_t)len) == 0)
+    if (len > 0 && write_piece(g, note, (size_t)len) == 0)
         g->unreported = 0;
 }
 
@@ -84,7 +89,7 @@ static ssize_t guard_write(void *cookie, const char *p, size_t n)
         announce_drops(g);
     for (size_t off = 0; off < n;) {
         size_t piece = n - off < PIPE_BUF ? n - off : PIPE_BUF;
-        if (g->unreported || write_piece(g->fd, p + off, piece) < 0) {
+        if (g->unreported || write_piece(g, p + off, piece) < 0) {
             uint64_t lost = lines_in(p + off, n - off);
             g->dropped += lost;
             g->unreported += lost;
@@ -113,6 +118,10 @@ int outguard_install(void)
     signal(SIGPIPE, SIG_IGN);
     fflush(stdout);
     fflush(stderr);
+    for (int i = 0; i < 2; i++) {
+        struct stat st;
+        guards[i].is_file = fstat(guards[i].fd, &st) == 0 && S_ISREG(st.st_mode);
+    }
     FILE *out = guarded_stream(&guards[0]), *err = guarded_stream(&guards[1]);
     if (!out || !err) {
         if (out)

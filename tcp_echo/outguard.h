@@ -10,7 +10,8 @@
  *
  * outguard_install() replaces stdout and stderr with streams (glibc's fopencookie) whose
  * write first asks poll() whether the descriptor has room; if it has none, the line is dropped
- * and counted instead of waiting. The descriptors themselves stay blocking: their "non-blocking"
+ * and counted instead of waiting. (A regular file is written without asking: it has no reader
+ * to wait for.) The descriptors themselves stay blocking: their "non-blocking"
  * flag would belong to the open file, which a pipe or terminal shares with the shell. When a
  * write gets through again it is preceded by "N log lines dropped: stdout was not being read",
  * and outguard_report() says the same at exit. SIGPIPE is ignored: a vanished reader makes

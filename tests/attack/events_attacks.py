@@ -533,7 +533,7 @@ def huge_input():
                           "Content-Length: 999999999999\r\n\r\n".encode() + b"4" * 1000)
         c.close()
         check("the 1 TB body was answered 413 at its head", st == 413, f"{st}")
-        logged(srv, ["HTTP 413"])
+        logged(srv, ["413", "maxPayload"])
         step("a WebSocket frame that announces 1 TiB, then 4 MiB of it")
         ws, _ = handshake(srv.port, ws=True)
         head = struct.pack("!BBQ", 0x81, 0x80 | 127, 1 << 40) + b"\0\0\0\0"
