@@ -4,7 +4,8 @@ What it teaches: every Engine.IO and Socket.IO packet type as bytes, and what th
 with each, including the broken ones. The cases follow the official test suites
 (socketio/engine.io-protocol and socketio/socket.io-protocol, test-suite/test-suite.js):
 Engine.IO handshake / message / heartbeat / close / upgrade, then Socket.IO connect /
-disconnect / message / values, plus limits (maxPayload, HTTP framing) and malformed packets.
+disconnect / message / binary / acks / values, plus limits (maxPayload, HTTP framing) and
+malformed packets.
 events_differential (differential.mjs) runs such sessions against Node's socket.io as well.
 
 Run: /usr/bin/python3 protocol_suite.py PORT GROUP   (GROUP: one of GROUPS below, or "all")
@@ -543,6 +544,12 @@ def sio_message():
     expect("EVENT", '42["message-back",1,"2",{"3":[true]}]', ws_recv(c))
     ws_send(c, '42456["message-with-ack",1,"2",{"3":[false]}]')
     expect("EVENT with ack", '43456[1,"2",{"3":[false]}]', ws_recv(c))
+    c.close()
+
+
+def sio_binary():
+    """Binary packets: attachments as WebSocket binary frames, or "b" + base64 over polling."""
+    c = sio_connected()
     ws_send(c, '452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]')
     ws_send_bin(c, [1, 2, 3])
     ws_send_bin(c, [4, 5, 6])
@@ -567,6 +574,18 @@ def sio_message():
     expect("BINARY_EVENT over polling (attachment as base64)",
            '451-["message-back",{"_placeholder":true,"num":0}]' + SEP + "bAQID",
            get(sid, "/socket.io/")[2])
+    c = sio_connected()  # socket.io-parser's limit: 10 attachments, the last one empty
+    phs = ",".join(f'{{"_placeholder":true,"num":{i}}}' for i in range(10))
+    ws_send(c, f'4510-["message",{{"deep":[{phs}]}}]')
+    for i in range(10):
+        ws_send_bin(c, bytes([i] * (9 - i)))
+    expect("10 attachments (placeholders nested in an object)",
+           f'4510-["message-back",{{"deep":[{phs}]}}]', ws_recv(c))
+    expect("... each attachment back, in order", [bytes([i] * (9 - i)) for i in range(10)],
+           [ws_recv(c) for _ in range(10)])
+    ws_send(c, f'4511-["message",{phs},{{"_placeholder":true,"num":10}}]')
+    ws_closed(c)
+    CHECKS.append("11 attachments close the connection (socket.io-parser: too many)")
 
 
 def sio_acks():
@@ -657,7 +676,8 @@ def sio_malformed():
 GROUPS = {f.__name__: f for f in [eio_handshake, eio_message, eio_heartbeat, heartbeat_exact,
                                    eio_close,
                                    eio_upgrade, limits, sio_connect, sio_disconnect,
-                                   sio_message, sio_acks, sio_values, sio_malformed]}
+                                   sio_message, sio_binary, sio_acks, sio_values,
+                                   sio_malformed]}
 
 if __name__ == "__main__":
     names = list(GROUPS) if sys.argv[2] == "all" else [sys.argv[2]]
