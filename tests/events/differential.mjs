@@ -347,7 +347,8 @@ function rawHttp(port, text) { // text: the request, {host} for the host
 // Left out on purpose (events/README.md, "Where we differ"): an upgrade with an EIO other than
 // 4 (engine.io answers 101, then writes an HTTP 400 into the WebSocket; we answer the 400),
 // Sec-WebSocket-Version 8 (ws takes it; we speak RFC 6455's 13 only) and ws's wording for a
-// bad key, a POST over maxPayload (engine.io reads the body up to the limit and mostly resets
+// bad key, a control character in the head (Node's HTTP parser: a bare 400; ours says which), a
+// POST over maxPayload (engine.io reads the body up to the limit and mostly resets
 // the connection before its 413 leaves; we answer 413 at the head; protocol_suite checks that
 // the session ends), and two POSTs at once (engine.io refuses the second and ends the session;
 // we read each POST whole before looking at it).
