@@ -21,7 +21,7 @@ const char *eio_type_name(int type)
     return eio_names[type];
 }
 
-const char *eio_error_text(int err)
+const char *eio_strerror(int err)
 {
     switch (err) {
     case EIO_E_EMPTY:

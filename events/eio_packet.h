@@ -64,7 +64,7 @@ typedef struct eio_packet {
 /* "open", "close", ... or "unknown". */
 const char *eio_type_name(int type);
 /* A sentence for an EIO_E_* code. */
-const char *eio_error_text(int err);
+const char *eio_strerror(int err);
 
 /* Decode the payload of a WebSocket text frame ("4hello"). Returns 0 or an EIO_E_* code. */
 int eio_decode_text(const uint8_t *s, size_t n, eio_packet *p);

@@ -99,7 +99,7 @@ static void polling_post(eio_conn *ec, eio_session *s)
             eio_session_packet(s, NULL, &p);
     } while (rc == 1 && !s->closed && !s->doomed);
     if (!s->closed && (rc < 0 || r->content_len == 0)) {
-        const char *why = r->content_len ? eio_error_text(rc) : "an empty polling body";
+        const char *why = r->content_len ? eio_strerror(rc) : "an empty polling body";
         eio_trace(ec->srv, "%s: malformed polling body: %s", s->sid, why);
         eio_session_close(s, "parse error", 0);
     }

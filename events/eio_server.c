@@ -114,12 +114,12 @@ static void http_out(eio_conn *ec, const void *head, size_t hlen, const void *bo
         ec->later_close |= close;
         return;
     }
-    /* two conn_sends, one TCP write: the loop sends a connection's output once per round */
-    if (conn_send(ec->c, head, hlen) < 0 || (len && conn_send(ec->c, body, len) < 0)) {
-        conn_abort(ec->c, "out of memory queueing an HTTP answer");
-        return;
-    }
-    if (close) /* HTTP/1.1: the client asked for one answer on this connection */
+    /* Head and body as two pieces of one conn_sendv: queued with the round's other output
+     * when small, written at once in one sendmsg() when large; never joined by a copy here. */
+    struct iovec answer[2] = {{(void *)head, hlen}, {(void *)body, len}};
+    if (conn_sendv(ec->c, answer, len ? 2 : 1) < 0)
+        return; /* closing already, or out of memory: the loop aborted it with that reason */
+    if (close)  /* HTTP/1.1: the client asked for one answer on this connection */
         conn_close(ec->c);
 }
 
@@ -148,6 +148,8 @@ void eio_http_failure(eio_conn *ec, int status, const char *reason)
                              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s\n",
                              strlen(reason) + 1, reason);
     eio_trace(ec->srv, "%s -> HTTP %d %s", conn_peer(ec->c), status, reason);
+    if (status == 413 || status == 431) /* a size limit bit: say so even without --verbose */
+        eio_log(ec->srv, "%s: HTTP %d %s; connection closed", conn_peer(ec->c), status, reason);
     http_out(ec, out, n, NULL, 0, 1);
 }
 
@@ -565,10 +567,19 @@ int eio_server_attach(eio_server *srv, loop *l)
     return loop_add_timer(l, 100, eio_heartbeat, srv);
 }
 
-int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user)
+int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user,
+                     char *err, size_t errlen)
 {
-    if (srv->nmounts == EIO_MAX_MOUNTS || strlen(path) >= sizeof srv->mounts[0].path)
+    if (srv->nmounts == EIO_MAX_MOUNTS) {
+        snprintf(err, errlen, "cannot serve %s: the server has its %d paths already", path,
+                 EIO_MAX_MOUNTS);
         return -1;
+    }
+    if (strlen(path) >= sizeof srv->mounts[0].path) {
+        snprintf(err, errlen, "cannot serve %.40s...: a path must be under %zu bytes", path,
+                 sizeof srv->mounts[0].path);
+        return -1;
+    }
     eio_mount *m = &srv->mounts[srv->nmounts++];
     snprintf(m->path, sizeof m->path, "%s", path);
     m->h = *h;

@@ -83,8 +83,10 @@ const loop_handlers *eio_loop_handlers(void);
 /* Start the heartbeat timer on the loop. Returns 0 or -1. */
 int eio_server_attach(eio_server *srv, loop *l);
 
-/* Serve sessions at path (e.g. "/socket.io/"). Up to 4 mounts. Returns 0 or -1. */
-int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user);
+/* Serve sessions at path (e.g. "/socket.io/"). Up to 4 mounts, paths under 64 bytes. Returns 0,
+ * or -1 with the reason in err (errlen bytes; NET_ERR_LEN is enough). */
+int eio_server_mount(eio_server *srv, const char *path, const eio_handlers *h, void *user,
+                     char *err, size_t errlen);
 
 /* Serve data[0..len) (not copied: must outlive the server) at path with a Content-Type. */
 int eio_server_add_static(eio_server *srv, const char *path, const char *content_type,
@@ -170,6 +172,11 @@ void eio_close_reason(eio_session *s, const char *reason);
 
 /* Close it as a failing network would ("transport error": the layer above may recover it). */
 void eio_drop(eio_session *s);
+
+/* eio_close_reason at the next safe point (the next round of the loop), for a caller that
+ * cannot close now because it still uses the socket (a send that failed in the middle of an
+ * emit, an ack, a CONNECT reply). Nothing more is sent to s meanwhile. reason is not copied. */
+void eio_close_later(eio_session *s, const char *reason);
 
 const char *eio_sid(const eio_session *s);
 const char *eio_transport(const eio_session *s); /* "polling" or "websocket" */

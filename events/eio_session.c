@@ -467,6 +467,11 @@ void eio_drop(eio_session *s)
     eio_session_close(s, "transport error", 0);
 }
 
+void eio_close_later(eio_session *s, const char *reason)
+{
+    eio_session_doom(s, reason);
+}
+
 const char *eio_sid(const eio_session *s)
 {
     return s->sid;

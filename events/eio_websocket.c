@@ -30,14 +30,15 @@ static size_t frame_at(uint8_t *out, unsigned opcode, const void *data, size_t l
     return h + len;
 }
 
-/* One frame: its header, then its payload. Two conn_sends, but not two TCP segments: the
- * loop writes everything a connection was given in one round with one send(). */
+/* One frame: its header and its payload as two pieces of one conn_sendv, never joined by a
+ * copy here. The loop queues a small frame with the rest of the round's output and writes a
+ * large one at once, both pieces in one sendmsg(). */
 void eio_ws_send(eio_conn *ec, unsigned opcode, const void *data, size_t len)
 {
     uint8_t head[WS_MAX_HEADER];
     size_t h = ws_encode_header(head, 1, opcode, len, NULL);
-    if (conn_send(ec->c, head, h) == 0 && len)
-        conn_send(ec->c, data, len);
+    struct iovec frame[2] = {{head, h}, {(void *)data, len}};
+    conn_sendv(ec->c, frame, len ? 2 : 1);
 }
 
 /* A text packet as one WebSocket text frame: header, type digit, data. */
@@ -56,8 +57,8 @@ void eio_ws_send_text(eio_session *s, eio_conn *ec, eio_type type, const void *d
             free(whole);
         }
     }
-    if (conn_send(ec->c, head, h + 1) == 0 && len)
-        conn_send(ec->c, d, len);
+    struct iovec frame[2] = {{head, h + 1}, {(void *)d, len}}; /* as eio_ws_send */
+    conn_sendv(ec->c, frame, len ? 2 : 1);
 }
 
 /* Write a text packet (digit + data) as one WebSocket text frame at out; returns its size.
@@ -99,7 +100,7 @@ static void ws_on_message(void *user, unsigned opcode, const uint8_t *data, size
         int rc = eio_decode_text(data, len, &p);
         if (rc < 0) {
             if (s->ws == ec)
-                eio_session_close(s, eio_error_text(rc), 0);
+                eio_session_close(s, eio_strerror(rc), 0);
             return;
         }
     }
@@ -138,7 +139,10 @@ size_t eio_ws_data(eio_conn *ec, const uint8_t *data, size_t len)
 {
     ws_error e = ws_decoder_feed(&ec->dec, data, len);
     if (e != WS_OK) {
-        eio_trace(ec->srv, "%s: WebSocket rule broken: %s", conn_peer(ec->c), ws_error_text(e));
+        eio_trace(ec->srv, "%s: WebSocket rule broken: %s", conn_peer(ec->c), ws_strerror(e));
+        if (ws_error_close_code(e) == WS_CLOSE_TOO_BIG) /* the maxPayload limit bit */
+            eio_log(ec->srv, "%s: close 1009 %s (maxPayload %zu bytes)", conn_peer(ec->c),
+                    ws_strerror(e), ec->srv->cfg.max_payload);
         eio_session *s = ec->sess;
         ec->sess = NULL;
         if (s && s->probe == ec)
@@ -147,7 +151,7 @@ size_t eio_ws_data(eio_conn *ec, const uint8_t *data, size_t len)
             s->ws = NULL;
             eio_session_close(s, "transport error", 0);
         }
-        eio_ws_close_conn(ec, (unsigned)ws_error_close_code(e), ws_error_text(e));
+        eio_ws_close_conn(ec, (unsigned)ws_error_close_code(e), ws_strerror(e));
     }
     return len;
 }

@@ -45,6 +45,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
+#include "chat_cluster.h"
+#include "adapter_redis.h"
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
@@ -58,7 +61,7 @@ extern const size_t chat_page_len;
 #define USAGE                                                                                      \
     "usage: events_server [--port N] [--bind ADDR] [--demo chat|protocol-suite] [--verbose]\n"     \
     "                     [--recovery-window MS] [--recovery-capacity N]\n"                        \
-    "                     [--ping-interval MS] [--ping-timeout MS] [limits...]\n"                  \
+    "                     [--ping-interval MS] [--ping-timeout MS] [--adapter URL] [limits...]\n"  \
     "  --port N              TCP port (default 3000; 0 = any free port)\n"                         \
     "  --bind ADDR           address to listen on (default 127.0.0.1; '::' for every address)\n"   \
     "  --demo chat           a chat page at / with rooms and recovery (default)\n"                 \
@@ -68,6 +71,8 @@ extern const size_t chat_page_len;
     "  --recovery-capacity N events kept for replay per namespace (chat; default 1024)\n"          \
     "  --ping-interval MS    heartbeat interval (chat; default 25000)\n"                           \
     "  --ping-timeout MS     heartbeat timeout (chat; default 20000)\n"                            \
+    "  --adapter redis://HOST:PORT  join a socket.io cluster on that Redis (chat; the format of\n" \
+    "                        npm @socket.io/redis-adapter 8.x; events/README.md)\n"                \
     "limits (events/README.md, \"Limits\"; each is logged when it bites):\n"                       \
     "  --max-queue BYTES     bytes waiting for one client before it is cut (default 4194304)\n"    \
     "  --max-conns N         TCP connections; more get HTTP 503 (default 1000)\n"                  \
@@ -87,92 +92,55 @@ typedef struct options {
     unsigned long window, capacity, ping_interval, ping_timeout;
     unsigned long max_queue, max_conns, max_sessions, max_handshakes, head_timeout;
     unsigned long max_rooms, max_binary, binary_timeout;
+    const char *adapter; /* --adapter redis://HOST:PORT, or NULL: this process only */
 } options;
 
-static int parse_number(const char *s, unsigned long max, unsigned long *out)
+static void usage(FILE *to)
 {
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*end != '\0' || v > max)
-        return -1;
-    *out = v;
-    return 0;
+    fputs(USAGE, to);
 }
 
-/* The numeric options: name, where, smallest and largest value. */
-typedef struct number_opt {
-    const char *name;
-    size_t offset;
-    unsigned long min, max;
-} number_opt;
-
-static const number_opt number_opts[] = {
-    {"--recovery-window", offsetof(options, window), 1, 86400000},
-    {"--recovery-capacity", offsetof(options, capacity), 1, 1000000},
-    {"--ping-interval", offsetof(options, ping_interval), 10, 86400000},
-    {"--ping-timeout", offsetof(options, ping_timeout), 10, 86400000},
-    {"--max-queue", offsetof(options, max_queue), 1024, 1ul << 30},
-    {"--max-conns", offsetof(options, max_conns), 1, 1000000},
-    {"--max-sessions", offsetof(options, max_sessions), 1, 10000000},
-    {"--max-handshakes", offsetof(options, max_handshakes), 1, 1000000},
-    {"--head-timeout", offsetof(options, head_timeout), 10, 86400000},
-    {"--max-rooms", offsetof(options, max_rooms), 1, 10000000},
-    {"--max-binary", offsetof(options, max_binary), 1, 1ul << 30},
-    {"--binary-timeout", offsetof(options, binary_timeout), 10, 86400000},
-};
-
-/* A numeric option: 1 if a is one (and v is in range, stored), 0 if a is not one, -1 if v is
- * out of range. */
-static int number_option(options *o, const char *a, const char *v)
-{
-    for (size_t i = 0; i < sizeof number_opts / sizeof number_opts[0]; i++) {
-        const number_opt *no = &number_opts[i];
-        unsigned long n;
-        if (strcmp(a, no->name) != 0)
-            continue;
-        if (parse_number(v, no->max, &n) < 0 || n < no->min)
-            return -1;
-        *(unsigned long *)(void *)((char *)o + no->offset) = n;
-        return 1;
-    }
-    return 0;
-}
-
-/* Returns 0, or -1 with a sentence in err. */
+/*
+ * The command line, one table row per option (args/args.h: the same rules and sentences as
+ * every Wirelab program). ARGS_OK to run, ARGS_HELP after --help, ARGS_ERROR with the reason
+ * in err. The defaults are set first: port 3000 on 127.0.0.1, the chat demo, and 0 for every
+ * number, which means "the library's default" (eio_server.h, sio_server.h; the usage lists
+ * them). The ranges are the rows' last two numbers.
+ */
 static int parse_args(int argc, char **argv, options *o, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->port = 3000;
     o->bind = "127.0.0.1";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--verbose") == 0) {
-            o->verbose = 1;
-            continue;
-        }
-        if (v == NULL) {
-            snprintf(err, errlen, "unknown option or missing value: %s", a);
-            return -1;
-        }
-        i++;
-        if (strcmp(a, "--port") == 0 && (o->port = net_parse_port(v)) >= 0)
-            continue;
-        if (strcmp(a, "--bind") == 0 && *v) {
-            o->bind = v;
-            continue;
-        }
-        if (strcmp(a, "--demo") == 0 && (!strcmp(v, "chat") || !strcmp(v, "protocol-suite"))) {
-            o->suite = strcmp(v, "protocol-suite") == 0;
-            continue;
-        }
-        if (number_option(o, a, v) > 0)
-            continue;
-        snprintf(err, errlen, "bad option or value: %s %s", a, v);
-        return -1;
+    const args_opt table[] = {
+        ARGS_NUMBER_OPT("--port", NULL, o->port, 0, 65535),
+        ARGS_TEXT_OPT("--bind", NULL, o->bind),
+        ARGS_CHOICE_OPT("--demo", NULL, o->suite, "chat|protocol-suite"), /* 1: the suite */
+        ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
+        ARGS_NUMBER_OPT("--recovery-window", NULL, o->window, 1, 86400000),
+        ARGS_NUMBER_OPT("--recovery-capacity", NULL, o->capacity, 1, 1000000),
+        ARGS_NUMBER_OPT("--ping-interval", NULL, o->ping_interval, 10, 86400000),
+        ARGS_NUMBER_OPT("--ping-timeout", NULL, o->ping_timeout, 10, 86400000),
+        ARGS_NUMBER_OPT("--max-queue", NULL, o->max_queue, 1024, 1ul << 30),
+        ARGS_NUMBER_OPT("--max-conns", NULL, o->max_conns, 1, 1000000),
+        ARGS_NUMBER_OPT("--max-sessions", NULL, o->max_sessions, 1, 10000000),
+        ARGS_NUMBER_OPT("--max-handshakes", NULL, o->max_handshakes, 1, 1000000),
+        ARGS_NUMBER_OPT("--head-timeout", NULL, o->head_timeout, 10, 86400000),
+        ARGS_NUMBER_OPT("--max-rooms", NULL, o->max_rooms, 1, 10000000),
+        ARGS_NUMBER_OPT("--max-binary", NULL, o->max_binary, 1, 1ul << 30),
+        ARGS_NUMBER_OPT("--binary-timeout", NULL, o->binary_timeout, 10, 86400000),
+        ARGS_TEXT_OPT("--adapter", NULL, o->adapter),
+    };
+    int rc = args_parse(argc, argv, table, ARGS_COUNT(table), err, errlen);
+    if (rc == ARGS_OK && o->bind[0] == '\0') {
+        snprintf(err, errlen, "--bind needs an address (127.0.0.1, ::1, or :: for every one)");
+        return ARGS_ERROR;
     }
-    return 0;
+    if (rc == ARGS_OK && o->adapter && o->suite) {
+        snprintf(err, errlen, "--adapter works with the chat demo only");
+        return ARGS_ERROR;
+    }
+    return rc;
 }
 
 /* ---- the protocol-suite demo ---- */
@@ -232,19 +200,25 @@ static void sio_limits(const options *o, sio_config *sc)
     sc->binary_timeout_ms = (unsigned)o->binary_timeout;
 }
 
-static int setup_suite(eio_server *eio, const options *o, sio_server **out)
+/* Each setup returns 0, or -1 with the reason in err. */
+static int setup_suite(eio_server *eio, const options *o, sio_server **out, char *err,
+                       size_t errlen)
 {
     static const eio_handlers echo = {NULL, eio_echo, NULL};
     sio_config sc = {.connect_timeout_ms = 1000};
     sio_limits(o, &sc);
-    if (eio_server_mount(eio, "/engine.io/", &echo, NULL) < 0)
+    if (eio_server_mount(eio, "/engine.io/", &echo, NULL, err, errlen) < 0)
         return -1;
-    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc, err, errlen);
     if (srv == NULL)
         return -1;
     const char *names[] = {"/", "/custom"};
     for (int i = 0; i < 2; i++) {
         sio_nsp *n = sio_of(srv, names[i]);
+        if (n == NULL) {
+            snprintf(err, errlen, "out of memory creating namespace %s", names[i]);
+            return -1;
+        }
         sio_on_connection(n, suite_connection, NULL);
         sio_on(n, "message", suite_message, NULL);
         sio_on(n, "message-with-ack", suite_message_with_ack, NULL);
@@ -546,7 +520,10 @@ static void chat_answered(sio_socket *s, const sio_msg *m, void *user)
 static void chat_ask(sio_socket *s, const sio_msg *m, void *user)
 {
     (void)user;
-    sio_emit_ack(s, "question", m->args, chat_answered, NULL);
+    int rc = sio_emit_ack(s, "question", m->args, chat_answered, NULL);
+    if (rc == SIO_E_FULL && m->ack_id >= 0) /* too many questions left unanswered */
+        sio_ack(s, m->ack_id, "[{\"ok\":false,\"error\":\"answer the questions you have\"}]", NULL,
+                0);
 }
 
 /* socket.io's order: "disconnecting" while the socket is still in its rooms, then it leaves
@@ -561,9 +538,28 @@ static void chat_disconnecting(sio_socket *s, const char *reason, void *user)
     fflush(stdout);
 }
 
+/* The adapter's room events, at most ADAPTER_LINES a second: one client joining (and, when it
+ * leaves, leaving) 40,000 rooms would otherwise write 80,000 lines, a system call each, while
+ * everyone else waits. The rest are counted and the count is printed with the next line. */
+#define ADAPTER_LINES 50
+static struct {
+    uint64_t second; /* which second (loop_now_ms() / 1000) the lines below were in */
+    unsigned shown;
+    unsigned long long hidden;
+} adapter_log;
+
+static void adapter_hidden_line(void)
+{
+    if (adapter_log.hidden)
+        printf("adapter  (%llu more room events not shown: at most %d lines a second)\n",
+               adapter_log.hidden, ADAPTER_LINES);
+    adapter_log.hidden = 0;
+}
+
 static void chat_disconnect(sio_socket *s, const char *reason, void *user)
 {
     (void)user;
+    adapter_hidden_line(); /* the rooms it left, if there were too many to show */
     printf("disconnect %s: %s; in %zu rooms\n", sio_socket_id(s), reason, sio_socket_nrooms(s));
     fflush(stdout);
 }
@@ -572,16 +568,27 @@ static void chat_adapter(sio_nsp *n, const char *what, const char *room, const c
                          void *user)
 {
     (void)user;
+    uint64_t second = loop_now_ms() / 1000;
+    if (second != adapter_log.second) {
+        adapter_log.second = second;
+        adapter_log.shown = 0;
+    }
+    if (adapter_log.shown >= ADAPTER_LINES) {
+        adapter_log.hidden++;
+        return;
+    }
+    adapter_log.shown++;
+    adapter_hidden_line();
     printf("adapter  %s %s %s%s%s\n", sio_nsp_name(n), what, room, sid ? " " : "", sid ? sid : "");
     fflush(stdout);
 }
 
-static int setup_chat(eio_server *eio, const options *o, sio_server **out)
+static int setup_chat(eio_server *eio, const options *o, sio_server **out, char *err, size_t errlen)
 {
     sio_config sc = {
         .recovery = 1, .recovery_window_ms = (unsigned)o->window, .recovery_capacity = o->capacity};
     sio_limits(o, &sc);
-    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc);
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc, err, errlen);
     if (srv == NULL)
         return -1;
     /* two namespaces with the same events: one Engine.IO session can carry both, and rooms,
@@ -589,8 +596,10 @@ static int setup_chat(eio_server *eio, const options *o, sio_server **out)
     const char *names[] = {"/", "/news"};
     for (int i = 0; i < 2; i++) {
         sio_nsp *n = sio_of(srv, names[i]);
-        if (n == NULL)
+        if (n == NULL) {
+            snprintf(err, errlen, "out of memory creating namespace %s", names[i]);
             return -1;
+        }
         sio_on_connection(n, chat_connection, NULL);
         sio_on_disconnecting(n, chat_disconnecting, NULL);
         sio_on_disconnect(n, chat_disconnect, NULL);
@@ -675,14 +684,10 @@ int main(int argc, char **argv)
 {
     options o;
     char err[NET_ERR_LEN];
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(USAGE, stdout);
-        return 0;
-    }
-    if (parse_args(argc, argv, &o, err, sizeof err) < 0) {
-        fprintf(stderr, "events_server: %s\n%s", err, USAGE);
-        return 2;
-    }
+    int args = parse_args(argc, argv, &o, err, sizeof err);
+    int status = args_exit_status(args, "events_server", err, usage);
+    if (status >= 0)
+        return status; /* 0 after --help, 2 after a mistake (said on stderr with the usage) */
     eio_config ec = {.ping_interval_ms = o.suite ? 300 : (unsigned)o.ping_interval,
                      .ping_timeout_ms = o.suite ? 200 : (unsigned)o.ping_timeout,
                      .max_payload = 1000000,
@@ -694,8 +699,9 @@ int main(int argc, char **argv)
                      .head_timeout_ms = (unsigned)o.head_timeout};
     eio_server *eio = eio_server_new(&ec, err, sizeof err);
     sio_server *sio = NULL;
-    if (eio == NULL || (o.suite ? setup_suite(eio, &o, &sio) : setup_chat(eio, &o, &sio)) < 0) {
-        fprintf(stderr, "events_server: cannot set up the server (out of memory)\n");
+    if (eio == NULL || (o.suite ? setup_suite(eio, &o, &sio, err, sizeof err)
+                                : setup_chat(eio, &o, &sio, err, sizeof err)) < 0) {
+        fprintf(stderr, "events_server: cannot set up the server: %s\n", err);
         return 1;
     }
     size_t js_len = 0;
@@ -717,15 +723,27 @@ int main(int argc, char **argv)
     loop *l = fd < 0 ? NULL : loop_new(&lc, eio_loop_handlers(), err, sizeof err);
     if (l)
         loop_on_refuse(l, eio_refuse); /* over --max-conns: HTTP 503, logged by the loop */
-    if (fd < 0 || !l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
-        eio_server_attach(eio, l) < 0) {
-        if (fd < 0)
-            fprintf(stderr, "events_server: %s\n", err);
-        else
-            fprintf(stderr, "events_server: cannot start the event loop: %s\n",
-                    l ? "epoll, signalfd or the timer refused" : err);
+    int ok = fd >= 0 && l && loop_add_listener(l, fd, err, sizeof err) == 0 &&
+             loop_stop_on_signals(l, err, sizeof err) == 0;
+    if (ok && eio_server_attach(eio, l) < 0) { /* the loop's first timer: it cannot be full */
+        snprintf(err, sizeof err, "the loop refused the heartbeat timer");
+        ok = 0;
+    }
+    if (!ok) {
+        /* err says it: net_listen's, loop_new's or the loop's sentence */
+        fprintf(stderr, "events_server: %s%s\n",
+                fd < 0 ? "" : "cannot start the event loop: ", err);
         if (l)
             loop_free(l);
+        sio_server_free(sio);
+        eio_server_free(eio);
+        free(js);
+        return 1;
+    }
+    adapter_redis *cluster = NULL; /* --adapter: Redis down at start is an error, said here */
+    if (o.adapter && (cluster = chat_cluster_start(l, sio, o.adapter, err, sizeof err)) == NULL) {
+        fprintf(stderr, "events_server: %s\n", err);
+        loop_free(l);
         sio_server_free(sio);
         eio_server_free(eio);
         free(js);
@@ -738,6 +756,7 @@ int main(int argc, char **argv)
     int rc = loop_run(l);
     if (rc == 0)
         stop_gracefully(eio, l);
+    adapter_redis_free(cluster); /* before the loop: its sockets are on it */
     loop_free(l);
     sio_server_free(sio);
     eio_server_free(eio);

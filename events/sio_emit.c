@@ -9,6 +9,7 @@
  * socket are logged for recovery first (sio_recovery.c), which adds their offset as the last
  * argument.
  */
+#include "sio_adapter.h"
 #include "sio_internal.h"
 #include "sio_json.h"
 
@@ -22,8 +23,10 @@ int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, 
 {
     size_t len;
     char *text = sio_encode(type, n ? n->name : "/", id, nbins, json, &len);
-    if (text == NULL)
+    if (text == NULL) { /* the client would wait for it forever (an ack, a CONNECT reply): */
+        eio_close_later(c->eio, "out of memory encoding a Socket.IO packet"); /* it reconnects */
         return SIO_E_NOMEM;
+    }
     int rc = eio_send(c->eio, 0, (const uint8_t *)text, len);
     free(text);
     for (size_t i = 0; rc == 0 && i < nbins; i++)
@@ -146,6 +149,23 @@ int sio_emit_ack(sio_socket *s, const char *event, const char *args, sio_event_f
     return sio_emit_ack_bin(s, event, args, NULL, 0, fn, user);
 }
 
+/* A client that never answers our ack requests must not make us keep them without end: at
+ * SIO_MAX_ACKS unanswered, refuse the next (logged once per socket). It also bounds the walk
+ * that matches an answer to its request (dispatch_ack). */
+static int too_many_acks(sio_socket *s)
+{
+    if (s->nacks < SIO_MAX_ACKS)
+        return 0;
+    if (!s->acks_logged) {
+        s->acks_logged = 1;
+        eio_log(s->nsp->srv->eio,
+                "socket %s (%s) left %d ack requests unanswered: no more are sent to it until it "
+                "answers some",
+                s->id, s->client ? eio_peer(s->client->eio) : "?", SIO_MAX_ACKS);
+    }
+    return 1;
+}
+
 int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const sio_bin *bins,
                      size_t nbins, sio_event_fn fn, void *user)
 {
@@ -154,6 +174,8 @@ int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const s
         return rc;
     if (s->client == NULL)
         return SIO_E_CLOSED;
+    if (too_many_acks(s))
+        return SIO_E_FULL;
     pending_ack *a = malloc(sizeof *a);
     char *json = sio_event_json(event, args, NULL); /* events with acks are never logged */
     if (a == NULL || json == NULL) {
@@ -166,6 +188,7 @@ int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const s
     a->user = user;
     a->next = s->acks;
     s->acks = a;
+    s->nacks++;
     rc = sio_send_packet(s->client, nbins ? SIO_BINARY_EVENT : SIO_EVENT, s->nsp, a->id, json, bins,
                          nbins);
     free(json);
@@ -238,6 +261,9 @@ int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const ch
     size_t count = deliver_all(n, t, &prep);
     eio_prepared_free(&prep);
     free(text);
+    const sio_adapter *a = n->srv->adapter; /* and to the other servers' sockets */
+    if (a && !(t->flags & SIO_LOCAL))
+        a->broadcast(a->self, n, t, event, args, bins, nbins);
     return count > INT32_MAX ? INT32_MAX : (int)count;
 }
 

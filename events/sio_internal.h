@@ -22,6 +22,8 @@
 
 #define SIO_MAX_NSPS     8
 #define SIO_MAX_HANDLERS 32
+#define SIO_MAX_SAVED    4096       /* dropped sockets kept for recovery, all clients */
+#define SIO_MAX_ACKS     1024       /* ack requests one socket may leave unanswered */
 #define LOG_BYTES        (1u << 20) /* each namespace's replay log: 1 MiB of records */
 
 typedef struct handler {
@@ -111,7 +113,9 @@ struct sio_socket {
     int rooms_logged; /* the max_rooms line was logged for it */
     char *auth;       /* the CONNECT payload as the client sent it ("{}" if none) */
     int recovered;
-    pending_ack *acks;
+    pending_ack *acks; /* our ack requests it has not answered, newest first */
+    size_t nacks;      /* how many: at most SIO_MAX_ACKS */
+    int acks_logged;   /* the SIO_MAX_ACKS line was logged for it */
     void *user;
     uint64_t mark; /* the emit_seq of the last emit that reached (or skipped) this socket */
     sio_socket *next_in_client;
@@ -141,7 +145,10 @@ struct sio_server {
     sio_nsp *nsps[SIO_MAX_NSPS];
     size_t nnsps;
     sio_client *clients;
-    sio_saved *saved;
+    sio_saved *saved; /* dropped sockets kept for recovery, newest first */
+    size_t nsaved;    /* how many: at most SIO_MAX_SAVED */
+    int saved_full;   /* the SIO_MAX_SAVED line was logged (cleared when there is room again) */
+    const struct sio_adapter *adapter; /* other servers (sio_adapter.h); NULL: this process only */
 };
 
 /* sio_server.c */
@@ -158,6 +165,8 @@ void sio_binary_reset(sio_client *c);
 void sio_binary_limit(sio_client *c, const char *what);
 
 /* sio_emit.c */
+/* One packet to c: 0, SIO_E_CLOSED, or SIO_E_NOMEM (then c's session closes in the next round
+ * with that reason, rather than leave the client waiting for a packet that never comes). */
 int sio_send_packet(sio_client *c, sio_type type, const sio_nsp *n, int64_t id, const char *json,
                     const sio_bin *bins, size_t nbins);
 char *sio_event_json(const char *event, const char *args, const char *offset);

@@ -25,7 +25,7 @@ const char *sio_type_name(int type)
     return sio_names[type];
 }
 
-const char *sio_error_text(int err)
+const char *sio_strerror(int err)
 {
     switch (err) {
     case SIO_E_EMPTY:

@@ -67,7 +67,7 @@ enum {
 };
 
 const char *sio_type_name(int type);      /* "EVENT", "BINARY_ACK", ... */
-const char *sio_error_text(int err);      /* a sentence for an SIO_E_* code */
+const char *sio_strerror(int err);        /* a sentence for an SIO_E_* code */
 int sio_reserved_event(const char *name); /* connect, connect_error, disconnect, disconnecting,
                                              newListener, removeListener */
 

@@ -140,6 +140,7 @@ static void dispatch_ack(sio_socket *s, const sio_packet *p, const sio_bin *bins
         if (a->id != p->id)
             continue;
         *pp = a->next;
+        s->nacks--;
         char *args = malloc(p->data_len + 3);
         if (args == NULL) {
             free(a);
@@ -282,7 +283,7 @@ void sio_on_attachment(sio_client *c, const uint8_t *data, size_t len)
     c->bin_bytes = 0;
     stop_binary_timer(c);
     if (sio_check_placeholders(&p) < 0)
-        protocol_error(c, sio_error_text(SIO_E_PLACEHOLDER));
+        protocol_error(c, sio_strerror(SIO_E_PLACEHOLDER));
     else
         dispatch(c, &p, bins, nbins);
     for (size_t i = 0; i < nbins; i++)
@@ -329,7 +330,7 @@ void sio_on_text(sio_client *c, const uint8_t *text, size_t len)
         return;
     }
     if (rc < 0) {
-        protocol_error(c, sio_error_text(rc));
+        protocol_error(c, sio_strerror(rc));
         return;
     }
     if ((p.type == SIO_BINARY_EVENT || p.type == SIO_BINARY_ACK) && p.attachments > 0) {

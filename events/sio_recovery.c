@@ -124,8 +124,29 @@ void sio_saved_free(sio_saved *ss)
     free(ss);
 }
 
+/* A client that connects and drops again and again must not fill our memory with saved
+ * sockets during the recovery window: at SIO_MAX_SAVED, a dropped socket is not saved (it
+ * connects as new if it comes back), logged once until there is room again. */
+static int saved_full(sio_server *srv, const sio_socket *s)
+{
+    if (srv->nsaved < SIO_MAX_SAVED) {
+        srv->saved_full = 0;
+        return 0;
+    }
+    if (!srv->saved_full) {
+        srv->saved_full = 1;
+        eio_log(srv->eio,
+                "%d dropped sockets are kept for recovery already: socket %s (%s) is not; it "
+                "connects as new if it comes back (the oldest expire after --recovery-window)",
+                SIO_MAX_SAVED, s->id, s->client ? eio_peer(s->client->eio) : "?");
+    }
+    return 1;
+}
+
 void sio_save_session(sio_socket *s)
 {
+    if (saved_full(s->nsp->srv, s))
+        return;
     sio_saved *ss = calloc(1, sizeof *ss);
     if (ss == NULL)
         return;
@@ -139,6 +160,7 @@ void sio_save_session(sio_socket *s)
             ss->nrooms++;
     ss->next = s->nsp->srv->saved;
     s->nsp->srv->saved = ss;
+    s->nsp->srv->nsaved++;
 }
 
 /* Take the saved session for (nsp, pid) out of the list, if it is there and not expired. */
@@ -150,6 +172,7 @@ static sio_saved *take_session(sio_server *srv, const sio_nsp *n, const char *pi
         if (ss->nsp != n || strcmp(ss->pid, pid) != 0)
             continue;
         *pp = ss->next;
+        srv->nsaved--;
         if (now - ss->at > srv->cfg.recovery_window_ms) {
             sio_saved_free(ss);
             return NULL;

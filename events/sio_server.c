@@ -242,6 +242,7 @@ static void on_tick(uint64_t now, void *user)
         sio_saved *ss = *pp;
         if (now - ss->at > srv->cfg.recovery_window_ms) {
             *pp = ss->next;
+            srv->nsaved--;
             sio_saved_free(ss);
         } else {
             pp = &ss->next;
@@ -258,11 +259,14 @@ static int describe(int binary, const uint8_t *data, size_t len, char *out, size
     return sio_describe(data, len, out, outlen);
 }
 
-sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *cfg)
+sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *cfg, char *err,
+                           size_t errlen)
 {
     sio_server *srv = calloc(1, sizeof *srv);
-    if (srv == NULL)
+    if (srv == NULL) {
+        snprintf(err, errlen, "out of memory creating the Socket.IO server");
         return NULL;
+    }
     srv->eio = eio;
     srv->cfg = *cfg;
     if (!srv->cfg.connect_timeout_ms)
@@ -280,7 +284,7 @@ sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *
     if (!srv->cfg.binary_timeout_ms)
         srv->cfg.binary_timeout_ms = SIO_DEFAULT_BINARY_TIMEOUT;
     eio_handlers h = {on_engine_open, on_engine_message, on_engine_close};
-    if (eio_server_mount(eio, path, &h, srv) < 0) {
+    if (eio_server_mount(eio, path, &h, srv, err, errlen) < 0) {
         free(srv);
         return NULL;
     }
@@ -299,6 +303,7 @@ void sio_server_free(sio_server *srv)
     while (srv->saved) {
         sio_saved *ss = srv->saved;
         srv->saved = ss->next;
+        srv->nsaved--;
         sio_saved_free(ss);
     }
     for (size_t i = 0; i < srv->nnsps; i++) {

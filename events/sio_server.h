@@ -124,18 +124,21 @@ typedef struct sio_config {
 #define SIO_DEFAULT_BINARY_TIMEOUT 10000
 
 /* The receivers of an emit to rooms (sio_emit_target): io.to(rooms).except(rooms). */
-enum { SIO_VOLATILE = 1 };
+enum { SIO_VOLATILE = 1, SIO_LOCAL = 2 };
 typedef struct sio_target {
     const char *const *rooms;  /* the members of these rooms, each socket once; */
     size_t nrooms;             /* nrooms 0: every socket of the namespace */
     const char *const *except; /* but nobody in these rooms */
     size_t nexcept;
     const sio_socket *except_socket; /* nor this socket (the sender): except(its id); or NULL */
-    unsigned flags;                  /* SIO_VOLATILE: may be dropped, never logged */
+    unsigned flags; /* SIO_VOLATILE: may be dropped, never logged; SIO_LOCAL: this server's
+                       sockets only, not handed to the adapter (sio_adapter.h) */
 } sio_target;
 
-/* Serve Socket.IO at path (usually "/socket.io/") of an Engine.IO server. */
-sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *cfg);
+/* Serve Socket.IO at path (usually "/socket.io/") of an Engine.IO server. NULL, with the reason
+ * in err (errlen bytes; NET_ERR_LEN is enough), when out of memory or path cannot be served. */
+sio_server *sio_server_new(eio_server *eio, const char *path, const sio_config *cfg, char *err,
+                           size_t errlen);
 void sio_server_free(sio_server *srv);
 
 /* The namespace called name ("/" is the main one), created on first use. NULL if full. */
@@ -163,7 +166,8 @@ int sio_on(sio_nsp *n, const char *name, sio_event_fn fn, void *user);
 int sio_emit(sio_socket *s, const char *event, const char *args);
 int sio_emit_bin(sio_socket *s, const char *event, const char *args, const sio_bin *bins,
                  size_t nbins);
-/* Emit to one socket and have fn(s, msg, user) called with the client's ack (msg->event NULL). */
+/* Emit to one socket and have fn(s, msg, user) called with the client's ack (msg->event NULL).
+ * SIO_E_FULL when the socket has SIO_MAX_ACKS (1024) ack requests unanswered (logged once). */
 int sio_emit_ack(sio_socket *s, const char *event, const char *args, sio_event_fn fn, void *user);
 int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const sio_bin *bins,
                      size_t nbins, sio_event_fn fn, void *user);

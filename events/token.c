@@ -24,7 +24,8 @@ int token_random(char out[TOKEN_LEN + 1], char *err, size_t errlen)
         got = getrandom(raw, sizeof raw, 0);
     while (got < 0 && errno == EINTR);
     if (got != (ssize_t)sizeof raw) {
-        snprintf(err, errlen, "no randomness for a session id: getrandom: %s",
+        snprintf(err, errlen,
+                 "no randomness for a secret id (session, socket or private id): getrandom: %s",
                  got < 0 ? strerror(errno) : "short read");
         return -1;
     }

@@ -7,6 +7,7 @@
 #   background server tcp_echo_server ...        # a server, stopped by its PID at the end
 #   capture_start lab1 'tcp port 7007'           # sniffer -w into the lab's scratch folder
 #   capture_stop                                 # then the sniffer's view of the step
+#   picture ladder --svg ladder                  # the capture drawn, for the page (pages.py)
 #   check "exactly one SYN before the data" ...  # --check: compare, explain the first difference
 #   lab_end
 #
@@ -213,20 +214,35 @@ demo() {
 }
 
 # background NAME CMD... : start a server; waits for "listening on" (or 5 s) and shows it.
+# A server that prints no such line (redis-server) is waited for with LAB_READY=CMD instead
+# (LAB_READY='redis-cli ping' background ...): CMD is run until it succeeds, nothing more shown.
 background() {
   [ -z "${LAB_REPLAY:-}" ] || return 0
   local name=$1
   shift
   printf '%s$ %s &%s\n' "$bold" "$(shown "$@")" "$off"
+  # Emptied here, before the fork: the child's own > happens a moment later, and until then
+  # the wait below would find the "listening on" line of an earlier run of the same name.
+  : >"$LAB_WORK/$name.log"
   "$@" >"$LAB_WORK/$name.log" 2>&1 &
   LAB_PIDS+=("$!")
   LAB_JOBS[$name]=$(jobspec "$@")
   local i
   for i in $(seq 1 100); do
-    grep -q 'listening on' "$LAB_WORK/$name.log" && break
+    if [ -n "${LAB_READY:-}" ]; then
+      $LAB_READY >/dev/null 2>&1 && break
+    else
+      grep -q 'listening on' "$LAB_WORK/$name.log" && break
+    fi
     kill -0 "${LAB_PIDS[-1]}" 2>/dev/null || { cat "$LAB_WORK/$name.log"; lab_fail "$name exited at once"; return 1; }
     sleep 0.05
   done
+  if [ -n "${LAB_READY:-}" ]; then
+    $LAB_READY >/dev/null 2>&1 ||
+      { cat "$LAB_WORK/$name.log"; lab_fail "$name did not answer '$LAB_READY' within 5 s"; return 1; }
+    printf '$ %s &\n' "$(shown "$@")" | record_output
+    return 0
+  fi
   grep -m 1 'listening on' "$LAB_WORK/$name.log"
   { printf '$ %s &\n' "$(shown "$@")"; grep -m 1 'listening on' "$LAB_WORK/$name.log"; } | record_output
 }
@@ -278,6 +294,7 @@ capture_start() {
   # stdout (the packets as they pass) is not the lesson here: the view after the step is.
   printf '%s$ %s >/dev/null &%s\n' "$bold" "$(shown "${cmd[@]}")" "$off"
   printf '$ %s >/dev/null &\n' "$(shown "${cmd[@]}")" | record_output
+  : >"$LAB_WORK/sniffer.err" # before the fork: an earlier capture's line must not count
   "${cmd[@]}" >/dev/null 2>"$LAB_WORK/sniffer.err" &
   CAPTURE_PID=$!
   local i
@@ -319,6 +336,35 @@ view() {
   out=$(sniffer -r "$CAPTURE_FILE" "$@" 2>/dev/null)
   printf '%s\n' "$out"
   { printf '$ %s\n' "${cmd% }"; printf '%s\n' "$out"; } | record_output
+}
+
+# picture NAME ARGS... : a picture of the last capture (sniffer -r CAPTURE --svg KIND ARGS...),
+# saved as NAME.svg. --record keeps it for labs/regen, which puts it beside the page
+# (labs/NN-*/pictures/NAME.svg, shown where the page has a <!-- picture: NAME --> block);
+# step by step, it is also left in build/pictures/labN/ for you to open in a browser.
+picture() {
+  local name=$1 cmd out
+  shift
+  if [ -n "${LAB_REPLAY:-}" ]; then
+    printf '(picture: labs/%s/pictures/%s.svg, as recorded)\n' "$(basename "$LAB_DIR")" "$name"
+    return 0
+  fi
+  cmd="sniffer -r $CAPTURE_NAME.pcap $(shown "$@") > $name.svg"
+  printf '%s$ %s%s\n' "$bold" "$cmd" "$off"
+  printf '$ %s\n' "$cmd" | record_output
+  if ! sniffer -r "$CAPTURE_FILE" "$@" >"$LAB_WORK/$name.svg" 2>"$LAB_WORK/picture.err"; then
+    cat "$LAB_WORK/picture.err"
+    lab_fail "sniffer could not draw $name.svg"
+    return 0
+  fi
+  case "$LAB_MODE" in
+    record) mkdir -p "$LAB_OUT/pictures" && cp "$LAB_WORK/$name.svg" "$LAB_OUT/pictures/" ;;
+    step | tour)
+      out=$ROOT/build/pictures/lab$LAB_NUMBER
+      if mkdir -p "$out" 2>/dev/null && cp "$LAB_WORK/$name.svg" "$out/"; then
+        printf '%s(saved as %s: open it in a browser)%s\n' "$dim" "${out#"$ROOT"/}/$name.svg" "$off"
+      fi ;;
+  esac
 }
 
 # ---- checks ------------------------------------------------------------------------------

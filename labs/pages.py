@@ -13,6 +13,19 @@ An output block in a README is:
     ...what step STEP printed...
     ```
     <!-- /output -->
+A picture block shows an SVG the lab drew with `picture NAME --svg KIND` (labs/lib.sh):
+    <!-- picture: NAME -->
+    ![what it shows](pictures/NAME.svg)
+    <!-- /picture -->
+`paste` copies the recorded OUTPUTS/pictures/NAME.svg to LABDIR/pictures/NAME.svg and writes
+the image line (keeping its words). `check` parses both pictures (the page's and the fresh
+one) and compares their structure, not their coordinates: in document order, every arrow,
+message, layer box, field, segment bar, datagram, gap and line, by kind and class, with its
+label's words (numbers masked, as for the text). So a picture with one arrow more, a label
+that changed or a layer missing fails; times, ports and sequence numbers do not. A block
+written `<!-- picture: NAME kinds -->` is compared by the set of kinds only (which kinds of
+marks and which titles it has, not how many): for a lab whose losses are random, the number
+of retransmissions and gaps changes from run to run, but that there are some does not.
 A lab with a task to grade (grade/labNN/task.md, with N the lab's number) also gets a
 "Your turn" section: `paste` copies the task into the block
     <!-- task -->
@@ -26,9 +39,13 @@ a changed message, a missing line, a different number of packets.
 """
 import os
 import re
+import shutil
 import sys
+import xml.etree.ElementTree as ET
 
 BLOCK = re.compile(r"(<!-- output: ([\w-]+) -->\n)(.*?)(<!-- /output -->)", re.S)
+PICTURE = re.compile(r"(<!-- picture: ([\w-]+)( kinds)? -->\n)(.*?)(<!-- /picture -->)", re.S)
+IMAGE = re.compile(r"!\[([^\]]*)\]\(pictures/[\w-]+\.svg\)")
 TASK = re.compile(r"(<!-- task -->\n)(.*?)(<!-- /task -->)", re.S)
 
 
@@ -67,12 +84,77 @@ def paste_task(labdir, text):
     return text[: at + 1] + section + text[at + 1:]
 
 
+def paste_picture(labdir, outputs, m):
+    """Copy the recorded picture beside the page; the block is its image line."""
+    name = m.group(2)
+    src = os.path.join(outputs, "pictures", name + ".svg")
+    if not os.path.exists(src):
+        sys.exit(f"pages.py: the page shows picture '{name}', but the lab drew no such picture "
+                 f"(looked for {src})")
+    os.makedirs(os.path.join(labdir, "pictures"), exist_ok=True)
+    shutil.copyfile(src, os.path.join(labdir, "pictures", name + ".svg"))
+    alt = IMAGE.search(m.group(4))
+    words = alt.group(1) if alt else name
+    return m.group(1) + f"![{words}](pictures/{name}.svg)\n" + m.group(5)
+
+
 def paste(labdir, outputs):
     page = os.path.join(labdir, "README.md")
     text = open(page).read()
     new = BLOCK.sub(lambda m: m.group(1) + "```text\n" + recorded(outputs, m.group(2)) +
                     "\n```\n" + m.group(4), text)
+    new = PICTURE.sub(lambda m: paste_picture(labdir, outputs, m), new)
     open(page, "w").write(paste_task(labdir, new))
+    return 0
+
+
+# What a picture's structure is made of: the marks view_svg_*.c draw, found by class.
+MARKS = {"arrow", "msg", "lost", "layer", "field", "title", "label", "seg", "gap", "dgram",
+         "sack", "ack", "win", "flow", "phase"}
+
+
+def shape(path, kinds_only):
+    """The picture as lines "tag.class attribute-words: masked text", in document order
+    (kinds_only: the sorted set of them). Coordinates, times and numbers do not count."""
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as e:
+        return [f"(not a picture: {e})"]
+    out = []
+    for el in root.iter():
+        cls = (el.get("class") or "").split()
+        if not cls or cls[0] not in MARKS:
+            continue
+        tag = el.tag.split("}")[-1]
+        words = " ".join(el.get(a) for a in ("data-proto", "data-name") if el.get(a))
+        text = "" if tag == "g" else " ".join("".join(el.itertext()).split())
+        if kinds_only and cls[0] not in ("title",):
+            text = ""  # a kind of mark, not what it says (how much was lost varies)
+        line = f"{tag}.{'.'.join(cls)} {words}: {' '.join(masked(text))}".rstrip()
+        out.append(line)
+    return sorted(set(out)) if kinds_only else out
+
+
+def check_pictures(labdir, outputs, text):
+    for m in PICTURE.finditer(text):
+        name, kinds = m.group(2), bool(m.group(3))
+        if not IMAGE.search(m.group(4)):
+            print(f"README.md, picture '{name}': the block shows no ![...](pictures/{name}.svg)")
+            return 1
+        page_pic = os.path.join(labdir, "pictures", name + ".svg")
+        fresh = os.path.join(outputs, "pictures", name + ".svg")
+        if not os.path.exists(fresh):
+            print(f"README.md shows picture '{name}', but the lab drew none ({fresh})")
+            return 1
+        want, got = shape(page_pic, kinds), shape(fresh, kinds)
+        for i in range(max(len(want), len(got))):
+            w = want[i] if i < len(want) else "(the page's picture ends here)"
+            g = got[i] if i < len(got) else "(the fresh picture has nothing more)"
+            if w != g:
+                print(f"pictures/{name}.svg, mark {i + 1}: the page's picture has\n    {w}\n"
+                      f"but the programs now draw\n    {g}\n"
+                      f"run labs/regen {regen_name(labdir)} to update the page")
+                return 1
     return 0
 
 
@@ -136,9 +218,11 @@ def check(labdir, outputs):
                       f"but the programs now print\n    {g}\n"
                       f"run labs/regen {regen_name(labdir)} to update the page")
                 return 1
-    if check_task(labdir, text):
+    if check_task(labdir, text) or check_pictures(labdir, outputs, text):
         return 1
-    print(f"README.md of {os.path.basename(labdir)}: {len(blocks)} output blocks match the programs")
+    pictures = len(PICTURE.findall(text))
+    print(f"README.md of {os.path.basename(labdir)}: {len(blocks)} output blocks"
+          f"{f' and {pictures} pictures' if pictures else ''} match the programs")
     return 0
 
 

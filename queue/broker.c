@@ -341,7 +341,9 @@ static int names_full(broker_client *c)
     broker *b = c->b;
     if (b->nqueues + b->ntopics < b->cfg.max_names)
         return 0;
-    limit_hit(c, "too many queues and topics (the broker allows %zu)", b->cfg.max_names);
+    limit_hit(
+        c, "too many queues and topics (the broker allows %zu, --max-names): use one that exists",
+        b->cfg.max_names);
     return 1;
 }
 

@@ -42,13 +42,13 @@
  * messages are redelivered to others; a subscriber can come back with SUB ... FROM). */
 #define SLOW_CLIENT_BYTES ((size_t)16 << 20)
 
-#define TICK_MS              100 /* how often idle and slow clients are checked */
+#define TICK_MS              1000 /* retry of an ACK-deadline timer the loop had no room for */
 #define LOG_LINES_PER_SECOND 20
 
 struct options {
     int port;
     const char *bind;
-    size_t capacity, max_line, prefetch, max_clients;
+    size_t capacity, max_line, prefetch, max_clients, max_names;
     unsigned ack_timeout_s, max_deliveries, idle_timeout_s;
     unsigned ka_idle, ka_interval, ka_count; /* TCP keepalive, seconds and probes */
     const char *keepalive;                   /* --keepalive as given, "IDLE:INTERVAL:COUNT" */
@@ -64,7 +64,8 @@ struct session {
     broker_client *bc;
     conn *c;
     proto_framer framer;
-    int too_slow; /* output was dropped: close it at the next tick */
+    int too_slow;     /* output was dropped: its timer closes it at once */
+    loop_timer timer; /* its one-shot timer: the idle deadline, or "close it now" */
 };
 
 static int verbose;
@@ -114,6 +115,8 @@ static void log_line(int always, const char *fmt, ...)
  * coalesces what one round sends to a connection (tcp_echo/loop.c). That, more than anything
  * in the rings, is what makes a broker fast.
  */
+static loop_timer set_timer(struct session *s, uint64_t ms);
+
 static void send_line(void *handle, const char *data, size_t len)
 {
     struct session *s = conn_data((conn *)handle);
@@ -122,9 +125,10 @@ static void send_line(void *handle, const char *data, size_t len)
     if (verbose)
         fprintf(stderr, "conn %llu < %.*s", (unsigned long long)conn_id(s->c), (int)len, data);
     if (conn_pending(s->c) > SLOW_CLIENT_BYTES) {
-        s->too_slow = 1; /* never close from inside a callback: the timer below does it */
+        s->too_slow = 1; /* never close from inside a callback: its timer does it, at once */
         log_line(0, "queue_broker: conn %llu (%s) is not reading: 16 MiB unsent, closing it",
                  (unsigned long long)conn_id(s->c), conn_peer(s->c));
+        set_timer(s, 0);
     } else
         conn_send(s->c, data, len);
 }
@@ -140,29 +144,51 @@ static void on_limit(void *handle, const char *what)
                  conn_peer(c), what);
 }
 
-/* Every TICK_MS: close clients that stopped reading, and clients idle too long. A client
- * waiting for the broker (a PULL, a subscription) or holding unacked messages (their ACK
- * deadlines watch it) is silent on purpose and is not idle. */
-static void check_client(conn *c, void *arg)
+/*
+ * Each session has one one-shot loop timer, due at the moment it would have been silent for
+ * --idle-timeout (or at once, when it stopped reading: too_slow). When it fires, a client
+ * that spoke meanwhile gets a new deadline counted from its last bytes; a client waiting for
+ * the broker (a PULL, a subscription) or holding unacked messages (their ACK deadlines watch
+ * it) is silent on purpose and gets a full new period; any other is told why and closed.
+ */
+static void session_due(loop *l, void *arg)
 {
-    uint64_t now = *(const uint64_t *)arg;
-    struct session *s = conn_data(c);
-    if (s == NULL || conn_is_closing(c))
+    struct session *s = arg;
+    conn *c = s->c;
+    (void)l;
+    s->timer = 0;
+    if (conn_is_closing(c))
         return;
     if (s->too_slow) {
         conn_abort(c, "not reading its messages (more than 16 MiB unsent): closed");
-    } else if (opt.idle_timeout_s != 0 && !broker_client_waits(s->bc) &&
-               now - conn_last_read_ms(c) >= 1000 * (uint64_t)opt.idle_timeout_s) {
-        char msg[128];
-        int n = snprintf(msg, sizeof msg,
-                         "ERR idle for %u s (--idle-timeout): closing; reconnect when you "
-                         "have something to send\n",
-                         opt.idle_timeout_s);
-        conn_send(c, msg, (size_t)n);
-        log_line(0, "queue_broker: conn %llu (%s) sent nothing for %u s: closed (--idle-timeout)",
-                 (unsigned long long)conn_id(c), conn_peer(c), opt.idle_timeout_s);
-        conn_close(c);
+        return;
     }
+    uint64_t limit = 1000 * (uint64_t)opt.idle_timeout_s,
+             idle = loop_now_ms() - conn_last_read_ms(c);
+    if (broker_client_waits(s->bc) || idle < limit) {
+        if (set_timer(s, broker_client_waits(s->bc) ? limit : limit - idle) == 0)
+            conn_abort(c, "no timer left to watch this client (the loop's limit)");
+        return;
+    }
+    char msg[128];
+    int n = snprintf(msg, sizeof msg,
+                     "ERR idle for %u s (--idle-timeout): closing; reconnect when you "
+                     "have something to send\n",
+                     opt.idle_timeout_s);
+    conn_send(c, msg, (size_t)n);
+    log_line(0, "queue_broker: conn %llu (%s) sent nothing for %u s: closed (--idle-timeout)",
+             (unsigned long long)conn_id(c), conn_peer(c), opt.idle_timeout_s);
+    conn_close(c);
+}
+
+/* (Re)set s's timer to ms from now. Returns 0 if the loop refused (at its timer limit, which
+ * it logs; with one timer per client it has room for 64 times --max-clients). */
+static loop_timer set_timer(struct session *s, uint64_t ms)
+{
+    loop *l = conn_loop(s->c);
+    loop_timer_stop(l, s->timer);
+    s->timer = loop_timer_start(l, ms, session_due, s);
+    return s->timer;
 }
 
 /*
@@ -210,12 +236,10 @@ static void rearm(loop *l)
         deadline_armed = next;
 }
 
-/* Every TICK_MS: slow and idle clients; and the deadline timer, if it could not be set. */
+/* Every TICK_MS: the deadline timer again, if the loop had no room for it (rare). */
 static void tick(loop *l, void *arg)
 {
     (void)arg;
-    uint64_t now = loop_now_ms();
-    loop_foreach_conn(l, check_client, &now);
     rearm(l);
 }
 
@@ -266,6 +290,8 @@ static void on_open(conn *c)
     s->framer.max_line = broker_max_line(b);
     conn_set_data(c, s);
     keepalive(conn_fd(c));
+    if (opt.idle_timeout_s != 0 && set_timer(s, 1000 * (uint64_t)opt.idle_timeout_s) == 0)
+        conn_abort(c, "no timer left to watch this client (the loop's limit)");
     /* (The loop turns Nagle's algorithm off on every accepted connection: replies are small
      * and often come in pairs, "OK" to an ACK then the next MSG, and with Nagle on the second
      * would wait for the peer's delayed ACK of the first - 40 ms a message.) */
@@ -311,6 +337,7 @@ static void on_close(conn *c, const char *why)
         strcmp(why, "closed") != 0 && strcmp(why, "server shutting down") != 0)
         log_line(0, "queue_broker: conn %llu (%s) closed: %s", (unsigned long long)conn_id(c),
                  conn_peer(c), why);
+    loop_timer_stop(conn_loop(c), s->timer);
     broker_client_gone(s->bc); /* its unacked messages go back to their queues, and may go
                                   straight out to waiting consumers */
     rearm(conn_loop(c));
@@ -327,7 +354,7 @@ static void usage(FILE *out)
             "                    [--overflow reject|overwrite] [--queue NAME=CAP[:POLICY]]...\n"
             "                    [--max-line N] [--prefetch N] [--ack-timeout S]\n"
             "                    [--max-deliveries N] [--idle-timeout S] [--max-clients N]\n"
-            "                    [--keepalive IDLE:INTERVAL:COUNT] [--verbose]\n"
+            "                    [--max-names N] [--keepalive IDLE:INTERVAL:COUNT] [--verbose]\n"
             "\n"
             "  --port N        TCP port (default %d; 0 picks a free one and prints it)\n"
             "  --bind ADDR     address to listen on (default 127.0.0.1; '::' for all)\n"
@@ -345,6 +372,8 @@ static void usage(FILE *out)
             "                  and holds no unacked message\n"
             "                  (default 60 s; 0 = never)\n"
             "  --max-clients N clients served at once; more get 'ERR busy' (default 1000)\n"
+            "  --max-names N   queues and topics, all clients together; clients create\n"
+            "                  them by use, beyond this a new name gets ERR (default 64)\n"
             "  --keepalive I:V:C   TCP keepalive: first probe after I s idle, then every V s,\n"
             "                  give up after C (default 10:2:3: a vanished peer is cut in 16 s)\n"
             "  --verbose       trace every socket call and protocol line on stderr\n"
@@ -416,6 +445,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         ARGS_NUMBER_OPT("--max-deliveries", NULL, o->max_deliveries, 0, 1000),
         ARGS_NUMBER_OPT("--idle-timeout", NULL, o->idle_timeout_s, 0, 86400),
         ARGS_NUMBER_OPT("--max-clients", NULL, o->max_clients, 1, 100000),
+        ARGS_NUMBER_OPT("--max-names", NULL, o->max_names, 1, 1024), /* found by a walk */
         ARGS_TEXT_OPT("--keepalive", NULL, o->keepalive),
         ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
     };
@@ -462,7 +492,7 @@ static broker *make_broker(const struct options *o)
     broker_config cfg = {.capacity = o->capacity,
                          .policy = o->policy,
                          .max_line = o->max_line,
-                         .max_names = 64,
+                         .max_names = o->max_names,
                          .prefetch = o->prefetch,
                          .ack_timeout_s = o->ack_timeout_s,
                          .max_deliveries = o->max_deliveries,
@@ -515,9 +545,13 @@ static loop *make_loop(const struct options *o, broker *b)
         fprintf(stderr, "queue_broker: %s\n", err);
         exit(1);
     }
-    if (loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0 ||
-        loop_add_timer(l, TICK_MS, tick, NULL) < 0) {
-        fprintf(stderr, "queue_broker: could not set up the event loop (out of resources?)\n");
+    if (loop_add_listener(l, fd, err, sizeof err) < 0 ||
+        loop_stop_on_signals(l, err, sizeof err) < 0) {
+        fprintf(stderr, "queue_broker: cannot start the event loop: %s\n", err);
+        exit(1);
+    }
+    if (loop_add_timer(l, TICK_MS, tick, NULL) < 0) { /* the first timer: cannot be over the cap */
+        fprintf(stderr, "queue_broker: the event loop refused the %d ms tick\n", TICK_MS);
         exit(1);
     }
     log_line(1, "queue_broker: listening on %s port %d (capacity %zu, overflow %s, max line %zu)",
@@ -539,6 +573,7 @@ int main(int argc, char **argv)
                            .max_deliveries = 5,
                            .idle_timeout_s = 60,
                            .max_clients = 1000,
+                           .max_names = 64,
                            .ka_idle = 10,
                            .ka_interval = 2,
                            .ka_count = 3,

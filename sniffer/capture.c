@@ -176,7 +176,7 @@ static void on_live_packet(u_char *user, const struct pcap_pkthdr *ph, const u_c
     sring_hdr h = hdr_of(c, ph);
     if (c->dump)
         pcap_dump((u_char *)c->dump, ph, bytes);
-    if (!sring_push(c->ring, &h, bytes))
+    if (sring_push(c->ring, &h, bytes) < 0)
         c->ring_dropped++; /* the printer is too far behind: counted, reported at the end */
     else if (c->want && ++c->pushed >= c->want)
         pcap_breakloop(c->p);
@@ -189,10 +189,24 @@ static void *capture_thread(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    int rc = 0;
     while (!atomic_load(&c->stop)) {
-        int rc = pcap_dispatch(c->p, -1, on_live_packet, (u_char *)c);
+        rc = pcap_dispatch(c->p, -1, on_live_packet, (u_char *)c);
         if (rc < 0 || (c->want && c->pushed >= c->want))
             break;
+    }
+    /* Stopped (Ctrl-C): the kernel may hold packets it captured before the signal that this
+     * thread had not read yet (on a busy machine it can be off the CPU for a while). Read them
+     * too, without waiting for more: what was on the wire before Ctrl-C is shown. A first
+     * PCAP_ERROR_BREAK only consumes the breakloop request; the loop is bounded. */
+    if (atomic_load(&c->stop) && rc != PCAP_ERROR && !(c->want && c->pushed >= c->want)) {
+        char ebuf[PCAP_ERRBUF_SIZE];
+        if (pcap_setnonblock(c->p, 1, ebuf) == 0)
+            for (int i = 0; i < 64; i++) {
+                rc = pcap_dispatch(c->p, -1, on_live_packet, (u_char *)c);
+                if (rc == 0 || rc == PCAP_ERROR || (c->want && c->pushed >= c->want))
+                    break;
+            }
     }
     atomic_store(&c->done, true);
     return NULL;
@@ -207,19 +221,27 @@ static int run_live(capture *c, cap_fn *fn, void *user, char *err, size_t errlen
         return -1;
     }
     sring_hdr h;
+    unsigned waits = 0;
     for (;;) {
-        if (sring_pop(c->ring, &h, buf, sizeof buf)) {
+        if (sring_pop(c->ring, &h, buf, sizeof buf) ==
+            0) { /* (buf holds SNAPLEN: never TOOSMALL) */
             c->delivered++;
             fn(user, &h, buf);
             continue;
         }
-        if (atomic_load(&c->done) && !sring_pop(c->ring, &h, buf, sizeof buf))
+        if (atomic_load(&c->done) && sring_pop(c->ring, &h, buf, sizeof buf) < 0)
             break;
         if (atomic_load(&c->done)) { /* one last packet slipped in between the two checks */
             c->delivered++;
             fn(user, &h, buf);
             continue;
         }
+        /* Asked to stop and the capture thread is still in pcap_dispatch: wake it again every
+         * 50 ms. A SIGINT that came just as the thread started (the moment the "listening" line
+         * appeared) could leave it asleep in poll() with libpcap's wakeup already spent; a
+         * second pcap_breakloop costs nothing and ends that wait. */
+        if (atomic_load(&c->stop) && ++waits % 100 == 0)
+            pcap_breakloop(c->p);
         struct timespec ts = {0, 500000}; /* empty: wait half a millisecond, not a busy loop */
         nanosleep(&ts, NULL);
     }

@@ -20,7 +20,17 @@
 
 #include <stdio.h>
 
-enum { DNS_HDR = 12 };
+enum {
+    DNS_HDR = 12,
+    /* the record types whose rdata we show as text (RFC 1035 3.2.2, RFC 3596 for AAAA) */
+    DNS_TYPE_A = 1,     /* an IPv4 address: 4 bytes */
+    DNS_TYPE_NS = 2,    /* a name */
+    DNS_TYPE_CNAME = 5, /* a name */
+    DNS_TYPE_PTR = 12,  /* a name */
+    DNS_TYPE_AAAA = 28, /* an IPv6 address: 16 bytes */
+    DNS_A_LEN = 4,
+    DNS_AAAA_LEN = 16,
+};
 
 /* Read the name at *off into out (NUL-terminated); advances *off past it in the message.
  * Returns false when the bytes end inside the name, or it loops or is too long. */
@@ -66,11 +76,12 @@ static uint32_t dns_rdata(dec_packet *pkt, const rd *r, uint16_t type, uint32_t 
 {
     char buf[256];
     int n = 0;
-    if (type == 1 && len == 4)
+    if (type == DNS_TYPE_A && len == DNS_A_LEN) /* the caller checked rdlength bytes */
         n = addr_ipv4(buf, r->p + off);
-    else if (type == 28 && len == 16)
+    else if (type == DNS_TYPE_AAAA && len == DNS_AAAA_LEN)
         n = addr_ipv6(buf, r->p + off);
-    else if ((type == 5 || type == 12 || type == 2) && dns_name(r, &off, buf))
+    else if ((type == DNS_TYPE_CNAME || type == DNS_TYPE_PTR || type == DNS_TYPE_NS) &&
+             dns_name(r, &off, buf))
         n = (int)strlen(buf);
     return dec_strdup(pkt, buf, (uint32_t)n);
 }
@@ -80,12 +91,11 @@ static bool dns_answer(dec_state *s, dec_rr *rr, const rd *r, uint32_t *off)
     char name[256];
     if (!dns_name(r, off, name))
         return false;
-    RD_NEED(r, *off, 10);
+    RD_U16(r, *off, rr->type);
+    RD_U16(r, *off + 2, rr->cls);
+    RD_U32(r, *off + 4, rr->ttl);
+    RD_U16(r, *off + 8, rr->rdlen);
     rr->name = dec_strdup(s->pkt, name, (uint32_t)strlen(name));
-    rr->type = rd_be16_(r->p + *off);
-    rr->cls = rd_be16_(r->p + *off + 2);
-    rr->ttl = rd_be32_(r->p + *off + 4);
-    rr->rdlen = rd_be16_(r->p + *off + 8);
     *off += 10;
     RD_NEED(r, *off, rr->rdlen);
     rr->rdata = dns_rdata(s->pkt, r, rr->type, *off, rr->rdlen);
@@ -101,11 +111,11 @@ static bool dns_body(dec_state *s, dec_dns *d, const rd *r, uint32_t *off)
     for (uint32_t i = 0; i < d->qdcount && i < 16; i++) {
         if (!dns_name(r, off, name))
             return false;
-        RD_NEED(r, *off, 4);
+        RD_NEED(r, *off, 4); /* every question's type and class, kept for the first */
         if (i == 0) {
             d->qname = dec_strdup(s->pkt, name, (uint32_t)strlen(name));
-            d->qtype = rd_be16_(r->p + *off);
-            d->qclass = rd_be16_(r->p + *off + 2);
+            RD_U16(r, *off, d->qtype);
+            RD_U16(r, *off + 2, d->qclass);
         }
         d->nq++;
         *off += 4;

@@ -20,13 +20,31 @@
  */
 #include "dec_impl.h"
 
+enum {
+    ICMP_HDR = 8, /* type, code, checksum, and the 4 bytes of "rest of header" */
+    /* ICMPv4 types (RFC 792) */
+    ICMP_ECHO_REPLY = 0,
+    ICMP_DEST_UNREACH = 3,
+    ICMP_SOURCE_QUENCH = 4,
+    ICMP_REDIRECT = 5,
+    ICMP_ECHO_REQUEST = 8,
+    ICMP_TIME_EXCEEDED = 11,
+    ICMP_PARAM_PROBLEM = 12,
+    /* ICMPv6 types (RFC 4443): errors are 1 to 127, informational messages 128 to 255 */
+    ICMPV6_DEST_UNREACH = 1,
+    ICMPV6_PARAM_PROBLEM = 4, /* the last error type that quotes a packet */
+    ICMPV6_ECHO_REQUEST = 128,
+    ICMPV6_ECHO_REPLY = 129,
+};
+
 /* Error messages quote the start of the packet they are about (RFC 792: its IP header and the
  * first 8 bytes of its payload, which hold the ports): destination unreachable, source quench,
  * redirect, time exceeded, parameter problem; ICMPv6 types 1 to 4. */
 static bool icmp_is_error(uint8_t type, bool v6)
 {
-    return v6 ? type >= 1 && type <= 4
-              : type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+    return v6 ? type >= ICMPV6_DEST_UNREACH && type <= ICMPV6_PARAM_PROBLEM
+              : type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH || type == ICMP_REDIRECT ||
+                    type == ICMP_TIME_EXCEEDED || type == ICMP_PARAM_PROBLEM;
 }
 
 static void icmp_common(dec_state *s, rd r, uint32_t wire, uint32_t declared, bool v6)
@@ -41,21 +59,23 @@ static void icmp_common(dec_state *s, rd r, uint32_t wire, uint32_t declared, bo
     RD_U16(&r, 2, ic->cksum);
     l->hdr = 4;
     RD_U32(&r, 4, ic->rest);
-    l->hdr = 8;
-    ic->echo = v6 ? (ic->type == 128 || ic->type == 129) : (ic->type == 0 || ic->type == 8);
+    l->hdr = ICMP_HDR;
+    ic->echo = v6 ? (ic->type == ICMPV6_ECHO_REQUEST || ic->type == ICMPV6_ECHO_REPLY)
+                  : (ic->type == ICMP_ECHO_REQUEST || ic->type == ICMP_ECHO_REPLY);
     ic->id = (uint16_t)(ic->rest >> 16);
     ic->seq = (uint16_t)ic->rest;
-    if (declared < 8) {
+    if (declared < ICMP_HDR) {
         l->invalid = "shorter than the 8-byte ICMP header";
         return;
     }
     ic->ck = cksum_transport(s, v6 ? IP_PROTO_ICMPV6 : IP_PROTO_ICMP, r, declared, 2, false);
-    if (icmp_is_error(ic->type, v6) && declared > 8) { /* decode the quoted packet too */
-        uint32_t inner_wire = (wire < declared ? wire : declared) - 8;
+    if (icmp_is_error(ic->type, v6) && declared > ICMP_HDR) { /* decode the quoted packet too */
+        uint32_t inner_wire = (wire < declared ? wire : declared) - ICMP_HDR;
+        rd quoted = rd_sub(&r, ICMP_HDR, declared - ICMP_HDR);
         if (v6)
-            dis_ipv6(s, rd_sub(&r, 8, declared - 8), inner_wire);
+            dis_ipv6(s, quoted, inner_wire);
         else
-            dis_ipv4(s, rd_sub(&r, 8, declared - 8), inner_wire);
+            dis_ipv4(s, quoted, inner_wire);
     }
     return;
 trunc:

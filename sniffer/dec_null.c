@@ -42,11 +42,12 @@ trunc:
 
 void dis_rawip(dec_state *s, rd r, uint32_t wire)
 {
-    uint8_t v = 0;
-    if (rd_has(&r, 0, 1))
-        v = r.p[0] >> 4;
-    if (v == 6) /* the version nibble */
+    uint8_t first;
+    RD_U8(&r, 0, first);
+    if (first >> 4 == 6) { /* the version nibble */
         dis_ipv6(s, r, wire);
-    else
-        dis_ipv4(s, r, wire); /* also reports an empty or garbled packet as a truncated IPv4 */
+        return;
+    }
+trunc: /* any other version, or an empty packet: IPv4 reports it (empty: truncated) */
+    dis_ipv4(s, r, wire);
 }

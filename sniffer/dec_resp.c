@@ -3,9 +3,10 @@
  *
  * A client sends each command as an array of bulk strings ("*3\r\n$7\r\nPUBLISH\r\n..."), the
  * server answers with any RESP value. One segment may hold several pipelined values, or only the
- * start of one (a large value spans segments): the layer describes the first and says so; the
- * stream view (stream_msgs.c, --msgs) shows values whole. Try it:
- *   sniffer -r tests/sniffer/pcaps/resp.pcap
+ * start of one (a large value spans segments): the layer describes the first and says so; TCP
+ * reassembly (stream_msgs.c, resp_reader.c) shows each value whole, at the frame that ends it.
+ * Try it on the capture ctest -R sniffer_resp_tshark makes of real redis-server traffic:
+ *   sniffer -r build/tests/work/sniffer_resp_tshark/resp.pcap
  */
 #include "dec_impl.h"
 #include "resp.h"

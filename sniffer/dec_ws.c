@@ -44,7 +44,7 @@ static uint32_t ws_header(dec_state *s, dec_layer *l, const rd *r, uint32_t off)
     ws_error e =
         ws_frame_header_check(&h, s->hints->ws_from_client ? WS_ROLE_SERVER : WS_ROLE_CLIENT);
     if (e != WS_OK)
-        l->invalid = ws_error_text(e);
+        l->invalid = ws_strerror(e);
     return (uint32_t)h.header_len;
 }
 

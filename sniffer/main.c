@@ -6,8 +6,11 @@
  *   build/bin/sniffer -r capture.pcap --ladder  the conversations as sequence diagrams
  *   build/bin/sniffer -r capture.pcap --stats   per-protocol packets, bytes and overhead
  *   build/bin/sniffer -r capture.pcap --json    JSON Lines for scripts (README.md: the contract)
+ *   build/bin/sniffer -r capture.pcap --svg ladder > ladder.svg   a picture (also tcptrace,
+ *                                               throughput, layers --frame N)
  *   build/bin/sniffer -r capture.pcap --follow 2   conversation 2's bytes both ways, and its
  *                                               messages (Wireshark's "Follow TCP Stream")
+ *   build/bin/sniffer --web -r capture.pcap     the packets in the browser (web.c)
  *
  * The work is split the way the course splits it: capture.c (libpcap, the thread and the ring),
  * decode.c and dec_*.c (pure: bytes in, layers out), flows.c (what we remember between packets),
@@ -20,6 +23,8 @@
 #include "names.h"
 #include "streams.h"
 #include "view.h"
+#include "view_svg.h"
+#include "web.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -42,6 +47,8 @@ typedef struct app {
     int follow_dir; /* the direction last printed by --follow (-1: none yet) */
     stats *st;
     dec_packet pkt;
+    svg_run svg;   /* --svg KIND: a picture, written at the end (view_svg.h) */
+    bool svg_fail; /* it could not be written */
 } app;
 
 static capture *g_cap; /* for the SIGINT handler */
@@ -50,7 +57,8 @@ static void usage(FILE *out)
 {
     fputs("usage: sniffer [-i IFACE] [-f FILTER] [-c COUNT] [-w FILE] [-r FILE] [--list]\n"
           "               [--layers] [-x] [-e] [-v] [--ladder] [--stats] [--json] [--absolute]\n"
-          "               [--frame N] [--follow N]\n"
+          "               [--frame N] [--follow N] [--svg ladder|tcptrace|throughput|layers]\n"
+          "       sniffer --web [PORT] [-i IFACE | -r FILE] [-f FILTER]   (sniffer --web --help)\n"
           "  -i IFACE     capture live on IFACE (default lo; needs root or cap_net_raw)\n"
           "  -f FILTER    only packets matching this BPF filter, e.g. 'tcp port 7007'\n"
           "  -c COUNT     stop after COUNT packets\n"
@@ -68,7 +76,10 @@ static void usage(FILE *out)
           "  --frame N    show only frame N (the ones before it are still decoded, so its\n"
           "               conversation is known: relative numbers, WebSocket after an upgrade)\n"
           "  --follow N   conversation N's bytes both ways, then the messages read from them\n"
-          "               (the number is the one --ladder shows: 'conversation N')\n",
+          "               (the number is the one --ladder shows: 'conversation N')\n"
+          "  --svg KIND   a picture on stdout, as SVG: ladder (sequence diagram), tcptrace\n"
+          "               (TCP sequence vs time, UDP arrivals), throughput (bytes per second\n"
+          "               per conversation), layers (one packet as nested boxes; --frame N)\n",
           out);
 }
 
@@ -157,6 +168,8 @@ static void on_packet(void *user, const sring_hdr *h, const uint8_t *bytes)
     }
     if (a->ladder)
         view_ladder(stdout, &a->vo, &fr, &a->pkt, &fi, &a->msgs);
+    if (a->svg.kind)
+        svg_run_packet(&a->svg, &a->vo, &fr, &a->pkt, &fi, &a->msgs);
     if (a->hex)
         view_hex(stdout, &a->vo, &a->pkt);
 }
@@ -176,17 +189,23 @@ enum {
     OPT_ABSOLUTE,
     OPT_FRAME,
     OPT_FOLLOW,
+    OPT_SVG,
     OPT_HELP
 };
 
 static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *count, bool *list)
 {
-    static const struct option longs[] = {
-        {"list", no_argument, 0, OPT_LIST},         {"layers", no_argument, 0, OPT_LAYERS},
-        {"ladder", no_argument, 0, OPT_LADDER},     {"stats", no_argument, 0, OPT_STATS},
-        {"json", no_argument, 0, OPT_JSON},         {"absolute", no_argument, 0, OPT_ABSOLUTE},
-        {"frame", required_argument, 0, OPT_FRAME}, {"follow", required_argument, 0, OPT_FOLLOW},
-        {"help", no_argument, 0, OPT_HELP},         {0, 0, 0, 0}};
+    static const struct option longs[] = {{"list", no_argument, 0, OPT_LIST},
+                                          {"layers", no_argument, 0, OPT_LAYERS},
+                                          {"ladder", no_argument, 0, OPT_LADDER},
+                                          {"stats", no_argument, 0, OPT_STATS},
+                                          {"json", no_argument, 0, OPT_JSON},
+                                          {"absolute", no_argument, 0, OPT_ABSOLUTE},
+                                          {"frame", required_argument, 0, OPT_FRAME},
+                                          {"follow", required_argument, 0, OPT_FOLLOW},
+                                          {"svg", required_argument, 0, OPT_SVG},
+                                          {"help", no_argument, 0, OPT_HELP},
+                                          {0, 0, 0, 0}};
     int o;
     char *end;
     while ((o = getopt_long(argc, argv, "i:f:c:w:r:xevh", longs, NULL)) != -1) {
@@ -258,6 +277,16 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
                 return -1;
             }
             break;
+        case OPT_SVG:
+            svg_run_init(&a->svg, svg_kind_parse(optarg), 0);
+            if (a->svg.kind == SVG_NONE) {
+                fprintf(stderr,
+                        "sniffer: --svg draws ladder, tcptrace, throughput or layers, not "
+                        "'%s'\n",
+                        optarg);
+                return -1;
+            }
+            break;
         case OPT_HELP:
             usage(stdout);
             exit(0);
@@ -279,8 +308,14 @@ static int parse_args(int argc, char **argv, app *a, cap_cfg *cfg, uint64_t *cou
         fputs("sniffer: --json cannot be mixed with --layers, --ladder or -x\n", stderr);
         return -1;
     }
+    if (a->svg.kind && (a->json || a->layers || a->ladder || a->hex || a->follow || a->stats)) {
+        fputs("sniffer: --svg writes only the picture to stdout; leave out the other views\n",
+              stderr);
+        return -1;
+    }
+    a->svg.frame = a->only; /* --svg layers draws frame N (the first when not given) */
     /* The one-line view is the default, unless another view or only --stats was asked for. */
-    a->line = !a->json && !a->layers && !a->ladder && !a->stats && !a->follow;
+    a->line = !a->json && !a->layers && !a->ladder && !a->stats && !a->follow && !a->svg.kind;
     return 0;
 }
 
@@ -375,6 +410,8 @@ static void app_finish(app *a, capture *c)
         putchar('\n');
     if (a->stats) /* with --json, stdout stays pure JSON Lines: the table goes to stderr */
         stats_print(a->json ? stderr : stdout, a->st);
+    if (a->svg.kind)
+        a->svg_fail = svg_run_finish(&a->svg, stdout, stderr) < 0;
     fflush(stdout);
     print_counts(c);
     cap_close(c);
@@ -390,6 +427,8 @@ int main(int argc, char **argv)
     uint64_t count = 0;
     bool list = false;
     char err[512];
+    if (web_wanted(argc, argv)) /* the live view in the browser: a program of its own */
+        return web_main(argc, argv, cfg.self);
     a.vo.color = isatty(STDOUT_FILENO);
     if (parse_args(argc, argv, &a, &cfg, &count, &list) < 0)
         return usage(stderr), 2;
@@ -404,5 +443,5 @@ int main(int argc, char **argv)
     if (rc < 0)
         fprintf(stderr, "sniffer: %s\n", err);
     app_finish(&a, c);
-    return rc < 0 ? 1 : 0;
+    return rc < 0 || a.svg_fail ? 1 : 0;
 }

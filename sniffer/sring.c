@@ -48,17 +48,17 @@ void sring_free(sring *s)
     }
 }
 
-bool sring_push(sring *s, const sring_hdr *h, const uint8_t *data)
+int sring_push(sring *s, const sring_hdr *h, const uint8_t *data)
 {
     ring_part parts[2] = {{h, sizeof *h}, {data, h->caplen}};
-    return ring_spsc_pushv(s->r, parts, 2, NULL) == RING_OK;
+    return ring_spsc_pushv(s->r, parts, 2, NULL);
 }
 
 /* buf must hold the largest packet pushed (the capture sizes it by the snapshot length);
- * a larger one stays in the ring and pop says false, as for an empty ring. */
-bool sring_pop(sring *s, sring_hdr *h, uint8_t *buf, size_t cap)
+ * a larger one stays in the ring: RING_TOOSMALL. */
+int sring_pop(sring *s, sring_hdr *h, uint8_t *buf, size_t cap)
 {
     ring_outpart parts[2] = {{h, sizeof *h}, {buf, cap}};
     size_t len;
-    return ring_spsc_popv(s->r, parts, 2, &len, NULL) == RING_OK;
+    return ring_spsc_popv(s->r, parts, 2, &len, NULL);
 }

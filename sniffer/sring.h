@@ -12,10 +12,15 @@
  *
  * Interface:
  *   sring_new(capacity_bytes)     capacity rounded up to a power of two; NULL without memory
- *   sring_push(r, hdr, data)      producer: false when there is no room (the caller counts it)
- *   sring_pop(r, hdr, buf, cap)   consumer: false when empty; the packet is copied to buf,
- *                                 which must hold the largest packet pushed
+ *   sring_push(r, hdr, data)      producer: 0, or ring.h's RING_FULL (no room: the printer is
+ *                                 behind) or RING_TOOBIG (larger than the ring could ever hold);
+ *                                 the caller counts the packet as dropped
+ *   sring_pop(r, hdr, buf, cap)   consumer: 0 with the packet copied to buf, or RING_EMPTY, or
+ *                                 RING_TOOSMALL (buf cannot hold it: it stays in the ring; buf
+ *                                 must hold the largest packet pushed)
  *   sring_free(r)
+ * The codes are the ring's own, so ring_strerror says each in a sentence (the project's error
+ * convention, docs/reading-order.md).
  */
 #ifndef WIRELAB_SRING_H
 #define WIRELAB_SRING_H
@@ -23,6 +28,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "ring.h" /* the RING_* codes push and pop return */
 
 typedef struct sring_hdr {
     int64_t sec;   /* seconds since 1970 (a pcap file's field is unsigned 32-bit: to 2106) */
@@ -35,8 +42,8 @@ typedef struct sring_hdr {
 typedef struct sring sring;
 
 sring *sring_new(size_t capacity_bytes);
-bool sring_push(sring *r, const sring_hdr *h, const uint8_t *data);
-bool sring_pop(sring *r, sring_hdr *h, uint8_t *buf, size_t cap);
+int sring_push(sring *r, const sring_hdr *h, const uint8_t *data);
+int sring_pop(sring *r, sring_hdr *h, uint8_t *buf, size_t cap);
 void sring_free(sring *r);
 
 #endif

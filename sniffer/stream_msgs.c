@@ -1,5 +1,5 @@
 /*
- * stream_msgs.c - HTTP, WebSocket and queue messages from a reassembled byte stream (see
+ * stream_msgs.c - HTTP, WebSocket, queue and RESP messages from a reassembled byte stream (see
  * stream_msgs.h for what ends a message in each protocol).
  *
  * One state machine per direction, fed bytes in any chunking. Each state consumes what it can
@@ -503,7 +503,56 @@ static uint32_t queue_line(sconv *c, int dir, const uint8_t *p, uint32_t n, uint
     return used;
 }
 
+/* ---- RESP (Redis): one value after another, in any chunking ---- */
+
+/* The reader's description of the value (so far) as the message's summary. */
+static void resp_summary(smsg *m, const resp_reader *r)
+{
+    uint32_t k = r->text_len < sizeof m->summary - 1 ? r->text_len : sizeof m->summary - 1;
+    memcpy(m->summary, r->text, k);
+    m->summary[k] = '\0';
+}
+
+static uint32_t resp_msg(sconv *c, int dir, const uint8_t *p, uint32_t n, uint64_t frame)
+{
+    sdir *d = &c->d[dir];
+    if (!resp_reader_busy(&d->resp))
+        begin(&d->m, SMSG_RESP, dir);
+    note_frame(&d->m, frame);
+    uint32_t used = 0;
+    resp_status st = resp_read(&d->resp, p, n, &used);
+    d->m.bytes += used;
+    if (st == RESP_MORE)
+        return used;
+    if (st == RESP_BAD) {
+        stop(c, dir, frame, "bytes that are not RESP where a RESP value was expected");
+        return used;
+    }
+    resp_summary(&d->m, &d->resp);
+    d->m.body = d->resp.payload; /* bytes in a gap included (resp_reader_skip) */
+    int64_t items = d->resp.top_aggregate ? d->resp.top_items : 0; /* -1: a null array */
+    d->m.parts = items < 0 ? 0 : items > UINT32_MAX ? UINT32_MAX : (uint32_t)items;
+    emit(c, &d->m);
+    return used;
+}
+
 /* ---- detection and dispatch ---- */
+
+/* Does this direction speak RESP? A command is an array: "*" and a count line. The answers'
+ * direction may start with any type byte ("+OK"), once the other direction spoke RESP. */
+static bool resp_start(const sconv *c, const uint8_t *p, uint32_t n, bool *more)
+{
+    *more = false;
+    if (c->resp)
+        return strchr("+-:$*_#,(!=%~>|", (char)p[0]) != NULL && p[0] != '\0';
+    if (p[0] != '*')
+        return false;
+    resp_top t;
+    resp_status st = resp_value(p, n, &t);
+    if (st == RESP_MORE && memchr(p, '\n', n) == NULL) /* the count line is not whole yet */
+        *more = n < 8;
+    return st == RESP_OK || (st == RESP_MORE && memchr(p, '\n', n) != NULL);
+}
 
 static void feed(sconv *c, int dir, const uint8_t *p, uint32_t n, uint64_t frame);
 
@@ -515,8 +564,10 @@ static uint32_t detect(sconv *c, int dir, const uint8_t *p, uint32_t n, uint64_t
         d->detect_frames[d->line_len + i] = frame;
     memcpy(d->line + d->line_len, p, k);
     d->line_len += k;
-    dec_app_kind kind = dec_app_detect(d->line, d->line_len);
-    if (kind == DEC_APP_MORE)
+    bool resp_more;
+    bool resp = resp_start(c, d->line, d->line_len, &resp_more);
+    dec_app_kind kind = resp ? DEC_APP_OTHER : dec_app_detect(d->line, d->line_len);
+    if (resp_more || (!resp && kind == DEC_APP_MORE))
         return k;
     uint8_t first[8];
     uint64_t frames[8];
@@ -524,7 +575,14 @@ static uint32_t detect(sconv *c, int dir, const uint8_t *p, uint32_t n, uint64_t
     memcpy(first, d->line, nfirst);
     memcpy(frames, d->detect_frames, sizeof frames);
     d->line_len = 0;
-    d->st = kind == DEC_APP_HTTP ? ST_HTTP_HEAD : kind == DEC_APP_QUEUE ? ST_QUEUE_LINE : ST_OTHER;
+    d->st = resp                    ? ST_RESP
+            : kind == DEC_APP_HTTP  ? ST_HTTP_HEAD
+            : kind == DEC_APP_QUEUE ? ST_QUEUE_LINE
+                                    : ST_OTHER;
+    if (resp) {
+        c->resp = true;
+        resp_reader_init(&d->resp);
+    }
     for (uint32_t i = 0; i < nfirst; i++) /* the bytes read to decide, again, each with its frame */
         feed(c, dir, first + i, 1, frames[i]);
     return k;
@@ -568,6 +626,9 @@ static void feed(sconv *c, int dir, const uint8_t *p, uint32_t n, uint64_t frame
         case ST_QUEUE_LINE:
             used = queue_line(c, dir, p, n, frame);
             break;
+        case ST_RESP:
+            used = resp_msg(c, dir, p, n, frame);
+            break;
         default: /* ST_OTHER, ST_STOPPED: nothing to decode */
             used = n;
             break;
@@ -590,6 +651,8 @@ static bool in_progress(const sdir *d)
         return d->line_len > 0;
     case ST_WS_HEAD:
         return d->line_len > 0 || d->in_msg;
+    case ST_RESP:
+        return resp_reader_busy(&d->resp);
     case ST_HTTP_BODY:
     case ST_CHUNK_LINE:
     case ST_CHUNK_DATA:
@@ -608,6 +671,8 @@ static void cut(sconv *c, int dir, uint64_t frame, const char *why)
 {
     sdir *d = &c->d[dir];
     smsg m = d->in_ctl ? d->ctl : d->m;
+    if (d->st == ST_RESP) /* what was described of the value so far */
+        resp_summary(&m, &d->resp);
     if (m.summary[0] == '\0' && d->line_len > 0) { /* a head or line not ended: its first line */
         uint32_t k = 0;
         while (k < d->line_len && d->line[k] != '\r' && d->line[k] != '\n')
@@ -643,6 +708,11 @@ void sconv_gap(sconv *c, int dir, uint32_t missing, uint64_t frame)
             else
                 http_body(c, dir, NULL, 0, frame);
         }
+        return;
+    }
+    /* Inside a RESP bulk string the same holds: its length was in its header. */
+    if (d->st == ST_RESP && resp_reader_skip(&d->resp, missing)) {
+        d->m.missing += missing, d->m.bytes += missing;
         return;
     }
     if (d->st == ST_OTHER || d->st == ST_STOPPED)

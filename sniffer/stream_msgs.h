@@ -13,6 +13,9 @@
  *                            frames up to the one with FIN set (control frames may come
  *                            between them and are messages of their own)
  *   the queue broker         one command or answer per line (queue/README.md)
+ *   RESP (Redis)             each header line gives a bulk string's length or an aggregate's
+ *                            count: a command is an array of bulk strings, a reply any value;
+ *                            several may be pipelined in one segment (resp.h, resp_read)
  * Engine.IO/Socket.IO packets are described inside the message that carries them (a polling
  * body or a WebSocket text message), by events/'s own codec (sio_describe).
  *
@@ -35,6 +38,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "resp.h"
+
 #define SMSG_FRAMES   16   /* frame numbers listed per message; more are only counted */
 #define SMSG_SUMMARY  160  /* the start line, the frame kind or the queue line, cut to fit */
 #define SMSG_TEXT     320  /* the Engine.IO/Socket.IO description */
@@ -45,6 +50,7 @@ typedef enum smsg_kind {
     SMSG_HTTP,  /* an HTTP request or response, head and body */
     SMSG_WS,    /* a WebSocket message (data frames up to FIN) or control frame */
     SMSG_QUEUE, /* one line of the queue broker's protocol */
+    SMSG_RESP,  /* one RESP value: a Redis command or reply */
     SMSG_CUT,   /* a message a gap cut: what was seen of it */
     SMSG_STOP,  /* decoding of this direction stopped: the summary says why */
 } smsg_kind;
@@ -52,11 +58,14 @@ typedef enum smsg_kind {
 typedef struct smsg {
     smsg_kind kind;
     int dir;                      /* 0 client to server, 1 server to client */
-    char summary[SMSG_SUMMARY];   /* "GET /chat HTTP/1.1", "WebSocket text", "PUSH jobs hi" */
+    char summary[SMSG_SUMMARY];   /* "GET /chat HTTP/1.1", "WebSocket text", "PUSH jobs hi",
+                                     RESP: *3 "PUBLISH" "chan" <bulk 42 bytes> */
     char text[SMSG_TEXT];         /* "engine.io MESSAGE | socket.io EVENT ...", or "" */
     uint64_t bytes;               /* the message's bytes in the stream (headers included) */
-    uint64_t body;                /* its body or payload bytes (a chunked body: decoded) */
-    uint32_t parts;               /* WebSocket frames, or HTTP chunks, it was made of */
+    uint64_t body;                /* its body or payload bytes (a chunked body: decoded;
+                                     RESP: the bytes of its bulk strings) */
+    uint32_t parts;               /* WebSocket frames, or HTTP chunks, it was made of (RESP:
+                                     the elements of its top array, map, set or push) */
     uint64_t missing;             /* bytes of it inside a gap (not captured, length known) */
     uint64_t frames[SMSG_FRAMES]; /* the capture frames its bytes came from, in order */
     uint32_t nframes, frames_total;
@@ -66,7 +75,7 @@ typedef struct smsg {
 typedef void (*smsg_fn)(void *user, const smsg *m);
 
 typedef enum sstate {
-    ST_DETECT,      /* the first bytes: HTTP, the queue protocol, or something else */
+    ST_DETECT,      /* the first bytes: HTTP, the queue protocol, RESP, or something else */
     ST_HTTP_HEAD,   /* up to the empty line */
     ST_HTTP_BODY,   /* Content-Length bytes */
     ST_CHUNK_LINE,  /* "1a2b;ext\r\n" */
@@ -77,6 +86,7 @@ typedef enum sstate {
     ST_WS_HEAD,     /* a frame header */
     ST_WS_PAYLOAD,  /* its payload */
     ST_QUEUE_LINE,  /* a line of the queue protocol */
+    ST_RESP,        /* RESP values, one after another (resp_reader) */
     ST_OTHER,       /* not a protocol we decode: bytes are only counted */
     ST_STOPPED,     /* after a gap or a limit */
 } sstate;
@@ -97,12 +107,14 @@ typedef struct sdir {
     uint32_t ctl_len;
     uint16_t ctl_opcode;
     uint64_t detect_frames[8]; /* the frame of each byte read to detect the protocol */
+    resp_reader resp;          /* ST_RESP: where in the value the stream is */
 } sdir;
 
 typedef struct sconv {
     sdir d[2];
     bool engineio;   /* a request's target had "EIO=": bodies and text messages are Engine.IO */
     bool head_asked; /* the last request was HEAD: its answer has no body */
+    bool resp;       /* one direction speaks RESP: the other's first byte needs no more proof */
     smsg_fn fn;
     void *user;
 } sconv;

@@ -59,6 +59,14 @@ void view_msg_words(char *buf, size_t cap, const smsg *m);
 void view_hex(FILE *out, const view_opts *o, const dec_packet *pkt);
 void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_packet *pkt,
                  const flow_info *fi, const view_msgs *msgs);
+/* The words on a packet's ladder arrow ("PSH,ACK seq 1 ack 1 len 5 RETRANS", "UDP len 64"):
+ * the terminal ladder and the SVG one (view_svg_ladder.c) share them. */
+void view_ladder_label(char *buf, size_t cap, const view_opts *o, const dec_packet *pkt,
+                       const flow_info *fi);
+/* A protocol's name as --layers writes it ("Ethernet II", "WebSocket frame"). */
+const char *view_proto_name(dec_proto p);
+/* One side of a conversation as "127.0.0.1:7007" or "[::1]:7007" (side 0 client, 1 server). */
+void view_endpoint(char *buf, size_t cap, const flow_key *k, int side);
 
 /* Shared by the views: the frame's time in whole microseconds, or false when its fraction is out
  * of range (a damaged or hand-made file); then every view says the time is invalid, with
@@ -82,5 +90,10 @@ stats *stats_new(void);
 void stats_add(stats *s, const dec_packet *pkt, const flow_info *fi);
 void stats_print(FILE *out, const stats *s);
 void stats_free(stats *s);
+/* The TCP-versus-UDP numbers of the table as one JSON object (for sniffer --web). */
+void stats_json(FILE *out, const stats *s);
+/* view_json's string escaping and its "messages" list, for sniffer --web's details. */
+void view_json_str(FILE *out, const char *p, size_t n);
+void view_json_msgs(FILE *out, const view_msgs *v);
 
 #endif

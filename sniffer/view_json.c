@@ -276,7 +276,7 @@ static void j_time(FILE *out, const view_frame *fr)
 /* The messages reassembly completed at this frame: "messages":[{...}] (README.md). */
 static void j_msgs(FILE *out, const view_msgs *v)
 {
-    static const char *kind[] = {"http", "websocket", "queue", "cut", "stopped"};
+    static const char *kind[] = {"http", "websocket", "queue", "resp", "cut", "stopped"};
     fputs(",\"messages\":[", out);
     for (unsigned i = 0; i < v->n; i++) {
         const smsg *m = &v->m[i];
@@ -325,4 +325,15 @@ void view_json(FILE *out, const view_frame *fr, const dec_packet *pkt, const vie
     if (msgs && (msgs->n || msgs->more))
         j_msgs(out, msgs);
     fputs("}\n", out);
+}
+
+/* For the live view (web.c): the same escaping, and the same "messages" list. */
+void view_json_str(FILE *out, const char *p, size_t n)
+{
+    jstr(out, (const uint8_t *)p, n);
+}
+
+void view_json_msgs(FILE *out, const view_msgs *v)
+{
+    j_msgs(out, v);
 }

@@ -30,7 +30,7 @@
 
 static const char *phase_name[] = {"", "handshake", "data", "teardown"};
 
-static void endpoint(char *buf, size_t cap, const flow_key *k, int side)
+void view_endpoint(char *buf, size_t cap, const flow_key *k, int side)
 {
     char a[ADDR_STRLEN];
     addr_ip(a, side == 0 ? k->a : k->b, k->ipver == 4 ? 4 : 16);
@@ -40,8 +40,8 @@ static void endpoint(char *buf, size_t cap, const flow_key *k, int side)
 static void header(FILE *out, const flow *f)
 {
     char c[64], s[64];
-    endpoint(c, sizeof c, &f->key, 0);
-    endpoint(s, sizeof s, &f->key, 1);
+    view_endpoint(c, sizeof c, &f->key, 0);
+    view_endpoint(s, sizeof s, &f->key, 1);
     fprintf(out, "\nconversation %" PRIu64 " (%s): client %s  <->  server %s\n", f->conv,
             f->key.proto == 6 ? "TCP" : "UDP", c, s);
     fprintf(out, "frame  time       conv  client%*sserver\n", WIDTH - 4, "");
@@ -95,21 +95,32 @@ static const char *since_start(const view_frame *fr)
     return buf;
 }
 
-static void tcp_label(char *buf, size_t cap, const view_opts *o, const dec_tcp *t,
-                      const flow_info *fi)
+/* The words on a segment's arrow: "PSH,ACK seq 1 ack 1 len 5", " RETRANS" after a segment that
+ * carries nothing new; a UDP datagram is "UDP len N". Shared with the SVG ladder
+ * (view_svg_ladder.c), so the picture and the terminal say the same thing. */
+void view_ladder_label(char *buf, size_t cap, const view_opts *o, const dec_packet *pkt,
+                       const flow_info *fi)
 {
+    const dec_layer *tcp = dec_find(pkt, DEC_TCP), *udp = dec_find(pkt, DEC_UDP);
+    if (tcp == NULL) {
+        snprintf(buf, cap, "UDP len %" PRIu32, udp ? udp->u.udp.payload_len : 0);
+        return;
+    }
+    const dec_tcp *t = &tcp->u.tcp;
     char fl[64] = "";
     for (const name_entry *e = names_tcp_flag; e->name; e++)
         if (t->flags & e->value)
             strcat(fl, fl[0] ? "," : ""), strcat(fl, e->name);
     bool rel = !o->absolute;
     int n = snprintf(buf, cap, "%s seq %" PRIu32, fl, rel ? fi->rel_seq : t->seq);
+    if (n < 0 || (size_t)n >= cap)
+        return;
     if (t->flags & DEC_TH_ACK)
         n += snprintf(buf + n, cap - (size_t)n, " ack %" PRIu32,
                       rel && fi->rel_ack_known ? fi->rel_ack : t->ack);
-    if (t->payload_len)
+    if (t->payload_len && (size_t)n < cap)
         n += snprintf(buf + n, cap - (size_t)n, " len %" PRIu32, t->payload_len);
-    if (fi->retransmission)
+    if (fi->retransmission && (size_t)n < cap)
         snprintf(buf + n, cap - (size_t)n, " RETRANS");
 }
 
@@ -222,11 +233,8 @@ void view_ladder(FILE *out, const view_opts *o, const view_frame *fr, const dec_
     if (fi->phase_changed && f->key.proto == 6)
         fprintf(out, "  %s (c%" PRIu64 ")\n", phase_name[f->phase], f->conv);
     char label[96];
-    const dec_layer *tcp = dec_find(pkt, DEC_TCP), *udp = dec_find(pkt, DEC_UDP);
-    if (tcp)
-        tcp_label(label, sizeof label, o, &tcp->u.tcp, fi);
-    else
-        snprintf(label, sizeof label, "UDP len %" PRIu32, udp ? udp->u.udp.payload_len : 0);
+    const dec_layer *tcp = dec_find(pkt, DEC_TCP);
+    view_ladder_label(label, sizeof label, o, pkt, fi);
     fprintf(out, "%-6" PRIu64 " %-10s c%-4" PRIu64 " ", fr->n, since_start(fr), f->conv);
     arrow(out, label, fi->dir, '-');
     if (tcp)

@@ -299,7 +299,7 @@ static void l_app(FILE *out, const dec_packet *pkt, const dec_layer *l)
     }
 }
 
-static const char *long_name(dec_proto p)
+const char *view_proto_name(dec_proto p)
 {
     static const char *const n[DEC_NPROTO] = {"Ethernet II",
                                               "Linux cooked (SLL)",
@@ -377,7 +377,7 @@ void view_layers(FILE *out, const view_opts *o, const view_frame *fr, const dec_
     for (int i = 0; i < pkt->nlayers; i++) {
         const dec_layer *l = &pkt->layers[i];
         fprintf(out, "  %u %-11s %s (%" PRIu32 " bytes of header", l->osi, osi_name[l->osi],
-                long_name(l->proto), l->hdr);
+                view_proto_name(l->proto), l->hdr);
         if (l->claimed)
             fprintf(out, ", claims %" PRIu32, l->claimed);
         fprintf(out, ", %" PRIu32 " captured of %" PRIu32 ")\n", l->cap, l->wire);

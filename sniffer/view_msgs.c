@@ -15,7 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *kind_word[] = {"reassembled", "reassembled", "reassembled", "cut", "stopped"};
+static const char *kind_word[] = {"reassembled", "reassembled", "reassembled",
+                                  "reassembled", "cut",         "stopped"};
 
 void view_msg_words(char *buf, size_t cap, const smsg *m)
 {

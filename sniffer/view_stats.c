@@ -119,3 +119,18 @@ void stats_print(FILE *out, const stats *s)
                 " retransmissions\n",
                 s->tcp_control, s->tcp_data, s->tcp_retrans);
 }
+
+/* The TCP-versus-UDP numbers of stats_print, as one JSON object (the live view's panel). */
+void stats_json(FILE *out, const stats *s)
+{
+    fprintf(out, "{\"frames\":%" PRIu64 ",\"wire\":%" PRIu64 ",\"payload\":%" PRIu64, s->frames,
+            s->wire, s->payload);
+    for (int i = 0; i < 2; i++)
+        fprintf(out,
+                ",\"%s\":{\"frames\":%" PRIu64 ",\"wire\":%" PRIu64 ",\"hdr\":%" PRIu64
+                ",\"payload\":%" PRIu64 "}",
+                i ? "udp" : "tcp", s->tr[i].frames, s->tr[i].wire, s->tr[i].hdr, s->tr[i].payload);
+    fprintf(out,
+            ",\"tcp_control\":%" PRIu64 ",\"tcp_data\":%" PRIu64 ",\"tcp_retrans\":%" PRIu64 "}",
+            s->tcp_control, s->tcp_data, s->tcp_retrans);
+}

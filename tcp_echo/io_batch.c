@@ -38,17 +38,18 @@ static void batch_free(loop *l)
     l->io_state = NULL;
 }
 
-int io_batch_start(loop *l, const char **why)
+int io_batch_start(loop *l, char *err, size_t errlen)
 {
     batch_state *b = calloc(1, sizeof *b);
-    if (b && (b->ring = sysbatch_new(MAX_EVENTS, why)) != NULL &&
+    if (b && (b->ring = sysbatch_new(MAX_EVENTS, err, errlen)) != NULL &&
         (b->in = malloc((size_t)MAX_EVENTS * BATCH_CHUNK)) != NULL) {
         l->io = &io_batch;
         l->io_state = b;
         return 0;
     }
-    if (!b || b->ring)
-        *why = "out of memory for the batch buffers";
+    if (!b || b->ring) /* (else sysbatch_new said why) */
+        snprintf(err, errlen, "out of memory for the batch buffers (%d KiB)",
+                 MAX_EVENTS * BATCH_CHUNK / 1024);
     if (b)
         sysbatch_free(b->ring);
     free(b);

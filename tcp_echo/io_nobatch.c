@@ -7,9 +7,11 @@
  */
 #include "loop_internal.h"
 
-int io_batch_start(loop *l, const char **why)
+int io_batch_start(loop *l, char *err, size_t errlen)
 {
     (void)l;
-    *why = "this build has no io_uring (liburing-dev was missing when it was configured)";
+    snprintf(err, errlen,
+             "this build has no io_uring (liburing-dev was missing when it was "
+             "configured: install it and run ./wirelab build again)");
     return -1;
 }

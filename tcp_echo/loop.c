@@ -7,8 +7,9 @@
  *      stays "ready" until we have read all it holds, so no event is ever lost). It sleeps at
  *      most until the earliest timer is due.
  *   2. dispatch(): a listening socket -> accept() the connections whose handshake the kernel
- *      has completed; the signalfd -> stop; readable connections -> the I/O backend recv()s
- *      each and hands the bytes to on_data; writable ones -> send() what waited for room.
+ *      has completed; the signalfd -> stop; another library's socket (fdwatch.c) -> its
+ *      owner's callback; readable connections -> the I/O backend recv()s each and hands the
+ *      bytes to on_data; writable ones -> send() what waited for room.
  *   3. run_timers(): every timer whose deadline has come, earliest first.
  *   4. end_round(): write what the round queued (each connection's small sends leave together,
  *      in one send(): "coalescing", conn.c), then free the connections closed in the round.
@@ -81,7 +82,8 @@ static void raise_fd_limit(void)
  */
 static int choose_io(loop *l, char *err, size_t errlen)
 {
-    const char *want = getenv("WIRELAB_IO"), *why = NULL;
+    const char *want = getenv("WIRELAB_IO");
+    char why[IO_WHY_LEN];
     l->io = &io_plain;
     if (want && strcmp(want, "plain") == 0) {
         TRACE(l, "I/O: plain system calls, one per recv() and send() (WIRELAB_IO=plain)\n");
@@ -91,7 +93,7 @@ static int choose_io(loop *l, char *err, size_t errlen)
         snprintf(err, errlen, "WIRELAB_IO is '%s'; set it to plain or batch, or unset it", want);
         return -1;
     }
-    if (io_batch_start(l, &why) == 0)
+    if (io_batch_start(l, why, sizeof why) == 0)
         TRACE(l, "I/O: batches - the recv()s of a round go to the kernel in one "
                  "io_uring_enter(), and so do its send()s (WIRELAB_IO=plain for one call each)\n");
     else
@@ -144,15 +146,47 @@ static int watch_fd(loop *l, watch *w, uint32_t events)
     return epoll_ctl(l->epfd, EPOLL_CTL_ADD, w->fd, &ev);
 }
 
-int loop_add_listener(loop *l, int fd)
+/* What to do when epoll_ctl(ADD) failed with e, for the sentence after the errno's own. */
+static const char *watch_advice(int e)
+{
+    switch (e) {
+    case EEXIST:
+        return "it is watched already: add each descriptor once";
+    case EBADF:
+        return "it is not an open descriptor: pass the socket net_listen returned";
+    case EPERM:
+        return "epoll cannot watch a regular file: pass a socket";
+    case ENOSPC:
+        return "the per-user epoll limit is reached: raise sysctl fs.epoll.max_user_watches";
+    case ENOMEM:
+        return "the kernel is out of memory: close something and try again";
+    default:
+        return "see epoll_ctl(2)";
+    }
+}
+
+int loop_add_listener(loop *l, int fd, char *err, size_t errlen)
 {
     size_t max = sizeof l->listeners / sizeof l->listeners[0];
-    if (l->nlisteners == max || net_set_nonblocking(fd) < 0)
+    if (l->nlisteners == max) {
+        snprintf(err, errlen,
+                 "the loop watches at most %zu listening sockets and has them: listen on fewer "
+                 "addresses (one socket on :: takes IPv6 and IPv4)",
+                 max);
         return -1;
+    }
+    if (net_set_nonblocking(fd) < 0) {
+        snprintf(err, errlen, "cannot make listening socket %d non-blocking: %s (%s)", fd,
+                 strerror(errno), watch_advice(errno));
+        return -1;
+    }
     watch *w = &l->listeners[l->nlisteners];
     *w = (watch){WATCH_LISTENER, fd};
-    if (watch_fd(l, w, EPOLLIN) < 0)
+    if (watch_fd(l, w, EPOLLIN) < 0) {
+        snprintf(err, errlen, "epoll cannot watch listening socket %d: %s (%s)", fd,
+                 strerror(errno), watch_advice(errno));
         return -1;
+    }
     l->nlisteners++;
     return 0;
 }
@@ -341,20 +375,31 @@ static void accept_ready(loop *l, watch *w)
 
 /* ---- signals ------------------------------------------------------------------------- */
 
-int loop_stop_on_signals(loop *l)
+int loop_stop_on_signals(loop *l, char *err, size_t errlen)
 {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     /* Blocked signals wait in the signalfd instead of interrupting us at a random line. */
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
+        snprintf(err, errlen, "cannot block SIGINT and SIGTERM: %s", strerror(errno));
         return -1;
+    }
     l->sig.kind = WATCH_SIGNAL;
     l->sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (l->sig.fd < 0)
+    if (l->sig.fd < 0) {
+        snprintf(err, errlen, "the kernel refused a signalfd: %s (%s)", strerror(errno),
+                 errno == EMFILE || errno == ENFILE ? "out of file descriptors: raise `ulimit -n`"
+                                                    : "see signalfd(2)");
         return -1;
-    return watch_fd(l, &l->sig, EPOLLIN);
+    }
+    if (watch_fd(l, &l->sig, EPOLLIN) < 0) {
+        snprintf(err, errlen, "epoll cannot watch the signalfd: %s (%s)", strerror(errno),
+                 watch_advice(errno));
+        return -1;
+    }
+    return 0;
 }
 
 static void read_signals(loop *l)
@@ -367,10 +412,11 @@ static void read_signals(loop *l)
 /* ---- the round ----------------------------------------------------------------------- */
 
 /*
- * Step 2, in one path for every backend: accept and signals first; then every readable
- * connection goes to the backend's read (plain: a recv() each; batch: one system call for
- * all), then every writable one sends what waited for room. A callback may close any
- * connection meanwhile: a closed one is skipped, and freed only at the end of the round.
+ * Step 2, in one path for every backend: accept, signals and other watched descriptors
+ * first; then every readable connection goes to the backend's read (plain: a recv() each;
+ * batch: one system call for all), then every writable one sends what waited for room. A
+ * callback may close any connection meanwhile: a closed one is skipped, and freed only at the
+ * end of the round.
  */
 static void dispatch(loop *l, const struct epoll_event *events, int n)
 {
@@ -381,6 +427,8 @@ static void dispatch(loop *l, const struct epoll_event *events, int n)
             accept_ready(l, w);
         else if (w->kind == WATCH_SIGNAL)
             read_signals(l);
+        else if (w->kind == WATCH_FD)
+            fdwatch_ready(w, events[i].events);
         else if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
             l->ready[nready++] = (conn *)w;
     }
@@ -404,6 +452,7 @@ static void end_round(loop *l)
         l->io->write(l);
         conn_reap_dead(l);
     }
+    fdwatch_reap(l, 0);
 }
 
 int loop_run(loop *l)
@@ -455,6 +504,7 @@ void loop_free(loop *l)
     if (l->io->free)
         l->io->free(l);
     timers_free(&l->timers);
+    fdwatch_reap(l, 1);
     free(l);
 }
 

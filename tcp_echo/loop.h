@@ -87,8 +87,11 @@ const char *loop_io(const loop *l);
 /* Close every connection (on_close is called for each) and free the loop. */
 void loop_free(loop *l);
 
-/* Watch a listening socket: its new connections become conns. The loop closes it at the end. */
-int loop_add_listener(loop *l, int fd);
+/* Watch a listening socket: its new connections become conns. The loop closes it at the end.
+ * Returns 0, or -1 with a sentence in err (errlen bytes; NET_ERR_LEN is enough) that says what
+ * the kernel answered and what to do, e.g. "epoll cannot watch listening socket 3: File exists
+ * (it is watched already: add each descriptor once)". */
+int loop_add_listener(loop *l, int fd, char *err, size_t errlen);
 
 /* Adopt an already connected socket (a client's, or one end of a socketpair in a test). */
 conn *loop_add_conn(loop *l, int fd);
@@ -115,6 +118,22 @@ int loop_timer_stop(loop *l, loop_timer t);
 int loop_add_timer(loop *l, unsigned interval_ms, loop_timer_fn fn, void *arg);
 
 /*
+ * Other descriptors: a socket the loop does not own (a client library's connection, such as
+ * hiredis's to Redis in events/redis_loop.c), watched for readiness. loop_fd_watch registers
+ * fd asking for nothing yet; loop_fd_want says what to report; fn(w, readable, writable, arg)
+ * is called in the round the kernel reports it (an error or hang-up counts as readable: the
+ * owner's read finds out). loop_fd_unwatch stops the reports at once (fn is not called again,
+ * even for an event already reported in this round) and frees w at the end of the round; the
+ * owner closes fd. Returns NULL (watch) or -1 (want) when epoll refuses.
+ */
+typedef struct loop_fd loop_fd;
+typedef void (*loop_fd_fn)(loop_fd *w, int readable, int writable, void *arg);
+loop_fd *loop_fd_watch(loop *l, int fd, loop_fd_fn fn, void *arg);
+int loop_fd_want(loop_fd *w, int readable, int writable);
+void loop_fd_unwatch(loop_fd *w);
+int loop_fd_active(const loop_fd *w);
+
+/*
  * Refusing over max_conns. Without this, a connection over the cap is accepted and closed at
  * once (the client sees its connection closed before any answer). With it, the loop accepts
  * the connection, calls say(c) - which queues the protocol's own refusal with conn_send (an
@@ -130,8 +149,9 @@ void loop_on_refuse(loop *l, void (*say)(conn *c));
 /* One line "program: message" on stderr (a limit that bit, say): never blocks (outguard.h). */
 void loop_log(const loop *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Stop the loop when SIGINT or SIGTERM arrives (delivered through a signalfd, race-free). */
-int loop_stop_on_signals(loop *l);
+/* Stop the loop when SIGINT or SIGTERM arrives (delivered through a signalfd, race-free).
+ * Returns 0, or -1 with the reason in err (as loop_add_listener). */
+int loop_stop_on_signals(loop *l, char *err, size_t errlen);
 
 /* Run until loop_stop() or a signal. Returns 0, or -1 if epoll itself failed. */
 int loop_run(loop *l);

@@ -26,7 +26,7 @@
 #define COALESCE_MAX 16384 /* small sends wait for the end of the round up to this many bytes */
 
 /* What an epoll event points at: the first member of a listener, a conn or the signalfd. */
-enum watch_kind { WATCH_LISTENER, WATCH_CONN, WATCH_SIGNAL };
+enum watch_kind { WATCH_LISTENER, WATCH_CONN, WATCH_SIGNAL, WATCH_FD };
 
 typedef struct watch {
     enum watch_kind kind;
@@ -96,8 +96,10 @@ typedef struct io_backend {
 
 extern const io_backend io_plain;
 
-/* Switch l to batches (io_batch.c): 0, or -1 and why it cannot (then l is unchanged). */
-int io_batch_start(loop *l, const char **why);
+/* Switch l to batches (io_batch.c): 0, or -1 with why it cannot in err (then l is
+ * unchanged; IO_WHY_LEN bytes hold every sentence). */
+#define IO_WHY_LEN 256
+int io_batch_start(loop *l, char *err, size_t errlen);
 
 /* The plain calls (io_plain.c), also for a backend with nothing better for one connection:
  * one recv() into a scratch buffer, handed to conn_received; one sendmsg() of the pieces,
@@ -129,6 +131,7 @@ struct loop {
     const io_backend *io; /* chosen once, in loop.c's choose_io() */
     void *io_state;       /* the backend's own (io_batch.c: the ring and its buffers) */
     conn *ready[MAX_EVENTS];
+    loop_fd *fds; /* other descriptors watched for their owner (fdwatch.c) */
 };
 
 #define TRACE(l, ...)                                                                              \
@@ -136,6 +139,10 @@ struct loop {
         if ((l)->cfg.verbose)                                                                      \
             fprintf(stderr, "  [trace] " __VA_ARGS__);                                             \
     } while (0)
+
+/* ---- fdwatch.c, for the loop ---------------------------------------------------------- */
+void fdwatch_ready(watch *w, uint32_t events);
+void fdwatch_reap(loop *l, int all);
 
 /* ---- conn.c, for the loop and the backends ------------------------------------------- */
 

@@ -13,7 +13,9 @@
 
 #include <errno.h>
 #include <liburing.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 struct sysbatch {
@@ -32,11 +34,32 @@ static int can_send_and_recv(struct io_uring *ring)
     return ok;
 }
 
-sysbatch *sysbatch_new(unsigned max_ops, const char **why)
+/* What to do about io_uring_setup's answer -rc (the errno it returned). */
+static const char *setup_advice(int rc)
+{
+    switch (rc) {
+    case -ENOSYS:
+        return "this kernel was built without io_uring (it came in Linux 5.1)";
+    case -EPERM:
+        return "io_uring is switched off for this user: sysctl kernel.io_uring_disabled "
+               "(0 allows it; needs root)";
+    case -ENOMEM:
+        return "the ring's memory counts against the locked-memory limit: raise `ulimit -l`";
+    case -EMFILE:
+    case -ENFILE:
+        return "a ring is a file descriptor, and there are none left: raise `ulimit -n`";
+    case -EINVAL:
+        return "the kernel rejected the ring's size or flags (1 to 32768 entries)";
+    default:
+        return "see io_uring_setup(2) for this error";
+    }
+}
+
+sysbatch *sysbatch_new(unsigned max_ops, char *err, size_t errlen)
 {
     sysbatch *b = calloc(1, sizeof *b);
     if (!b) {
-        *why = "out of memory";
+        snprintf(err, errlen, "out of memory for the io_uring batch (%zu bytes)", sizeof *b);
         return NULL;
     }
     b->max = max_ops;
@@ -48,14 +71,15 @@ sysbatch *sysbatch_new(unsigned max_ops, const char **why)
     if (rc == -EINVAL)
         rc = io_uring_queue_init(max_ops, &b->ring, 0);
     if (rc < 0) {
-        *why = rc == -ENOSYS  ? "the kernel has no io_uring"
-               : rc == -EPERM ? "io_uring is disabled (sysctl kernel.io_uring_disabled)"
-                              : "the kernel refused io_uring_setup";
+        snprintf(err, errlen, "the kernel refused io_uring_setup for %u entries: %s (%s)", max_ops,
+                 strerror(-rc), setup_advice(rc));
         free(b);
         return NULL;
     }
     if (!can_send_and_recv(&b->ring)) {
-        *why = "this kernel's io_uring has no send/recv (they came in Linux 5.6)";
+        snprintf(err, errlen,
+                 "this kernel's io_uring has no send and recv operations (they "
+                 "came in Linux 5.6)");
         sysbatch_free(b);
         return NULL;
     }

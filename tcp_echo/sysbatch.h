@@ -25,8 +25,18 @@
 
 typedef struct sysbatch sysbatch;
 
-/* A batch of up to max_ops operations, or NULL (and a reason in why) if io_uring is refused. */
-sysbatch *sysbatch_new(unsigned max_ops, const char **why);
+#define SYSBATCH_ERR_LEN                                                                           \
+    256 /* an err buffer this large holds every sentence sysbatch_new writes                       \
+         */
+
+/*
+ * A batch of up to max_ops operations (1 to 32768, the kernel's limit for a ring), or NULL if
+ * io_uring is refused, with a sentence in err (errlen bytes) that says what the kernel
+ * answered and what would change it, e.g. "the kernel refused io_uring_setup for 64 entries:
+ * Cannot allocate memory (the ring's memory counts against the locked-memory limit: raise
+ * `ulimit -l`)".
+ */
+sysbatch *sysbatch_new(unsigned max_ops, char *err, size_t errlen);
 void sysbatch_free(sysbatch *b);
 
 /* Queue recv(fd, buf, len, MSG_DONTWAIT) or send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL).

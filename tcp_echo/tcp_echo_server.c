@@ -81,9 +81,9 @@ int main(int argc, char **argv)
         .max_conns = o.max_clients, .max_conns_flag = "--max-clients", .verbose = o.verbose};
     loop_handlers h = {.on_open = on_open, .on_data = on_data, .on_close = on_close};
     loop *l = loop_new(&cfg, &h, err, sizeof err);
-    if (!l || loop_add_listener(l, fd) < 0 || loop_stop_on_signals(l) < 0) {
-        fprintf(stderr, "tcp_echo_server: cannot start the event loop: %s\n",
-                l ? "epoll or signalfd refused" : err);
+    if (!l || loop_add_listener(l, fd, err, sizeof err) < 0 ||
+        loop_stop_on_signals(l, err, sizeof err) < 0) {
+        fprintf(stderr, "tcp_echo_server: cannot start the event loop: %s\n", err);
         return 1;
     }
     printf("tcp_echo_server: listening on %s port %d (%s); stop with Ctrl-C\n",

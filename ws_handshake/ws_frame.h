@@ -93,10 +93,6 @@ int ws_error_close_code(int err);        /* 1002, 1007, 1009 or 1011 */
 const char *ws_opcode_name(unsigned op); /* "text", "ping", "reserved" ... */
 int ws_close_code_valid(unsigned code);  /* may a peer send this code in a close frame? */
 
-/* The old name of ws_strerror, until events/ and the sniffer move to the convention's name
- * (docs/reading-order.md, "Errors: one convention"). Do not use it in new code. */
-#define ws_error_text ws_strerror
-
 /* Which side of the connection is DECODING: a server reads masked client frames. */
 typedef enum ws_role { WS_ROLE_SERVER = 0, WS_ROLE_CLIENT = 1 } ws_role;
 

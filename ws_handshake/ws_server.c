@@ -10,6 +10,8 @@
  *   4. close: answer the peer's close frame and close TCP, or send ours and wait for its answer
  * Timers drop what would otherwise hold resources forever: a request head that never ends
  * (slowloris), a client that does not answer our pings, a peer that never finishes closing.
+ * Each client has one one-shot timer of the loop (loop_timer_start), set to the exact deadline
+ * of the phase it is in and moved when the phase changes: no periodic sweep over everyone.
  * A client that stops reading while we queue for it is closed with 1008 once over the bound.
  *
  * Run:  ws_server --port 8080 --mode chat --verbose   then open http://127.0.0.1:8080/
@@ -43,9 +45,10 @@ typedef struct server {
     size_t max_queue; /* bytes queued for one client before it is closed with 1008 */
     int verbose;
     loop *l;
-    struct client *graveyard; /* clients whose conn is gone, freed on the next tick */
+    struct client *graveyard; /* clients whose conn is gone, freed by bury_timer */
     unsigned online;
-    size_t max_clients; /* connections at once; one more is answered 503 (say_busy) */
+    size_t max_clients;    /* connections at once; one more is answered 503 (say_busy) */
+    loop_timer bury_timer; /* pending while the graveyard is not empty */
 } server;
 
 /* Where one connection is in its life. */
@@ -63,7 +66,7 @@ typedef struct client {
     phase ph;
     ws_http *http; /* only while PH_HTTP (it holds 8 KiB) */
     ws_decoder dec;
-    uint64_t opened_ms, ping_sent_ms, close_sent_ms; /* close_sent_ms also starts PH_LINGER */
+    loop_timer deadline; /* the one timer of the phase: head, ping/pong, close, linger */
     int ping_outstanding;
     struct client *next_dead;
 } client;
@@ -90,6 +93,8 @@ static void trace_frame(const client *cl, const char *dir, const ws_frame_header
 }
 
 static void begin_close(client *cl, unsigned code, const char *reason);
+static void set_deadline(client *cl, uint64_t ms);
+static void bury_dead(loop *l, void *arg);
 
 /*
  * Queue one unmasked frame (servers never mask, RFC 6455 5.1). A client whose queue would go
@@ -143,7 +148,7 @@ static void begin_close(client *cl, unsigned code, const char *reason)
     if (code == WS_CLOSE_POLICY || code == WS_CLOSE_TOO_BIG)
         log_limit(cl, why);
     cl->ph = PH_CLOSING;
-    cl->close_sent_ms = loop_now_ms();
+    set_deadline(cl, cl->s->close_timeout_ms);
     send_close_frame(cl, code, reason);
 }
 
@@ -159,7 +164,7 @@ static void linger_close(client *cl)
     if (cl->c == NULL || cl->ph == PH_DONE)
         return;
     cl->ph = PH_LINGER;
-    cl->close_sent_ms = loop_now_ms();
+    set_deadline(cl, cl->s->close_timeout_ms);
     conn_shutdown_write(cl->c); /* the loop flushes what is queued first */
 }
 
@@ -327,6 +332,7 @@ static void upgrade(client *cl)
     free(cl->http);
     cl->http = NULL;
     cl->s->online++;
+    set_deadline(cl, cl->s->ping_interval_ms); /* 0: no pings, no timer */
     if (cl->s->mode == MODE_CHAT)
         chat_notice(cl->s, cl, "joined");
 }
@@ -366,8 +372,8 @@ static void on_open(conn *c)
     cl->s = s;
     cl->c = c;
     cl->http = p;
-    cl->opened_ms = loop_now_ms();
     conn_set_data(c, cl);
+    set_deadline(cl, s->http_timeout_ms);
 }
 
 static size_t on_data(conn *c, const uint8_t *data, size_t len)
@@ -404,42 +410,18 @@ static void on_close(conn *c, const char *why)
     }
     conn_set_data(c, NULL);
     cl->c = NULL;
-    /* Freed on the next tick, not now: we may be inside one of this client's own callbacks. */
+    loop_timer_stop(s->l, cl->deadline);
+    cl->deadline = 0;
+    /* Freed in a later round, not now: we may be inside one of this client's own callbacks. */
     cl->next_dead = s->graveyard;
     s->graveyard = cl;
+    if (s->bury_timer == 0)
+        s->bury_timer = loop_timer_start(s->l, 0, bury_dead, s); /* 0: buried at loop_free */
 }
 
 static const loop_handlers handlers = {on_open, on_data, on_close};
 
 /* ---- timers ---- */
-
-static void check_client(conn *c, void *arg)
-{
-    uint64_t now = *(uint64_t *)arg;
-    client *cl = conn_data(c);
-    if (cl == NULL)
-        return;
-    server *s = cl->s;
-    if (cl->ph == PH_HTTP && now - cl->opened_ms > s->http_timeout_ms) {
-        reject(cl, 408, "the request head did not arrive in time");
-    } else if (cl->ph == PH_CLOSING && now - cl->close_sent_ms > s->close_timeout_ms) {
-        cl->ph = PH_DONE;
-        conn_abort(c, "the peer did not answer our close frame in time");
-    } else if (cl->ph == PH_LINGER && now - cl->close_sent_ms > s->close_timeout_ms) {
-        cl->ph = PH_DONE;
-        conn_abort(c, "the peer did not close its side in time");
-    } else if (cl->ph == PH_OPEN && s->ping_interval_ms > 0) {
-        if (cl->ping_outstanding && now - cl->ping_sent_ms > s->ping_interval_ms) {
-            log_limit(cl, "no pong: the client stopped answering pings");
-            cl->ph = PH_DONE;
-            conn_abort(c, "no pong: the client stopped answering pings");
-        } else if (!cl->ping_outstanding && now - conn_last_read_ms(c) >= s->ping_interval_ms) {
-            cl->ping_outstanding = 1;
-            cl->ping_sent_ms = now;
-            send_frame(cl, WS_OP_PING, (const uint8_t *)"wirelab", 7);
-        }
-    }
-}
 
 static void bury(server *s)
 {
@@ -452,12 +434,79 @@ static void bury(server *s)
     }
 }
 
-static void tick(loop *l, void *arg)
+static void bury_dead(loop *l, void *arg)
 {
     server *s = arg;
-    uint64_t now = loop_now_ms();
+    (void)l;
+    s->bury_timer = 0;
     bury(s);
-    loop_foreach_conn(l, check_client, &now);
+}
+
+/* In PH_OPEN: ping a client idle for ping_interval (nothing read from it), and drop it if the
+ * next ping_interval passes with no pong. Any bytes from it count as a sign of life. */
+static void ping_due(client *cl)
+{
+    server *s = cl->s;
+    if (cl->ping_outstanding) {
+        log_limit(cl, "no pong: the client stopped answering pings");
+        cl->ph = PH_DONE;
+        conn_abort(cl->c, "no pong: the client stopped answering pings");
+        return;
+    }
+    uint64_t idle = loop_now_ms() - conn_last_read_ms(cl->c);
+    if (idle < s->ping_interval_ms) { /* it spoke meanwhile: due again interval after that */
+        set_deadline(cl, s->ping_interval_ms - idle);
+        return;
+    }
+    cl->ping_outstanding = 1;
+    set_deadline(cl, s->ping_interval_ms);
+    send_frame(cl, WS_OP_PING, (const uint8_t *)"wirelab", 7);
+}
+
+/* The client's deadline is here: what it means depends on its phase. */
+static void deadline_due(loop *l, void *arg)
+{
+    client *cl = arg;
+    (void)l;
+    cl->deadline = 0;
+    if (cl->c == NULL)
+        return;
+    switch (cl->ph) {
+    case PH_HTTP:
+        reject(cl, 408, "the request head did not arrive in time");
+        break;
+    case PH_OPEN:
+        ping_due(cl);
+        break;
+    case PH_CLOSING:
+        log_limit(cl, "the peer did not answer our close frame in time (--close-timeout)");
+        cl->ph = PH_DONE;
+        conn_abort(cl->c, "the peer did not answer our close frame in time");
+        break;
+    case PH_LINGER:
+        log_limit(cl, "the peer did not close its side in time (--close-timeout)");
+        cl->ph = PH_DONE;
+        conn_abort(cl->c, "the peer did not close its side in time");
+        break;
+    case PH_DONE:
+        break;
+    }
+}
+
+/* (Re)set the client's one timer to ms from now (0: no deadline). If the loop has no room for
+ * another timer it has logged why, and the client, which nothing would watch, is closed. */
+static void set_deadline(client *cl, uint64_t ms)
+{
+    server *s = cl->s;
+    loop_timer_stop(s->l, cl->deadline);
+    cl->deadline = 0;
+    if (ms == 0 || cl->c == NULL)
+        return;
+    cl->deadline = loop_timer_start(s->l, ms, deadline_due, cl);
+    if (cl->deadline == 0) {
+        cl->ph = PH_DONE;
+        conn_abort(cl->c, "no timer left to watch this client (the loop's limit)");
+    }
 }
 
 static void going_away(conn *c, void *arg)
@@ -568,7 +617,7 @@ static void say_busy(conn *c)
 
 int main(int argc, char **argv)
 {
-    server s = {MODE_ECHO, 30000, 10000, 5000, WS_DEFAULT_MAX_MSG, 0, 0, NULL, NULL, 0, 1024};
+    server s = {MODE_ECHO, 30000, 10000, 5000, WS_DEFAULT_MAX_MSG, 0, 0, NULL, NULL, 0, 1024, 0};
     int port = 8080;
     const char *bind_addr = NULL;
     char err[NET_ERR_LEN];
@@ -591,10 +640,9 @@ int main(int argc, char **argv)
     s.l = loop_new(&cfg, &handlers, err, sizeof err);
     if (s.l)
         loop_on_refuse(s.l, say_busy);
-    if (s.l == NULL || loop_add_listener(s.l, fd) < 0 || loop_add_timer(s.l, 100, tick, &s) < 0 ||
-        loop_stop_on_signals(s.l) < 0) {
-        fprintf(stderr, "ws_server: cannot start the event loop: %s\n",
-                s.l ? "the kernel refused a timer or a signal handler" : err);
+    if (s.l == NULL || loop_add_listener(s.l, fd, err, sizeof err) < 0 ||
+        loop_stop_on_signals(s.l, err, sizeof err) < 0) {
+        fprintf(stderr, "ws_server: cannot start the event loop: %s\n", err);
         return 1;
     }
     printf("listening on %s port %d (%s mode): open http://127.0.0.1:%d/ or ws://127.0.0.1:%d/ws\n",

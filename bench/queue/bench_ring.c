@@ -376,76 +376,47 @@ static double bench_spsc(int kind)
     return v;
 }
 
-#define ROUNDS 3
-
-static double best(double a, double b)
-{
-    return a > b ? a : b;
-}
-
 /* Which contenders to run: "all", "spsc" or "mpmc" (argv[2]). */
 static int want(const char *which, const char *group)
 {
     return strcmp(which, "all") == 0 || strcmp(which, group) == 0;
 }
 
+/* One measurement, as a line of bench/stats.py's results file: round, figure, contender, value. */
+static void emit(int round, const char *figure, const char *contender, double items_per_s)
+{
+    printf("%d\t%s\t%s\t%.0f\n", round, figure, contender, items_per_s);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     items = argc > 1 ? strtoull(argv[1], NULL, 10) : 20000000;
     const char *which = argc > 2 ? argv[2] : "all";
-    if (items == 0 || (!want(which, "spsc") && !want(which, "mpmc"))) {
-        fprintf(stderr, "usage: bench_ring [ITEMS [all|spsc|mpmc]]\n");
+    int rounds = argc > 3 ? atoi(argv[3]) : 5;
+    if (items == 0 || rounds < 1 || (!want(which, "spsc") && !want(which, "mpmc"))) {
+        fprintf(stderr, "usage: bench_ring [ITEMS [all|spsc|mpmc [ROUNDS]]]\n");
         return 2;
     }
-    /* The machine is shared and noisy: run every contender once per round, interleaved, and
-     * keep each one's best round, so a burst of someone else's load hits all of them alike. */
-    double spsc = 0, spsc_many = 0, spsc4 = 0, ck_spsc = 0, ck_copy = 0, mpmc = 0, mpmc_many = 0;
-    double ck_mpmc = 0, naive = 0;
-    int do_spsc = want(which, "spsc"), do_mpmc = want(which, "mpmc");
-    for (int round = 0; round < ROUNDS; round++) {
-        if (do_spsc) {
-            spsc = best(spsc, bench_spsc(0));
-            ck_spsc = best(ck_spsc, bench_ck(0));
-            spsc_many = best(spsc_many, bench_spsc(1));
-            ck_copy = best(ck_copy, bench_ck(2));
-            spsc4 = best(spsc4, bench_spsc(2));
+    /* The machine is shared and noisy: every contender runs once per round, interleaved, so a
+     * burst of someone else's load hits all of them alike; bench/stats.py turns the lines into
+     * medians, ranges and per-round ratios. */
+    const char *spsc = "SPSC items/s, 1 producer + 1 consumer thread";
+    const char *mpmc = "MPMC items/s, 1 producer + 1 consumer thread";
+    for (int round = 1; round <= rounds; round++) {
+        if (want(which, "spsc")) {
+            emit(round, spsc, "ring_spsc", bench_spsc(0));
+            emit(round, spsc, "ck_ring spsc", bench_ck(0));
+            emit(round, spsc, "ring_spsc pop_many of 64", bench_spsc(1));
+            emit(round, spsc, "ck_ring spsc + malloc copy", bench_ck(2));
+            emit(round, spsc, "ring_spsc 4-byte messages", bench_spsc(2));
         }
-        if (do_mpmc) {
-            mpmc = best(mpmc, bench_mpmc(0));
-            naive = best(naive, bench_naive());
-            mpmc_many = best(mpmc_many, bench_mpmc(1));
-            ck_mpmc = best(ck_mpmc, bench_ck(1));
+        if (want(which, "mpmc")) {
+            emit(round, mpmc, "ring_mpmc", bench_mpmc(0));
+            emit(round, mpmc, "naive mutex queue", bench_naive());
+            emit(round, mpmc, "ring_mpmc batches of 64", bench_mpmc(1));
+            emit(round, mpmc, "ck_ring mpmc", bench_ck(1));
         }
-    }
-    printf("best of %d interleaved rounds\n", ROUNDS);
-    printf("%-40s %14s\n", "1 producer + 1 consumer thread", "items/s");
-    if (do_spsc) {
-        printf("%-40s %14.0f\n", "ring_spsc (Wirelab)", spsc);
-        printf("%-40s %14.0f\n", "ring_spsc, pop_many of 64", spsc_many);
-        printf("%-40s %14.0f\n", "ck_ring spsc (Concurrency Kit)", ck_spsc);
-        printf("%-40s %14.0f\n", "ck_ring spsc + malloc'd copy per item", ck_copy);
-        printf("%-40s %14.0f\n", "ring_spsc, 4-byte messages (8-byte records)", spsc4);
-    }
-    if (do_mpmc) {
-        printf("%-40s %14.0f\n", "ring_mpmc, pop (Wirelab, blocking)", mpmc);
-        printf("%-40s %14.0f\n", "ring_mpmc, push_many/pop_many of 64", mpmc_many);
-        printf("%-40s %14.0f\n", "ck_ring mpmc (lock-free, spins)", ck_mpmc);
-        printf("%-40s %14.0f\n", "naive mutex-per-operation queue", naive);
-    }
-    printf("\nratios (same run)\n");
-    if (do_spsc) {
-        printf("  ring_spsc / ck_ring spsc          %6.2f   (goal >= 1)\n", spsc / ck_spsc);
-        printf("  ring_spsc pop_many / ck_ring spsc %6.2f\n", spsc_many / ck_spsc);
-        printf("  ring_spsc / ck_ring spsc + malloc %6.2f   (ck carrying copies, as "
-               "variable-length messages need)\n",
-               spsc / ck_copy);
-        printf("  ring_spsc 4-byte msgs / ck_ring   %6.2f   (8 bytes per item on both sides)\n",
-               spsc4 / ck_spsc);
-    }
-    if (do_mpmc) {
-        printf("  ring_mpmc / ck_ring mpmc          %6.2f\n", mpmc / ck_mpmc);
-        printf("  ring_mpmc / naive queue           %6.2f\n", mpmc / naive);
-        printf("  ring_mpmc batches / naive queue   %6.2f   (goal >= 5)\n", mpmc_many / naive);
     }
     return 0;
 }

@@ -170,60 +170,55 @@ static double run_wslay_frame(const uint8_t *buf, size_t total, size_t expect_by
     return t;
 }
 
-/* Best of `rounds` runs (the machine is shared: the best run has the least interference). */
-static void compare(const char *label, size_t size, size_t n, int rounds)
+/* One measurement, as a line of bench/stats.py's results file: round, figure, contender, value. */
+static void emit(int round, const char *figure, const char *contender, double value)
+{
+    printf("%d\t%s\t%s\t%.2f\n", round, figure, contender, value);
+    fflush(stdout);
+}
+
+/* One round: the three decoders on the same frames, one after another (interleaved rounds
+ * let bench/stats.py compare each round's pair, measured seconds apart). */
+static void compare(int round, const char *figure, size_t size, size_t n)
 {
     size_t total;
     uint8_t *buf = make_frames(size, n, &total);
-    double best_w = 1e9, best_s = 1e9, best_f = 1e9;
-    for (int r = 0; r < rounds; r++) {
-        messages = 0;
-        double t = run_wirelab(buf, total);
-        if (messages != n)
-            fprintf(stderr, "decode_bench: wirelab saw %zu of %zu messages\n", messages, n);
-        best_w = t < best_w ? t : best_w;
-        messages = 0;
-        t = run_wslay(buf, total);
-        if (messages != n)
-            fprintf(stderr, "decode_bench: wslay saw %zu of %zu messages\n", messages, n);
-        best_s = t < best_s ? t : best_s;
-        t = run_wslay_frame(buf, total, size * n);
-        best_f = t < best_f ? t : best_f;
-    }
-    printf("%-6s wirelab %9.0f frames/s %7.0f MB/s | wslay event %9.0f frames/s %7.0f MB/s "
-           "(%.2fx) | wslay frame %9.0f frames/s (%.2fx)\n",
-           label, (double)n / best_w, (double)total / best_w / 1e6, (double)n / best_s,
-           (double)total / best_s / 1e6, best_s / best_w, (double)n / best_f, best_f / best_w);
+    messages = 0;
+    double t = run_wirelab(buf, total);
+    if (messages != n)
+        fprintf(stderr, "decode_bench: wirelab saw %zu of %zu messages\n", messages, n);
+    emit(round, figure, "ws_decoder", (double)n / t);
+    messages = 0;
+    t = run_wslay(buf, total);
+    if (messages != n)
+        fprintf(stderr, "decode_bench: wslay saw %zu of %zu messages\n", messages, n);
+    emit(round, figure, "wslay event API", (double)n / t);
+    t = run_wslay_frame(buf, total, size * n);
+    emit(round, figure, "wslay frame API", (double)n / t);
     free(buf);
 }
 
-static void unmask_vs_memcpy(int rounds)
+static void unmask_vs_memcpy(int round)
 {
     size_t n = 1u << 20;
     uint8_t *src = malloc(n), *dst = malloc(n), key[4] = {0x37, 0xfa, 0x21, 0x3d};
     memset(src, 0x55, n);
     memset(dst, 0, n);
-    double best_m = 1e9, best_c = 1e9;
-    for (int r = 0; r < rounds; r++) {
-        double t = now_s();
-        for (int i = 0; i < 200; i++) {
-            ws_mask_copy(dst, src, n, key, (uint64_t)i);
-            checksum += dst[i];
-        }
-        t = now_s() - t;
-        best_m = t < best_m ? t : best_m;
-        t = now_s();
-        for (int i = 0; i < 200; i++) {
-            memcpy(dst, src, n);
-            dst[i] ^= 1;
-            checksum += dst[i];
-        }
-        t = now_s() - t;
-        best_c = t < best_c ? t : best_c;
+    double t = now_s();
+    for (int i = 0; i < 200; i++) {
+        ws_mask_copy(dst, src, n, key, (uint64_t)i);
+        checksum += dst[i];
     }
-    printf("unmask 1 MiB: ws_mask_copy %.2f GB/s | memcpy %.2f GB/s | unmask/memcpy %.0f%%\n",
-           200.0 * (double)n / best_m / 1e9, 200.0 * (double)n / best_c / 1e9,
-           100.0 * best_c / best_m);
+    t = now_s() - t;
+    emit(round, "GB/s through 1 MiB buffers", "ws_mask_copy (unmask)", 200.0 * (double)n / t / 1e9);
+    t = now_s();
+    for (int i = 0; i < 200; i++) {
+        memcpy(dst, src, n);
+        dst[i] ^= 1;
+        checksum += dst[i];
+    }
+    t = now_s() - t;
+    emit(round, "GB/s through 1 MiB buffers", "memcpy", 200.0 * (double)n / t / 1e9);
     free(src);
     free(dst);
 }
@@ -258,15 +253,18 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "--one") == 0)
         return run_one(argv[2], strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10));
-    if (argc != 1) {
-        fprintf(stderr,
-                "usage: ws_decode_bench [--one wirelab|wslay-frame|wslay-event|none SIZE N]\n");
+    int rounds = argc == 2 ? atoi(argv[1]) : 5;
+    if (argc > 2 || rounds < 1) {
+        fprintf(stderr, "usage: ws_decode_bench [ROUNDS] | --one "
+                        "wirelab|wslay-frame|wslay-event|none SIZE N\n");
         return 2;
     }
-    compare("16 B", 16, 2000000, 5);
-    compare("1 KiB", 1024, 40000, 5);
-    compare("1 MiB", 1u << 20, 48, 5);
-    unmask_vs_memcpy(5);
+    for (int round = 1; round <= rounds; round++) {
+        compare(round, "frames/s decoded, 16 B masked", 16, 2000000);
+        compare(round, "frames/s decoded, 1 KiB masked", 1024, 40000);
+        compare(round, "frames/s decoded, 1 MiB masked", 1u << 20, 48);
+        unmask_vs_memcpy(round);
+    }
     if (checksum == 42) /* keep the compiler from skipping work whose result is unused */
         puts("");
     return 0;

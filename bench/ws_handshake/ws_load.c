@@ -275,8 +275,8 @@ int main(int argc, char **argv)
     frame_len = ws_encode_frame(frame, sizeof frame, 1, WS_OP_TEXT, payload, size, fixed_key, NULL);
 
     /* Batched system calls through io_uring unless --plain or the kernel refuses it. */
-    const char *why = NULL;
-    sysbatch *batch = plain ? NULL : sysbatch_new(64, &why);
+    char why[SYSBATCH_ERR_LEN];
+    sysbatch *batch = plain ? NULL : sysbatch_new(64, why, sizeof why);
     int batched = batch != NULL;
     if (!plain && !batched)
         fprintf(stderr, "ws_load: no io_uring batches (%s): one system call each\n", why);

@@ -121,7 +121,8 @@ start_with_unread_stdout() {
   rm -f "$name.fifo"
   mkfifo "$name.fifo"
   exec 3<>"$name.fifo"
-  "$@" >"$name.fifo" 2>"$name.err" &
+  # 3>&-: the server must not hold the FIFO's read end itself, or the reader never goes away
+  "$@" >"$name.fifo" 2>"$name.err" 3>&- &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   for i in 1 2 3; do

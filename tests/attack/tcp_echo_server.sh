@@ -49,7 +49,28 @@ step "stdout a pipe nobody reads: 1,000 connections still served, SIGTERM still 
 start_with_unread_stdout unread "$WIRELAB_BIN/tcp_echo_server" --port 0
 out=$(/usr/bin/python3 "$WIRELAB_SOURCE/tests/tcp_echo/clients.py" served "$SERVER_PORT" 1000 2>&1) \
   || fail "with an unread stdout: $out"
-stop_within 5
-expect_log unread.err 'log lines dropped in all: stdout was not being read' "the dropped log lines"
+step "the stdout reader goes away: 100 more connections, and no death by SIGPIPE"
 exec 3>&-
+out=$(/usr/bin/python3 "$WIRELAB_SOURCE/tests/tcp_echo/clients.py" served "$SERVER_PORT" 100 2>&1) \
+  || fail "with no stdout reader: $out"
+kill -0 "$SERVER_PID" 2>/dev/null || fail "the server died when its stdout reader went away"
+innocent tcp_innocent "$SERVER_PORT"
+stop_within 5
+expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"
+expect_log unread.err 'log lines dropped in all: stdout was not being read' "the dropped log lines"
+
+step "fd exhaustion: 'ulimit -n 48' and no --max-clients; 60 connections held open"
+start_server emfile /usr/bin/prlimit --nofile=48 "$WIRELAB_BIN/tcp_echo_server" --port 0
+# (descriptors inherited above the limit, from whoever started the test, stay open)
+inherited=$(ls "/proc/$SERVER_PID/fd" | awk '$1 >= 48' | wc -l)
+start_attacker emfile tcp_hold "$SERVER_PORT" 60
+# The loop accepts until accept() fails with EMFILE, then pauses accepting: the rest wait in
+# the kernel's accept queue, and the server never holds more descriptors than the limit.
+expect_log "$SERVER_LOG" 'out of file descriptors: new connections wait in the kernel' \
+  "the descriptor limit"
+expect_fds_at_most "$SERVER_PID" $((48 + inherited)) "60 connections against 'ulimit -n 48'"
+stop_attacker
+innocent tcp_innocent "$SERVER_PORT"
+stop_within 5
+expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"
 echo "tcp_echo_server held every attack"

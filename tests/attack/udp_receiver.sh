@@ -35,8 +35,12 @@ start_with_unread_stdout unread "$WIRELAB_BIN/udp_receiver" --port 0 --bind 127.
 # In lockstep, so every datagram reaches the receiver: 3,000 lines overflow a 64 KiB pipe.
 out=$($ATTACK_PY udp_lockstep "$SERVER_PORT" 3000 2>&1) || fail "$out"
 innocent udp_innocent "$SERVER_PORT"
+step "the stdout reader goes away: 200 more datagrams, and no death by SIGPIPE"
+exec 3>&-
+out=$($ATTACK_PY udp_lockstep "$SERVER_PORT" 200 2>&1) || fail "with no stdout reader: $out"
+kill -0 "$SERVER_PID" 2>/dev/null || fail "the server died when its stdout reader went away"
+innocent udp_innocent "$SERVER_PORT"
 stop_within 5
 expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"
 expect_log unread.err 'log lines dropped in all: stdout was not being read' "the dropped log lines"
-exec 3>&-
 echo "udp_receiver held every attack"

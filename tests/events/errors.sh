@@ -3,13 +3,24 @@
 # -> a sentence that says what to do and exit 1; SIGTERM -> a clean stop with status 0.
 . "$WIRELAB_SOURCE/tests/lib.sh"
 S="$WIRELAB_BIN/events_server"
-for args in "--bogus" "--port" "--port 70000" "--demo nope" "--recovery-window 0" \
-            "--ping-interval abc"; do
+# Each mistake and the sentence args_parse (args/args.h) says for it, as in every program.
+while IFS='|' read -r args sentence; do
   step "events_server $args"
   rc=0; out=$("$S" $args 2>&1) || rc=$?
   expect_eq "exit status of events_server $args" 2 "$rc"
+  expect_eq "first line for '$args'" "events_server: $sentence" "$(head -n 1 <<<"$out")"
   grep -q "^usage: events_server" <<<"$out" || fail "no usage for '$args': $out"
-done
+done <<'CASES'
+--bogus|unknown option '--bogus'
+--port|--port needs a value
+--port 70000|--port must be a whole number from 0 to 65535, not '70000'
+--demo nope|--demo must be one of chat|protocol-suite, not 'nope'
+--recovery-window 0|--recovery-window must be a whole number from 1 to 86400000, not '0'
+--ping-interval abc|--ping-interval must be a whole number from 10 to 86400000, not 'abc'
+--verbose=yes|--verbose takes no value
+--bind=|--bind needs an address (127.0.0.1, ::1, or :: for every one)
+3000|unexpected argument '3000' (every option starts with --)
+CASES
 step "events_server --help"
 "$S" --help | grep -q -- "--demo protocol-suite" || fail "--help does not describe --demo"
 step "start one server, then a second on the same port"

@@ -9,7 +9,10 @@ command -v node >/dev/null || fail "node is missing: apt-get install nodejs"
 [ -d "$WIRELAB_SOURCE/tests/node_modules/socket.io-client" ] \
   || fail "socket.io-client is missing: run (cd tests && npm ci) or ./wirelab test"
 
-args=(--port 0 --demo chat --verbose --ping-interval 200 --ping-timeout 400)
+# Pings every 200 ms, so the polling and websocket scenarios see several heartbeat rounds;
+# a pong may take 5 s, so a machine busy with other tests never closes a session (no scenario
+# waits for a missed pong: a client that leaves closes its transport).
+args=(--port 0 --demo chat --verbose --ping-interval 200 --ping-timeout 5000)
 case $scenario in
   window) args+=(--recovery-window 500) ;;
   capacity) args+=(--recovery-capacity 4) ;;

@@ -12,7 +12,9 @@
  *     and is skipped for a client whose outgoing queue is over the limit;
  *   - "disconnecting" comes while the socket is in its rooms, "disconnect" after it left them;
  *   - a malformed packet closes the connection with a reason that says what was wrong;
- *   - a socket's rooms stay in join order through leaves, and max_rooms caps them.
+ *   - a socket's rooms stay in join order through leaves, and max_rooms caps them;
+ *   - at most SIO_MAX_SAVED dropped sockets are kept for recovery: one that drops while the
+ *     table is full comes back as new; and at most SIO_MAX_ACKS ack requests wait per socket.
  * Run: build/tests/test_sio_server
  */
 #include <setjmp.h>
@@ -32,6 +34,8 @@
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
+#include "sio_internal.h" /* SIO_MAX_SAVED, SIO_MAX_ACKS, sio_save_session */
+#include "sio_packet.h"
 #include "sio_server.h"
 #include "ws_frame.h"
 
@@ -79,7 +83,8 @@ static int setup(void **state)
     eio_config ec = {0};
     h.eio = eio_server_new(&ec, err, sizeof err);
     sio_config sc = {.recovery = 1};
-    h.sio = sio_server_new(h.eio, "/socket.io/", &sc);
+    h.sio = sio_server_new(h.eio, "/socket.io/", &sc, err, sizeof err);
+    assert_non_null(h.sio);
     h.nsp = sio_of(h.sio, "/");
     sio_on_connection(h.nsp, on_connection, NULL);
     loop_config lc = {.user = h.eio};
@@ -446,6 +451,65 @@ static void a_malformed_packet_closes_with_its_reason(void **state)
     close_client(a);
 }
 
+/*
+ * Out of memory while answering: the client must not wait for an ack that never comes. The
+ * test's malloc (linked in front of the library's with --wrap=malloc) fails once, on the next
+ * call after fail_next_malloc is set: sio_ack cannot encode its packet, says SIO_E_NOMEM, and
+ * the session closes in the next round with that reason.
+ */
+static int fail_next_malloc;
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_malloc(size_t n)
+{
+    if (fail_next_malloc) {
+        fail_next_malloc = 0;
+        return NULL;
+    }
+    return __real_malloc(n);
+}
+
+static void out_of_memory_closes_with_the_reason(void **state)
+{
+    (void)state;
+    watch_disconnects();
+    tclient *a = open_client("", 0);
+    fail_next_malloc = 1;
+    assert_int_equal(sio_ack(a->sock, 7, "[\"ok\"]", NULL, 0), SIO_E_NOMEM);
+    assert_int_equal(fail_next_malloc, 0); /* the one malloc was the packet's */
+    assert_int_equal(nseen, 0);            /* not at once: the caller still holds the socket */
+    settle(&a, 1);
+    assert_int_equal(nseen, 2);
+    assert_string_equal(seen[1], "disconnect:out of memory encoding a Socket.IO packet:0:-21");
+    close_client(a);
+}
+
+/* A path the Engine.IO server cannot serve is refused with a reason, never a bare NULL. */
+static void mount_failures_say_why(void **state)
+{
+    (void)state;
+    char err[NET_ERR_LEN] = "";
+    eio_config ec = {0};
+    eio_server *eio = eio_server_new(&ec, err, sizeof err);
+    assert_non_null(eio);
+    static const eio_handlers none = {NULL, NULL, NULL};
+    char long_path[100];
+    memset(long_path, 'a', sizeof long_path - 1);
+    long_path[sizeof long_path - 1] = '\0';
+    assert_int_equal(eio_server_mount(eio, long_path, &none, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a path must be under 64 bytes"));
+    const char *paths[] = {"/a/", "/b/", "/c/"};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(eio_server_mount(eio, paths[i], &none, NULL, err, sizeof err), 0);
+    sio_config sc = {0};
+    sio_server *sio = sio_server_new(eio, "/socket.io/", &sc, err, sizeof err); /* the 4th */
+    assert_non_null(sio);
+    assert_null(sio_server_new(eio, "/more/", &sc, err, sizeof err));
+    assert_string_equal(err, "cannot serve /more/: the server has its 4 paths already");
+    sio_server_free(sio);
+    eio_server_free(eio);
+}
+
 /* socket.rooms in join order (its own room first), kept through a leave; the cap of rooms per
  * socket (sio_config.max_rooms, 1000 by default, its own room counted) refuses the next. */
 static void rooms_keep_join_order_and_are_capped(void **state)
@@ -474,6 +538,54 @@ static void rooms_keep_join_order_and_are_capped(void **state)
     close_client(a);
 }
 
+/* The recovery table is full (filled here by saving b again and again, as SIO_MAX_SAVED
+ * clients dropping would): a's drop is not kept, and a comes back as a new socket. */
+static void saved_sockets_are_capped(void **state)
+{
+    (void)state;
+    tclient *a = open_client("", 0), *b = open_client("", 0);
+    char pid[64], auth[160];
+    snprintf(pid, sizeof pid, "%s", json_field(find(a, "40{"), 2, "pid"));
+    for (int i = 0; i < SIO_MAX_SAVED + 5; i++)
+        sio_save_session(b->sock);
+    assert_int_equal(h.sio->nsaved, SIO_MAX_SAVED);
+    close(a->fd); /* the network fails: "transport close", recoverable, but no room */
+    a->fd = -1;
+    pump(3);
+    assert_int_equal(h.sio->nsaved, SIO_MAX_SAVED);
+    snprintf(auth, sizeof auth, "{\"pid\":\"%s\",\"offset\":\"0\"}", pid);
+    tclient *again = open_client(auth, 0);
+    assert_false(sio_socket_recovered(again->sock));
+    close_client(a);
+    close_client(b);
+    close_client(again);
+}
+
+static void answered(sio_socket *s, const sio_msg *m, void *user)
+{
+    (void)s;
+    (void)m;
+    (*(int *)user)++;
+}
+
+/* A client that never answers: SIO_MAX_ACKS requests wait, the next is refused; an answer
+ * makes room for one more. */
+static void unanswered_acks_are_capped(void **state)
+{
+    (void)state;
+    tclient *a = open_client("", 0);
+    int got = 0;
+    for (int i = 0; i < SIO_MAX_ACKS; i++)
+        assert_int_equal(sio_emit_ack(a->sock, "q", NULL, answered, &got), 0);
+    assert_int_equal(sio_emit_ack(a->sock, "q", NULL, answered, &got), SIO_E_FULL);
+    send_text(a, "430[]"); /* the answer to the first request (ids count from 0 per namespace) */
+    pump(2);
+    assert_int_equal(got, 1);
+    assert_int_equal(sio_emit_ack(a->sock, "q", NULL, answered, &got), 0);
+    assert_int_equal(sio_emit_ack(a->sock, "q", NULL, answered, &got), SIO_E_FULL);
+    close_client(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,7 +600,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(disconnecting_in_rooms_then_disconnect_with_rooms_left,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_malformed_packet_closes_with_its_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(out_of_memory_closes_with_the_reason, setup, teardown),
+        cmocka_unit_test(mount_failures_say_why),
         cmocka_unit_test_setup_teardown(rooms_keep_join_order_and_are_capped, setup, teardown),
+        cmocka_unit_test_setup_teardown(saved_sockets_are_capped, setup, teardown),
+        cmocka_unit_test_setup_teardown(unanswered_acks_are_capped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -306,6 +306,12 @@ def idle(port):
     p.expect("OK 1")
     worker.send("ACK 1")  # 1.5 s of silence, but it held a message: still connected
     worker.expect("OK")
+    chatty = Client("chatty", port)  # never silent for a whole second: its deadline moves on
+    for i in range(4):
+        chatty.send("PUSH chat %d" % i)
+        if not (chatty.line(TIMEOUT) or "").startswith("OK "):
+            fail("a client that speaks every 0.6 s must never be closed as idle")
+        time.sleep(0.6)
 
 
 def deadline(port):

@@ -4,7 +4,9 @@
  * The first byte picks the link type, the second the flow's hints (bit 0 WebSocket, bits 1-3
  * bytes to skip, bits 4-5 bytes on the wire past the capture, bits 5-6 a cut frame header,
  * bit 7 an Engine.IO flow, whose frames and polling bodies go through events/'s sio_describe);
- * the rest is the frame. Whatever the bytes, decoding and printing must never
+ * the rest is the frame. The pictures (--svg) draw each packet's layers, and every 256 inputs
+ * the ladder, the time-sequence graph and the throughput of those packets. Whatever the bytes,
+ * decoding, printing and drawing must never
  * read outside them (ASan) or overflow an integer (UBSan). ./wirelab test runs it briefly
  * (WIRELAB_FUZZ_SECONDS).
  */
@@ -12,6 +14,7 @@
 #include "flows.h"
 #include "streams.h"
 #include "view.h"
+#include "view_svg.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -59,6 +62,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     view_layers(null, &o, &fr, &pkt, &fi);
     view_hex(null, &o, &pkt);
     view_ladder(null, &o, &fr, &pkt, &fi, NULL);
+    static svg_cap cap;
+    svg_buf b;
+    svg_init(&b, SVG_MAX_BYTES);
+    svg_layers(&b, &fr, &pkt, &fi);
+    svg_cap_add(&cap, &o, &fr, &pkt, &fi, NULL);
+    if (cap.n == 256) {
+        svg_ladder(&b, &cap), svg_tcptrace(&b, &cap), svg_throughput(&b, &cap);
+        svg_cap_free(&cap);
+    }
+    svg_free(&b);
     free(copy);
     return 0;
 }

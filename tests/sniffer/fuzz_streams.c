@@ -7,8 +7,13 @@
  * order, overlaps, duplicates, gaps and what the bytes say. Small caps make the give-up paths
  * run too. Whatever the input, nothing may be read or written outside a buffer (ASan), no
  * integer may overflow (UBSan), and every held byte must be freed at the end.
+ *
+ * The same input is also read as RESP, whole by resp_value() and in pieces (sized by its first
+ * byte) by the incremental reader: where resp_value says a value ends, or is not RESP, the
+ * reader must say the same, at the same byte, with the same summary (seeds: resp_*).
  */
 #include "reasm.h"
+#include "resp.h"
 #include "stream_msgs.h"
 
 #include <stdint.h>
@@ -40,8 +45,37 @@ static void on_gap(void *user, uint32_t missing, uint64_t frame)
     sconv_gap(s->c, s->dir, missing, frame);
 }
 
+/* RESP whole and in pieces: the two readers agree (see the top of this file). */
+static void resp_differential(const uint8_t *data, size_t size)
+{
+    if (size < 2)
+        return;
+    uint32_t step = 1u + data[0] % 64, n = (uint32_t)(size - 1 > 60000 ? 60000 : size - 1);
+    const uint8_t *p = data + 1;
+    resp_top t;
+    resp_status want = resp_value(p, n, &t);
+    static resp_reader r;
+    resp_reader_init(&r);
+    resp_status got = RESP_MORE;
+    uint32_t off = 0, used = 0;
+    while (off < n && got == RESP_MORE) {
+        uint32_t k = n - off < step ? n - off : step;
+        got = resp_read(&r, p + off, k, &used);
+        off += used;
+    }
+    if (want == RESP_MORE ? got == RESP_OK : got != want)
+        abort(); /* the readers disagree on where the value ends or whether it is RESP */
+    if (want == RESP_OK) {
+        char text[RESP_TEXT];
+        resp_describe(p, n, text, sizeof text);
+        if (off != t.size || r.value_size != t.size || strcmp(text, r.text) != 0)
+            abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    resp_differential(data, size);
     static sconv c;
     sconv_init(&c, on_msg, NULL);
     reasm_budget b = {0, 6000, 0};

@@ -14,6 +14,9 @@ fi
 start_sniffer() {
   local name=$1
   shift
+  # Emptied before the fork: the child's own 2> comes a moment later, and a rerun in the same
+  # folder would find the last run's "listening" line and make traffic before the capture.
+  : >"$name.err"
   "$WIRELAB_BIN/sniffer" -i lo "$@" --json >"$name.json" 2>"$name.err" &
   SNIFF=$!
   PIDS+=("$SNIFF")
@@ -218,6 +221,7 @@ stop_server
 
 step "SIGINT the moment the sniffer says it is listening, 20 times: it stops every time (a background job starts with SIGINT ignored, so the handler must be in place before that line)"
 for i in $(seq 1 20); do
+  : >early.err # not the last run's line: SIGINT before this sniffer's handler is in place
   "$WIRELAB_BIN/sniffer" -i lo -f 'tcp port 9' >/dev/null 2>early.err &
   early=$!
   for _ in $(seq 1 200); do

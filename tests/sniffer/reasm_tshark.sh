@@ -40,6 +40,7 @@ start_server events "$WIRELAB_BIN/events_server" --port 0
 EIO_PORT=$SERVER_PORT
 
 step "capture on lo into reasm.pcap"
+: >sniff.err # before the fork: never a rerun's "listening" line
 "$WIRELAB_BIN/sniffer" -i lo -f tcp -w reasm.pcap >/dev/null 2>sniff.err &
 SNIFF=$!
 PIDS+=("$SNIFF")

@@ -285,20 +285,27 @@ static void test_ring_wraps(void **state)
         for (uint32_t i = 0; i < n; i++)
             in[i] = (uint8_t)(i + (uint32_t)round);
         h.caplen = h.len = n;
-        assert_true(sring_push(r, &h, in));
-        assert_true(sring_pop(r, &g, out, sizeof out));
+        assert_int_equal(sring_push(r, &h, in), 0);
+        assert_int_equal(sring_pop(r, &g, out, sizeof out), 0);
         assert_int_equal(g.caplen, n);
         assert_memory_equal(in, out, n);
-        assert_false(sring_pop(r, &g, out, sizeof out)); /* empty again */
+        assert_int_equal(sring_pop(r, &g, out, sizeof out), RING_EMPTY); /* empty again */
     }
     h.caplen = 1000;
     int pushed = 0;
-    while (sring_push(r, &h, in) && pushed < 100) /* full: push says no, never overwrites */
+    while (sring_push(r, &h, in) == 0 && pushed < 100) /* full: never overwrites */
         pushed++;
     assert_in_range(pushed, 3, 4); /* 4096 bytes hold 3 or 4 records of 1000 + a header */
+    assert_int_equal(sring_push(r, &h, in), RING_FULL); /* the reason, not just "no" */
+    /* A buffer too small for the next packet: it says so, and the packet stays. */
+    assert_int_equal(sring_pop(r, &g, out, 10), RING_TOOSMALL);
     for (int i = 0; i < pushed; i++)
-        assert_true(sring_pop(r, &g, out, sizeof out));
-    assert_false(sring_pop(r, &g, out, sizeof out));
+        assert_int_equal(sring_pop(r, &g, out, sizeof out), 0);
+    assert_int_equal(sring_pop(r, &g, out, sizeof out), RING_EMPTY);
+    /* A packet larger than the whole ring can never fit: a different answer from "full". */
+    static uint8_t huge[8192];
+    h.caplen = h.len = sizeof huge;
+    assert_int_equal(sring_push(r, &h, huge), RING_TOOBIG);
     sring_free(r);
 }
 

@@ -33,7 +33,7 @@ static void *producer(void *arg)
         sring_hdr h = {(int64_t)i, 0, len_of(i), len_of(i), false};
         memcpy(buf, &i, 4);
         memset(buf + 4, (int)(i & 0xff), h.caplen - 4);
-        while (!sring_push(ring, &h, buf))
+        while (sring_push(ring, &h, buf) == RING_FULL)
             ; /* full: the consumer will make room */
     }
     return NULL;
@@ -48,7 +48,7 @@ static void test_spsc_two_threads(void **state)
     uint8_t buf[64];
     sring_hdr h;
     for (uint32_t want = 0; want < N;) {
-        if (!sring_pop(ring, &h, buf, sizeof buf))
+        if (sring_pop(ring, &h, buf, sizeof buf) == RING_EMPTY)
             continue;
         uint32_t got;
         memcpy(&got, buf, 4);
@@ -60,7 +60,7 @@ static void test_spsc_two_threads(void **state)
         want++;
     }
     pthread_join(th, NULL);
-    assert_false(sring_pop(ring, &h, buf, sizeof buf));
+    assert_int_equal(sring_pop(ring, &h, buf, sizeof buf), RING_EMPTY);
     sring_free(ring);
 }
 

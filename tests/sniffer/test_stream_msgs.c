@@ -1,7 +1,8 @@
 /*
  * test_stream_msgs.c - whole messages from a byte stream (sniffer/stream_msgs.c), fed in every
  * chunking: an Engine.IO polling exchange with a chunked answer, a WebSocket upgrade, a
- * fragmented masked message with a ping between its frames, a close; queue lines; gaps.
+ * fragmented masked message with a ping between its frames, a close; queue lines; gaps;
+ * Redis commands and replies (RESP), pipelined and split, in every chunking.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -90,10 +91,8 @@ static int script(part *ps)
 }
 
 /* Feed each part in pieces of `step` bytes (0: pieces of pseudo-random sizes from seed). */
-static void run(got *g, size_t step, unsigned seed)
+static void run_parts(got *g, const part *ps, int np, size_t step, unsigned seed)
 {
-    part ps[8];
-    int np = script(ps);
     sconv c;
     sconv_init(&c, on_msg, g);
     memset(g, 0, sizeof *g);
@@ -108,6 +107,13 @@ static void run(got *g, size_t step, unsigned seed)
             off += k;
         }
     sconv_end(&c, ++frame);
+}
+
+static void run(got *g, size_t step, unsigned seed)
+{
+    part ps[8];
+    int np = script(ps);
+    run_parts(g, ps, np, step, seed);
 }
 
 static void whole_conversation(void **state)
@@ -227,12 +233,129 @@ static void until_close(void **state)
     assert_int_equal(g.m[0].body, 10);
 }
 
+/* A Redis conversation: a PUBLISH of 300 bytes and an XADD pipelined in one write, their two
+ * replies in one write, a PING and its +PONG (short: the reply side is RESP at its first
+ * byte, because the client side spoke RESP), then a pushed pub/sub message. */
+static char redis_client[600], redis_server[200];
+static int redis_script(part *ps)
+{
+    char payload[301];
+    memset(payload, 'x', 300);
+    payload[300] = '\0';
+    int n = snprintf(redis_client, sizeof redis_client,
+                     "*3\r\n$7\r\nPUBLISH\r\n$4\r\nchan\r\n$300\r\n%s\r\n"
+                     "*5\r\n$4\r\nXADD\r\n$4\r\njobs\r\n$1\r\n*\r\n$4\r\ntask\r\n"
+                     "$6\r\nresize\r\n",
+                     payload);
+    int np = 0;
+    ps[np++] = (part){0, (const uint8_t *)redis_client, (size_t)n};
+    const char *replies = ":1\r\n$15\r\n1700000000000-0\r\n";
+    ps[np++] = (part){1, (const uint8_t *)replies, strlen(replies)};
+    ps[np++] = (part){0, (const uint8_t *)"*1\r\n$4\r\nPING\r\n", 14};
+    ps[np++] = (part){1, (const uint8_t *)"+PONG\r\n", 7};
+    n = snprintf(redis_server, sizeof redis_server,
+                 "*3\r\n$7\r\nmessage\r\n$4\r\nchan\r\n"
+                 "$2\r\nhi\r\n");
+    ps[np++] = (part){1, (const uint8_t *)redis_server, (size_t)n};
+    return np;
+}
+
+static void redis_commands(void **state)
+{
+    (void)state;
+    static got whole, g;
+    part ps[8];
+    int np = redis_script(ps);
+    run_parts(&whole, ps, np, 100000, 0);
+    assert_int_equal(whole.n, 7);
+    for (int i = 0; i < whole.n; i++)
+        assert_int_equal(whole.m[i].kind, SMSG_RESP);
+    assert_string_equal(whole.m[0].summary, "*3 \"PUBLISH\" \"chan\" <bulk 300 bytes>");
+    assert_int_equal(whole.m[0].dir, 0);
+    assert_int_equal(whole.m[0].body, 7 + 4 + 300);
+    assert_int_equal(whole.m[0].parts, 3);
+    assert_string_equal(whole.m[1].summary, "*5 \"XADD\" \"jobs\" \"*\" \"task\" \"resize\"");
+    assert_int_equal(whole.m[1].bytes + whole.m[0].bytes, ps[0].n); /* pipelined: one write */
+    assert_string_equal(whole.m[2].summary, "1");
+    assert_int_equal(whole.m[2].dir, 1);
+    assert_string_equal(whole.m[3].summary, "\"1700000000000-0\"");
+    assert_string_equal(whole.m[4].summary, "*1 \"PING\"");
+    assert_string_equal(whole.m[5].summary, "\"PONG\"");
+    assert_int_equal(whole.m[5].bytes, 7);
+    assert_string_equal(whole.m[6].summary, "*3 \"message\" \"chan\" \"hi\"");
+    for (size_t step = 1; step <= 64; step++) {
+        run_parts(&g, ps, np, step, 0);
+        same_messages(&g, &whole);
+    }
+    for (unsigned seed = 1; seed <= 200; seed++) {
+        run_parts(&g, ps, np, 0, seed);
+        same_messages(&g, &whole);
+    }
+    /* a byte per segment: the PUBLISH is shown at the frame of its last byte, with them all */
+    run_parts(&g, ps, np, 1, 0);
+    assert_int_equal(g.m[0].frames_total, whole.m[0].bytes);
+    assert_int_equal(g.m[0].first, 1);
+    assert_int_equal(g.m[0].last, whole.m[0].bytes);
+}
+
+/* A gap inside a bulk string keeps the framing; bytes that are not RESP stop the direction; a
+ * value the end cuts is shown with what was read of it. */
+static void redis_gaps(void **state)
+{
+    (void)state;
+    static got g;
+    memset(&g, 0, sizeof g);
+    sconv c;
+    sconv_init(&c, on_msg, &g);
+    const char *a = "*3\r\n$7\r\nPUBLISH\r\n$4\r\nchan\r\n$10\r\nabc";
+    sconv_data(&c, 0, (const uint8_t *)a, (uint32_t)strlen(a), 1);
+    sconv_gap(&c, 0, 4, 2);
+    sconv_data(&c, 0, (const uint8_t *)"hij\r\n", 5, 3);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.m[0].kind, SMSG_RESP);
+    assert_int_equal(g.m[0].missing, 4);
+    assert_int_equal(g.m[0].bytes, strlen(a) + 4 + 5);
+    assert_string_equal(g.m[0].summary, "*3 \"PUBLISH\" \"chan\" <bulk 10 bytes>");
+    sconv_data(&c, 1, (const uint8_t *)":1\r\n$3\r\nabcd\r\n", 14, 4);
+    assert_int_equal(g.n, 3);
+    assert_string_equal(g.m[1].summary, "1");
+    assert_int_equal(g.m[2].kind, SMSG_STOP); /* the bulk is longer than its length */
+    assert_int_equal(g.m[2].dir, 1);
+    sconv_data(&c, 0, (const uint8_t *)"*2\r\n$4\r\nECHO\r\n", 14, 5);
+    sconv_gap(&c, 0, 3, 6); /* between two values: the framing is lost */
+    assert_int_equal(g.n, 5);
+    assert_int_equal(g.m[3].kind, SMSG_CUT);
+    assert_non_null(strstr(g.m[3].summary, "*2 \"ECHO\" cut by a gap"));
+    assert_int_equal(g.m[4].kind, SMSG_STOP);
+}
+
+/* A null array ("*-1", RESP2's nil reply of a blocking read that timed out) has no elements,
+ * and a count no real value has is shown as it is, not wrapped into a 32-bit field. */
+static void redis_counts(void **state)
+{
+    (void)state;
+    static got g;
+    memset(&g, 0, sizeof g);
+    sconv c;
+    sconv_init(&c, on_msg, &g);
+    sconv_data(&c, 0, (const uint8_t *)"*1\r\n$4\r\nPING\r\n", 14, 1);
+    sconv_data(&c, 1, (const uint8_t *)"*-1\r\n*99999999999\r\n", 19, 2);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.m[1].summary, "*-1");
+    assert_int_equal(g.m[1].parts, 0);
+    sconv_end(&c, 3); /* the huge array is cut by the end, with what was read of it */
+    assert_int_equal(g.n, 3);
+    assert_int_equal(g.m[2].kind, SMSG_CUT);
+    assert_non_null(strstr(g.m[2].summary, "*99999999999 cut by"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(whole_conversation), cmocka_unit_test(every_chunking),
         cmocka_unit_test(queue_lines),        cmocka_unit_test(gaps),
-        cmocka_unit_test(until_close),
+        cmocka_unit_test(until_close),        cmocka_unit_test(redis_commands),
+        cmocka_unit_test(redis_gaps),         cmocka_unit_test(redis_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -230,6 +230,59 @@ static void coalesces_small_sends_of_a_round(void **state)
     close(sv[1]);
 }
 
+/* A header and a payload as two pieces of conn_sendv: 'f' a small frame twice, 'F' a large
+ * one, 'M' a small send and then a large frame. */
+static size_t frames_data(conn *c, const uint8_t *d, size_t n)
+{
+    static uint8_t big[32768];
+    for (size_t i = 0; i < n; i++) {
+        struct iovec small[2] = {{"h", 1}, {"x", 1}}, large[2] = {{"HH", 2}, {big, sizeof big}};
+        if (d[i] == 'f') {
+            conn_sendv(c, small, 2);
+            conn_sendv(c, small, 2);
+        } else {
+            if (d[i] == 'M')
+                conn_send(c, "a", 1);
+            conn_sendv(c, large, 2);
+        }
+    }
+    return n;
+}
+
+/*
+ * conn_sendv, seen through SOCK_SEQPACKET records as above: small frames join the round's
+ * output (one record), and a large frame's header never leaves alone: header and payload go
+ * in one sendmsg(), after what was queued before them.
+ */
+static void gather_send_keeps_header_and_payload_together(void **state)
+{
+    (void)state;
+    int ticks = 3, sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    loop *l = make_loop(frames_data, 0, &ticks);
+    assert_non_null(loop_add_conn(l, sv[0]));
+    static char got[65536];
+    assert_int_equal(write(sv[1], "f", 1), 1);
+    loop_run(l);
+    memset(got, 0, 8);
+    assert_int_equal(read(sv[1], got, sizeof got), 4); /* two small frames, one record */
+    assert_string_equal(got, "hxhx");
+    assert_int_equal(write(sv[1], "F", 1), 1);
+    ticks = 3;
+    loop_run(l);
+    assert_int_equal(read(sv[1], got, sizeof got), 2 + 32768); /* header with its payload */
+    assert_memory_equal(got, "HH", 2);
+    assert_int_equal(write(sv[1], "M", 1), 1);
+    ticks = 3;
+    loop_run(l);
+    assert_int_equal(read(sv[1], got, sizeof got), 1); /* what was queued first, alone */
+    assert_int_equal(got[0], 'a');
+    assert_int_equal(read(sv[1], got, sizeof got), 2 + 32768); /* then the whole frame */
+    assert_memory_equal(got, "HH", 2);
+    loop_free(l);
+    close(sv[1]);
+}
+
 /*
  * What an on_close sends to another connection (a "left" notice) must go out in the same
  * round, not wait for the next event: checked from a timer, before any later round ends.
@@ -417,7 +470,7 @@ static void refuses_over_the_cap_and_says_why(void **state)
     loop *l = loop_new(&cfg, &h, err, sizeof err);
     assert_non_null(l);
     loop_on_refuse(l, say_busy);
-    assert_int_equal(loop_add_listener(l, lfd), 0);
+    assert_int_equal(loop_add_listener(l, lfd, err, sizeof err), 0);
     assert_int_equal(loop_add_timer(l, 10, stop_after_tick, &ticks), 0);
     int a = connect_to(port);
     loop_run(l);
@@ -500,8 +553,10 @@ static void stopped_timers_never_fire(void **state)
     assert_int_equal(loop_timer_stop(l, x), 0);
     assert_int_equal(loop_timer_stop(l, x), -1);
     assert_int_equal(loop_timer_stop(l, 0), -1);
-    /* x's slot is reused by the next timer: the old id must not stop the new one. */
-    loop_timer w = loop_timer_start(l, 20, record, (void *)&tags[0]);
+    /* x's slot is reused by the next timer: the old id must not stop the new one. Its deadline
+     * is far off: the loop stops after y and z, however slowly (a sanitizer build on a busy
+     * machine) it gets to them, with w still pending. */
+    loop_timer w = loop_timer_start(l, 60000, record, (void *)&tags[0]);
     assert_true(w != x);
     assert_int_equal(loop_timer_stop(l, x), -1);
     assert_int_equal(loop_run(l), 0);
@@ -816,6 +871,37 @@ static void io_switch_is_checked(void **state)
     unsetenv("WIRELAB_IO");
 }
 
+/* A listener the loop cannot take is refused with what happened and what to do. */
+static void listener_failures_say_why(void **state)
+{
+    (void)state;
+    char err[NET_ERR_LEN] = "";
+    loop_config cfg = {0};
+    loop_handlers h = {0};
+    loop *l = loop_new(&cfg, &h, err, sizeof err);
+    assert_non_null(l);
+    int fds[5];
+    for (int i = 0; i < 5; i++)
+        assert_true((fds[i] = net_listen("127.0.0.1", 0, 4, err, sizeof err)) >= 0);
+    assert_int_equal(loop_add_listener(l, fds[0], err, sizeof err), 0);
+    /* The same socket twice: epoll says EEXIST, and the sentence says what to do. */
+    assert_int_equal(loop_add_listener(l, fds[0], err, sizeof err), -1);
+    assert_non_null(strstr(err, "epoll cannot watch listening socket"));
+    assert_non_null(strstr(err, "add each descriptor once"));
+    /* A descriptor that is not open. */
+    int closed = dup(fds[1]);
+    close(closed);
+    assert_int_equal(loop_add_listener(l, closed, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not an open descriptor"));
+    /* More listeners than the loop has room for. */
+    for (int i = 1; i < 4; i++)
+        assert_int_equal(loop_add_listener(l, fds[i], err, sizeof err), 0);
+    assert_int_equal(loop_add_listener(l, fds[4], err, sizeof err), -1);
+    assert_non_null(strstr(err, "at most 4 listening sockets"));
+    close(fds[4]);
+    loop_free(l); /* closes the four it watches */
+}
+
 int main(void)
 {
     /* The whole suite runs with WIRELAB_IO=plain (./wirelab test's second pass): so do we. */
@@ -830,6 +916,7 @@ int main(void)
         cmocka_unit_test(closing_peer_that_never_reads_is_cut_off),
         cmocka_unit_test(refuses_over_the_cap_and_says_why),
         cmocka_unit_test(coalesces_small_sends_of_a_round),
+        cmocka_unit_test(gather_send_keeps_header_and_payload_together),
         cmocka_unit_test(on_close_sends_in_the_same_round),
         cmocka_unit_test(many_ready_connections_each_get_their_own),
         cmocka_unit_test(full_send_buffers_wait_for_room),
@@ -843,6 +930,7 @@ int main(void)
         cmocka_unit_test(timer_limit_is_enforced),
         cmocka_unit_test(timer_fires_in_the_first_round_after_its_deadline),
         cmocka_unit_test(io_switch_is_checked),
+        cmocka_unit_test(listener_failures_say_why),
     };
     int failed = cmocka_run_group_tests_name("timers", timer_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("plain system calls", tests, plain_group, NULL);

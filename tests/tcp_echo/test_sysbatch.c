@@ -19,8 +19,8 @@
 
 static sysbatch *new_or_skip(void)
 {
-    const char *why = NULL;
-    sysbatch *b = sysbatch_new(8, &why);
+    char why[SYSBATCH_ERR_LEN];
+    sysbatch *b = sysbatch_new(8, why, sizeof why);
     if (!b) {
         fprintf(stderr, "io_uring unavailable (%s): skipped\n", why);
         skip();
@@ -105,12 +105,24 @@ static void full_buffer_is_eagain(void **state)
     close(a[1]);
 }
 
+/* A ring the kernel refuses (0 entries; or no io_uring at all) comes back NULL with the
+ * kernel's answer and what to do, never a bare errno. */
+static void refused_ring_says_why(void **state)
+{
+    (void)state;
+    char why[SYSBATCH_ERR_LEN] = "";
+    assert_null(sysbatch_new(0, why, sizeof why));
+    assert_non_null(strstr(why, "the kernel refused io_uring_setup for 0 entries: "));
+    assert_non_null(strchr(why, '(')); /* the advice */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_result_lands_in_its_slot),
         cmocka_unit_test(end_of_stream_and_vanished_peer),
         cmocka_unit_test(full_buffer_is_eagain),
+        cmocka_unit_test(refused_ring_says_why),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,9 +19,11 @@ nft -f "$WIRELAB_ROOT/labs/03-tcp-vs-udp-loss/loss.nft"
 ip link set lo mtu 1500 gso_max_size 1500
 filter="tcp port 7007"
 [ "$MODE" = synonly ] && filter="tcp port 7007 and tcp[13] & 2 != 0"
+: >sniffer.err # emptied before the fork: never the listening line of an earlier attempt
 sniffer -i lo -f "$filter" -w lab3.pcap 2>sniffer.err &
 cap=$!
 for _ in $(seq 1 100); do grep -q "listening on" sniffer.err && break; sleep 0.05; done
+: >server.log
 tcp_echo_server >server.log 2>&1 &
 srv=$!
 for _ in $(seq 1 100); do grep -q "listening on" server.log && break; sleep 0.05; done

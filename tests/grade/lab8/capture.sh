@@ -13,9 +13,11 @@ fi
 WIRELAB_BIN=${WIRELAB_BIN:?} FILTER=$filter unshare --user --map-root-user --net bash -euo pipefail -c '
 PATH=$WIRELAB_BIN:$PATH
 ip link set lo up
+: >sniffer.err # emptied before the fork: never the listening line of an earlier attempt
 sniffer -i lo -f "$FILTER" -w lab8.pcap 2>sniffer.err &
 cap=$!
 for _ in $(seq 1 100); do grep -q "listening on" sniffer.err && break; sleep 0.05; done
+: >server.log
 ws_server >server.log 2>&1 &
 srv=$!
 for _ in $(seq 1 100); do grep -q "listening on" server.log && break; sleep 0.05; done

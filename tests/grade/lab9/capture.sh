@@ -14,9 +14,11 @@ PATH=$WIRELAB_BIN:$PATH
 bash "$WIRELAB_ROOT/labs/09-two-hosts/net.sh" up
 trap "bash \"$WIRELAB_ROOT/labs/09-two-hosts/net.sh\" down" EXIT
 ip -n wirelab-b link set veth-b address 02:00:00:12:34:56
+: >sniffer.err # emptied before the fork: never the listening line of an earlier attempt
 ip netns exec wirelab-a sniffer -i veth-a -f "$FILTER" -w lab9.pcap 2>sniffer.err &
 cap=$!
 for _ in $(seq 1 100); do grep -q "listening on" sniffer.err && break; sleep 0.05; done
+: >server.log
 ip netns exec wirelab-b tcp_echo_server >server.log 2>&1 &
 srv=$!
 for _ in $(seq 1 100); do grep -q "listening on" server.log && break; sleep 0.05; done

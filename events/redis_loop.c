@@ -1,0 +1,90 @@
+/*
+ * redis_loop.c - hiredis on our loop (see redis_loop.h).
+ *
+ * hiredis calls addWrite first (a non-blocking connect() completes when the socket becomes
+ * writable), then addRead once connected; it calls delWrite when its output buffer is empty
+ * and cleanup when the context is freed, just before it closes the socket.
+ */
+#include "redis_loop.h"
+
+#include <stdlib.h>
+
+typedef struct redis_events {
+    redisAsyncContext *ac;
+    loop_fd *w;
+    int reading, writing;
+} redis_events;
+
+/* The loop says the socket is ready. Reading may end the context (Redis closed it, or a
+ * callback disconnected): then cleanup has run, w is inactive and e is gone, so the write
+ * handler must not be called; w itself stays valid until the end of the round. */
+static void ready(loop_fd *w, int readable, int writable, void *arg)
+{
+    redis_events *e = arg;
+    if (readable)
+        redisAsyncHandleRead(e->ac);
+    if (writable && loop_fd_active(w))
+        redisAsyncHandleWrite(e->ac);
+}
+
+static void update(redis_events *e)
+{
+    loop_fd_want(e->w, e->reading, e->writing);
+}
+
+static void add_read(void *p)
+{
+    redis_events *e = p;
+    e->reading = 1;
+    update(e);
+}
+
+static void del_read(void *p)
+{
+    redis_events *e = p;
+    e->reading = 0;
+    update(e);
+}
+
+static void add_write(void *p)
+{
+    redis_events *e = p;
+    e->writing = 1;
+    update(e);
+}
+
+static void del_write(void *p)
+{
+    redis_events *e = p;
+    e->writing = 0;
+    update(e);
+}
+
+static void cleanup(void *p)
+{
+    redis_events *e = p;
+    loop_fd_unwatch(e->w);
+    free(e);
+}
+
+int redis_loop_attach(loop *l, redisAsyncContext *ac)
+{
+    if (ac->ev.data != NULL)
+        return -1;
+    redis_events *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return -1;
+    e->ac = ac;
+    e->w = loop_fd_watch(l, ac->c.fd, ready, e);
+    if (e->w == NULL) {
+        free(e);
+        return -1;
+    }
+    ac->ev.addRead = add_read;
+    ac->ev.delRead = del_read;
+    ac->ev.addWrite = add_write;
+    ac->ev.delWrite = del_write;
+    ac->ev.cleanup = cleanup;
+    ac->ev.data = e;
+    return 0;
+}

@@ -1,0 +1,21 @@
+/*
+ * redis_loop.h - hiredis's asynchronous client on Wirelab's own loop (tcp_echo/loop.h), the
+ * way hiredis's adapters/ae.h puts it on Redis's ae loop.
+ *
+ * What it teaches: a client library that does its own reading and writing needs only
+ * readiness from a loop. hiredis asks through five hooks (addRead, delRead, addWrite,
+ * delWrite, cleanup); each becomes a loop_fd_want or loop_fd_unwatch on the context's socket,
+ * and the loop's report comes back as redisAsyncHandleRead / redisAsyncHandleWrite.
+ */
+#ifndef WIRELAB_REDIS_LOOP_H
+#define WIRELAB_REDIS_LOOP_H
+
+#include <hiredis/async.h>
+
+#include "loop.h"
+
+/* Attach ac (just created by redisAsyncConnect) to l. Returns 0, or -1 (out of memory,
+ * already attached, or epoll refused). */
+int redis_loop_attach(loop *l, redisAsyncContext *ac);
+
+#endif

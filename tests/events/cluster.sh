@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# cluster.sh SCENARIO - one socket.io cluster on a real Redis: events_server --adapter
+# redis://127.0.0.1:PORT and a Node.js socket.io server with @socket.io/redis-adapter 8.x
+# (tests/events/cluster_node.mjs), socket.io-client clients on each (cluster_client.mjs).
+#   interop  broadcasts to all / a room / except a room, socketsJoin and socketsLeave,
+#            fetchSockets, allRooms, serverSideEmit with ack, disconnectSockets: each started
+#            from either implementation
+#   heal     Redis killed (SIGKILL) during a burst of broadcasts and started again: nothing
+#            crashes, local clients are served throughout, the cluster heals
+# Redis runs on a free loopback port, without persistence, and is stopped by its PID.
+# Needs redis-server, node and tests/node_modules (npm ci). Label: interop.
+. "$WIRELAB_SOURCE/tests/lib.sh"
+scenario=$1
+
+command -v redis-server >/dev/null || fail "redis-server is missing: apt-get install redis-server"
+command -v node >/dev/null || fail "node is missing: apt-get install nodejs"
+[ -d "$WIRELAB_SOURCE/tests/node_modules/@socket.io/redis-adapter" ] \
+  || fail "@socket.io/redis-adapter is missing: run (cd tests && npm ci) or ./wirelab test"
+
+REDIS_PIDFILE=$PWD/redis.pid
+stop_redis() { # by the PID in the file: the client may have restarted it (heal)
+  local p
+  p=$(cat "$REDIS_PIDFILE" 2>/dev/null || true)
+  [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
+}
+trap 'stop_redis; cleanup_pids' EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+step "start redis-server on 127.0.0.1:$port (no persistence)"
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >redis.log 2>&1 &
+echo $! >"$REDIS_PIDFILE"
+for i in $(seq 1 100); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null && break
+  kill -0 "$(cat "$REDIS_PIDFILE")" 2>/dev/null || fail "redis-server exited: $(cat redis.log)"
+  sleep 0.05
+done
+
+step "events_server refuses to start when Redis is not there"
+dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+out=$("$WIRELAB_BIN/events_server" --port 0 --adapter "redis://127.0.0.1:$dead" 2>&1) \
+  && fail "events_server started without Redis: $out"
+case $out in *"cannot reach Redis at 127.0.0.1:$dead"*) ;; *) fail "unclear error: $out" ;; esac
+
+step "start events_server --adapter redis://127.0.0.1:$port"
+start_server events "$WIRELAB_BIN/events_server" --port 0 --adapter "redis://127.0.0.1:$port"
+C_PID=$SERVER_PID C_PORT=$SERVER_PORT C_LOG=$SERVER_LOG
+step "start the Node.js socket.io server with @socket.io/redis-adapter"
+start_server node node "$WIRELAB_SOURCE/tests/events/cluster_node.mjs" "$port"
+N_PORT=$SERVER_PORT N_LOG=$SERVER_LOG
+
+step "run the cluster scenario '$scenario' with socket.io-client"
+node "$WIRELAB_SOURCE/tests/events/cluster_client.mjs" "$scenario" "$C_PORT" "$N_PORT" "$port" \
+  "$REDIS_PIDFILE" \
+  || fail "the cluster scenario '$scenario' failed; events_server log tail:
+$(tail -20 "$C_LOG")
+node log tail:
+$(tail -10 "$N_LOG")"
+kill -0 "$C_PID" 2>/dev/null || fail "events_server died: $(tail -20 "$C_LOG")"
+if [ "$scenario" = heal ]; then
+  grep -q "lost the connection to Redis" "$C_LOG" || fail "events_server did not log the loss: $(cat "$C_LOG")"
+  grep -q "reconnected to Redis" "$C_LOG" || fail "events_server did not log the reconnection: $(cat "$C_LOG")"
+fi
+echo "events_server and Node.js socket.io are one cluster ('$scenario')"

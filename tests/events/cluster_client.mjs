@@ -1,0 +1,215 @@
+// cluster_client.mjs - socket.io-client clients on both servers of a cluster (events_server
+// --adapter redis:// and tests/events/cluster_node.mjs, one Redis), checking that the two
+// implementations are one chat. Run by tests/events/cluster.sh:
+//   node cluster_client.mjs interop C_PORT NODE_PORT
+//   node cluster_client.mjs heal C_PORT NODE_PORT REDIS_PORT REDIS_PIDFILE
+// Each check prints what it saw; the first failure prints what was expected and exits 1.
+// Absence ("X did not get it") is checked with a marker, never a timer: after the event under
+// test, the sender's server broadcasts a marker to everyone on the same Redis connection, so
+// when a client has the marker it would already have had the event.
+import { io } from "socket.io-client";
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+
+const [scenario, cPort, nPort, redisPort, redisPidfile] = process.argv.slice(2);
+const sockets = [];
+
+function fail(msg) {
+  console.error(`FAIL ${scenario}: ${msg}`);
+  process.exit(1);
+}
+function eq(got, want, what) {
+  const g = JSON.stringify(got), w = JSON.stringify(want);
+  if (g !== w) fail(`${what}: expected ${w} but got ${g}`);
+  console.log(`  ok: ${what} = ${g}`);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function client(port, name, nsp = "/") {
+  const s = io(`http://127.0.0.1:${port}${nsp}`, { transports: ["websocket"], reconnection: false });
+  s.label = name;
+  s.got = [];
+  for (const ev of ["said", "shouted", "announced"])
+    s.on(ev, (m) => s.got.push(`${ev}:${m.text}`));
+  sockets.push(s);
+  await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${name} did not connect`)), 10000);
+    s.once("connect", () => { clearTimeout(t); resolve(); });
+  }).catch((e) => fail(e.message));
+  return s;
+}
+
+// Wait (bounded: a deadline against hanging, not an assertion on time) until s got `what`.
+async function waitFor(s, what, ms = 10000) {
+  for (let t = 0; t < ms; t += 20) {
+    if (s.got.includes(what)) return;
+    await sleep(20);
+  }
+  fail(`${s.label} never got ${what}; it got ${JSON.stringify(s.got)}`);
+}
+
+// Send `ev(...args)` from s, then a marker to everyone; then each of `yes` has the event and
+// each of `no` has the marker but not the event.
+let markers = 0;
+async function deliveredTo(s, ev, args, want, yes, no, what) {
+  const ack = await s.timeout(10000).emitWithAck(ev, ...args).catch((e) => fail(`${what}: ${e.message}`));
+  if (!ack.ok) fail(`${what}: the server refused ${ev}: ${JSON.stringify(ack)}`);
+  const marker = `marker-${++markers}`;
+  await s.timeout(10000).emitWithAck("announce", marker);
+  for (const r of [...yes, ...no]) await waitFor(r, `announced:${marker}`);
+  for (const r of yes) await waitFor(r, want);
+  for (const r of no)
+    if (r.got.includes(want)) fail(`${what}: ${r.label} got ${want} but must not`);
+  console.log(`  ok: ${what}: ${yes.map((r) => r.label).join(", ")} got it` +
+              (no.length ? `; ${no.map((r) => r.label).join(", ")} did not` : ""));
+}
+
+async function ask(s, ev, ...args) {
+  return s.timeout(15000).emitWithAck(ev, ...args).catch((e) => fail(`${s.label} ${ev}: ${e.message}`));
+}
+
+// Fetch room `room` from s until its members' ids are `want` (remote joins are applied when
+// each server hears the request: later than the ack). Bounded.
+async function members(s, room, want, what) {
+  let got;
+  for (let i = 0; i < 100; i++) {
+    const r = await ask(s, "cluster-fetch", room);
+    if (!r.ok) fail(`${what}: fetchSockets did not complete: ${JSON.stringify(r)}`);
+    got = r.sockets.map((x) => x.id).sort();
+    if (JSON.stringify(got) === JSON.stringify([...want].sort())) {
+      console.log(`  ok: ${what}: ${got.length} sockets`);
+      return r.sockets;
+    }
+    await sleep(50);
+  }
+  fail(`${what}: expected ${JSON.stringify([...want].sort())} but got ${JSON.stringify(got)}`);
+}
+
+function disconnected(s) {
+  return new Promise((resolve) => {
+    if (!s.connected) return resolve("already");
+    s.once("disconnect", (reason) => resolve(reason));
+  });
+}
+
+const scenarios = {
+  async interop() {
+    const c1 = await client(cPort, "C1"), c2 = await client(cPort, "C2");
+    const n1 = await client(nPort, "N1"), n2 = await client(nPort, "N2");
+    const all = [c1, c2, n1, n2];
+
+    console.log("broadcast to all (socket.broadcast.emit), from either side");
+    await deliveredTo(c1, "shout", ["from-c"], "shouted:from-c", [c2, n1, n2], [c1], "C1 shouts");
+    await deliveredTo(n1, "shout", ["from-n"], "shouted:from-n", [c1, c2, n2], [n1], "N1 shouts");
+
+    console.log("broadcast to a room, from either side");
+    await ask(c1, "join", "r1");
+    await ask(n2, "join", "r1");
+    await deliveredTo(n2, "say", ["r1", "room-n"], "said:room-n", [c1, n2], [c2, n1], "N2 says in r1");
+    await deliveredTo(c1, "say", ["r1", "room-c"], "said:room-c", [c1, n2], [c2, n1], "C1 says in r1");
+
+    console.log("broadcast except a room, from either side");
+    await deliveredTo(c2, "announce", ["ex-c", "r1"], "announced:ex-c", [c2, n1], [c1, n2], "C2 announces except r1");
+    await deliveredTo(n1, "announce", ["ex-n", "r1"], "announced:ex-n", [c2, n1], [c1, n2], "N1 announces except r1");
+
+    console.log("fetchSockets across the cluster, from either side");
+    const ids = all.map((s) => s.id);
+    const fromC = await members(c1, null, ids, "C1 fetches every socket");
+    const n2seen = fromC.find((x) => x.id === n2.id);
+    eq([...n2seen.rooms].sort(), [n2.id, "r1"].sort(), "N2's rooms as events_server fetched them");
+    const fromN = await members(n1, "r1", [c1.id, n2.id], "N1 fetches room r1");
+    const c1seen = fromN.find((x) => x.id === c1.id);
+    eq([...c1seen.rooms].sort(), [c1.id, "r1"].sort(), "C1's rooms as Node fetched them");
+
+    console.log("socketsJoin / socketsLeave across the cluster, from either side");
+    await ask(c2, "cluster-join", null, "everyone");
+    await members(n1, "everyone", ids, "after C2's socketsJoin('everyone'), Node sees");
+    await ask(n1, "cluster-join", "r1", "from-n");
+    await members(c2, "from-n", [c1.id, n2.id], "after N1's in('r1').socketsJoin('from-n'), C sees");
+    await deliveredTo(c2, "announce", ["ex-everyone", "everyone"], "announced:ex-everyone", [], [c1, c2, n1, n2], "announce except 'everyone' reaches nobody");
+    await ask(n2, "cluster-leave", null, "everyone");
+    await members(c1, "everyone", [], "after N2's socketsLeave('everyone'), C sees");
+    await ask(c1, "cluster-leave", "from-n", "from-n");
+    await members(n1, "from-n", [], "after C1's socketsLeave('from-n'), Node sees");
+
+    console.log("allRooms across the cluster, from either side");
+    for (const s of [c1, n1]) {
+      const r = await ask(s, "cluster-rooms");
+      if (!r.ok) fail(`${s.label} allRooms did not complete`);
+      for (const want of ["r1", c1.id, n1.id])
+        if (!r.rooms.includes(want)) fail(`${s.label} allRooms lacks ${want}: ${JSON.stringify(r.rooms)}`);
+      if (new Set(r.rooms).size !== r.rooms.length) fail(`${s.label} allRooms has duplicates`);
+      console.log(`  ok: ${s.label} allRooms has r1 and every socket's own room`);
+    }
+
+    console.log("serverSideEmit with an ack, from either side (the other server acks its argument)");
+    const value = { a: [1, 2.5, "x", null, true], s: "é\u0000\ud83d\ude00" };
+    const rc = await ask(c1, "cluster-emit", value);
+    eq(rc, { ok: true, responses: [value] }, "events_server's serverSideEmit('echo'), Node's ack");
+    const rn = await ask(n1, "cluster-emit", value);
+    eq(rn, { ok: true, responses: [value] }, "Node's serverSideEmit('echo'), events_server's ack");
+
+    console.log("disconnectSockets across the cluster, from either side");
+    await ask(c2, "join", "doomed");
+    await ask(n2, "join", "doomed");
+    let dc = [disconnected(c2), disconnected(n2)];
+    await ask(c1, "cluster-disconnect", "doomed", false);
+    eq(await Promise.all(dc), ["io server disconnect", "io server disconnect"], "C1 disconnects room doomed: C2 and N2");
+    const c3 = await client(cPort, "C3"), n3 = await client(nPort, "N3");
+    await ask(c3, "join", "doomed2");
+    await ask(n3, "join", "doomed2");
+    dc = [disconnected(c3), disconnected(n3)];
+    await ask(n1, "cluster-disconnect", "doomed2", true);
+    const reasons = await Promise.all(dc);
+    for (const r of reasons)
+      if (r !== "io server disconnect" && r !== "transport close") fail(`disconnect(true) reason ${r}`);
+    console.log(`  ok: N1 disconnects room doomed2 with close: C3 and N3 (${reasons.join(", ")})`);
+    await members(c1, null, [c1.id, n1.id], "the survivors, as C1 fetches them");
+  },
+
+  // Redis killed during a burst of broadcasts, then started again on the same port.
+  async heal() {
+    const c1 = await client(cPort, "C1"), c2 = await client(cPort, "C2"), n1 = await client(nPort, "N1");
+    await deliveredTo(c1, "shout", ["before"], "shouted:before", [c2, n1], [c1], "before: C1 shouts");
+    const burst = [];
+    const pid = Number(readFileSync(redisPidfile, "utf8"));
+    for (let i = 0; i < 40; i++) {
+      burst.push(c1.timeout(10000).emitWithAck("shout", `burst-${i}`).catch(() => ({ ok: false })));
+      if (i === 20) {
+        process.kill(pid, "SIGKILL"); // Redis dies mid-broadcast
+        console.log(`  killed redis-server (pid ${pid}) during the burst`);
+      }
+    }
+    const acks = await Promise.all(burst);
+    eq(acks.every((a) => a.ok), true, "every shout of the burst acked by events_server");
+    await waitFor(c2, "shouted:burst-39");
+    console.log("  ok: C2 (same server) got the whole burst while Redis was down or dying");
+    await deliveredTo(c1, "shout", ["during"], "shouted:during", [c2], [c1], "during the outage: C1 shouts to local C2");
+    eq(await ask(c1, "echo", "still"), "still", "events_server still acks its clients");
+
+    const redis = spawn("redis-server", ["--port", redisPort, "--bind", "127.0.0.1", "--save", "",
+                                         "--appendonly", "no"], { stdio: "ignore", detached: true });
+    writeFileSync(redisPidfile, String(redis.pid)); // cluster.sh stops it by this PID
+    redis.unref();
+    console.log(`  started redis-server again (pid ${redis.pid})`);
+    // The cluster heals: both servers reconnect and subscribe again (bounded wait).
+    for (const [from, to, tag] of [[c1, n1, "c"], [n1, c2, "n"]]) {
+      let healed = false;
+      for (let i = 0; i < 150 && !healed; i++) {
+        await ask(from, "shout", `heal-${tag}-${i}`);
+        await sleep(100);
+        healed = to.got.some((g) => g.startsWith(`shouted:heal-${tag}-`));
+      }
+      if (!healed) fail(`${from.label}'s shouts never reached ${to.label} after Redis came back`);
+      console.log(`  ok: after Redis is back, ${from.label}'s shouts reach ${to.label}`);
+    }
+    await deliveredTo(c1, "shout", ["after"], "shouted:after", [c2, n1], [c1], "after: C1 shouts");
+    eq(await ask(c1, "cluster-emit", 7), { ok: true, responses: [7] }, "serverSideEmit after healing");
+  },
+};
+
+if (!scenarios[scenario]) fail(`unknown scenario ${scenario}`);
+await scenarios[scenario]();
+for (const s of sockets) s.disconnect();
+console.log(`cluster ${scenario}: passed`);
+process.exit(0);
