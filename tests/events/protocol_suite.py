@@ -248,6 +248,9 @@ def eio_message():
     post(sid, SEP.join(["4abc", "4def", "4ghi"]))
     expect("several packets in one body", SEP.join(["4abc", "4def", "4ghi"]), get(sid)[2])
     sid = open_polling()
+    post(sid, SEP.join(["0", "6", "5", "4after"]))  # open, noop, upgrade: ignored on polling
+    expect("open, noop and upgrade packets ignored over polling", "4after", get(sid)[2])
+    sid = open_polling()
     post(sid, "4hello" + SEP + "bAQIDBA==")
     expect("text and binary (base64) packets", "4hello" + SEP + "bAQIDBA==", get(sid)[2])
     # the same POST, one byte per TCP segment: the server must not care how TCP cuts it
@@ -310,8 +313,11 @@ def eio_message():
            (st, json.loads(body)["code"]))
     c = ws_open()
     ws_recv(c)
+    ws_send(c, "0")  # an open packet from the client: engine.io ignores it
+    ws_send(c, "6")  # so is a noop
     ws_send(c, "4hello")
-    expect("websocket text packet echoed", "4hello", ws_recv(c))
+    expect("websocket text packet echoed (after an open packet and a noop, ignored)", "4hello",
+           ws_recv(c))
     ws_send_bin(c, [1, 2, 3, 4])
     expect("websocket binary packet echoed", bytes([1, 2, 3, 4]), ws_recv(c))
     ws_send(c, "abc")
