@@ -767,7 +767,14 @@ static int js_req(const cJSON *o, const char *text, size_t n, adapter_req *r)
     r->sockets = js_raw(text, n, "sockets");
     r->room_list = js_raw(text, n, "rooms");
     int rc = js_opts(cJSON_GetObjectItemCaseSensitive(o, "opts"), r);
-    if (rc == 0 && (r->type == ADAPTER_REMOTE_JOIN || r->type == ADAPTER_REMOTE_LEAVE))
+    const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "sid");
+    const cJSON *room = cJSON_GetObjectItemCaseSensitive(o, "room");
+    if (cJSON_IsString(sid))
+        r->sid = strdup(sid->valuestring);
+    if (cJSON_IsString(room))
+        r->room = strdup(room->valuestring);
+    if (rc == 0 && (r->type == ADAPTER_REMOTE_JOIN || r->type == ADAPTER_REMOTE_LEAVE ||
+                    r->type == ADAPTER_SOCKETS))
         rc = js_rooms(cJSON_GetObjectItemCaseSensitive(o, "rooms"), &r->targets);
     if (rc == 0 && r->type == ADAPTER_BROADCAST) {
         char *ptext = js_raw(text, n, "packet");
@@ -812,6 +819,8 @@ void adapter_req_free(adapter_req *r)
     rooms_free(&r->rooms);
     rooms_free(&r->except);
     rooms_free(&r->targets);
+    free(r->sid);
+    free(r->room);
     free(r->data);
     free(r->sockets);
     free(r->room_list);
@@ -906,4 +915,33 @@ char *adapter_encode_req(const adapter_req *r)
         return NULL;
     }
     return t.s;
+}
+
+int adapter_encode_bcast_ack(const char *request_id, const char *args, const sio_bin *bins,
+                             size_t nbins, uint8_t **out, size_t *len)
+{
+    const char *a = args ? args : "[]";
+    size_t an = strlen(a), at = sio_json_ws(a, an, 0);
+    if (sio_json_check(a, an, (size_t)-1, NULL) != SIO_JSON_OK || a[at] != '[')
+        return ADAPTER_E_MALFORMED;
+    a += at;
+    an -= at;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3); /* {type: 9, requestId, packet: the first argument} */
+    pk_str(&pk, "type", 4);
+    msgpack_pack_int(&pk, ADAPTER_BROADCAST_ACK);
+    pk_str(&pk, "requestId", 9);
+    pk_str(&pk, request_id, strlen(request_id));
+    pk_str(&pk, "packet", 6);
+    int rc = js_count(a, an) ? js_pack(&pk, a, an, 1, bins, nbins, 1) : msgpack_pack_nil(&pk);
+    if (rc < 0) {
+        msgpack_sbuffer_destroy(&sb);
+        return rc;
+    }
+    *len = sb.size;
+    *out = (uint8_t *)msgpack_sbuffer_release(&sb);
+    return *out ? 0 : ADAPTER_E_NOMEM;
 }

@@ -100,7 +100,10 @@ typedef struct adapter_req {
     char *request_id; /* requestId */
     int has_opts;     /* opts was present: rooms / except below select the sockets */
     adapter_rooms rooms, except;
-    adapter_rooms targets; /* REMOTE_JOIN / REMOTE_LEAVE: the rooms to join or leave */
+    adapter_rooms targets; /* REMOTE_JOIN / REMOTE_LEAVE: the rooms to join or leave;
+                              SOCKETS: the rooms whose sockets are asked for */
+    char *sid, *room;      /* the older form of REMOTE_JOIN / LEAVE / DISCONNECT (adapter 7.x):
+                              one socket by id, one room; answered {"requestId"} */
     int close;             /* REMOTE_DISCONNECT: close the whole connection */
     char *data;            /* SERVER_SIDE_EMIT: data's JSON text; a response's data too */
     char *sockets;         /* a response's "sockets" array as JSON text */
@@ -148,6 +151,12 @@ void adapter_bins_free(sio_bin *bins, size_t nbins);
 /* A packet's data ["event", ...args] split: the event name decoded into event (cap bytes)
  * and the arguments as a JSON array's text in *args (malloc'd). 0 or ADAPTER_E_*. */
 int adapter_split_event(const char *json, char *event, size_t cap, char **args);
+
+/* One client's ack of another server's broadcast with acks, as MessagePack
+ * {"type": 9, "requestId", "packet": <the ack's first argument>} (args: the ack's JSON array
+ * text, bins its attachments). *out malloc'd. Returns 0 or ADAPTER_E_*. */
+int adapter_encode_bcast_ack(const char *request_id, const char *args, const sio_bin *bins,
+                             size_t nbins, uint8_t **out, size_t *len);
 
 /* A request or response as JSON text (malloc'd), the fields r's type uses: uid, requestId,
  * type (when >= 0), opts (has_opts), rooms (REMOTE_JOIN / REMOTE_LEAVE: targets), close

@@ -18,6 +18,7 @@
 
 #include <cjson/cJSON.h>
 #include <hiredis/hiredis.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,18 @@ typedef struct request {
     struct request *next;
 } request;
 
+/* Another server's broadcast with acks, delivered here: its clients' acks are published as
+ * they come, until the sender's timeout (then late acks are ignored). A socket's ack callback
+ * gets the serial, not a pointer: the entry may be gone by the time a client answers. */
+typedef struct bcast_ack {
+    struct adapter_redis *a;
+    uint64_t serial;
+    char request_id[ADAPTER_MAX_ID + 1];
+    char channel[CHANNEL_MAX]; /* the response channel */
+    loop_timer timer;
+    struct bcast_ack *next;
+} bcast_ack;
+
 struct adapter_redis {
     loop *l;
     sio_server *srv;
@@ -68,6 +81,9 @@ struct adapter_redis {
     size_t nrequests;
     adapter_server_event_fn on_event;
     void *on_event_user;
+    bcast_ack *bcast_acks; /* at most ADAPTER_MAX_REQUESTS */
+    size_t nbcast_acks;
+    uint64_t next_serial;
 };
 
 static void schedule_retry(adapter_redis *a);
@@ -237,6 +253,23 @@ static void apply_remote(const adapter_req *r, sio_nsp *n)
     free(s);
 }
 
+/* The older form (one socket by id): applied when the socket is here, then answered. */
+static void apply_remote_sid(adapter_redis *a, sio_nsp *n, const adapter_req *r)
+{
+    sio_socket *s = sio_find_socket(n, r->sid);
+    if (s == NULL || (r->type != ADAPTER_REMOTE_DISCONNECT && r->room == NULL))
+        return; /* the server that has it answers */
+    if (r->type == ADAPTER_REMOTE_JOIN)
+        sio_join(s, r->room);
+    else if (r->type == ADAPTER_REMOTE_LEAVE)
+        sio_leave(s, r->room);
+    else
+        sio_disconnect_close(s, r->close);
+    adapter_req resp = {.type = -1, .client_count = -1, .request_id = r->request_id};
+    if (r->request_id)
+        publish_req(a, n, "-response", &resp);
+}
+
 /* Another server's serverSideEmit: our handler, and its answer when an ack was asked for. */
 static void answer_server_emit(adapter_redis *a, sio_nsp *n, const adapter_req *r)
 {
@@ -255,6 +288,80 @@ static void answer_server_emit(adapter_redis *a, sio_nsp *n, const adapter_req *
         publish_req(a, n, "-response", &resp);
     }
     free(ack);
+}
+
+static void bcast_ack_remove(adapter_redis *a, bcast_ack *b)
+{
+    for (bcast_ack **p = &a->bcast_acks; *p; p = &(*p)->next)
+        if (*p == b) {
+            *p = b->next;
+            a->nbcast_acks--;
+            loop_timer_stop(a->l, b->timer);
+            free(b);
+            return;
+        }
+}
+
+static void bcast_ack_expire(loop *l, void *arg)
+{
+    bcast_ack *b = arg;
+    (void)l;
+    b->timer = 0;
+    bcast_ack_remove(b->a, b);
+}
+
+/* A client answered a broadcast with acks: publish {type 9, requestId, packet} for the sender. */
+static void on_client_ack(sio_socket *s, const sio_msg *m, void *user)
+{
+    adapter_redis *a = sio_adapter_self(sio_socket_nsp(s));
+    uint64_t serial = (uint64_t)(uintptr_t)user;
+    bcast_ack *b = a ? a->bcast_acks : NULL;
+    while (b && b->serial != serial)
+        b = b->next;
+    uint8_t *msg;
+    size_t len;
+    if (b && adapter_encode_bcast_ack(b->request_id, m->args, m->bins, m->nbins, &msg, &len) == 0) {
+        publish(a, b->channel, msg, len);
+        free(msg);
+    }
+}
+
+/* Another server's emitWithAck to rooms: deliver to our sockets with an ack request each, tell
+ * the sender how many acks to expect from here (type 8), then relay each ack (on_client_ack). */
+static void answer_broadcast_ack(adapter_redis *a, sio_nsp *n, const adapter_req *r)
+{
+    char event[256];
+    char *args = NULL;
+    bcast_ack *b = calloc(1, sizeof *b);
+    if (b == NULL || r->request_id == NULL || a->nbcast_acks >= ADAPTER_MAX_REQUESTS ||
+        strcmp(r->packet.nsp, sio_nsp_name(n)) != 0 ||
+        adapter_split_event(r->packet.json, event, sizeof event, &args) < 0 ||
+        !adapter_channel(b->channel, sizeof b->channel, "-response", sio_nsp_name(n), NULL)) {
+        free(b);
+        free(args);
+        return;
+    }
+    b->a = a;
+    b->serial = ++a->next_serial;
+    snprintf(b->request_id, sizeof b->request_id, "%s", r->request_id);
+    b->timer =
+        loop_timer_start(a->l, r->timeout >= 0 ? (uint64_t)r->timeout : ADAPTER_REQUESTS_TIMEOUT,
+                         bcast_ack_expire, b);
+    b->next = a->bcast_acks;
+    a->bcast_acks = b;
+    a->nbcast_acks++;
+    sio_target t = target_of(&r->rooms, &r->except);
+    size_t count, sent = 0;
+    sio_socket **s = sio_select(n, &t, &count);
+    for (size_t i = 0; i < count; i++)
+        sent += sio_emit_ack_bin(s[i], event, args, r->packet.bins, r->packet.nbins, on_client_ack,
+                                 (void *)(uintptr_t)b->serial) == 0;
+    free(s);
+    free(args);
+    adapter_req resp = {.type = ADAPTER_BROADCAST_CLIENT_COUNT,
+                        .request_id = r->request_id,
+                        .client_count = (long)sent};
+    publish_req(a, n, "-response", &resp);
 }
 
 static void on_request(adapter_redis *a, sio_nsp *n, const uint8_t *data, size_t len)
@@ -278,12 +385,18 @@ static void on_request(adapter_redis *a, sio_nsp *n, const uint8_t *data, size_t
     case ADAPTER_REMOTE_DISCONNECT:
         if (r.has_opts)
             apply_remote(&r, n);
+        else if (r.sid && !own)
+            apply_remote_sid(a, n, &r);
         break;
     case ADAPTER_SERVER_SIDE_EMIT:
         if (!own)
             answer_server_emit(a, n, &r);
         break;
-    default: /* BROADCAST (with acks) and anything newer: not supported, ignored */
+    case ADAPTER_BROADCAST:
+        if (!own)
+            answer_broadcast_ack(a, n, &r);
+        break;
+    default: /* anything newer: ignored */
         break;
     }
     adapter_req_free(&r);
@@ -576,9 +689,11 @@ static void on_message(redisAsyncContext *ac, void *reply, void *priv)
         return;
     int pmessage = strcmp(rp->element[0]->str, "pmessage") == 0;
     if (!pmessage && strcmp(rp->element[0]->str, "message") != 0)
-        return; /* a subscribe confirmation */
+        return;                       /* a subscribe confirmation */
+    if (pmessage && rp->elements < 4) /* [pmessage, pattern, channel, message] */
+        return;
     const redisReply *ch = rp->element[pmessage ? 2 : 1], *msg = rp->element[pmessage ? 3 : 2];
-    if (pmessage && rp->elements < 4)
+    if (ch->type != REDIS_REPLY_STRING || msg->type != REDIS_REPLY_STRING)
         return;
     if (msg->len > ADAPTER_MAX_MESSAGE) {
         loop_log(a->l, "Redis adapter: dropped a %zu-byte message on %s (over %u bytes)", msg->len,
@@ -789,6 +904,8 @@ void adapter_redis_free(adapter_redis *a)
     loop_timer_stop(a->l, a->retry);
     while (a->requests) /* their callbacks hear "incomplete" */
         finish(a->requests, 0);
+    while (a->bcast_acks)
+        bcast_ack_remove(a, a->bcast_acks);
     if (a->pub)
         redisAsyncFree(a->pub); /* the pending callbacks run with a NULL reply */
     if (a->sub)

@@ -23,8 +23,10 @@
  * lost while running, local clients are served as before, the loss is logged, broadcasts to
  * other servers are dropped (and counted), and both connections are retried with a backoff
  * (ADAPTER_RETRY_MIN_MS doubling up to ADAPTER_RETRY_MAX_MS) until Redis is back, when the
- * subscriptions are made again. That is what socket.io does with node-redis: a broadcast made
- * while the subscriber is away is lost; pub/sub keeps nothing.
+ * subscriptions are made again. Pub/sub keeps nothing: a server whose subscriber is away
+ * misses what is published meanwhile, whatever the language. (node-redis, under a Node.js
+ * server, queues its commands while offline and publishes them on reconnection instead, late;
+ * events_server drops them, and says how many.)
  */
 #ifndef WIRELAB_ADAPTER_REDIS_H
 #define WIRELAB_ADAPTER_REDIS_H

@@ -349,8 +349,8 @@ static void payload_too_large(eio_conn *ec)
         eio_http_failure(ec, 413, ec->req->reason);
         return;
     }
-    eio_log(ec->srv, "%s: HTTP 413 %s (%zu bytes); session %s closed", conn_peer(ec->c),
-            ec->req->reason, ec->srv->cfg.max_payload, s->sid);
+    eio_log(ec->srv, "%s (%s): HTTP 413 a POST body over maxPayload (%zu bytes); session closed",
+            s->sid, conn_peer(ec->c), ec->srv->cfg.max_payload);
     ec->close_after = 1;
     eio_http_send(ec, 413, NULL, NULL, 0, NULL);
     eio_session_close(s, "transport error", 0);

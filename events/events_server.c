@@ -7,7 +7,8 @@
  *
  *   events_server [--port N] [--bind ADDR] [--demo chat|protocol-suite] [--verbose]
  *                 [--recovery-window MS] [--recovery-capacity N]
- *                 [--ping-interval MS] [--ping-timeout MS] [limits: see --help and README]
+ *                 [--ping-interval MS] [--ping-timeout MS] [--adapter redis://HOST:PORT]
+ *                 [limits: see --help and README]
  *
  * --demo chat (the default, port 3000; namespaces "/" and "/news", the same events in each): a
  *   page at http://127.0.0.1:3000/ that uses the real
@@ -37,6 +38,10 @@
  *   "auth" with the CONNECT payload on connection (also in /custom), answers "message" with
  *   "message-back" and acks "message-with-ack" with the same arguments; other namespaces get
  *   CONNECT_ERROR {"message":"Invalid namespace"}.
+ * --adapter redis://HOST:PORT (chat only): the chat joins a socket.io cluster on that Redis, in
+ *   the format of npm @socket.io/redis-adapter 8.x, so its rooms and broadcasts are shared with
+ *   other events_servers and Node.js socket.io servers (chat_cluster.c, adapter_redis.c; Redis
+ *   down at start is an error, exit status 1).
  */
 #include <limits.h>
 #include <stddef.h>

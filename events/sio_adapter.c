@@ -77,3 +77,8 @@ const char *sio_socket_peer(const sio_socket *s)
 {
     return s->client ? eio_peer(s->client->eio) : "";
 }
+
+void *sio_adapter_self(const sio_nsp *n)
+{
+    return n->srv->adapter ? n->srv->adapter->self : NULL;
+}

@@ -51,6 +51,10 @@ size_t sio_nsp_rooms(const sio_nsp *n, const char **out, size_t cap);
 /* The address of s's client ("127.0.0.1:51234"), "" when it is gone. */
 const char *sio_socket_peer(const sio_socket *s);
 
+/* The self of n's server's adapter (sio_set_adapter), or NULL: for an adapter's callbacks
+ * that are given only a socket (an ack it asked for on another server's behalf). */
+void *sio_adapter_self(const sio_nsp *n);
+
 /* Disconnect s, and with close also its client's whole Engine.IO session (socket.io's
  * socket.disconnect(true)). */
 void sio_disconnect_close(sio_socket *s, int close);

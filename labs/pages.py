@@ -25,7 +25,8 @@ label's words (numbers masked, as for the text). So a picture with one arrow mor
 that changed or a layer missing fails; times, ports and sequence numbers do not. A block
 written `<!-- picture: NAME kinds -->` is compared by the set of kinds only (which kinds of
 marks and which titles it has, not how many): for a lab whose losses are random, the number
-of retransmissions and gaps changes from run to run, but that there are some does not.
+of retransmissions and gaps changes from run to run, but that there are some does not (SACK
+blocks are left out: whether any come depends on where the drops fall).
 A lab with a task to grade (grade/labNN/task.md, with N the lab's number) also gets a
 "Your turn" section: `paste` copies the task into the block
     <!-- task -->
@@ -128,6 +129,8 @@ def shape(path, kinds_only):
         tag = el.tag.split("}")[-1]
         words = " ".join(el.get(a) for a in ("data-proto", "data-name") if el.get(a))
         text = "" if tag == "g" else " ".join("".join(el.itertext()).split())
+        if kinds_only and cls[0] == "sack":
+            continue  # SACK blocks come only when a drop is followed by later arrivals: chance
         if kinds_only and cls[0] not in ("title",):
             text = ""  # a kind of mark, not what it says (how much was lost varies)
         line = f"{tag}.{'.'.join(cls)} {words}: {' '.join(masked(text))}".rstrip()

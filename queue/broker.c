@@ -67,7 +67,7 @@ struct held {
     unsigned timeout_s;  /* the deadline this delivery was given (TOUCH without seconds) */
     unsigned deliveries; /* since it was pushed or re-queued from the dead list */
     int seen;            /* delivered at least once: the next delivery says "redelivered" */
-    const char *reason;  /* why it went back the last time: "deadline" or "disconnect" */
+    uint8_t reason;      /* why it went back the last time: AOF_DEADLINE, _DISCONNECT, _RESTART */
     size_t len;
     char msg[];
 };
@@ -87,6 +87,7 @@ struct waiter {
 struct wq {
     char name[PROTO_NAME_MAX + 1];
     size_t capacity;
+    enum ring_policy policy;
     ring_log *ring;
     struct fifo redo, dead;
     size_t inflight;
@@ -126,6 +127,7 @@ struct broker {
     uint8_t *rec; /* scratch for one work-queue record */
     unsigned busy;
     broker_client *graveyard;
+    int restoring; /* broker_restore_*: nothing is journalled */
 };
 
 struct broker_client {
@@ -314,6 +316,30 @@ static void emitf(broker_client *c, const char *body, size_t body_len, const cha
     b->cfg.send(c->handle, b->out, head + body_len + 1);
 }
 
+/* A change of state for the durable log (--data), if there is one: see aof.h for the records.
+ * Called before the reply that reports the change; not while a log is being restored. */
+static void journal_msg(const broker *b, uint8_t type, const char *name, uint64_t id,
+                        const char *msg, size_t len)
+{
+    if (b->cfg.journal == NULL || b->restoring)
+        return;
+    aof_record r = {.type = type,
+                    .id = id,
+                    .name = name,
+                    .name_len = name != NULL ? strlen(name) : 0,
+                    .msg = (const uint8_t *)msg,
+                    .msg_len = len};
+    b->cfg.journal(b->cfg.journal_user, &r);
+}
+
+static void journal(const broker *b, uint8_t type, uint64_t id, uint8_t reason)
+{
+    if (b->cfg.journal == NULL || b->restoring)
+        return;
+    aof_record r = {.type = type, .id = id, .reason = reason};
+    b->cfg.journal(b->cfg.journal_user, &r);
+}
+
 /* ---- lookup ------------------------------------------------------------------------------ */
 
 static int name_is(const char *name, const char *s, size_t len)
@@ -348,39 +374,55 @@ static int names_full(broker_client *c)
 }
 
 /* Find the queue, creating it on first use. NULL (and ERR sent) if that is impossible. */
-static struct wq *get_queue(broker_client *c, const char *name, size_t len)
+static struct wq *find_queue(const broker *b, const char *name, size_t len)
 {
-    broker *b = c->b;
     for (size_t i = 0; i < b->nqueues; i++)
         if (name_is(b->queues[i]->name, name, len))
             return b->queues[i];
-    if (names_full(c))
-        return NULL;
+    return NULL;
+}
+
+/* A new queue (there is room for a name). NULL if out of memory. */
+static struct wq *make_queue(broker *b, const char *name, size_t len)
+{
     struct wq *q = calloc(1, sizeof *q);
-    enum ring_policy policy;
     if (q != NULL) {
         memcpy(q->name, name, len);
-        spec_for(b, name, len, &q->capacity, &policy);
+        spec_for(b, name, len, &q->capacity, &q->policy);
         q->ring =
-            ring_log_new(ring_bytes_for(q->capacity, 8 + b->cfg.max_line), q->capacity, policy);
+            ring_log_new(ring_bytes_for(q->capacity, 8 + b->cfg.max_line), q->capacity, q->policy);
     }
     if (q == NULL || q->ring == NULL) {
         free(q);
-        emitf(c, "", 0, "ERR out of memory creating a queue");
         return NULL;
     }
     b->queues[b->nqueues++] = q;
     return q;
 }
 
-static struct topic *get_topic(broker_client *c, const char *name, size_t len)
+static struct wq *get_queue(broker_client *c, const char *name, size_t len)
 {
     broker *b = c->b;
+    struct wq *q = find_queue(b, name, len);
+    if (q != NULL || names_full(c))
+        return q;
+    if ((q = make_queue(b, name, len)) == NULL)
+        emitf(c, "", 0, "ERR out of memory creating a queue");
+    return q;
+}
+
+static struct topic *find_topic(const broker *b, const char *name, size_t len)
+{
     for (size_t i = 0; i < b->ntopics; i++)
         if (name_is(b->topics[i]->name, name, len))
             return b->topics[i];
-    if (names_full(c))
-        return NULL;
+    return NULL;
+}
+
+/* A new topic whose first message gets offset `first` (1, or more when restored from a log).
+ * NULL if out of memory. */
+static struct topic *make_topic(broker *b, const char *name, size_t len, uint64_t first)
+{
     struct topic *t = calloc(1, sizeof *t);
     size_t capacity;
     enum ring_policy unused;
@@ -389,14 +431,25 @@ static struct topic *get_topic(broker_client *c, const char *name, size_t len)
         spec_for(b, name, len, &capacity, &unused);
         /* Topics always overwrite: nobody pops a topic, so "reject" would refuse every PUB
          * once it had held `capacity` messages. The oldest are what a late subscriber misses. */
-        t->ring = ring_log_new(ring_bytes_for(capacity, b->cfg.max_line), capacity, RING_OVERWRITE);
+        t->ring = ring_log_new_at(ring_bytes_for(capacity, b->cfg.max_line), capacity,
+                                  RING_OVERWRITE, first);
     }
     if (t == NULL || t->ring == NULL) {
         free(t);
-        emitf(c, "", 0, "ERR out of memory creating a topic");
         return NULL;
     }
     b->topics[b->ntopics++] = t;
+    return t;
+}
+
+static struct topic *get_topic(broker_client *c, const char *name, size_t len)
+{
+    broker *b = c->b;
+    struct topic *t = find_topic(b, name, len);
+    if (t != NULL || names_full(c))
+        return t;
+    if ((t = make_topic(b, name, len, 1)) == NULL)
+        emitf(c, "", 0, "ERR out of memory creating a topic");
     return t;
 }
 
@@ -607,8 +660,11 @@ static void dead_letter(broker *b, struct held *h)
     struct wq *q = h->q;
     fifo_put(&q->dead, h);
     b->stats.dead++;
+    journal(b, AOF_DEAD, h->id, h->reason);
     if (q->dead.n > q->capacity) {
-        free(fifo_take(&q->dead));
+        struct held *oldest = fifo_take(&q->dead);
+        journal(b, AOF_DROP, oldest->id, AOF_NONE);
+        free(oldest);
         b->stats.dead_dropped++;
         if (b->cfg.on_limit != NULL)
             b->cfg.on_limit(NULL, "a dead-letter list is full (its queue's capacity): the oldest "
@@ -618,14 +674,17 @@ static void dead_letter(broker *b, struct held *h)
 
 /* h is in flight no more but was not ACKed (reason: "deadline" or "disconnect"): back to the
  * front of its queue, after what is already waiting there - or to the dead list. */
-static void give_back(broker *b, struct held *h, const char *reason)
+static void give_back(broker *b, struct held *h, uint8_t reason)
 {
-    inflight_remove(b, h);
+    if (h->owner != NULL) /* (NULL: restored from a log, in flight when the broker stopped) */
+        inflight_remove(b, h);
     h->reason = reason;
-    if (b->cfg.max_deliveries != 0 && h->deliveries >= b->cfg.max_deliveries)
+    if (b->cfg.max_deliveries != 0 && h->deliveries >= b->cfg.max_deliveries) {
         dead_letter(b, h);
-    else
+    } else {
         fifo_put(&h->q->redo, h);
+        journal(b, AOF_BACK, h->id, reason);
+    }
 }
 
 /* The next message for a consumer: a returned one first, else the oldest fresh one. */
@@ -653,6 +712,7 @@ static void deliver(broker *b, struct waiter w, struct held *h)
     broker_client *c = w.c;
     inflight_add(b, c, h, w.timeout_s);
     h->deliveries++;
+    journal(b, AOF_DELIVER, h->id, AOF_NONE);
     b->stats.delivered++;
     if (h->seen)
         b->stats.redelivered++;
@@ -696,6 +756,20 @@ static void dispatch(broker *b, struct wq *q)
     }
 }
 
+/* A PUSH into a full queue with the overwrite policy drops its oldest fresh message: the log
+ * must say which (ring_log_push drops it without telling). The ring's bytes are sized for
+ * `capacity` records of the longest line, so the message count is what fills it. */
+static void journal_overwrite(broker *b, struct wq *q)
+{
+    size_t len;
+    uint64_t oldest;
+    if (b->cfg.journal == NULL || b->restoring ||
+        ring_log_peek(q->ring, b->rec, 8 + b->cfg.max_line, &len, NULL) != RING_OK)
+        return;
+    memcpy(&oldest, b->rec, 8);
+    journal(b, AOF_DROP, oldest, AOF_NONE);
+}
+
 static void cmd_push(broker_client *c, const proto_cmd *cmd)
 {
     broker *b = c->b;
@@ -703,6 +777,8 @@ static void cmd_push(broker_client *c, const proto_cmd *cmd)
     if (q == NULL)
         return;
     uint64_t id = b->next_id + 1;
+    if (q->policy == RING_OVERWRITE && ring_log_count(q->ring) >= q->capacity)
+        journal_overwrite(b, q);
     memcpy(b->rec, &id, 8);
     memcpy(b->rec + 8, cmd->msg, cmd->msg_len);
     if (ring_log_push(q->ring, b->rec, 8 + cmd->msg_len, NULL) != RING_OK) {
@@ -713,6 +789,7 @@ static void cmd_push(broker_client *c, const proto_cmd *cmd)
     }
     b->next_id = id;
     b->stats.in++;
+    journal_msg(b, AOF_PUSH, q->name, id, cmd->msg, cmd->msg_len);
     emitf(c, "", 0, "OK %" PRIu64, id);
     dispatch(b, q);
 }
@@ -774,6 +851,7 @@ static void cmd_ack(broker_client *c, uint64_t id)
         return;
     struct wq *q = h->q;
     inflight_remove(b, h); /* settled: the message is gone for good */
+    journal(b, AOF_ACK, h->id, AOF_NONE);
     free(h);
     b->stats.acked++;
     emitf(c, "", 0, "OK");
@@ -803,7 +881,7 @@ void broker_expire(broker *b)
         struct held *h = b->heap[0];
         struct wq *q = h->q;
         b->stats.expired++;
-        give_back(b, h, "deadline");
+        give_back(b, h, AOF_DEADLINE);
         dispatch(b, q); /* deliveries from here are due in >= 1 s: the loop ends */
     }
     leave(b);
@@ -824,7 +902,7 @@ static void cmd_dlq(broker_client *c, const proto_cmd *cmd)
     for (struct held *h = q->dead.head; h != NULL && shown < MAX_DLQ_LISTED; h = h->next) {
         shown++;
         emitf(c, h->msg, h->len, "DEAD %s %" PRIu64 " %u %s ", q->name, h->id, h->deliveries,
-              h->reason);
+              aof_reason_name(h->reason));
     }
     emitf(c, "", 0, "OK %zu of %zu", shown, q->dead.n);
 }
@@ -844,6 +922,7 @@ static void cmd_requeue(broker_client *c, const proto_cmd *cmd)
         if (cmd->all || h->id == cmd->number) {
             h->deliveries = 0;
             fifo_put(&q->redo, h);
+            journal(b, AOF_REQUEUE, h->id, AOF_NONE);
             moved++;
         } else {
             fifo_put(&keep, h);
@@ -870,6 +949,7 @@ static void cmd_pub(broker_client *c, const proto_cmd *cmd)
     uint64_t off;
     ring_log_push(t->ring, cmd->msg, cmd->msg_len, &off); /* overwrite policy: cannot fail */
     b->stats.in++;
+    journal_msg(b, AOF_PUB, t->name, off, cmd->msg, cmd->msg_len);
     for (size_t i = 0; i < t->nsubs; i++) {
         if (t->subs[i]->gone)
             continue;
@@ -934,7 +1014,7 @@ static void cmd_sub(broker_client *c, const proto_cmd *cmd)
 static void forget_client(broker *b, broker_client *c)
 {
     while (c->first != NULL) /* its unacked messages go back, oldest delivery first */
-        give_back(b, c->first, "disconnect");
+        give_back(b, c->first, AOF_DISCONNECT);
     for (size_t i = 0; i < b->nqueues; i++) {
         struct wq *q = b->queues[i];
         for (size_t j = q->nwaiting; j-- > 0;)
@@ -1067,4 +1147,166 @@ int broker_client_waits(const broker_client *c)
 size_t broker_max_line(const broker *b)
 {
     return b->cfg.max_line;
+}
+
+/* ---- durability: restore from a replayed log, snapshot for compaction -------------------- */
+
+/* A name for a restored queue or topic: it must fit max_names. */
+static int restore_name_ok(const broker *b, const char *name, char *err, size_t errlen)
+{
+    if (b->nqueues + b->ntopics < b->cfg.max_names)
+        return 0;
+    snprintf(err, errlen,
+             "the log names more queues and topics than the broker allows (%zu, --max-names): %s",
+             b->cfg.max_names, name);
+    return -1;
+}
+
+int broker_restore_msg(broker *b, const aof_msg *m, char *err, size_t errlen)
+{
+    size_t name_len = strlen(m->queue);
+    struct wq *q = find_queue(b, m->queue, name_len);
+    if (q == NULL && restore_name_ok(b, m->queue, err, errlen) < 0)
+        return -1;
+    if (q == NULL && (q = make_queue(b, m->queue, name_len)) == NULL)
+        goto nomem;
+    if (m->len > b->cfg.max_line) {
+        snprintf(err, errlen, "message %" PRIu64 " in queue %s is %zu bytes, over --max-line %zu",
+                 m->id, q->name, m->len, b->cfg.max_line);
+        return -1;
+    }
+    if (m->id > b->next_id)
+        b->next_id = m->id;
+    if (m->where == AOF_FRESH) {
+        memcpy(b->rec, &m->id, 8);
+        memcpy(b->rec + 8, m->msg, m->len);
+        if (ring_log_count(q->ring) >= q->capacity ||
+            ring_log_push(q->ring, b->rec, 8 + m->len, NULL) != RING_OK) {
+            snprintf(err, errlen,
+                     "queue %s holds more messages in the log than its capacity (%zu): start "
+                     "with a larger --capacity or --queue %s=N",
+                     q->name, q->capacity, q->name);
+            return -1;
+        }
+        return 0;
+    }
+    struct held *h = calloc(1, sizeof *h + m->len);
+    if (h == NULL)
+        goto nomem;
+    h->q = q;
+    h->id = m->id;
+    h->deliveries = m->deliveries;
+    h->seen = m->seen;
+    h->reason = m->reason;
+    h->len = m->len;
+    memcpy(h->msg, m->msg, m->len);
+    broker_stats before = b->stats; /* a restore is not a new dead letter or redelivery */
+    b->restoring = 1;
+    if (m->where == AOF_REDO)
+        fifo_put(&q->redo, h);
+    else if (m->where == AOF_FLIGHT)
+        give_back(b, h, AOF_RESTART); /* its consumer is gone: as if it had disconnected */
+    else
+        dead_letter(b, h);
+    b->restoring = 0;
+    b->stats = before;
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory restoring the log");
+    return -1;
+}
+
+int broker_restore_pub(broker *b, const aof_pub *p, char *err, size_t errlen)
+{
+    size_t name_len = strlen(p->topic);
+    struct topic *t = find_topic(b, p->topic, name_len);
+    if (t == NULL && restore_name_ok(b, p->topic, err, errlen) < 0)
+        return -1;
+    if (t == NULL && (t = make_topic(b, p->topic, name_len, p->offset)) == NULL) {
+        snprintf(err, errlen, "out of memory restoring the log");
+        return -1;
+    }
+    if (p->len > b->cfg.max_line || p->offset != ring_log_next(t->ring)) {
+        snprintf(err, errlen,
+                 "topic %s: offset %" PRIu64 " (%zu bytes) does not follow %" PRIu64
+                 " or is over --max-line",
+                 t->name, p->offset, p->len, ring_log_next(t->ring) - 1);
+        return -1;
+    }
+    ring_log_push(t->ring, p->msg, p->len, NULL);
+    return 0;
+}
+
+void broker_restore_last_id(broker *b, uint64_t last_id)
+{
+    if (last_id > b->next_id)
+        b->next_id = last_id;
+}
+
+static void snapshot_held(const struct held *h, uint8_t where,
+                          void (*fn)(void *user, const aof_record *r), void *user)
+{
+    aof_record r = {.type = AOF_KEEP,
+                    .id = h->id,
+                    .where = where,
+                    .reason = h->reason,
+                    .seen = (uint8_t)(h->seen != 0),
+                    .deliveries = h->deliveries,
+                    .name = h->q->name,
+                    .name_len = strlen(h->q->name),
+                    .msg = (const uint8_t *)h->msg,
+                    .msg_len = h->len};
+    fn(user, &r);
+}
+
+/* One queue's messages in the order replay sorts them back into: redo, in flight (by
+ * deadline), fresh (by id), dead. */
+static void snapshot_queue(const broker *b, struct wq *q,
+                           void (*fn)(void *user, const aof_record *r), void *user)
+{
+    for (const struct held *h = q->redo.head; h != NULL; h = h->next)
+        snapshot_held(h, AOF_REDO, fn, user);
+    for (size_t i = 0; i < b->ninflight; i++)
+        if (b->heap[i]->q == q)
+            snapshot_held(b->heap[i], AOF_FLIGHT, fn, user);
+    ring_log_iter it;
+    uint64_t missed;
+    size_t len;
+    ring_log_after(q->ring, ring_log_first(q->ring) - 1, &it, &missed);
+    while (ring_log_iter_next(&it, b->rec, 8 + b->cfg.max_line, &len, NULL) == RING_OK) {
+        aof_record r = {.type = AOF_KEEP,
+                        .where = AOF_FRESH,
+                        .name = q->name,
+                        .name_len = strlen(q->name),
+                        .msg = b->rec + 8,
+                        .msg_len = len - 8};
+        memcpy(&r.id, b->rec, 8);
+        fn(user, &r);
+    }
+    for (const struct held *h = q->dead.head; h != NULL; h = h->next)
+        snapshot_held(h, AOF_DEADLIST, fn, user);
+}
+
+void broker_snapshot(const broker *b, void (*fn)(void *user, const aof_record *r), void *user)
+{
+    aof_record next = {.type = AOF_NEXT, .id = b->next_id};
+    fn(user, &next);
+    for (size_t i = 0; i < b->nqueues; i++)
+        snapshot_queue(b, b->queues[i], fn, user);
+    for (size_t i = 0; i < b->ntopics; i++) {
+        struct topic *t = b->topics[i];
+        ring_log_iter it;
+        uint64_t missed, off;
+        size_t len;
+        ring_log_after(t->ring, ring_log_first(t->ring) - 1, &it, &missed);
+        while (ring_log_iter_next(&it, b->rec, 8 + b->cfg.max_line, &len, &off) == RING_OK) {
+            aof_record r = {.type = AOF_PUB,
+                            .id = off,
+                            .name = t->name,
+                            .name_len = strlen(t->name),
+                            .msg = b->rec,
+                            .msg_len = len};
+            fn(user, &r);
+        }
+    }
 }

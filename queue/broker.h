@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aof.h"
 #include "ring.h"
 
 typedef struct broker broker;
@@ -49,6 +50,11 @@ typedef struct broker_config {
     broker_send_fn send;
     broker_limit_fn on_limit; /* optional */
     uint64_t (*now_ms)(void); /* a monotonic clock in milliseconds (tests pass a fake one) */
+    /* Optional (--data): called with every change of state, before the reply that reports it
+     * is sent (so a shell that holds replies until the record is written can keep an OK's
+     * promise). The record's strings point into the broker's memory, valid during the call. */
+    void (*journal)(void *user, const aof_record *r);
+    void *journal_user;
 } broker_config;
 
 /* The longest ACK deadline a PULL or TOUCH may ask for (12 hours, as SQS allows). */
@@ -122,5 +128,27 @@ broker_holding broker_get_holding(const broker *b);
 
 /* The longest line the broker accepts (cfg.max_line): what a framer should be given. */
 size_t broker_max_line(const broker *b);
+
+/* ---- durability (queue_broker --data): restore from a replayed log, snapshot for compaction */
+
+/*
+ * Put back one live work-queue message from a replayed log (aof_state_messages order), before
+ * any client connects. A message that was in flight comes back like one whose consumer
+ * disconnected (reason "restart"; dead-lettered if it reached max_deliveries). Returns 0, or
+ * -1 with a sentence in err (a fresh message that does not fit its queue's capacity: the
+ * operator must start with a larger --capacity/--queue, or lose it knowingly).
+ * Nothing is journalled.
+ */
+int broker_restore_msg(broker *b, const aof_msg *m, char *err, size_t errlen);
+
+/* Put back one published message (aof_state_published order). 0, or -1 with err. */
+int broker_restore_pub(broker *b, const aof_pub *p, char *err, size_t errlen);
+
+/* Ids continue after last_id (aof_state_last_id). */
+void broker_restore_last_id(broker *b, uint64_t last_id);
+
+/* The whole live state as records (AOF_NEXT, then AOF_KEEP per work message and AOF_PUB per
+ * kept topic message), for a compacted log; applied to an empty aof_state, they rebuild it. */
+void broker_snapshot(const broker *b, void (*fn)(void *user, const aof_record *r), void *user);
 
 #endif

@@ -15,7 +15,15 @@
  * Usage: queue_broker [--port N] [--bind ADDR] [--capacity N] [--overflow reject|overwrite]
  *                     [--queue NAME=CAP[:POLICY]]... [--max-line N] [--prefetch N]
  *                     [--ack-timeout S] [--max-deliveries N] [--idle-timeout S]
- *                     [--max-clients N] [--keepalive IDLE:INTERVAL:COUNT] [--verbose]
+ *                     [--max-clients N] [--max-names N] [--keepalive IDLE:INTERVAL:COUNT]
+ *                     [--data DIR [--fsync always|everysec|no] [--compact-min BYTES]] [--verbose]
+ *
+ * Durability (--data): every change of state becomes a record (broker.c calls journal()),
+ * gathered in memory; the replies are held back (send_line) until commit() has written the
+ * records (and, under --fsync always, fdatasync'd them). So an OK never leaves before the
+ * change it reports is in the log. The commit waits for the next round of the loop
+ * (commit_soon), so that everything the clients sent in one round shares one write and one
+ * fdatasync: a "group commit", as Redis does before it sleeps. aof_file.c is the file.
  *
  * Every limit (queue/README.md, "Limits") is enforced here, in broker.c or in the loop, and
  * logged when it bites (log_line here, loop_log in the loop). Logging never blocks.
@@ -29,8 +37,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "aof_file.h"
 #include "args.h"
 #include "broker.h"
+#include "buf.h"
 #include "loop.h"
 #include "outguard.h"
 #include "net.h"
@@ -55,6 +65,9 @@ struct options {
     int overflow;                            /* --overflow: 0 reject, 1 overwrite */
     enum ring_policy policy;
     int verbose;
+    const char *data;          /* --data DIR: the append-only log's directory; NULL: memory only */
+    int fsync_policy;          /* --fsync: enum aof_fsync */
+    unsigned long compact_min; /* --compact-min: bytes before the log is compacted */
     const char *spec_items[MAX_SPECS];
     args_list specs; /* the --queue options, pointing into spec_items */
 };
@@ -66,10 +79,15 @@ struct session {
     proto_framer framer;
     int too_slow;     /* output was dropped: its timer closes it at once */
     loop_timer timer; /* its one-shot timer: the idle deadline, or "close it now" */
+    buf held;         /* --data: replies waiting for their records to be written */
+    struct session *next_held;
+    int on_held_list;
 };
 
 static int verbose;
 static struct options opt;
+static aof_file *aof;                 /* --data: the log; NULL: memory only */
+static struct session *held_sessions; /* sessions with replies held back (--data) */
 
 /* ---- logging ---------------------------------------------------------------------------- */
 
@@ -82,8 +100,6 @@ static unsigned log_in_second;
  * goes out with the next line. stdout never blocks the loop: loop_new guards it (outguard.h),
  * so a line that does not fit in an unread pipe is dropped and counted there.
  */
-static void log_line(int always, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 static void log_line(int always, const char *fmt, ...)
 {
     uint64_t second = loop_now_ms() / 1000;
@@ -117,11 +133,8 @@ static void log_line(int always, const char *fmt, ...)
  */
 static loop_timer set_timer(struct session *s, uint64_t ms);
 
-static void send_line(void *handle, const char *data, size_t len)
+static void send_now(struct session *s, const char *data, size_t len)
 {
-    struct session *s = conn_data((conn *)handle);
-    if (s == NULL || s->too_slow)
-        return;
     if (verbose)
         fprintf(stderr, "conn %llu < %.*s", (unsigned long long)conn_id(s->c), (int)len, data);
     if (conn_pending(s->c) > SLOW_CLIENT_BYTES) {
@@ -131,6 +144,106 @@ static void send_line(void *handle, const char *data, size_t len)
         set_timer(s, 0);
     } else
         conn_send(s->c, data, len);
+}
+
+/* With --data, a reply waits until the records of this event are written (commit()). */
+static void send_line(void *handle, const char *data, size_t len)
+{
+    struct session *s = conn_data((conn *)handle);
+    if (s == NULL || s->too_slow)
+        return;
+    if (aof == NULL) {
+        send_now(s, data, len);
+        return;
+    }
+    if (buf_append(&s->held, data, len) < 0) {
+        s->too_slow = 1; /* out of memory: treat it like a client that does not read */
+        return;
+    }
+    if (!s->on_held_list) {
+        s->on_held_list = 1;
+        s->next_held = held_sessions;
+        held_sessions = s;
+    }
+}
+
+static void log_line(int always, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* broker.c reports a change of state: one record for the log. */
+static void journal(void *user, const aof_record *r)
+{
+    (void)user;
+    if (aof_file_add(aof, r) < 0) {
+        log_line(1, "queue_broker: out of memory for the log's records: stopping (the replies "
+                    "that depended on them are not sent)");
+        exit(1);
+    }
+}
+
+/*
+ * Write the records (and fdatasync under always), then let the held replies go. If the disk
+ * fails, stop at once without sending them: a client must never hold an OK for a change the
+ * log lost (and after a failed fsync, Linux may have dropped the dirty pages: retrying could
+ * report success for data that is gone - PostgreSQL's "fsyncgate").
+ */
+static void commit(void)
+{
+    if (aof == NULL)
+        return;
+    char err[512];
+    if (aof_file_commit(aof, err, sizeof err) < 0) {
+        log_line(1, "queue_broker: %s: stopping without sending the replies that depend on it",
+                 err);
+        exit(1);
+    }
+    while (held_sessions != NULL) {
+        struct session *s = held_sessions;
+        held_sessions = s->next_held;
+        s->on_held_list = 0;
+        if (!s->too_slow)
+            send_now(s, (const char *)buf_bytes(&s->held), buf_len(&s->held));
+        buf_free(&s->held);
+    }
+}
+
+/*
+ * The end of every event that may change the state (a client's bytes, a close, a deadline):
+ * commit in the next round of the loop, at its timers (a timer of 0 ms is never due in the
+ * round that starts it), after that round has read what every other ready client sent. One
+ * write and one fdatasync then cover them all; the replies wait one turn of epoll_wait, which
+ * does not sleep while a timer is due. After the loop has stopped: at once.
+ */
+static loop_timer commit_timer;
+static int loop_stopped;
+
+static void commit_due(loop *l, void *arg)
+{
+    (void)l;
+    (void)arg;
+    commit_timer = 0;
+    commit();
+}
+
+static void commit_soon(loop *l)
+{
+    if (aof == NULL || commit_timer != 0)
+        return;
+    if (!loop_stopped)
+        commit_timer = loop_timer_start(l, 0, commit_due, NULL);
+    if (commit_timer == 0) /* the loop's timer limit, or stopping: no batching this time */
+        commit();
+}
+
+/* A session going away: off the held list, its held replies dropped (nobody to send them to). */
+static void forget_held(struct session *s)
+{
+    for (struct session **pp = &held_sessions; *pp != NULL; pp = &(*pp)->next_held) {
+        if (*pp == s) {
+            *pp = s->next_held;
+            break;
+        }
+    }
+    buf_free(&s->held);
 }
 
 /* broker.c refused a client something (a limit bit): one log line. */
@@ -210,6 +323,7 @@ static void deadline_due(loop *l, void *arg)
     deadline_armed = UINT64_MAX;
     broker_stats before = broker_get_stats(b);
     broker_expire(b); /* every message due by now goes back (or to the dead-letter list) */
+    commit_soon(l);
     broker_stats after = broker_get_stats(b);
     if (after.expired > before.expired)
         log_line(0,
@@ -236,11 +350,46 @@ static void rearm(loop *l)
         deadline_armed = next;
 }
 
-/* Every TICK_MS: the deadline timer again, if the loop had no room for it (rare). */
+static void snapshot(void *user, aof_emit_fn emit, void *ctx)
+{
+    broker_snapshot(user, emit, ctx);
+}
+
+/* Rewrite the log as b's live state once it has grown past --compact-min and twice that. */
+static void maybe_compact(broker *b)
+{
+    char err[512];
+    if (!aof_file_should_compact(aof))
+        return;
+    aof_file_stats before = aof_file_get_stats(aof);
+    if (aof_file_compact(aof, snapshot, b, err, sizeof err) < 0) {
+        log_line(1, "queue_broker: compaction failed (%s): stopping; the log is complete", err);
+        exit(1);
+    }
+    aof_file_stats after = aof_file_get_stats(aof);
+    log_line(0, "queue_broker: log compacted: %llu bytes -> %llu (the live state)",
+             (unsigned long long)before.bytes, (unsigned long long)after.bytes);
+}
+
+/* Every TICK_MS with --data: everysec's fdatasync, and compaction when the log has grown. */
+static void durable_tick(loop *l, uint64_t now)
+{
+    char err[512];
+    if (aof_file_tick(aof, now, err, sizeof err) < 0) {
+        log_line(1, "queue_broker: %s: stopping", err);
+        exit(1);
+    }
+    maybe_compact(loop_user(l));
+}
+
+/* Every TICK_MS: the deadline timer again, if the loop had no room for it (rare); with --data,
+ * everysec's fdatasync and compaction. */
 static void tick(loop *l, void *arg)
 {
     (void)arg;
     rearm(l);
+    if (aof != NULL)
+        durable_tick(l, loop_now_ms());
 }
 
 /* ---- the loop's events ------------------------------------------------------------------- */
@@ -309,8 +458,10 @@ static size_t on_data(conn *c, const uint8_t *data, size_t len)
             if (verbose)
                 fprintf(stderr, "conn %llu > %.*s\n", (unsigned long long)conn_id(c), (int)line_len,
                         (const char *)data + done);
-            if (broker_client_line(s->bc, (const char *)data + done, line_len))
+            if (broker_client_line(s->bc, (const char *)data + done, line_len)) {
+                commit();      /* (its held replies first) */
                 conn_close(c); /* QUIT: its "OK bye" goes out, then our FIN */
+            }
         } else if (rc == PROTO_TOO_LONG) {
             broker_client_too_long(s->bc);
             log_line(0,
@@ -322,6 +473,7 @@ static size_t on_data(conn *c, const uint8_t *data, size_t len)
         if (rc == PROTO_NEED_MORE && used == 0)
             break; /* an unfinished line: the loop keeps it and offers it again */
     }
+    commit_soon(conn_loop(c));
     rearm(conn_loop(c));
     return conn_is_closing(c) ? len : done;
 }
@@ -338,10 +490,12 @@ static void on_close(conn *c, const char *why)
         log_line(0, "queue_broker: conn %llu (%s) closed: %s", (unsigned long long)conn_id(c),
                  conn_peer(c), why);
     loop_timer_stop(conn_loop(c), s->timer);
+    forget_held(s);
+    conn_set_data(c, NULL);
     broker_client_gone(s->bc); /* its unacked messages go back to their queues, and may go
                                   straight out to waiting consumers */
+    commit_soon(conn_loop(c));
     rearm(conn_loop(c));
-    conn_set_data(c, NULL);
     free(s);
 }
 
@@ -354,7 +508,8 @@ static void usage(FILE *out)
             "                    [--overflow reject|overwrite] [--queue NAME=CAP[:POLICY]]...\n"
             "                    [--max-line N] [--prefetch N] [--ack-timeout S]\n"
             "                    [--max-deliveries N] [--idle-timeout S] [--max-clients N]\n"
-            "                    [--max-names N] [--keepalive IDLE:INTERVAL:COUNT] [--verbose]\n"
+            "                    [--max-names N] [--keepalive IDLE:INTERVAL:COUNT] [--data DIR]\n"
+            "                    [--fsync always|everysec|no] [--compact-min BYTES] [--verbose]\n"
             "\n"
             "  --port N        TCP port (default %d; 0 picks a free one and prints it)\n"
             "  --bind ADDR     address to listen on (default 127.0.0.1; '::' for all)\n"
@@ -376,6 +531,13 @@ static void usage(FILE *out)
             "                  them by use, beyond this a new name gets ERR (default 64)\n"
             "  --keepalive I:V:C   TCP keepalive: first probe after I s idle, then every V s,\n"
             "                  give up after C (default 10:2:3: a vanished peer is cut in 16 s)\n"
+            "  --data DIR      keep an append-only log of every change in DIR/queue.aof and\n"
+            "                  replay it at start (default: memory only, a stop loses all)\n"
+            "  --fsync P       when the log reaches the disk: always (before each OK),\n"
+            "                  everysec (default: a power cut loses about 1 s), no (the\n"
+            "                  kernel decides); all three survive kill -9\n"
+            "  --compact-min N rewrite the log as the live state once it is over N bytes\n"
+            "                  and twice its size after the last rewrite (default 4 MiB)\n"
             "  --verbose       trace every socket call and protocol line on stderr\n"
             "\n"
             "Try it: nc 127.0.0.1 %d, then type PUSH jobs hello / PULL jobs / ACK 1\n",
@@ -447,6 +609,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         ARGS_NUMBER_OPT("--max-clients", NULL, o->max_clients, 1, 100000),
         ARGS_NUMBER_OPT("--max-names", NULL, o->max_names, 1, 1024), /* found by a walk */
         ARGS_TEXT_OPT("--keepalive", NULL, o->keepalive),
+        ARGS_TEXT_OPT("--data", NULL, o->data),
+        ARGS_CHOICE_OPT("--fsync", NULL, o->fsync_policy, "always|everysec|no"),
+        ARGS_NUMBER_OPT("--compact-min", NULL, o->compact_min, 4096, 1ul << 40),
         ARGS_FLAG_OPT("--verbose", NULL, o->verbose),
     };
     char err[ARGS_ERR_LEN];
@@ -486,6 +651,70 @@ static void apply_spec(broker *b, const char *spec, enum ring_policy fallback)
 
 /* ---- main -------------------------------------------------------------------------------- */
 
+/* --data: open the log, replay it into b, and say what came back (after the listening line,
+ * before any client is served: the loop has not run yet). Exits on any failure. */
+static void restore(const struct options *o, broker *b)
+{
+    char err[768];
+    aof_state *st;
+    aof_load_info info;
+    aof = aof_file_open(o->data, (enum aof_fsync)o->fsync_policy, o->compact_min, &st, &info, err,
+                        sizeof err);
+    if (aof == NULL) {
+        fprintf(stderr, "queue_broker: --data %s: %s\n", o->data, err);
+        exit(1);
+    }
+    if (info.dropped > 0)
+        log_line(1,
+                 "queue_broker: %s: dropped a torn last record (%llu bytes: %s): a crash cut "
+                 "its write short, so its reply was never sent",
+                 aof_file_path(aof), (unsigned long long)info.dropped, info.why);
+    size_t n = 0, np = 0;
+    const aof_msg *m = aof_state_messages(st, &n);
+    const aof_pub *p =
+        aof_state_published(st, (size_t)1 << 20, &np); /* (the rings keep their capacity) */
+    size_t inflight = 0;
+    for (size_t i = 0; i < n; i++) {
+        inflight += m[i].where == AOF_FLIGHT;
+        if (broker_restore_msg(b, &m[i], err, sizeof err) < 0) {
+            fprintf(stderr, "queue_broker: --data %s: %s\n", o->data, err);
+            exit(1);
+        }
+    }
+    for (size_t i = 0; i < np; i++) {
+        if (broker_restore_pub(b, &p[i], err, sizeof err) < 0) {
+            fprintf(stderr, "queue_broker: --data %s: %s\n", o->data, err);
+            exit(1);
+        }
+    }
+    broker_restore_last_id(b, aof_state_last_id(st));
+    broker_holding h = broker_get_holding(b);
+    log_line(1,
+             "queue_broker: %s %s (%llu records, %llu bytes): %llu queued (%zu of them "
+             "were in flight: back first, marked redelivered), %llu dead-lettered, %llu published; "
+             "ids go on after %llu",
+             info.created ? "created" : "replayed", aof_file_path(aof),
+             (unsigned long long)info.records, (unsigned long long)info.bytes,
+             (unsigned long long)h.queued, inflight, (unsigned long long)h.dead,
+             (unsigned long long)h.published, (unsigned long long)aof_state_last_id(st));
+    if (info.skipped > 0)
+        log_line(1, "queue_broker: %llu records in the log did not fit the state and were skipped",
+                 (unsigned long long)info.skipped);
+    aof_file_set_live(aof, aof_state_live_bytes(st, (size_t)1 << 20));
+    aof_state_free(st);
+    maybe_compact(b);
+    log_line(1,
+             "queue_broker: durable: every change is appended to %s before its reply; "
+             "fsync %s: %s",
+             aof_file_path(aof), aof_fsync_name((enum aof_fsync)o->fsync_policy),
+             o->fsync_policy == AOF_FSYNC_ALWAYS ? "an OK is sent after its record is on disk"
+             : o->fsync_policy == AOF_FSYNC_EVERYSEC
+                 ? "the disk is flushed once a second (a power cut loses up to about 1 s; "
+                   "kill -9 loses nothing acknowledged)"
+                 : "the kernel flushes when it wants (a power cut loses up to about 30 s; "
+                   "kill -9 loses nothing acknowledged)");
+}
+
 static broker *make_broker(const struct options *o)
 {
     char err[256];
@@ -498,7 +727,8 @@ static broker *make_broker(const struct options *o)
                          .max_deliveries = o->max_deliveries,
                          .send = send_line,
                          .on_limit = on_limit,
-                         .now_ms = loop_now_ms};
+                         .now_ms = loop_now_ms,
+                         .journal = o->data != NULL ? journal : NULL};
     broker *b = broker_new(&cfg, err, sizeof err);
     if (b == NULL) {
         fprintf(stderr, "queue_broker: %s\n", err);
@@ -557,8 +787,9 @@ static loop *make_loop(const struct options *o, broker *b)
     log_line(1, "queue_broker: listening on %s port %d (capacity %zu, overflow %s, max line %zu)",
              o->bind, net_local_port(fd), o->capacity,
              o->policy == RING_REJECT ? "reject" : "overwrite", o->max_line);
-    log_line(1, "queue_broker: memory only: nothing is written to disk, so a stop or a crash "
-                "loses every queued, in-flight, dead-lettered and published message");
+    if (o->data == NULL)
+        log_line(1, "queue_broker: memory only: nothing is written to disk, so a stop or a crash "
+                    "loses every queued, in-flight, dead-lettered and published message");
     return l;
 }
 
@@ -577,7 +808,9 @@ int main(int argc, char **argv)
                            .ka_idle = 10,
                            .ka_interval = 2,
                            .ka_count = 3,
-                           .keepalive = "10:2:3"};
+                           .keepalive = "10:2:3",
+                           .fsync_policy = AOF_FSYNC_EVERYSEC,
+                           .compact_min = 4ul << 20};
     opt.specs = (args_list){opt.spec_items, MAX_SPECS, 0};
     int status = parse_args(argc, argv, &opt);
     if (status >= 0)
@@ -587,12 +820,24 @@ int main(int argc, char **argv)
     fit_fd_limit(&opt);
     broker *b = make_broker(&opt);
     loop *l = make_loop(&opt, b);
+    if (opt.data != NULL)
+        restore(&opt, b);
     int rc = loop_run(l);
+    loop_stopped = 1;
     /* Count before loop_free: closing the last clients returns their unacked messages, and
      * that is bookkeeping, not deliveries. */
     broker_stats s = broker_get_stats(b);
     broker_holding h = broker_get_holding(b);
-    loop_free(l);
+    loop_free(l); /* (with --data, the BACK records of the last clients are committed here) */
+    aof_file_stats fs = {0};
+    char err[512];
+    if (aof != NULL) {
+        fs = aof_file_get_stats(aof);
+        if (aof_file_close(aof, err, sizeof err) < 0) {
+            log_line(1, "queue_broker: %s: the last records may not be on disk", err);
+            rc = -2;
+        }
+    }
     broker_free(b);
     log_line(1,
              "queue_broker: stopped. messages in %llu, delivered %llu, redelivered %llu, "
@@ -602,11 +847,23 @@ int main(int argc, char **argv)
              (unsigned long long)s.redelivered, (unsigned long long)s.overwritten,
              (unsigned long long)s.acked, (unsigned long long)s.rejected,
              (unsigned long long)s.expired, (unsigned long long)s.dead);
-    log_line(1,
-             "queue_broker: memory only: this stop discards %llu queued, %llu in flight, %llu "
-             "dead-lettered and %llu published messages",
-             (unsigned long long)h.queued, (unsigned long long)h.inflight,
-             (unsigned long long)h.dead, (unsigned long long)h.published);
+    if (opt.data == NULL)
+        log_line(1,
+                 "queue_broker: memory only: this stop discards %llu queued, %llu in flight, %llu "
+                 "dead-lettered and %llu published messages",
+                 (unsigned long long)h.queued, (unsigned long long)h.inflight,
+                 (unsigned long long)h.dead, (unsigned long long)h.published);
+    else
+        log_line(1,
+                 "queue_broker: durable: %s keeps %llu queued, %llu in flight (back at the next "
+                 "start, marked redelivered), %llu dead-lettered and %llu published messages "
+                 "(log: %llu records appended, %llu fdatasyncs, %llu compactions)",
+                 opt.data, (unsigned long long)h.queued, (unsigned long long)h.inflight,
+                 (unsigned long long)h.dead, (unsigned long long)h.published,
+                 (unsigned long long)fs.records, (unsigned long long)fs.fsyncs,
+                 (unsigned long long)fs.compactions);
+    if (rc == -2)
+        return 1;
     if (rc < 0) {
         fprintf(stderr, "queue_broker: the event loop failed (epoll error); see above\n");
         return 1;

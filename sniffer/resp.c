@@ -19,7 +19,7 @@ static int64_t line_len(const uint8_t *p, uint32_t n, uint32_t at)
 }
 
 /* A signed decimal header ("3", "-1"), at most 18 digits so it cannot overflow. */
-static bool parse_int(const uint8_t *p, uint32_t len, int64_t *out)
+bool resp_int(const uint8_t *p, uint32_t len, int64_t *out)
 {
     uint32_t i = 0;
     bool neg = false;
@@ -79,13 +79,13 @@ static resp_status one(const uint8_t *p, uint32_t n, uint32_t at, int depth, uin
             return RESP_BAD;
         break;
     case ':':
-        if (!parse_int(p + hoff, hlen, &v))
+        if (!resp_int(p + hoff, hlen, &v))
             return RESP_BAD;
         break;
     case '$':
     case '!':
     case '=':
-        if (!parse_int(p + hoff, hlen, &v) || v < -1 || (v == -1 && t != '$'))
+        if (!resp_int(p + hoff, hlen, &v) || v < -1 || (v == -1 && t != '$'))
             return RESP_BAD;
         if (top)
             top->count = v;
@@ -99,7 +99,7 @@ static resp_status one(const uint8_t *p, uint32_t n, uint32_t at, int depth, uin
         }
         break;
     default: { /* '*', '%', '~', '>', '|': aggregates */
-        if (!parse_int(p + hoff, hlen, &v) || v < -1 || (v == -1 && t != '*'))
+        if (!resp_int(p + hoff, hlen, &v) || v < -1 || (v == -1 && t != '*'))
             return RESP_BAD;
         if (top)
             top->count = v;

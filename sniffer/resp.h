@@ -38,6 +38,10 @@ typedef struct resp_top {
 /* Reads one whole value at p[0..n); fills *top when it returns RESP_OK. */
 resp_status resp_value(const uint8_t *p, uint32_t n, resp_top *top);
 
+/* A header's signed decimal ("3", "-1") at p[0..len), at most 18 digits so it cannot overflow:
+ * true with *out set, false when it is not one. Both readers (resp.c, resp_reader.c) use it. */
+bool resp_int(const uint8_t *p, uint32_t len, int64_t *out);
+
 /* A one-line summary of the whole value at p[0..n) (resp_value() said RESP_OK): the top
  * type and count, then each element of a top aggregate: short printable strings quoted
  * ("PUBLISH" "chan"), longer ones as <bulk N bytes>, integers as they are, nested aggregates

@@ -93,25 +93,6 @@ static bool described(resp_reader *r, int level)
 
 /* ---- the header line: type byte, text, CRLF ---- */
 
-/* A signed decimal ("3", "-1"), at most 18 digits so it cannot overflow (as resp.c). */
-static bool parse_int(const uint8_t *p, uint32_t len, int64_t *out)
-{
-    uint32_t i = 0;
-    bool neg = false;
-    if (len > 0 && (p[0] == '-' || p[0] == '+'))
-        neg = p[i++] == '-';
-    if (i == len || len - i > 18)
-        return false;
-    int64_t v = 0;
-    for (; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-        v = v * 10 + (p[i] - '0');
-    }
-    *out = neg ? -v : v;
-    return true;
-}
-
 /* An element (or the whole value) ended: count it in the aggregates above. Returns true when
  * that ended the top value. */
 static bool element_done(resp_reader *r)
@@ -147,7 +128,7 @@ static resp_status header_done(resp_reader *r)
     case ':':
     case '#':
     case '_':
-        if ((t == ':' && (!kept || !parse_int(h, len, &v))) || (t == '_' && len != 0) ||
+        if ((t == ':' && (!kept || !resp_int(h, len, &v))) || (t == '_' && len != 0) ||
             (t == '#' && (len != 1 || (h[0] != 't' && h[0] != 'f'))))
             return RESP_BAD;
         if (described(r, level)) {
@@ -160,7 +141,7 @@ static resp_status header_done(resp_reader *r)
     case '$':
     case '!':
     case '=':
-        if (!kept || !parse_int(h, len, &v) || v < -1 || (v == -1 && t != '$'))
+        if (!kept || !resp_int(h, len, &v) || v < -1 || (v == -1 && t != '$'))
             return RESP_BAD;
         if (v == -1) {
             if (described(r, level))
@@ -174,7 +155,7 @@ static resp_status header_done(resp_reader *r)
         r->in_bulk = true;
         return RESP_MORE;
     default: /* '*', '%', '~', '>', '|': aggregates */
-        if (!kept || !parse_int(h, len, &v) || v < -1 || (v == -1 && t != '*'))
+        if (!kept || !resp_int(h, len, &v) || v < -1 || (v == -1 && t != '*'))
             return RESP_BAD;
         /* a map's count is of pairs; an attribute's pairs come before the value it describes */
         int64_t items = t == '%' ? 2 * v : t == '|' ? 2 * v + 1 : v < 0 ? 0 : v;

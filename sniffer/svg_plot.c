@@ -56,3 +56,14 @@ void svg_axes(svg_buf *b, const svg_plot *p, const char *xname, const char *ynam
     svg_label(b, p->x + p->w / 2, p->y + p->h + 30, "middle", "small", xname);
     svg_label(b, p->x - 4, p->y - 8, "start", "small", yname);
 }
+
+void svg_measured_page(svg_buf *b, const svg_cap *c, double w, const char *title, svg_draw_fn draw)
+{
+    svg_buf measure;
+    svg_init(&measure, 0);
+    double h = draw(&measure, c);
+    svg_free(&measure);
+    svg_begin(b, w, h, title);
+    draw(b, c);
+    svg_end(b);
+}

@@ -88,6 +88,10 @@ typedef struct svg_plot {
     double x, y, w, h;     /* the plot area on the page */
     double x0, x1, y0, y1; /* the data ranges it shows */
 } svg_plot;
+/* A page whose height is known only once it is drawn (a ladder, a tcptrace): draw once into a
+ * scratch buffer to measure, then begin a page of that height and draw it for real. */
+typedef double (*svg_draw_fn)(svg_buf *b, const svg_cap *c); /* returns the height used */
+void svg_measured_page(svg_buf *b, const svg_cap *c, double w, const char *title, svg_draw_fn draw);
 double svg_px(const svg_plot *p, double v);
 double svg_py(const svg_plot *p, double v);
 void svg_axes(svg_buf *b, const svg_plot *p, const char *xname, const char *yname);

@@ -9,7 +9,7 @@
  * the ladder shows them, the receive window in bytes (scaled by the shift the SYNs agreed,
  * RFC 7323 2.2), the SACK blocks (RFC 2018), the Wirelab sequence number of a udp_sender
  * datagram, the ladder's label, and the application message. SVG_MAX_PACKETS records at most
- * (about 40 MB); packets after that are counted, and each picture says so.
+ * (368 bytes each, about 37 MB); packets after that are counted, and each picture says so.
  * Pure: no I/O.
  */
 #include "flows.h"

@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define W        1000.0 /* the page's width */
 #define LEFT     230.0  /* the client's lifeline */
@@ -87,9 +88,25 @@ static void resent(svg_buf *b, const svg_pkt *p, double y, uint64_t again, uint6
     }
 }
 
+/* msg cut to what fits between the lifelines (MSG_CHARS), ending in "..." when cut; the cut
+ * backs off to the start of a UTF-8 character, so it never leaves half of one. */
+#define MSG_CHARS 96
+static const char *fit(char out[MSG_CHARS + 4], const char *msg)
+{
+    size_t n = strlen(msg);
+    if (n <= MSG_CHARS)
+        return msg;
+    n = MSG_CHARS - 3;
+    while (n > 0 && ((unsigned char)msg[n] & 0xc0) == 0x80) /* a continuation byte */
+        n--;
+    memcpy(out, msg, n);
+    memcpy(out + n, "...", 4);
+    return out;
+}
+
 static void arrow(svg_buf *b, const svg_pkt *p, double y, uint64_t again, uint64_t repeats)
 {
-    char num[48];
+    char num[48], text[MSG_CHARS + 4];
     double from = p->dir == 0 ? LEFT : RIGHT, to = p->dir == 0 ? RIGHT : LEFT;
     svg_fmt(b,
             "<g class=\"arrow%s\" data-frame=\"%" PRIu64 "\" data-conv=\"%" PRIu64
@@ -109,7 +126,7 @@ static void arrow(svg_buf *b, const svg_pkt *p, double y, uint64_t again, uint64
     double my = y + MSG_ROW - 2;
     svg_fmt(b, "<g class=\"msg\" data-frame=\"%" PRIu64 "\">\n", p->frame);
     svg_line(b, from + (p->dir == 0 ? 20 : -20), my, to + (p->dir == 0 ? -20 : 20), my, "");
-    svg_label(b, (LEFT + RIGHT) / 2, my - 4, "middle", "small", p->msg);
+    svg_label(b, (LEFT + RIGHT) / 2, my - 4, "middle", "small", fit(text, p->msg));
     svg_fmt(b, "</g>\n");
 }
 
@@ -145,6 +162,8 @@ static double conversation(svg_buf *b, const svg_cap *c, const svg_conv *v, doub
     snprintf(title, sizeof title, "conversation %" PRIu64 " (%s)", v->conv,
              v->proto == 6 ? "TCP" : "UDP");
     svg_label(b, 10, y + 20, "start", "title", title);
+    svg_label(b, 10, y + 60, "start", "small", "frame");
+    svg_label(b, 60, y + 60, "start", "small", "time (s)");
     svg_label(b, LEFT, y + 45, "middle", "", "client");
     svg_label(b, LEFT, y + 60, "middle", "small", v->client);
     svg_label(b, RIGHT, y + 45, "middle", "", "server");
@@ -211,11 +230,5 @@ static double draw(svg_buf *b, const svg_cap *c)
 
 void svg_ladder(svg_buf *b, const svg_cap *c)
 {
-    svg_buf measure;
-    svg_init(&measure, 0);
-    double h = draw(&measure, c);
-    svg_free(&measure);
-    svg_begin(b, W, h, "sniffer --svg ladder");
-    draw(b, c);
-    svg_end(b);
+    svg_measured_page(b, c, W, "sniffer --svg ladder", draw);
 }

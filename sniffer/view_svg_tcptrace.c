@@ -63,6 +63,7 @@ typedef struct tcp_range {
     uint64_t win_top; /* the highest ACK + window */
     unsigned segs, retrans, sacks;
     uint64_t bytes;
+    bool scale_unknown; /* a window whose scale the capture does not know (no SYNs) */
 } tcp_range;
 
 static void tcp_measure(const svg_cap *c, uint64_t conv, int dir, tcp_range *r)
@@ -83,6 +84,7 @@ static void tcp_measure(const svg_cap *c, uint64_t conv, int dir, tcp_range *r)
             uint64_t top = (uint64_t)p->ack + p->win;
             r->win_top = top > r->win_top ? top : r->win_top;
             r->sacks += p->nsack;
+            r->scale_unknown |= !p->win_known;
         }
     }
 }
@@ -170,7 +172,8 @@ static double tcp_panel(svg_buf *b, const svg_cap *c, uint64_t conv, int dir, do
     tcp_marks(b, c, conv, dir, &pl);
     snprintf(text, sizeof text,
              "blue: data segments, red: retransmissions, green: ACK, yellow: ACK + receive "
-             "window%s, purple: SACK blocks",
+             "window%s%s, purple: SACK blocks",
+             r.scale_unknown ? " (scale unknown: no SYNs captured)" : "",
              (double)r.win_top > pl.y1 ? " (clipped at the top)" : "");
     svg_label(b, 90, y + PANEL - 8, "start", "small", text);
     return y + PANEL;
@@ -301,11 +304,5 @@ static double draw(svg_buf *b, const svg_cap *c)
 
 void svg_tcptrace(svg_buf *b, const svg_cap *c)
 {
-    svg_buf measure;
-    svg_init(&measure, 0);
-    double h = draw(&measure, c);
-    svg_free(&measure);
-    svg_begin(b, W, h, "sniffer --svg tcptrace");
-    draw(b, c);
-    svg_end(b);
+    svg_measured_page(b, c, W, "sniffer --svg tcptrace", draw);
 }

@@ -464,8 +464,10 @@ int loop_run(loop *l)
         int n = epoll_wait(l->epfd, events, MAX_EVENTS, next_timeout_ms(l));
         if (n < 0 && errno == EINTR)
             continue; /* a signal (or io_uring's own task work) woke us: not a round */
-        if (n < 0)
+        if (n < 0) {  /* (never expected: the program's last words, so they must say why) */
+            loop_log(l, "epoll_wait failed: %s; the loop stops", strerror(errno));
             return -1;
+        }
         l->stats.rounds++;
         dispatch(l, events, n);
         run_timers(l);

@@ -153,7 +153,8 @@ void loop_log(const loop *l, const char *fmt, ...) __attribute__((format(printf,
  * Returns 0, or -1 with the reason in err (as loop_add_listener). */
 int loop_stop_on_signals(loop *l, char *err, size_t errlen);
 
-/* Run until loop_stop() or a signal. Returns 0, or -1 if epoll itself failed. */
+/* Run until loop_stop() or a signal. Returns 0, or -1 if epoll itself failed (then one
+ * loop_log line has said why). */
 int loop_run(loop *l);
 
 /* Ask loop_run to return after the current round of events. Safe inside any callback. */

@@ -39,12 +39,14 @@ static const char *setup_advice(int rc)
 {
     switch (rc) {
     case -ENOSYS:
-        return "this kernel was built without io_uring (it came in Linux 5.1)";
+        return "no io_uring here: a kernel before 5.1, one built without it, or a sandbox "
+               "that hides it";
     case -EPERM:
-        return "io_uring is switched off for this user: sysctl kernel.io_uring_disabled "
-               "(0 allows it; needs root)";
+        return "io_uring is not allowed here: sysctl kernel.io_uring_disabled (0 allows it; "
+               "needs root), or a container's seccomp filter";
     case -ENOMEM:
-        return "the ring's memory counts against the locked-memory limit: raise `ulimit -l`";
+        return "no memory for the ring: before Linux 5.12 it counts against `ulimit -l` "
+               "(raise it), later against the memory cgroup";
     case -EMFILE:
     case -ENFILE:
         return "a ring is a file descriptor, and there are none left: raise `ulimit -n`";

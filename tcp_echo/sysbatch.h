@@ -25,16 +25,15 @@
 
 typedef struct sysbatch sysbatch;
 
-#define SYSBATCH_ERR_LEN                                                                           \
-    256 /* an err buffer this large holds every sentence sysbatch_new writes                       \
-         */
+/* An err buffer this large holds every sentence sysbatch_new writes. */
+#define SYSBATCH_ERR_LEN 256
 
 /*
  * A batch of up to max_ops operations (1 to 32768, the kernel's limit for a ring), or NULL if
  * io_uring is refused, with a sentence in err (errlen bytes) that says what the kernel
  * answered and what would change it, e.g. "the kernel refused io_uring_setup for 64 entries:
- * Cannot allocate memory (the ring's memory counts against the locked-memory limit: raise
- * `ulimit -l`)".
+ * Operation not permitted (io_uring is not allowed here: sysctl kernel.io_uring_disabled (0
+ * allows it; needs root), or a container's seccomp filter)".
  */
 sysbatch *sysbatch_new(unsigned max_ops, char *err, size_t errlen);
 void sysbatch_free(sysbatch *b);

@@ -11,37 +11,16 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#define PRODUCERS 4
-#define CONSUMERS 4
-#define PIPELINE  64
-#define WINDOW    8 /* PULLs each consumer keeps outstanding (the broker allows 16) */
+#include "bench_load.h"
 
-static int port;
-static uint64_t total;
-static _Atomic unsigned char *seen;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_broker: %s\n", what);
-    exit(1);
-}
+#define WINDOW 8 /* PULLs each consumer keeps outstanding (the broker allows 16) */
 
 static int dial(void)
 {
@@ -152,28 +131,8 @@ static void *consumer(void *arg)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: bench_broker PORT [MESSAGES]\n");
-        return 2;
-    }
-    port = atoi(argv[1]);
-    total = argc > 2 ? strtoull(argv[2], NULL, 10) : 200000;
-    total -= total % (PRODUCERS * CONSUMERS);
-    seen = calloc(total, 1);
-    pthread_t p[PRODUCERS], c[CONSUMERS];
-    double t0 = now_s();
-    for (uintptr_t i = 0; i < CONSUMERS; i++)
-        pthread_create(&c[i], NULL, consumer, (void *)i);
-    for (uintptr_t i = 0; i < PRODUCERS; i++)
-        pthread_create(&p[i], NULL, producer, (void *)i);
-    for (int i = 0; i < PRODUCERS; i++)
-        pthread_join(p[i], NULL);
-    for (int i = 0; i < CONSUMERS; i++)
-        pthread_join(c[i], NULL);
-    double dt = now_s() - t0;
-    for (uint64_t i = 0; i < total; i++)
-        if (seen[i] != 1)
-            die("a message was never delivered");
+    load_args(argc, argv, "bench_broker");
+    double dt = load_run(producer, consumer);
     printf("broker PUSH/PULL/ACK, 4 producers + 4 consumers: %llu messages in %.2f s = %.0f "
            "messages/s\n",
            (unsigned long long)total, dt, (double)total / dt);

@@ -1,6 +1,6 @@
 """broker.py - Lab 7's clients of queue_broker (queue/README.md has the protocol).
 
-usage: broker.py work|topic|crash-before|crash-after|cut|poison [PORT]
+usage: broker.py work|topic|crash-before|crash-after|cut|poison|durable-after [PORT]
 
 Each client is a TCP connection that sends one command line at a time and prints the
 conversation as `name > line` (sent) and `name < line` (received), waiting for each answer
@@ -18,6 +18,8 @@ before the next command, so the transcript is the same on every run.
          passes; the broker's side of consumer1's connection goes when keepalive gives up.
   poison: (--max-deliveries 3) three consumers crash on the same job; it goes to the
          dead-letter list; an operator lists it (DLQ) and puts it back (REQUEUE).
+  durable-after: (crash-before, kill -9, and a restart on the same --data) a consumer gets
+         job 1 back marked redelivered, then job 2; the next PUSH gets id 3: ids go on.
 Exit status 1, with the reason, if the broker does not answer as the lab says.
 """
 import shutil
@@ -163,6 +165,20 @@ def crash_after():
     c1.close("done")
 
 
+def durable_after():
+    c1 = Client("consumer1")
+    expect(c1.ask("PULL jobs"), "MSG jobs 1 redelivered resize cat.jpg")
+    print("consumer1: job 1 survived, marked redelivered: the log says it went out once, unACKed")
+    expect(c1.ask("ACK 1"), "OK")
+    expect(c1.ask("PULL jobs"), "MSG jobs 2 new resize dog.jpg")
+    expect(c1.ask("ACK 2"), "OK")
+    producer = Client("producer")
+    expect(producer.ask("PUSH jobs resize bird.jpg"), "OK 3")
+    print("and ids go on: 'job 1 is done' in a consumer's notes still means cat.jpg")
+    producer.close("done")
+    c1.close("done")
+
+
 def tcp_state(local_port, remote_port):
     """The state of the TCP socket local_port -> remote_port in /proc/net/tcp (this namespace's
     connections), or 'gone'."""
@@ -232,7 +248,8 @@ def poison():
 
 
 SCENARIOS = {"work": work, "topic": topic, "crash-before": crash_before,
-             "crash-after": crash_after, "cut": cut, "poison": poison}
+             "crash-after": crash_after, "cut": cut, "poison": poison,
+             "durable-after": durable_after}
 
 if __name__ == "__main__":
     if len(sys.argv) not in (2, 3) or sys.argv[1] not in SCENARIOS:

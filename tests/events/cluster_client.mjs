@@ -1,15 +1,16 @@
 // cluster_client.mjs - socket.io-client clients on both servers of a cluster (events_server
 // --adapter redis:// and tests/events/cluster_node.mjs, one Redis), checking that the two
 // implementations are one chat. Run by tests/events/cluster.sh:
-//   node cluster_client.mjs interop C_PORT NODE_PORT
-//   node cluster_client.mjs heal C_PORT NODE_PORT REDIS_PORT REDIS_PIDFILE
+//   node cluster_client.mjs interop|heal C_PORT NODE_PORT REDIS_PORT REDIS_PIDFILE
 // Each check prints what it saw; the first failure prints what was expected and exits 1.
 // Absence ("X did not get it") is checked with a marker, never a timer: after the event under
 // test, the sender's server broadcasts a marker to everyone on the same Redis connection, so
 // when a client has the marker it would already have had the event.
 import { io } from "socket.io-client";
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { openSync, readFileSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
+import { createClient } from "redis";
 
 const [scenario, cPort, nPort, redisPort, redisPidfile] = process.argv.slice(2);
 const sockets = [];
@@ -31,6 +32,7 @@ async function client(port, name, nsp = "/") {
   s.got = [];
   for (const ev of ["said", "shouted", "announced"])
     s.on(ev, (m) => s.got.push(`${ev}:${m.text}`));
+  s.on("question", (x, cb) => cb(`${name}:${x}`)); // a broadcast with acks asks every client
   sockets.push(s);
   await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${name} did not connect`)), 10000);
@@ -102,6 +104,17 @@ const scenarios = {
     await deliveredTo(c1, "shout", ["from-c"], "shouted:from-c", [c2, n1, n2], [c1], "C1 shouts");
     await deliveredTo(n1, "shout", ["from-n"], "shouted:from-n", [c1, c2, n2], [n1], "N1 shouts");
 
+    console.log("namespaces stay apart across the cluster (/news on both servers)");
+    const cn = await client(cPort, "C-news", "/news"), nn = await client(nPort, "N-news", "/news");
+    await deliveredTo(cn, "shout", ["news-c"], "shouted:news-c", [nn], [cn], "C-news shouts in /news");
+    await deliveredTo(nn, "shout", ["news-n"], "shouted:news-n", [cn], [nn], "N-news shouts in /news");
+    await deliveredTo(c1, "shout", ["root"], "shouted:root", [c2, n1, n2], [c1], "then C1 shouts in /");
+    for (const r of all)
+      if (r.got.some((g) => g.startsWith("shouted:news-"))) fail(`${r.label} in / got a /news shout`);
+    console.log("  ok: no client of / got a /news shout");
+    cn.disconnect();
+    nn.disconnect();
+
     console.log("broadcast to a room, from either side");
     await ask(c1, "join", "r1");
     await ask(n2, "join", "r1");
@@ -132,6 +145,20 @@ const scenarios = {
     await ask(c1, "cluster-leave", "from-n", "from-n");
     await members(n1, "from-n", [], "after C1's socketsLeave('from-n'), Node sees");
 
+    console.log("the older REMOTE_JOIN form (one socket by id, adapter 7.x), answered by its server");
+    const redis = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+    await redis.connect();
+    const answered = new Promise((resolve) => {
+      const sub = redis.duplicate();
+      sub.connect().then(() => sub.subscribe("socket.io-response#/#", (m) => {
+        if (JSON.parse(m).requestId === "legacy-1") { sub.quit(); resolve(m); }
+      })).then(() => redis.publish("socket.io-request#/#", JSON.stringify(
+        { uid: "legacy", requestId: "legacy-1", type: 2, sid: c1.id, room: "legacy-room" })));
+    });
+    eq(JSON.parse(await answered), { requestId: "legacy-1" }, "events_server's answer");
+    await members(n1, "legacy-room", [c1.id], "C1 joined legacy-room, as Node sees");
+    await redis.quit();
+
     console.log("allRooms across the cluster, from either side");
     for (const s of [c1, n1]) {
       const r = await ask(s, "cluster-rooms");
@@ -148,6 +175,11 @@ const scenarios = {
     eq(rc, { ok: true, responses: [value] }, "events_server's serverSideEmit('echo'), Node's ack");
     const rn = await ask(n1, "cluster-emit", value);
     eq(rn, { ok: true, responses: [value] }, "Node's serverSideEmit('echo'), events_server's ack");
+
+    console.log("a broadcast with acks from Node.js (io.timeout().emitWithAck) reaches events_server's clients");
+    const asked = await ask(n1, "cluster-ask", "q");
+    eq(asked.ok, true, "every server counted and relayed its clients' acks in time");
+    eq([...asked.responses].sort(), ["C1:q", "C2:q", "N1:q", "N2:q"], "the acks of all four clients");
 
     console.log("disconnectSockets across the cluster, from either side");
     await ask(c2, "join", "doomed");
@@ -187,10 +219,25 @@ const scenarios = {
     await deliveredTo(c1, "shout", ["during"], "shouted:during", [c2], [c1], "during the outage: C1 shouts to local C2");
     eq(await ask(c1, "echo", "still"), "still", "events_server still acks its clients");
 
+    for (let i = 0; i < 100; i++) { // the killed server is gone (its port free) before the new one
+      try { process.kill(pid, 0); } catch { break; }
+      await sleep(50);
+    }
+    const log = openSync("redis-again.log", "w");
     const redis = spawn("redis-server", ["--port", redisPort, "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no"], { stdio: "ignore", detached: true });
+                                         "--appendonly", "no"], { stdio: ["ignore", log, log], detached: true });
     writeFileSync(redisPidfile, String(redis.pid)); // cluster.sh stops it by this PID
     redis.unref();
+    let up = false;
+    for (let i = 0; i < 100 && !up; i++) {
+      up = await new Promise((resolve) => {
+        const c = createConnection(Number(redisPort), "127.0.0.1");
+        c.once("connect", () => { c.destroy(); resolve(true); });
+        c.once("error", () => resolve(false));
+      });
+      if (!up) await sleep(50);
+    }
+    if (!up) fail(`redis-server did not start again: ${readFileSync("redis-again.log", "utf8")}`);
     console.log(`  started redis-server again (pid ${redis.pid})`);
     // The cluster heals: both servers reconnect and subscribe again (bounded wait).
     for (const [from, to, tag] of [[c1, n1, "c"], [n1, c2, "n"]]) {

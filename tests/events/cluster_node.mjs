@@ -61,6 +61,10 @@ for (const name of ["/", "/news"]) {
       try { ack({ ok: true, rooms: [...(await nsp.adapter.allRooms())] }); }
       catch (e) { ack({ ok: false, rooms: [], error: e.message }); }
     });
+    socket.on("cluster-ask", async (x, ack) => { // a broadcast with acks (request type 7)
+      try { ack({ ok: true, responses: await nsp.timeout(5000).emitWithAck("question", x) }); }
+      catch (e) { ack({ ok: false, responses: [], error: e.message }); }
+    });
     socket.on("cluster-emit", (x, ack) => {
       nsp.serverSideEmit("echo", x, (err, responses) => ack({ ok: !err, responses }));
     });

@@ -213,6 +213,20 @@ static void decodes_json_requests(void **state)
     assert_true(r.has_opts);
     adapter_req_free(&r);
 
+    const char *old =
+        "{\"uid\":\"u1\",\"requestId\":\"q\",\"type\":3,\"sid\":\"s1\",\"room\":\"r\"}";
+    assert_int_equal(adapter_decode_req((const uint8_t *)old, strlen(old), &r), 0);
+    assert_int_equal(r.type, ADAPTER_REMOTE_LEAVE);
+    assert_false(r.has_opts);
+    assert_string_equal(r.sid, "s1");
+    assert_string_equal(r.room, "r");
+    adapter_req_free(&r);
+
+    const char *sockets = "{\"uid\":\"u1\",\"requestId\":\"q\",\"type\":0,\"rooms\":[\"a\",\"b\"]}";
+    assert_int_equal(adapter_decode_req((const uint8_t *)sockets, strlen(sockets), &r), 0);
+    assert_int_equal(r.targets.n, 2);
+    adapter_req_free(&r);
+
     const char *resp = "{\"requestId\":\"x7\",\"sockets\":[{\"id\":\"s1\",\"rooms\":[\"s1\"]}]}";
     assert_int_equal(adapter_decode_req((const uint8_t *)resp, strlen(resp), &r), 0);
     assert_int_equal(r.type, -1);
@@ -289,6 +303,22 @@ static void keeps_every_value(void **state)
     adapter_bcast_free(&b);
 }
 
+/* A client's ack of another server's broadcast with acks, byte for byte as socket.io's
+ * adapter publishes it. notepack: {type:9, requestId:"r1", packet:{a:[1,"C1:q"]}} */
+static void encodes_a_client_ack_as_socket_io(void **state)
+{
+    (void)state;
+    uint8_t want[128], *out;
+    size_t wn = unhex("83a47479706509a9726571756573744964a27231a67061636b657481a1619201a443313a71",
+                      want, sizeof want),
+           n;
+    assert_int_equal(
+        adapter_encode_bcast_ack("r1", "[{\"a\":[1,\"C1:q\"]},\"ignored\"]", NULL, 0, &out, &n), 0);
+    assert_int_equal(n, wn);
+    assert_memory_equal(out, want, wn);
+    free(out);
+}
+
 static void names_channels_as_socket_io(void **state)
 {
     (void)state;
@@ -314,6 +344,7 @@ int main(void)
         cmocka_unit_test(decodes_json_requests),
         cmocka_unit_test(encodes_requests_as_json),
         cmocka_unit_test(keeps_every_value),
+        cmocka_unit_test(encodes_a_client_ack_as_socket_io),
         cmocka_unit_test(names_channels_as_socket_io),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

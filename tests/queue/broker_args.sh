@@ -20,7 +20,10 @@ bad "--overflow must be one of reject|overwrite, not 'loud'" --overflow loud
 bad "--keepalive is IDLE:INTERVAL:COUNT (seconds, seconds, probes), e.g. 10:2:3, not '1:2'" --keepalive 1:2
 bad "--keepalive INTERVAL must be a whole number from 1 to 3600, not '0'" --keepalive 1:0:2
 bad "--queue's capacity (after '=') must be a whole number from 1 to 1048576, not 'abc'" --queue jobs=abc
+bad "--fsync must be one of always|everysec|no, not 'sometimes'" --fsync sometimes
+bad "--compact-min must be a whole number from 4096 to 1099511627776, not '100'" --compact-min 100
 bad "unknown option '--bogus'" --bogus
 step "queue_broker --help"
 "$qb" --help | grep -q -- '--max-deliveries N' || fail "--help should list --max-deliveries"
+"$qb" --help | grep -q -- '--data DIR' || fail "--help should list --data"
 echo "ok: every mistake named, exit 2; --help exit 0"

@@ -146,6 +146,25 @@ static void test_ladder(void **state)
     svg_free(&b);
 }
 
+/* A message longer than the arrow is cut before the UTF-8 character the limit falls in. */
+static void test_ladder_long_message(void **state)
+{
+    (void)state;
+    svg_cap *c = hand_capture();
+    char msg[SVG_MSG], want[120];
+    memset(msg, 'a', 92);
+    strcpy(msg + 92, "\xc3\xa9 and a long tail after the character that is cut");
+    strcpy(c->pkts[2].msg, msg);
+    svg_buf b;
+    svg_init(&b, SVG_MAX_BYTES);
+    svg_ladder(&b, c);
+    memset(want, 'a', 92);
+    strcpy(want + 92, "...<");
+    assert_non_null(strstr(b.p, want));
+    assert_null(strstr(b.p, "a?"));
+    svg_free(&b);
+}
+
 static void test_tcptrace(void **state)
 {
     (void)state;
@@ -218,8 +237,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_markup), cmocka_unit_test(test_escape_controls_and_utf8),
         cmocka_unit_test(test_numbers),       cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_ladder),        cmocka_unit_test(test_tcptrace),
-        cmocka_unit_test(test_throughput),    cmocka_unit_test(test_layers),
+        cmocka_unit_test(test_ladder),        cmocka_unit_test(test_ladder_long_message),
+        cmocka_unit_test(test_tcptrace),      cmocka_unit_test(test_throughput),
+        cmocka_unit_test(test_layers),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     svg_cap_free(hand_capture());

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -871,6 +872,56 @@ static void io_switch_is_checked(void **state)
     unsetenv("WIRELAB_IO");
 }
 
+/* The loop's epoll descriptor, found the way a person would: /proc/self/fd names it. */
+static int find_epoll_fd(void)
+{
+    for (int fd = 3; fd < 1024; fd++) {
+        char path[64], target[64] = "";
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        if (n > 0 && strstr(target, "eventpoll") != NULL)
+            return fd;
+    }
+    return -1;
+}
+
+/* If epoll_wait itself fails, loop_run returns -1 and its one log line says why (the programs
+ * print "see above" after it). The failure is made by closing the epoll descriptor. */
+static void a_failing_epoll_says_why(void **state)
+{
+    (void)state;
+    char err[NET_ERR_LEN], logged[512] = "";
+    loop_config cfg = {0};
+    loop_handlers h = {0};
+    loop *l = loop_new(&cfg, &h, err, sizeof err);
+    assert_non_null(l);
+    int epfd = find_epoll_fd();
+    assert_true(epfd >= 0);
+    FILE *capture = tmpfile();
+    assert_non_null(capture);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fileno(capture), 2);
+    close(epfd);
+    int rc = loop_run(l);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(capture);
+    size_t n = fread(logged, 1, sizeof logged - 1, capture);
+    logged[n] = '\0';
+    fclose(capture);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(logged, "epoll_wait failed: Bad file descriptor; the loop stops"));
+    int fresh = epoll_create1(0); /* loop_free closes "its" epoll fd: give it one to close */
+    assert_true(fresh >= 0);
+    if (fresh != epfd) {
+        assert_int_equal(dup2(fresh, epfd), epfd);
+        close(fresh);
+    }
+    loop_free(l);
+}
+
 /* A listener the loop cannot take is refused with what happened and what to do. */
 static void listener_failures_say_why(void **state)
 {
@@ -931,6 +982,7 @@ int main(void)
         cmocka_unit_test(timer_fires_in_the_first_round_after_its_deadline),
         cmocka_unit_test(io_switch_is_checked),
         cmocka_unit_test(listener_failures_say_why),
+        cmocka_unit_test(a_failing_epoll_says_why),
     };
     int failed = cmocka_run_group_tests_name("timers", timer_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("plain system calls", tests, plain_group, NULL);
