@@ -370,10 +370,7 @@ void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p)
     case EIO_CLOSE:
         eio_session_close(s, "transport close", 1);
         break;
-    case EIO_OPEN:
-        eio_session_close(s, "parse error: an open packet from the client (only servers send it)",
-                          0);
-        break;
+    case EIO_OPEN:    /* only servers send it; engine.io ignores it, and so do we */
     case EIO_UPGRADE: /* an upgrade on a transport that is not a probe: ignore */
     case EIO_NOOP:
         break;

@@ -4,7 +4,8 @@ What it teaches: every Engine.IO and Socket.IO packet type as bytes, and what th
 with each, including the broken ones. The cases follow the official test suites
 (socketio/engine.io-protocol and socketio/socket.io-protocol, test-suite/test-suite.js):
 Engine.IO handshake / message / heartbeat / close / upgrade, then Socket.IO connect /
-disconnect / message / values, plus limits (maxPayload, HTTP framing) and malformed packets.
+disconnect / message / binary / acks / values, plus limits (maxPayload, HTTP framing) and
+malformed packets.
 events_differential (differential.mjs) runs such sessions against Node's socket.io as well.
 
 Run: /usr/bin/python3 protocol_suite.py PORT GROUP   (GROUP: one of GROUPS below, or "all")
@@ -247,6 +248,9 @@ def eio_message():
     post(sid, SEP.join(["4abc", "4def", "4ghi"]))
     expect("several packets in one body", SEP.join(["4abc", "4def", "4ghi"]), get(sid)[2])
     sid = open_polling()
+    post(sid, SEP.join(["0", "6", "5", "4after"]))  # open, noop, upgrade: ignored on polling
+    expect("open, noop and upgrade packets ignored over polling", "4after", get(sid)[2])
+    sid = open_polling()
     post(sid, "4hello" + SEP + "bAQIDBA==")
     expect("text and binary (base64) packets", "4hello" + SEP + "bAQIDBA==", get(sid)[2])
     # the same POST, one byte per TCP segment: the server must not care how TCP cuts it
@@ -309,8 +313,11 @@ def eio_message():
            (st, json.loads(body)["code"]))
     c = ws_open()
     ws_recv(c)
+    ws_send(c, "0")  # an open packet from the client: engine.io ignores it
+    ws_send(c, "6")  # so is a noop
     ws_send(c, "4hello")
-    expect("websocket text packet echoed", "4hello", ws_recv(c))
+    expect("websocket text packet echoed (after an open packet and a noop, ignored)", "4hello",
+           ws_recv(c))
     ws_send_bin(c, [1, 2, 3, 4])
     expect("websocket binary packet echoed", bytes([1, 2, 3, 4]), ws_recv(c))
     ws_send(c, "abc")
@@ -441,9 +448,12 @@ def limits():
     st, _, _ = request("POST", eio(query=f"EIO=4&transport=polling&sid={sid}"), None,
                        headers="Transfer-Encoding: chunked\r\n")
     expect("chunked POST (we need Content-Length)", 411, st)
+    # masked before the connection opens: on a loaded machine Python can take longer for it
+    # than the 500 ms a session lives without a pong
+    big = build_frame(0x1, b"4" + b"y" * 1000000)
     c = ws_open()
     ws_recv(c)
-    c.send(build_frame(0x1, b"4" + b"y" * 1000000))
+    c.send(big)
     c.sock.settimeout(3)
     while True:
         fin, rsv, op, payload = c.recv_frame()
@@ -540,6 +550,12 @@ def sio_message():
     expect("EVENT", '42["message-back",1,"2",{"3":[true]}]', ws_recv(c))
     ws_send(c, '42456["message-with-ack",1,"2",{"3":[false]}]')
     expect("EVENT with ack", '43456[1,"2",{"3":[false]}]', ws_recv(c))
+    c.close()
+
+
+def sio_binary():
+    """Binary packets: attachments as WebSocket binary frames, or "b" + base64 over polling."""
+    c = sio_connected()
     ws_send(c, '452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]')
     ws_send_bin(c, [1, 2, 3])
     ws_send_bin(c, [4, 5, 6])
@@ -564,6 +580,18 @@ def sio_message():
     expect("BINARY_EVENT over polling (attachment as base64)",
            '451-["message-back",{"_placeholder":true,"num":0}]' + SEP + "bAQID",
            get(sid, "/socket.io/")[2])
+    c = sio_connected()  # socket.io-parser's limit: 10 attachments, the last one empty
+    phs = ",".join(f'{{"_placeholder":true,"num":{i}}}' for i in range(10))
+    ws_send(c, f'4510-["message",{{"deep":[{phs}]}}]')
+    for i in range(10):
+        ws_send_bin(c, bytes([i] * (9 - i)))
+    expect("10 attachments (placeholders nested in an object)",
+           f'4510-["message-back",{{"deep":[{phs}]}}]', ws_recv(c))
+    expect("... each attachment back, in order", [bytes([i] * (9 - i)) for i in range(10)],
+           [ws_recv(c) for _ in range(10)])
+    ws_send(c, f'4511-["message",{phs},{{"_placeholder":true,"num":10}}]')
+    ws_closed(c)
+    CHECKS.append("11 attachments close the connection (socket.io-parser: too many)")
 
 
 def sio_acks():
@@ -654,7 +682,8 @@ def sio_malformed():
 GROUPS = {f.__name__: f for f in [eio_handshake, eio_message, eio_heartbeat, heartbeat_exact,
                                    eio_close,
                                    eio_upgrade, limits, sio_connect, sio_disconnect,
-                                   sio_message, sio_acks, sio_values, sio_malformed]}
+                                   sio_message, sio_binary, sio_acks, sio_values,
+                                   sio_malformed]}
 
 if __name__ == "__main__":
     names = list(GROUPS) if sys.argv[2] == "all" else [sys.argv[2]]
