@@ -100,6 +100,7 @@ static unsigned log_in_second;
  * goes out with the next line. stdout never blocks the loop: loop_new guards it (outguard.h),
  * so a line that does not fit in an unread pipe is dropped and counted there.
  */
+static void log_line(int always, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void log_line(int always, const char *fmt, ...)
 {
     uint64_t second = loop_now_ms() / 1000;
@@ -166,8 +167,6 @@ static void send_line(void *handle, const char *data, size_t len)
         held_sessions = s;
     }
 }
-
-static void log_line(int always, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* broker.c reports a change of state: one record for the log. */
 static void journal(void *user, const aof_record *r)
