@@ -253,6 +253,20 @@ jobspec() {
   if [ "$1" = ip ] && [ "${2:-}" = netns ]; then printf '%%?%s' "$5"; else printf '%%%s' "$1"; fi
 }
 
+# await_log NAME REGEX : wait (10 s at most) until the server NAME has logged a line matching
+# REGEX (grep -E), before stop_background. A client that exited has sent its FIN, but the
+# server may not have read it yet (on a busy machine it can be off the CPU): stopped then, it
+# would log the close as its own shutdown instead of the peer's FIN, and the page would drift.
+await_log() {
+  [ -z "${LAB_REPLAY:-}" ] || return 0
+  local i
+  for i in $(seq 1 200); do
+    grep -Eq "$2" "$LAB_WORK/$1.log" && return 0
+    sleep 0.05
+  done
+  lab_fail "$1 did not log a line matching '$2' within 10 s"
+}
+
 # stop_background NAME [SECONDS] [quiet] : give the server started last SECONDS to end by
 # itself (default 0), then SIGTERM to its PID, shown as the student would type it
 # (`kill %tcp_echo_server`); show what it printed after its first line (unless quiet).
@@ -297,18 +311,26 @@ capture_start() {
   : >"$LAB_WORK/sniffer.err" # before the fork: an earlier capture's line must not count
   "${cmd[@]}" >/dev/null 2>"$LAB_WORK/sniffer.err" &
   CAPTURE_PID=$!
-  local i
-  for i in $(seq 1 100); do
-    if grep -q 'listening on' "$LAB_WORK/sniffer.err"; then
-      grep -m 1 'listening on' "$LAB_WORK/sniffer.err"
-      grep -m 1 'listening on' "$LAB_WORK/sniffer.err" | record_output
-      return 0
-    fi
-    kill -0 "$CAPTURE_PID" 2>/dev/null || break
-    sleep 0.05
-  done
+  if sniffer_ready "$CAPTURE_PID" "$LAB_WORK/sniffer.err"; then
+    grep -m 1 'listening on' "$LAB_WORK/sniffer.err"
+    grep -m 1 'listening on' "$LAB_WORK/sniffer.err" | record_output
+    return 0
+  fi
   cat "$LAB_WORK/sniffer.err" >&2
   lab_fail "the sniffer could not start capturing on ${3:-lo}"
+}
+
+# sniffer_ready PID ERRFILE : wait (5 s at most) until the sniffer PID, whose stderr goes to
+# ERRFILE (emptied before it was started), says "listening on": from then on it sees every
+# packet. Returns 1 if it ended or never said so. Traffic made before that line is not captured.
+sniffer_ready() {
+  local i
+  for i in $(seq 1 100); do
+    grep -q 'listening on' "$2" && return 0
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.05
+  done
+  grep -q 'listening on' "$2"
 }
 
 # capture_stop : end the capture (SIGINT, as Ctrl-C would; shown as kill -INT %sniffer), keep

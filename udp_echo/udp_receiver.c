@@ -12,7 +12,8 @@
  *   udp_receiver --port 0 --echo --verbose        # any free port, send each datagram back
  *   udp_receiver --port 7008 --expect 1000 --idle-timeout 2 --quiet
  * It prints one line per datagram (from, size, sequence) and a summary per sender at the end:
- * after --expect datagrams, after --idle-timeout seconds without one, or on Ctrl-C.
+ * after --expect datagrams, after --idle-timeout seconds without one (counted from the first:
+ * a sender that is slow to start is waited for), or on Ctrl-C.
  */
 /* sendmmsg() and recvmmsg() (the --batch path) are Linux extensions, declared only with this. */
 #define _GNU_SOURCE
@@ -25,6 +26,7 @@
 #include <errno.h>
 #include <linux/sock_diag.h> /* SK_MEMINFO_DROPS */
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +42,7 @@ struct options {
     const char *bind_addr;
     int echo, verbose, quiet, batch;
     unsigned long expect;   /* stop after this many datagrams; 0 = no limit */
-    unsigned long idle_ms;  /* stop after this long without one; 0 = never */
+    unsigned long idle_ms;  /* stop after this long without one, once one came; 0 = never */
     unsigned long buf_size; /* bytes offered to each recvmsg(); smaller ones cut datagrams */
     unsigned long rcvbuf;   /* SO_RCVBUF to ask for; 0 = the kernel's default */
 };
@@ -60,6 +62,7 @@ struct receiver {
     int nsenders;
     uint64_t untracked; /* datagrams from senders beyond MAX_SENDERS */
     uint64_t received;
+    bool heard;            /* a first datagram came: --idle-timeout counts from now on */
     uint32_t kernel_drops; /* the latest SO_RXQ_OVFL count */
 };
 
@@ -73,7 +76,8 @@ static void usage(FILE *to)
             "  --bind ADDR       only this local address (default: every IPv6 and IPv4 address)\n"
             "  --echo            send each datagram back to where it came from\n"
             "  --expect N        stop after N datagrams and print the summary\n"
-            "  --idle-timeout S  stop after S seconds without a datagram (default: never)\n"
+            "  --idle-timeout S  stop after S seconds without a datagram, counted once the\n"
+            "                    first one has arrived (default: never)\n"
             "  --buffer BYTES    bytes offered to each receive (default 65536); a bigger\n"
             "                    datagram is cut, and the receiver says so (MSG_TRUNC)\n"
             "  --rcvbuf BYTES    ask the kernel for this receive buffer (SO_RCVBUF)\n"
@@ -414,11 +418,17 @@ static void print_summary(const struct receiver *rx, const char *why)
 
 /* ---- main ---------------------------------------------------------------------------------- */
 
-/* Wait for the socket to be readable. 1 = ready, 0 = idle timeout, -1 = signal or error. */
+/* Wait for the socket to be readable. 1 = ready, 0 = idle timeout, -1 = signal or error.
+ * UDP has no FIN: silence is the only sign that a sender is done, so --idle-timeout ends the
+ * run. It counts only once a first datagram came: the silence before a sender starts (a busy
+ * machine can take seconds to start one) says nothing, and must not end the run with nothing
+ * received. Before that, only --expect's count or a signal ends it. */
 static int wait_readable(struct receiver *rx)
 {
     struct pollfd p = {rx->fd, POLLIN, 0};
-    int r = poll(&p, 1, rx->opt.idle_ms ? (int)rx->opt.idle_ms : -1);
+    int r = poll(&p, 1, rx->opt.idle_ms && rx->heard ? (int)rx->opt.idle_ms : -1);
+    if (r > 0)
+        rx->heard = true;
     return r < 0 ? -1 : r;
 }
 

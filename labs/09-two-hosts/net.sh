@@ -28,6 +28,21 @@
 set -euo pipefail
 A=wirelab-a B=wirelab-b R=wirelab-r
 
+# ready NS DEV : wait (5 s at most) until DEV in NS is really up. `ip link set up` returns
+# before the kernel has seen the cable's carrier (that is done later, by a kernel worker): until
+# then the link is DOWN or LOWERLAYERDOWN, its queue discipline is "noop", and every frame sent
+# into it, the first ARP request included, is dropped without a trace. On a busy machine that
+# can take a while; a lab that went on at once showed the state of the moment and lost packets.
+ready() {
+  local i
+  for i in $(seq 1 100); do
+    ip -n "$1" -o link show dev "$2" | grep -q 'qdisc noop\|state DOWN\|LOWERLAYERDOWN\|NO-CARRIER' || return 0
+    sleep 0.05
+  done
+  echo "net: $2 in $1 did not come up within 5 s: $(ip -n "$1" -o link show dev "$2")" >&2
+  return 1
+}
+
 up() {
   down quiet
   ip netns add $A
@@ -44,6 +59,8 @@ up() {
   done
   ip -n $A link set veth-a up
   ip -n $B link set veth-b up
+  ready $A veth-a
+  ready $B veth-b
   echo "net up: host $A (10.0.0.1, veth-a) <-> host $B (10.0.0.2, veth-b)"
   echo "run a program on a host with: ip netns exec $B tcp_echo_server"
 }
@@ -68,6 +85,10 @@ router() {
   ip -n $R link set veth-ra up
   ip -n $R link set veth-rb up
   ip -n $B link set veth-b up
+  ready $A veth-a
+  ready $R veth-ra
+  ready $R veth-rb
+  ready $B veth-b
   ip -n $A route add default via 10.0.0.254
   ip -n $B route add default via 10.0.1.254
   ip netns exec $R sysctl -qw net.ipv4.ip_forward=1 # forward packets not addressed to itself
