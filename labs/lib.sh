@@ -253,20 +253,6 @@ jobspec() {
   if [ "$1" = ip ] && [ "${2:-}" = netns ]; then printf '%%?%s' "$5"; else printf '%%%s' "$1"; fi
 }
 
-# await_log NAME REGEX : wait (10 s at most) until the server NAME has logged a line matching
-# REGEX (grep -E), before stop_background. A client that exited has sent its FIN, but the
-# server may not have read it yet (on a busy machine it can be off the CPU): stopped then, it
-# would log the close as its own shutdown instead of the peer's FIN, and the page would drift.
-await_log() {
-  [ -z "${LAB_REPLAY:-}" ] || return 0
-  local i
-  for i in $(seq 1 200); do
-    grep -Eq "$2" "$LAB_WORK/$1.log" && return 0
-    sleep 0.05
-  done
-  lab_fail "$1 did not log a line matching '$2' within 10 s"
-}
-
 # stop_background NAME [SECONDS] [quiet] : give the server started last SECONDS to end by
 # itself (default 0), then SIGTERM to its PID, shown as the student would type it
 # (`kill %tcp_echo_server`); show what it printed after its first line (unless quiet).
