@@ -331,11 +331,15 @@ def eio_heartbeat():
         st, _, body = get(sid)
         waited = time.monotonic() - t0
         expect(f"ping {i + 1} over polling", (200, "2"), (st, body))
-        expect(f"ping {i + 1} came within pingInterval", True, waited < PING_INTERVAL + 0.25)
+        # That it comes, every pingInterval, not how punctually: heartbeat_exact measures the
+        # lateness on its own (a median), and a busy CI machine must not fail this check.
+        expect(f"ping {i + 1} came (pingInterval {PING_INTERVAL} s)", True, waited < PING_INTERVAL + 2)
         st, _, body = post(sid, "3")
         expect(f"pong {i + 1} accepted", (200, "ok"), (st, body))
     sid = open_polling()
-    time.sleep(PING_INTERVAL + PING_TIMEOUT + 0.15)
+    # Well past pingInterval + pingTimeout: a POST before the close would be a pong and keep the
+    # session alive, so the check waits once, with room for a loaded machine, and asks once.
+    time.sleep(PING_INTERVAL + PING_TIMEOUT + 1.0)
     expect("no pong: polling session closed (ping timeout)", 400, post(sid, "3")[0])
     c = ws_open()
     ws_recv(c)
@@ -346,7 +350,7 @@ def eio_heartbeat():
     c = ws_open()
     ws_recv(c)
     expect("the server pings", "2", ws_recv(c, answer_pings=False))
-    ws_closed(c, within=PING_TIMEOUT + 0.5)  # and closes when no pong comes (no status code)
+    ws_closed(c, within=PING_TIMEOUT + 2.0)  # and closes when no pong comes (no status code)
 
 
 def heartbeat_exact():
