@@ -7,7 +7,9 @@
  */
 #include "capture.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -151,8 +153,7 @@ int cap_linktype(const capture *c)
 
 void cap_stop(capture *c)
 {
-    atomic_store(&c->stop, true);
-    pcap_breakloop(c->p);
+    atomic_store(&c->stop, true); /* the capture thread looks at it at least every 100 ms */
 }
 
 /* The time exactly as the file or the kernel gave it. libpcap copies a pcap file's two 32-bit
@@ -182,32 +183,30 @@ static void on_live_packet(u_char *user, const struct pcap_pkthdr *ph, const u_c
         pcap_breakloop(c->p);
 }
 
+/* The capture thread waits for packets in poll() with a 100 ms timeout and reads them without
+ * blocking, so it sees a stop request (Ctrl-C) within 100 ms by itself: no wakeup from another
+ * thread or a signal handler has to reach libpcap at the right moment. */
 static void *capture_thread(void *arg)
 {
     capture *c = arg;
-    /* SIGINT is for the main thread: it calls cap_stop, which wakes this one up. */
+    /* SIGINT is for the main thread: it calls cap_stop, which this loop sees. */
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
-    int rc = 0;
+    struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->p), .events = POLLIN};
     while (!atomic_load(&c->stop)) {
-        rc = pcap_dispatch(c->p, -1, on_live_packet, (u_char *)c);
+        if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+            break;
+        int rc = pcap_dispatch(c->p, -1, on_live_packet, (u_char *)c);
         if (rc < 0 || (c->want && c->pushed >= c->want))
             break;
     }
-    /* Stopped (Ctrl-C): the kernel may hold packets it captured before the signal that this
-     * thread had not read yet (on a busy machine it can be off the CPU for a while). Read them
-     * too, without waiting for more: what was on the wire before Ctrl-C is shown. A first
-     * PCAP_ERROR_BREAK only consumes the breakloop request; the loop is bounded. */
-    if (atomic_load(&c->stop) && rc != PCAP_ERROR && !(c->want && c->pushed >= c->want)) {
-        char ebuf[PCAP_ERRBUF_SIZE];
-        if (pcap_setnonblock(c->p, 1, ebuf) == 0)
-            for (int i = 0; i < 64; i++) {
-                rc = pcap_dispatch(c->p, -1, on_live_packet, (u_char *)c);
-                if (rc == 0 || rc == PCAP_ERROR || (c->want && c->pushed >= c->want))
-                    break;
-            }
-    }
+    /* Stopped: what the kernel captured before the stop request is read too (without waiting
+     * for more), so everything on the wire before Ctrl-C is shown. Bounded. */
+    if (atomic_load(&c->stop))
+        for (int i = 0; i < 64 && !(c->want && c->pushed >= c->want); i++)
+            if (pcap_dispatch(c->p, -1, on_live_packet, (u_char *)c) <= 0)
+                break;
     atomic_store(&c->done, true);
     return NULL;
 }
@@ -216,12 +215,16 @@ static int run_live(capture *c, cap_fn *fn, void *user, char *err, size_t errlen
 {
     static uint8_t buf[SNAPLEN];
     pthread_t th;
+    char ebuf[PCAP_ERRBUF_SIZE] = "libpcap has no descriptor to poll for this capture";
+    if (pcap_setnonblock(c->p, 1, ebuf) < 0 || pcap_get_selectable_fd(c->p) < 0) {
+        snprintf(err, errlen, "cannot wait for packets without blocking: %s", ebuf);
+        return -1;
+    }
     if (pthread_create(&th, NULL, capture_thread, c) != 0) {
         snprintf(err, errlen, "cannot start the capture thread");
         return -1;
     }
     sring_hdr h;
-    unsigned waits = 0;
     for (;;) {
         if (sring_pop(c->ring, &h, buf, sizeof buf) ==
             0) { /* (buf holds SNAPLEN: never TOOSMALL) */
@@ -236,12 +239,6 @@ static int run_live(capture *c, cap_fn *fn, void *user, char *err, size_t errlen
             fn(user, &h, buf);
             continue;
         }
-        /* Asked to stop and the capture thread is still in pcap_dispatch: wake it again every
-         * 50 ms. A SIGINT that came just as the thread started (the moment the "listening" line
-         * appeared) could leave it asleep in poll() with libpcap's wakeup already spent; a
-         * second pcap_breakloop costs nothing and ends that wait. */
-        if (atomic_load(&c->stop) && ++waits % 100 == 0)
-            pcap_breakloop(c->p);
         struct timespec ts = {0, 500000}; /* empty: wait half a millisecond, not a busy loop */
         nanosleep(&ts, NULL);
     }
