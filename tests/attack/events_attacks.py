@@ -368,12 +368,17 @@ def slow_heads():
     try:
         step("40 connections: 20 send half a head, 20 send nothing (--max-conns 40)")
         socks = []
+        fds0 = srv.fds()
         for i in range(40):
             s = socket.create_connection(("127.0.0.1", srv.port))
             if i % 2 == 0:
                 s.sendall(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x")
             socks.append(s)
-        time.sleep(0.2)
+        # Until the server has accepted all 40 (its descriptors say so; 5 s at most): only then
+        # is the next one over the cap, however slowly a loaded machine runs the server.
+        deadline = time.monotonic() + 5
+        while srv.fds() < fds0 + 40 and time.monotonic() < deadline:
+            time.sleep(0.02)
         step("one more client: refused with 503 while the cap is reached")
         st, body = http(srv.port, "GET", POLL)
         check("the client over the cap gets HTTP 503", st == 503, f"{st} {body[:80]}")
