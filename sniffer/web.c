@@ -551,9 +551,7 @@ static size_t http_data(client *cl, const uint8_t *data, size_t len)
     if (p->result == WS_HTTP_FAIL) {
         reject(cl, p->status, p->reason);
     } else if (p->result == WS_HTTP_DONE) {
-        bool page =
-            ws_http_span_ieq(p, p->target, "/") || ws_http_span_ieq(p, p->target, "/index.html");
-        if (page && !p->upgrade_websocket && ws_http_span_ieq(p, p->method, "GET"))
+        if (ws_http_wants_page(p))
             serve_page(cl);
         else
             upgrade(cl);

@@ -43,6 +43,12 @@ int ws_http_span_ieq(const ws_http *p, ws_span s, const char *text)
     return ieq_n(ws_http_span(p, s), s.len, text);
 }
 
+int ws_http_wants_page(const ws_http *p)
+{
+    int page = ws_http_span_ieq(p, p->target, "/") || ws_http_span_ieq(p, p->target, "/index.html");
+    return page && !p->upgrade_websocket && ws_http_span_ieq(p, p->method, "GET");
+}
+
 static int is_ows(int ch)
 {
     return ch == ' ' || ch == '\t';

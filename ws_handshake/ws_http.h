@@ -77,6 +77,10 @@ const char *ws_http_span(const ws_http *p, ws_span s);
 /* 1 if the span equals text, ignoring ASCII case. */
 int ws_http_span_ieq(const ws_http *p, ws_span s, const char *text);
 
+/* 1 if a whole request asks for the page itself: GET / or GET /index.html, with no Upgrade
+ * (the servers that ship a page serve it then, and treat anything else as an upgrade). */
+int ws_http_wants_page(const ws_http *p);
+
 /*
  * 1 if the comma-separated token list s[0..n) contains token (ASCII case ignored, optional
  * whitespace around each element, as in "keep-alive, Upgrade").

@@ -385,6 +385,27 @@ static void client_and_server_agree(void **state)
     assert_int_equal(ws_handshake_check_response(&resp, key, "chat", why, sizeof why), 0);
 }
 
+/* Which requests ask for the page: GET / or /index.html without an Upgrade, nothing else. */
+static int wants_page(const char *text)
+{
+    ws_http p;
+    ws_http_init(&p, WS_HTTP_REQUEST);
+    ws_http_feed(&p, (const uint8_t *)text, strlen(text));
+    assert_int_equal(p.result, WS_HTTP_DONE);
+    return ws_http_wants_page(&p);
+}
+
+static void page_requests_are_recognised(void **state)
+{
+    (void)state;
+    assert_true(wants_page("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    assert_true(wants_page("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n"));
+    assert_false(wants_page("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n"));
+    assert_false(wants_page("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    assert_false(wants_page("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                            "Connection: Upgrade\r\n\r\n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +431,7 @@ int main(void)
         cmocka_unit_test(client_accepts_good_101),
         cmocka_unit_test(client_rejects_bad_responses),
         cmocka_unit_test(client_and_server_agree),
+        cmocka_unit_test(page_requests_are_recognised),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
