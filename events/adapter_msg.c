@@ -592,16 +592,28 @@ static void pk_rooms(msgpack_packer *pk, const char *const *names, size_t n, con
         pk_str(pk, extra, strlen(extra));
 }
 
+/* The arguments as a JSON array (NULL: none), its leading whitespace skipped: -1 if it is not
+ * a well-formed array. */
+static int args_array(const char *args, const char **a, size_t *an)
+{
+    *a = args ? args : "[]";
+    *an = strlen(*a);
+    size_t at = sio_json_ws(*a, *an, 0);
+    if (sio_json_check(*a, *an, (size_t)-1, NULL) != SIO_JSON_OK || (*a)[at] != '[')
+        return -1;
+    *a += at;
+    *an -= at;
+    return 0;
+}
+
 int adapter_encode_bcast(const char *uid, const char *nsp, const char *event, const char *args,
                          const sio_bin *bins, size_t nbins, const sio_target *t, const char *sender,
                          uint8_t **out, size_t *len)
 {
-    const char *a = args ? args : "[]";
-    size_t an = strlen(a), at = sio_json_ws(a, an, 0);
-    if (sio_json_check(a, an, (size_t)-1, NULL) != SIO_JSON_OK || a[at] != '[')
+    const char *a;
+    size_t an;
+    if (args_array(args, &a, &an) < 0)
         return ADAPTER_E_MALFORMED;
-    a += at;
-    an -= at;
     msgpack_sbuffer sb;
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
@@ -920,12 +932,10 @@ char *adapter_encode_req(const adapter_req *r)
 int adapter_encode_bcast_ack(const char *request_id, const char *args, const sio_bin *bins,
                              size_t nbins, uint8_t **out, size_t *len)
 {
-    const char *a = args ? args : "[]";
-    size_t an = strlen(a), at = sio_json_ws(a, an, 0);
-    if (sio_json_check(a, an, (size_t)-1, NULL) != SIO_JSON_OK || a[at] != '[')
+    const char *a;
+    size_t an;
+    if (args_array(args, &a, &an) < 0)
         return ADAPTER_E_MALFORMED;
-    a += at;
-    an -= at;
     msgpack_sbuffer sb;
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
