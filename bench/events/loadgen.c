@@ -23,12 +23,16 @@
  *                                            client must receive all MESSAGES "said" events.
  *                                            Prints ... events_per_s=N loadgen_cpu_ms=N
  *   loadgen paced PORT CLIENTS MESSAGES      the same, one event at a time: the next `say`
- *                                            leaves when every client has the previous one
+ *                                            leaves when every client has the previous one.
+ *                                            Also prints p50_us=N p99_us=N: per message, from
+ *                                            its send to the last client's receipt
  *   loadgen latency PORT CLIENTS ROUNDS      CLIENTS joined and idle; one more client does
  *                                            ROUNDS sequential emit("echo", i, "payload", ack).
  *                                            Prints ... p50_us=N p99_us=N max_us=N
  *   loadgen idle PORT CLIENTS SECONDS        CLIENTS connect, join, and stay SECONDS (answering
  *                                            pings). Prints connected=N
+ * PORT may be two ports, A,B (bench/events_cluster/run): the clients alternate between the two
+ * servers (the first, the sender, on A), so every broadcast crosses the servers' adapter.
  * Figures go to stdout as key=value on one line; on failure a line error=... and exit 1.
  */
 #include <errno.h>
@@ -76,7 +80,7 @@ typedef struct lg_conn {
 } lg_conn;
 
 typedef struct lg {
-    int ep, port;
+    int ep, port, port2; /* port2: 0, or the second server's (clients alternate) */
     lg_conn *conns;
     size_t nconns, opened, ready;
     uint64_t said; /* over all connections */
@@ -297,7 +301,8 @@ static int open_one(lg *g)
 {
     lg_conn *c = &g->conns[g->opened];
     char err[NET_ERR_LEN], host[32], req[512];
-    c->fd = net_connect("127.0.0.1", g->port, err, sizeof err);
+    int port = (g->port2 != 0 && g->opened % 2 == 1) ? g->port2 : g->port;
+    c->fd = net_connect("127.0.0.1", port, err, sizeof err);
     if (c->fd < 0)
         return fail(g, "connection %zu: %s", g->opened, err);
     g->opened++;
@@ -312,7 +317,7 @@ static int open_one(lg *g)
         uint64_t r = next_rand(g);
         memcpy(nonce + i, &r, 8);
     }
-    snprintf(host, sizeof host, "127.0.0.1:%d", g->port);
+    snprintf(host, sizeof host, "127.0.0.1:%d", port);
     size_t n = ws_handshake_request(host, LG_PATH, nonce, NULL, req, sizeof req, c->key);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
     if (epoll_ctl(g->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
@@ -389,6 +394,22 @@ static size_t frame_size(const uint8_t *p, size_t avail)
     return h.header_len + (size_t)h.payload_len;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts us[0..n) and prints " p50_us=N p99_us=N max_us=N" (n >= 1). */
+static void print_percentiles(double *us, size_t n)
+{
+    qsort(us, n, sizeof *us, cmp_double);
+    size_t p50 = n / 2, p99 = (size_t)((double)n * 0.99);
+    if (p99 >= n)
+        p99 = n - 1;
+    printf(" p50_us=%.0f p99_us=%.0f max_us=%.0f", us[p50], us[p99], us[n - 1]);
+}
+
 /*
  * Broadcast MESSAGES `say` events from the first client to the room of all. Pipelined: every
  * frame written at once, as fast as TCP takes them (a burst). Paced: one at a time, the next
@@ -418,15 +439,20 @@ static int broadcast(lg *g, size_t messages, int paced)
     if (all == NULL)
         return fail(g, "out of memory"), report(g, -1, "preparing");
     uint64_t want = (uint64_t)g->nconns * messages;
+    double *lat = paced ? malloc(messages * sizeof *lat) : NULL;
+    if (paced && lat == NULL)
+        return free(all), fail(g, "out of memory"), report(g, -1, "preparing");
     double t0 = now_s();
     if (paced) {
         rc = 0;
         for (size_t i = 0, at = 0; i < messages && rc == 0; i++) {
             size_t n = frame_size(all + at, len - at);
             uint64_t due = (uint64_t)g->nconns * (i + 1);
+            double sent = now_s();
             rc = queue_bytes(g, &g->conns[0], all + at, n);
             if (rc == 0)
                 rc = run_until(g, said_reached, &due, 10);
+            lat[i] = (now_s() - sent) * 1e6; /* send to the last client's receipt */
             at += n;
         }
     } else {
@@ -437,12 +463,13 @@ static int broadcast(lg *g, size_t messages, int paced)
     free(all);
     double secs = now_s() - t0;
     if (rc < 0)
-        return report(g, rc, "broadcasting");
+        return free(lat), report(g, rc, "broadcasting");
     size_t short_of = 0;
     for (size_t i = 0; i < g->nconns; i++)
         short_of += g->conns[i].said != messages;
     if (short_of) {
         printf("error=%zu_clients_did_not_get_%zu\n", short_of, messages);
+        free(lat);
         return 1;
     }
     struct rusage ru; /* our own CPU time: is the generator, not the server, the limit? */
@@ -450,16 +477,14 @@ static int broadcast(lg *g, size_t messages, int paced)
     double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     printf("clients=%zu messages=%zu delivered=%llu seconds=%.3f events_per_s=%.0f "
-           "loadgen_cpu_ms=%.0f\n",
+           "loadgen_cpu_ms=%.0f",
            g->nconns, messages, (unsigned long long)g->said, secs, (double)g->said / secs,
            cpu * 1000);
+    if (lat != NULL)
+        print_percentiles(lat, messages);
+    printf("\n");
+    free(lat);
     return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* The last connection is the probe; the others are the idle crowd beside it. */
@@ -486,12 +511,9 @@ static int latency(lg *g, size_t rounds)
         free(rtt);
         return report(g, rc, "measuring round trips");
     }
-    qsort(rtt, rounds, sizeof *rtt, cmp_double);
-    size_t p50 = rounds / 2, p99 = (size_t)((double)rounds * 0.99);
-    if (p99 >= rounds)
-        p99 = rounds - 1;
-    printf("rounds=%zu p50_us=%.0f p99_us=%.0f max_us=%.0f\n", rounds, rtt[p50], rtt[p99],
-           rtt[rounds - 1]);
+    printf("rounds=%zu", rounds);
+    print_percentiles(rtt, rounds);
+    printf("\n");
     free(rtt);
     return 0;
 }
@@ -522,12 +544,17 @@ static int parse_size(const char *s, size_t max, size_t *out)
 int main(int argc, char **argv)
 {
     size_t clients, count;
+    char *comma = argc == 5 ? strchr(argv[2], ',') : NULL;
+    int port2 = comma != NULL ? net_parse_port(comma + 1) : 0;
+    if (comma != NULL)
+        *comma = '\0'; /* "A,B": two servers, the clients alternate */
     int port = argc == 5 ? net_parse_port(argv[2]) : -1;
-    if (argc != 5 || port <= 0 || parse_size(argv[3], 60000, &clients) < 0 ||
+    if (argc != 5 || port <= 0 || port2 < 0 || parse_size(argv[3], 60000, &clients) < 0 ||
         parse_size(argv[4], 10000000, &count) < 0 ||
         (strcmp(argv[1], "broadcast") && strcmp(argv[1], "paced") && strcmp(argv[1], "latency") &&
          strcmp(argv[1], "idle"))) {
-        fprintf(stderr, "usage: loadgen broadcast|paced|latency|idle PORT CLIENTS COUNT\n"
+        fprintf(stderr, "usage: loadgen broadcast|paced|latency|idle PORT[,PORT2] CLIENTS COUNT\n"
+                        "  PORT,PORT2: the clients alternate between two servers;\n"
                         "  broadcast, paced: COUNT = messages (all at once, or one at a time);\n"
                         "  latency: COUNT = rounds; idle: COUNT = seconds\n");
         return 2;
@@ -537,6 +564,7 @@ int main(int argc, char **argv)
     if (g == NULL)
         return 1;
     g->port = port;
+    g->port2 = port2;
     g->nconns = clients + (latency_mode ? 1 : 0);
     g->conns = calloc(g->nconns, sizeof *g->conns);
     g->ep = epoll_create1(0);
