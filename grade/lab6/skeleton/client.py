@@ -26,16 +26,26 @@ if len(sys.argv) != 3:
 url, room = sys.argv[1], sys.argv[2]
 sio = socketio.Client(reconnection=False)
 heard_other = threading.Event()
+_out = threading.Lock()
 
 
-# TODO 3: a handler for "said" (@sio.on("said")) that prints "heard <from> <text>" and sets
+def say(line):
+    """One whole line on stdout. python-socketio runs event handlers on a thread of its own, and
+    print() writes the text and the newline separately: two threads printing at once can glue
+    one line onto another. One write of the whole line, under a lock, cannot."""
+    with _out:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+# TODO 3: a handler for "said" (@sio.on("said")) that says "heard <from> <text>" and sets
 #         heard_other when the message is not from sio.get_sid().
 
 
 sio.connect(url, wait_timeout=10)
-print(f"connected as {sio.get_sid()}", flush=True)
-# TODO 1: join the room with an acknowledgement; print "joined ...".
-# TODO 2: emit "say" (room, text) with an acknowledgement; print "ack ...".
+say(f"connected as {sio.get_sid()}")
+# TODO 1: join the room with an acknowledgement; say "joined ..." (with say(), not print()).
+# TODO 2: emit "say" (room, text) with an acknowledgement; say "ack ...".
 ok = heard_other.wait(15)
 sio.disconnect()
 if not ok:

@@ -27,20 +27,29 @@ if len(sys.argv) != 3:
 url, room = sys.argv[1], sys.argv[2]
 sio = socketio.Client(reconnection=False)
 heard_other = threading.Event()
+_out = threading.Lock()
+
+
+def say(line):
+    """One whole line on stdout. python-socketio runs event handlers on a thread of its own, and
+    print() writes the text and the newline separately: two threads printing at once can glue
+    one line onto another. One write of the whole line, under a lock, cannot."""
+    with _out:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 @sio.on("said")
 def said(m, *offset):
-    print(f"heard {m['from']} {m['text']}", flush=True)
+    say(f"heard {m['from']} {m['text']}")
     if m["from"] != sio.get_sid():
         heard_other.set()
 
 
 sio.connect(url, wait_timeout=10)
-print(f"connected as {sio.get_sid()}", flush=True)
-print(f"joined {json.dumps(sio.call('join', room, timeout=10))}", flush=True)
-print(f"ack {json.dumps(sio.call('say', (room, 'hello from the reference client'), timeout=10))}",
-      flush=True)
+say(f"connected as {sio.get_sid()}")
+say(f"joined {json.dumps(sio.call('join', room, timeout=10))}")
+say(f"ack {json.dumps(sio.call('say', (room, 'hello from the reference client'), timeout=10))}")
 ok = heard_other.wait(15)
 sio.disconnect()
 if not ok:
