@@ -156,7 +156,7 @@ char *eio_open_json(const eio_session *s, int offer_upgrade)
 void eio_session_close(eio_session *s, const char *reason, int client_asked)
 {
     if (s->closed) {
-        if (s->linger) /* (the server shutting down) */
+        if (s->linger) /* closed again while it waits for its GET: the server shutting down */
             eio_session_forget(s);
         return;
     }
@@ -178,10 +178,10 @@ void eio_session_close(eio_session *s, const char *reason, int client_asked)
         eio_ws_close_conn(conns[i], going_away ? WS_CLOSE_GOING_AWAY : WS_CLOSE_NO_STATUS, "");
     }
     s->ws = s->probe = NULL;
+    if (!s->linger) /* (before on_close: closing s again from there forgets it only once) */
+        eio_session_forget(s);
     if (s->m->h.on_close)
         s->m->h.on_close(s, reason, s->m->user);
-    if (!s->linger)
-        eio_session_forget(s);
 }
 
 /* Take a closed session out of the sid table and the list of sessions (a GET for its sid now
