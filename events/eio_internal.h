@@ -25,6 +25,9 @@
 
 #define EIO_MAX_MOUNTS 4
 #define EIO_MAX_STATIC 8
+/* engine.io's polling closeTimeout: how long a session closed by the server with no GET held
+ * waits for the GET that gets its close packet (eio_session.c, session_end) */
+#define EIO_CLOSE_TIMEOUT_MS 30000
 
 /* Engine.IO's error codes, sent as {"code":N,"message":"..."} with HTTP 400 (or 403). */
 enum {
@@ -74,6 +77,7 @@ struct eio_session {
     const char *doomed;   /* a limit bit inside a broadcast: closed at the next safe point */
     loop_timer heartbeat; /* the next ping, or (awaiting_pong) the ping timeout: exact */
     int awaiting_pong;    /* a ping went out: its pong is due before the timer fires */
+    loop_timer linger;    /* closed by the server with no GET held: the next GET gets "1" */
     char peer[NET_ADDR_LEN];
     void *user;
     eio_session *next, *prev; /* every open session (the heartbeat walks them) */
@@ -153,6 +157,7 @@ char *eio_open_json(const eio_session *s, int offer_upgrade);
 int eio_session_push(eio_session *s, eio_type type, int binary, const void *d, size_t len);
 void eio_session_packet(eio_session *s, eio_conn *from, const eio_packet *p);
 void eio_session_close(eio_session *s, const char *reason, int client_asked);
+void eio_session_forget(eio_session *s);
 void eio_session_free(eio_session *s);
 void eio_heartbeat(loop *l, void *arg);
 int eio_heartbeat_start(eio_session *s, uint64_t ms);

@@ -109,6 +109,17 @@ static void polling_post(eio_conn *ec, eio_session *s)
 /* GET: answer at once if packets wait, else hold the request open (the long poll). */
 static void polling_get(eio_conn *ec, eio_session *s)
 {
+    if (s->closed && s->nqueue == 0) { /* closed by the server while no GET was held
+                                        * (eio_session.c, session_end): as engine.io, a noop with
+                                        * the close packet appended; then it is gone. (Packets
+                                        * queued before the close go first, on this GET.) */
+        static const char noop_close[] = {'6', EIO_RECORD_SEP, '1'};
+        eio_trace_packet(s, "->", 0, (const uint8_t *)noop_close, sizeof noop_close);
+        eio_http_send(ec, 200, "text/plain; charset=UTF-8", noop_close, sizeof noop_close,
+                      EIO_NO_STORE);
+        eio_session_forget(s);
+        return;
+    }
     if (ec->holding_get && s->poll_get != ec) {
         /* pipelined behind another session's held GET: one connection holds one GET, so
          * this one ends at once with noop (its packets wait for the client's next GET) */
@@ -180,6 +191,9 @@ void eio_polling_request(eio_conn *ec, const eio_mount *m, eio_session *s)
             polling_handshake(ec, m);
     } else if (eio_method_is(r, "GET")) {
         polling_get(ec, s);
+    } else if (s->closed && eio_method_is(r, "POST")) { /* waiting for its last GET: engine.io
+                                                         * answers "ok" and drops the packets */
+        eio_http_send(ec, 200, "text/html", "ok", 2, EIO_NO_STORE);
     } else if (!eio_method_is(r, "POST")) {
         eio_http_send(ec, 500, NULL, NULL, 0, NULL);
     } else if (eio_req_header(r, "Content-Type", &type, &tl) && tl == 24 &&

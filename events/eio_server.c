@@ -287,7 +287,7 @@ static int verify(eio_conn *ec, int upgrade, eio_session **s)
         return EIO_ERR_TRANSPORT;
     if (eio_query_get(r, "sid", &sid, &sl) && sl > 0) { /* engine.io: an empty sid is none */
         *s = eio_session_find(ec->srv, sid, sl);
-        if (*s == NULL)
+        if (*s == NULL || ((*s)->closed && upgrade)) /* (closed: waits for its last GET) */
             return EIO_ERR_SID;
         if (!upgrade && ws != (*s)->websocket) /* e.g. polling for an upgraded session */
             return EIO_ERR_REQUEST;

@@ -155,8 +155,11 @@ char *eio_open_json(const eio_session *s, int offer_upgrade)
  */
 void eio_session_close(eio_session *s, const char *reason, int client_asked)
 {
-    if (s->closed)
+    if (s->closed) {
+        if (s->linger) /* closed again while it waits for its GET: the server shutting down */
+            eio_session_forget(s);
         return;
+    }
     s->closed = 1;
     if (s->heartbeat && s->srv->l) /* (one that fired already is a harmless no-op) */
         loop_timer_stop(s->srv->l, s->heartbeat);
@@ -175,7 +178,20 @@ void eio_session_close(eio_session *s, const char *reason, int client_asked)
         eio_ws_close_conn(conns[i], going_away ? WS_CLOSE_GOING_AWAY : WS_CLOSE_NO_STATUS, "");
     }
     s->ws = s->probe = NULL;
+    if (!s->linger) /* (before on_close: closing s again from there forgets it only once) */
+        eio_session_forget(s);
+    if (s->m->h.on_close)
+        s->m->h.on_close(s, reason, s->m->user);
+}
+
+/* Take a closed session out of the sid table and the list of sessions (a GET for its sid now
+ * gets 400 "Session ID unknown"); it is freed on the next tick. */
+void eio_session_forget(eio_session *s)
+{
     eio_server *srv = s->srv;
+    if (s->linger && srv->l)
+        loop_timer_stop(srv->l, s->linger);
+    s->linger = 0;
     table_remove(srv, s);
     if (s->prev)
         s->prev->next = s->next;
@@ -186,8 +202,33 @@ void eio_session_close(eio_session *s, const char *reason, int client_asked)
     s->next = srv->dead;
     s->prev = NULL;
     srv->dead = s;
-    if (s->m->h.on_close)
-        s->m->h.on_close(s, reason, s->m->user);
+}
+
+static void linger_fired(loop *l, void *arg)
+{
+    eio_session *s = arg;
+    (void)l;
+    s->linger = 0; /* (fired: nothing to stop) */
+    eio_trace(s->srv, "%s: no GET came for the close packet within %d ms; forgotten", s->sid,
+              EIO_CLOSE_TIMEOUT_MS);
+    eio_session_forget(s);
+}
+
+/*
+ * The server ends a session (the layer above asked: engine.io's socket.close()). On polling
+ * with no GET held, engine.io's polling transport (doClose) cannot send the close packet yet:
+ * it keeps the session, and the next GET for its sid gets the close packet (after a noop:
+ * "6\x1e1"); if none comes within closeTimeout (30 s), it forgets it. So do we: the session
+ * stays in the sid table (and counts against --max-sessions) on a one-shot timer. Closes of
+ * the Engine.IO layer itself (ping timeout, a transport or parse error) forget at once, as
+ * engine.io's onClose() does.
+ */
+static void session_end(eio_session *s, const char *reason)
+{
+    eio_server *srv = s->srv;
+    if (!s->closed && !s->websocket && !s->probe && !s->poll_get && !srv->stopping && srv->l)
+        s->linger = loop_timer_start(srv->l, EIO_CLOSE_TIMEOUT_MS, linger_fired, s);
+    eio_session_close(s, reason, 0); /* (no timer left: forgotten at once) */
 }
 
 void eio_session_free(eio_session *s)
@@ -451,12 +492,12 @@ size_t eio_pending(const eio_session *s)
 
 void eio_close(eio_session *s)
 {
-    eio_session_close(s, "forced close", 0);
+    session_end(s, "forced close");
 }
 
 void eio_close_reason(eio_session *s, const char *reason)
 {
-    eio_session_close(s, reason, 0);
+    session_end(s, reason);
 }
 
 void eio_drop(eio_session *s)

@@ -385,6 +385,9 @@ const ON_SESSION = {
   "POST of a noop, then a CONNECT": "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 4\r\n\r\n6\x1e40",
   "POST of an open packet": "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1\r\n\r\n0",
   "POST of a close packet among others": "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 7\r\n\r\n40\x1e1\x1e40",
+  // the server closes (socket.io: a packet it cannot parse) with no GET held: that GET gets
+  // the close packet, after a noop (engine.io's polling doClose, shouldClose)
+  "POST of a malformed Socket.IO packet": "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 4\r\n\r\n4abc",
   "POST of an empty body": "POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n",
   "WebSocket upgrade with transport=polling and the sid": `GET /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: {host}\r\n${UPGRADE}\r\n`,
 };

@@ -410,6 +410,15 @@ def eio_close():
     ws_recv(c)
     ws_send(c, "1")
     ws_closed(c)
+    # the server closes (a Socket.IO packet it cannot parse) with no GET held: as engine.io's
+    # polling doClose, the session waits for that GET and answers it noop + close, then is gone
+    S = "/socket.io/"
+    sid = open_polling(S)
+    expect("POST of an unparsable Socket.IO packet", (200, "ok"), post(sid, "4abc", S)[::2])
+    expect("the server closed it with no GET held: POSTs still get ok", (200, "ok"),
+           post(sid, "40", S)[::2])
+    expect("the next GET gets noop + close", (200, "6" + SEP + "1"), get(sid, S)[::2])
+    expect("then the session is gone", 400, get(sid, S)[0])
 
 
 def eio_upgrade():
