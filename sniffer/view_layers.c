@@ -151,18 +151,14 @@ static void fld_uw(outbuf *out, const char *name, const char *expl, uint64_t n, 
     field(out, name, v, number_word(v, d + 20 - len, len, word), expl);
 }
 
-/* "0x0800 IPv4", "0x1c46 correct": a 16-bit field in hexadecimal and its name or verdict
- * (printf's "0x%04x %s"). */
+/* "0x0800 IPv4", "0x3cb9 ok": a 16-bit field in hexadecimal and its name or verdict (printf's
+ * "0x%04x %s"). */
 static void fld_xw(outbuf *out, const char *name, const char *expl, uint16_t n, const char *word)
 {
     static const char hexdigit[] = "0123456789abcdef";
-    char x[6] = {'0',
-                 'x',
-                 hexdigit[n >> 12],
-                 hexdigit[(n >> 8) & 0xf],
-                 hexdigit[(n >> 4) & 0xf],
-                 hexdigit[n & 0xf]};
-    char v[160];
+    char x[6] = "0x", v[160];
+    for (int i = 0; i < 4; i++) /* most significant digit first */
+        x[2 + i] = hexdigit[(n >> (12 - 4 * i)) & 0xf];
     field(out, name, v, number_word(v, x, sizeof x, word), expl);
 }
 
