@@ -18,4 +18,12 @@
  * already attached, or epoll refused). */
 int redis_loop_attach(loop *l, redisAsyncContext *ac);
 
+/* "SCHEME//HOST:PORT" (scheme "redis://" or "redis-streams://"; PORT defaults to 6379) into
+ * host (cap bytes) and *port. 0, or -1 and a sentence in err. */
+int redis_url_parse(const char *url, const char *scheme, char *host, size_t cap, int *port,
+                    char *err, size_t errlen);
+/* Redis down at start is an error the operator must see: one blocking PING, 2 s at most.
+ * 0, or -1 and a sentence in err that says what to do. */
+int redis_check(const char *host, int port, char *err, size_t errlen);
+
 #endif
