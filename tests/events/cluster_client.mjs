@@ -14,7 +14,7 @@ import { createConnection } from "node:net";
 import { createClient } from "redis";
 
 const [scenario, cPort, nPort, redisPort, redisPidfile] = process.argv.slice(2);
-const c2Port = process.env.C2_PORT;
+const c2Port = Number(process.env.C2_PORT) || 0; // 0: no second events_server
 const sockets = [];
 
 function fail(msg) {

@@ -5,8 +5,8 @@
  * marked "node" were written in Node.js by the adapter itself (a stream entry read back with
  * XRANGE, a session read back with GET) or by its encoder, npm @msgpack/msgpack 2.8, e.g.
  *   node -e 'const {encode}=require("@msgpack/msgpack"); console.log(Buffer.from(encode(
- *            {type:9,data:{packet:["ping",1]},uid:"f4c730af2fcee160",nsp:"/"})).toString("hex"))'
- * so an encoder or decoder that disagrees with socket.io fails here.
+ *            {type:9,data:{packet:["ping",1]},uid:"f4c730af2fcee160",nsp:"/"})).toString("base64"))'
+ * (printed here in base64) so an encoder or decoder that disagrees with socket.io fails here.
  * Run: build/tests/test_stream_msg
  */
 #include <setjmp.h>
@@ -19,17 +19,15 @@
 
 #include <cmocka.h>
 
+#include "base64.h"
 #include "stream_msg.h"
 
-static size_t unhex(const char *h, uint8_t *out, size_t cap)
+/* A vector's bytes (the vectors are base64, as the stream's own binary field). */
+static size_t bytes_of(const char *b64, uint8_t *out, size_t cap)
 {
-    size_t n = 0;
-    for (; h[0] && h[1] && n < cap; h += 2) {
-        unsigned v;
-        sscanf(h, "%2x", &v);
-        out[n++] = (uint8_t)v;
-    }
-    return n;
+    long n = base64_decode(b64, strlen(b64), out, cap);
+    assert_true(n > 0);
+    return (size_t)n;
 }
 
 /* node: io.to("r1").except("x").emit("hi", 1.5, 2 ** 60, "é"), as XRANGE returned it. */
@@ -47,16 +45,15 @@ static const char values_field[] =
     "jPAB////////+hZss/uZmZmZmZmsQDAQIDpG9wdHODpXJvb21zkaJyMaZleGNlcHSRoXilZmxhZ3OBqHZvbGF0aWxlww"
     "==";
 /* node: io.serverSideEmit("ping", 1), PUBLISHed on socket.io#/# (as MONITOR showed it). */
-static const char ping_hex[] = "84a47479706509a46461746181a67061636b657492a470696e6701a3756964b0"
-                               "66346337333061663266636565313630a36e7370a12f";
+static const char ping_b64[] =
+    "hKR0eXBlCaRkYXRhgaZwYWNrZXSSpHBpbmcBo3VpZLBmNGM3MzBhZjJmY2VlMTYwo25zcKEv";
 /* node: fetchSockets() on room r1 with requestId "abcd". */
-static const char fetch_hex[] =
-    "84a47479706507a46461746182a46f70747383a5726f6f6d7391a27231a665786365707490a5666c61677380a972"
-    "6571756573744964a461626364a3756964b066346337333061663266636565313630a36e7370a12f";
+static const char fetch_b64[] =
+    "hKR0eXBlB6RkYXRhgqRvcHRzg6Vyb29tc5GicjGmZXhjZXB0kKVmbGFnc4CpcmVxdWVzdElkpGFiY2SjdWlksGY0"
+    "YzczMGFmMmZjZWUxNjCjbnNwoS8=";
 /* node: the SERVER_SIDE_EMIT_RESPONSE {requestId:"abcd", packet:{x:1}}. */
-static const char emit_resp_hex[] = "84a4747970650aa46461746182a9726571756573744964a461626364a670"
-                                    "61636b657481a17801a3756964b066346337333061663266636565313630"
-                                    "a36e7370a12f";
+static const char emit_resp_b64[] =
+    "hKR0eXBlCqRkYXRhgqlyZXF1ZXN0SWSkYWJjZKZwYWNrZXSBoXgBo3VpZLBmNGM3MzBhZjJmY2VlMTYwo25zcKEv";
 /* node: persistSession of socket mI31... (pid Q26b...) in rooms r1 and r2, as GET returned it. */
 static const char session_b64[] =
     "hKNzaWS0bUkzMVpNMWE2OFBrR2J2Z0FBQUGjcGlktFEyNmJJU0pIU3lPNktwUGFBQUFCpXJvb21zk7RtSTMxWk0xYTY4"
@@ -187,7 +184,7 @@ static void pubsub_messages_as_node_encodes_them(void **state)
 {
     (void)state;
     uint8_t want[256], *got;
-    size_t wn = unhex(ping_hex, want, sizeof want), n;
+    size_t wn = bytes_of(ping_b64, want, sizeof want), n;
     char *d = stream_emit_data(NULL, "ping", "[1]");
     assert_int_equal(stream_encode_pubsub(STREAM_SERVER_SIDE_EMIT, d, NULL, 0, uid, "/", &got, &n),
                      0);
@@ -201,7 +198,7 @@ static void pubsub_messages_as_node_encodes_them(void **state)
     assert_string_equal(m.data, "{\"packet\":[\"ping\",1]}");
     stream_msg_free(&m);
     /* fetchSockets from Node, and our own is the same bytes */
-    wn = unhex(fetch_hex, want, sizeof want);
+    wn = bytes_of(fetch_b64, want, sizeof want);
     assert_int_equal(stream_decode_pubsub(want, wn, &m), 0);
     assert_int_equal(m.type, STREAM_FETCH_SOCKETS);
     char id[16];
@@ -217,7 +214,7 @@ static void pubsub_messages_as_node_encodes_them(void **state)
     free(got);
     free(d);
     /* a serverSideEmit's answer */
-    wn = unhex(emit_resp_hex, want, sizeof want);
+    wn = bytes_of(emit_resp_b64, want, sizeof want);
     d = stream_response_data("abcd", "packet", "{\"x\":1}");
     assert_int_equal(
         stream_encode_pubsub(STREAM_SERVER_SIDE_EMIT_RESPONSE, d, NULL, 0, uid, "/", &got, &n), 0);
