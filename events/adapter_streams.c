@@ -101,6 +101,18 @@ typedef struct request {
     struct request *next;
 } request;
 
+/* Another server's broadcast with acks, delivered to our sockets: each client's ack goes back
+ * to that server until its timeout. A socket's ack callback gets the serial, not a pointer:
+ * the entry may be gone by the time a client answers. */
+typedef struct bcast_ack {
+    struct adapter_streams *a;
+    uint64_t serial;
+    sio_nsp *n;
+    char request_id[UID_LEN + 8], to_uid[ADAPTER_MAX_ID + 1];
+    loop_timer timer;
+    struct bcast_ack *next;
+} bcast_ack;
+
 struct adapter_streams {
     loop *l;
     sio_server *srv;
@@ -128,6 +140,8 @@ struct adapter_streams {
     size_t nrestores;
     request *requests;
     size_t nrequests;
+    bcast_ack *bcast_acks; /* at most ADAPTER_MAX_REQUESTS */
+    size_t nbcast_acks;
     adapter_server_event_fn on_event;
     void *on_event_user;
 };
@@ -843,6 +857,94 @@ static void answer_emit(adapter_streams *a, sio_nsp *n, const stream_msg *m)
     free(packet);
 }
 
+static void bcast_ack_free(bcast_ack *b)
+{
+    adapter_streams *a = b->a;
+    for (bcast_ack **pp = &a->bcast_acks; *pp; pp = &(*pp)->next)
+        if (*pp == b) {
+            *pp = b->next;
+            a->nbcast_acks--;
+            break;
+        }
+    loop_timer_stop(a->l, b->timer);
+    free(b);
+}
+
+static void bcast_ack_expire(loop *l, void *arg)
+{
+    bcast_ack *b = arg;
+    (void)l;
+    b->timer = 0;
+    bcast_ack_free(b);
+}
+
+/* A client answered: BROADCAST_ACK {requestId, packet: its first argument} to the sender. */
+static void on_client_ack(sio_socket *s, const sio_msg *m, void *user)
+{
+    adapter_streams *a = sio_adapter_self(sio_socket_nsp(s));
+    bcast_ack *b = a ? a->bcast_acks : NULL;
+    while (b && b->serial != (uint64_t)(uintptr_t)user)
+        b = b->next;
+    const char *first;
+    size_t flen;
+    if (b == NULL)
+        return; /* too late: the sender gave up */
+    char *arg = sio_arg(m, 0, &first, &flen) ? strndup(first, flen) : strdup("null");
+    char *data = arg ? stream_response_data(b->request_id, "packet", arg) : NULL;
+    publish(a, b->n, b->to_uid, STREAM_BROADCAST_ACK, data, m->bins, m->nbins);
+    free(data);
+    free(arg);
+}
+
+/* Another server's emitWithAck (BROADCAST with a requestId, over pub/sub): each selected
+ * socket gets the event with an ack request; the sender hears how many (BROADCAST_CLIENT_COUNT)
+ * and then each ack (on_client_ack), as socket.io-adapter's broadcastWithAck. */
+static void answer_broadcast_ack(adapter_streams *a, sio_nsp *n, const stream_msg *m)
+{
+    stream_opts o;
+    char event[256], count[32];
+    char *args = NULL;
+    int64_t ack;
+    bcast_ack *b = calloc(1, sizeof *b);
+    if (b == NULL || a->nbcast_acks >= ADAPTER_MAX_REQUESTS ||
+        !stream_read_string(m->data, "requestId", b->request_id, sizeof b->request_id) ||
+        strlen(m->uid) > ADAPTER_MAX_ID || stream_read_opts(m->data, &o) < 0) {
+        if (b && a->nbcast_acks >= ADAPTER_MAX_REQUESTS)
+            loop_log(a->l,
+                     "Redis streams adapter: %d broadcasts with acks are open already; "
+                     "this one is ignored",
+                     ADAPTER_MAX_REQUESTS);
+        free(b);
+        return;
+    }
+    if (stream_read_packet(m->data, event, sizeof event, &args, &ack) == 0) {
+        b->a = a;
+        b->serial = ++a->serial;
+        b->n = n;
+        snprintf(b->to_uid, sizeof b->to_uid, "%s", m->uid);
+        b->timer =
+            loop_timer_start(a->l, o.timeout >= 0 ? (uint64_t)o.timeout : ADAPTER_REQUESTS_TIMEOUT,
+                             bcast_ack_expire, b);
+        b->next = a->bcast_acks;
+        a->bcast_acks = b;
+        a->nbcast_acks++;
+        sio_target t = target_of(&o.rooms, &o.except);
+        size_t nsel, sent = 0;
+        sio_socket **s = sio_select(n, &t, &nsel);
+        for (size_t i = 0; i < nsel; i++)
+            sent += sio_emit_ack_bin(s[i], event, args, m->bins, m->nbins, on_client_ack,
+                                     (void *)(uintptr_t)b->serial) == 0;
+        free(s);
+        snprintf(count, sizeof count, "%zu", sent);
+        char *data = stream_response_data(b->request_id, "clientCount", count);
+        publish(a, n, m->uid, STREAM_BROADCAST_CLIENT_COUNT, data, NULL, 0);
+        free(data);
+    } else
+        free(b);
+    free(args);
+    stream_opts_free(&o);
+}
+
 /* Every message on socket.io#<nsp># and socket.io#<nsp>#<uid>#: [message, channel, payload]. */
 static void on_pubsub(redisAsyncContext *ac, void *reply, void *priv)
 {
@@ -870,6 +972,8 @@ static void on_pubsub(redisAsyncContext *ac, void *reply, void *priv)
             answer_fetch(a, n, &m);
         else if (m.type == STREAM_SERVER_SIDE_EMIT)
             answer_emit(a, n, &m);
+        else if (m.type == STREAM_BROADCAST) /* over pub/sub: a broadcast with acks */
+            answer_broadcast_ack(a, n, &m);
         else if (m.type == STREAM_FETCH_SOCKETS_RESPONSE ||
                  m.type == STREAM_SERVER_SIDE_EMIT_RESPONSE)
             on_response(a, &m);
@@ -1213,6 +1317,8 @@ void adapter_streams_free(adapter_streams *a)
         finish_restore(a, a->restores, 0);
     while (a->requests)
         finish_request(a, a->requests, 0);
+    while (a->bcast_acks)
+        bcast_ack_free(a->bcast_acks);
     while (a->head) { /* the server is stopping: nobody to deliver to */
         emit_rec *e = a->head;
         a->head = e->next;
