@@ -53,18 +53,18 @@ case $out in *"cannot reach Redis at 127.0.0.1:$dead"*) ;; *) fail "unclear erro
 step "start events_server --adapter $scheme://127.0.0.1:$port"
 start_server events "$WIRELAB_BIN/events_server" --port 0 --adapter "$scheme://127.0.0.1:$port"
 C_PID=$SERVER_PID C_PORT=$SERVER_PORT C_LOG=$SERVER_LOG
-C2_PORT=0
+C2_PORT=0 C2_PID=0
 if [ "$kind" = streams ]; then
   step "start a second events_server --adapter $scheme://127.0.0.1:$port"
   start_server events2 "$WIRELAB_BIN/events_server" --port 0 --adapter "$scheme://127.0.0.1:$port"
-  C2_PORT=$SERVER_PORT
+  C2_PORT=$SERVER_PORT C2_PID=$SERVER_PID
 fi
 step "start the Node.js socket.io server with $package"
 start_server node node "$WIRELAB_SOURCE/tests/events/cluster_node.mjs" "$port" "$kind"
 N_PORT=$SERVER_PORT N_LOG=$SERVER_LOG
 
 step "run the cluster scenario '$scenario' with socket.io-client"
-C2_PORT=$C2_PORT node "$WIRELAB_SOURCE/tests/events/cluster_client.mjs" "$scenario" "$C_PORT" \
+C2_PORT=$C2_PORT C2_PID=$C2_PID node "$WIRELAB_SOURCE/tests/events/cluster_client.mjs" "$scenario" "$C_PORT" \
   "$N_PORT" "$port" "$REDIS_PIDFILE" \
   || fail "the cluster scenario '$scenario' failed; events_server log tail:
 $(tail -20 "$C_LOG")

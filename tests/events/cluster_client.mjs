@@ -109,7 +109,7 @@ async function redisClient() {
 // A socket on port `from` in room `room` drops (its transport closes, as a network failure),
 // `senders` say in the room while it is away, and it comes back to port `to` with its pid and
 // offset: same id, recovered, every missed "said" once and in order, still in its room.
-async function recoverAcross(from, to, label, senders, helper) {
+async function recoverAcross(from, to, label, senders, helper, drop = (x) => x.io.engine.close()) {
   const x = await client(from, label);
   await ask(x, "join", "rec");
   await ask(senders[0], "say", "rec", `${label}-before`);
@@ -117,7 +117,7 @@ async function recoverAcross(from, to, label, senders, helper) {
   const id = x.id, lastSeen = x.said.length;
   const gone = disconnected(x);
   x.io.uri = `http://127.0.0.1:${to}`; // its next connection goes to the other server
-  x.io.engine.close();
+  drop(x);
   console.log(`  ${label} dropped (${await gone}): its transport closed, as a network failure`);
   for (let i = 0; i < 100; i++) { // the server saw it go (and saved its session first)
     const r = await ask(helper, "cluster-fetch", "rec");
@@ -181,6 +181,9 @@ const scenarios = {
     await new Promise((resolve) => z.once("connect", resolve));
     eq(z.recovered, false, "an unknown pid");
     z.disconnect();
+    console.log("an events_server stopped (SIGTERM) hands its clients to the cluster: they recover elsewhere");
+    await recoverAcross(c2Port, cPort, "stopped-C", [cs, ns], cs,
+                        () => process.kill(Number(process.env.C2_PID), "SIGTERM"));
   },
 
   async ["interop-streams"]() { await scenarios.interop(true); },
