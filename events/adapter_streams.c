@@ -695,10 +695,15 @@ static void on_session(redisAsyncContext *ac, void *reply, void *priv)
     if (r == NULL)
         return;
     if (rp && rp->type == REDIS_REPLY_ARRAY && rp->elements >= 1 && r->replies == 0 &&
-        rp->element[0]->type == REDIS_REPLY_STRING)
+        rp->element[0]->type == REDIS_REPLY_STRING) {
         r->got_session =
             stream_decode_session(rp->element[0]->str, rp->element[0]->len, &r->ss) == 0;
-    else if (rp && rp->type == REDIS_REPLY_ARRAY && r->replies == 1)
+        if (!r->got_session) /* over STREAM_MAX_ROOMS rooms, or not the adapter's encoding */
+            loop_log(a->l,
+                     "Redis streams adapter: a saved session could not be read (more than "
+                     "%d rooms, or malformed); its client connects as new",
+                     STREAM_MAX_ROOMS);
+    } else if (rp && rp->type == REDIS_REPLY_ARRAY && r->replies == 1)
         r->offset_found = rp->elements > 0;
     if (++r->replies < 2)
         return;
