@@ -57,7 +57,8 @@ typedef struct emit_rec {
     char *event, *args;
     sio_bin *bins;
     size_t nbins;
-    int failed; /* XADD was refused: delivered without an offset when its turn comes */
+    int failed;             /* XADD was refused: delivered without an offset at its turn */
+    char id[STREAM_ID_MAX]; /* its entry's id once XADD answered ("" before) */
     struct emit_rec *next;
 } emit_rec;
 
@@ -166,15 +167,24 @@ static int random_hex(char *out, size_t nbytes)
     return 0;
 }
 
-static void names_copy(adapter_rooms *r, const char *const *names, size_t n, const char *extra)
+/* A copy of names (and extra, when not NULL): 0, or -1 when out of memory (nothing kept: a
+ * partial list of rooms would send an event to the wrong sockets). */
+static int names_copy(adapter_rooms *r, const char *const *names, size_t n, const char *extra)
 {
     r->names = calloc(n + 2, sizeof *r->names);
     r->n = 0;
     for (size_t i = 0; r->names && i <= n; i++) {
         const char *name = i < n ? names[i] : extra;
-        if (name && (r->names[r->n] = strdup(name)) != NULL)
-            r->n++;
+        if (name && (r->names[r->n++] = strdup(name)) == NULL)
+            break;
     }
+    if (r->names && (r->n == 0 || r->names[r->n - 1] != NULL))
+        return 0;
+    for (size_t i = 0; r->names && i < r->n; i++)
+        free(r->names[i]);
+    free(r->names);
+    *r = (adapter_rooms){0};
+    return -1;
 }
 
 static void names_release(adapter_rooms *r)
@@ -247,10 +257,11 @@ static void on_xadd(redisAsyncContext *ac, void *reply, void *priv)
     adapter_streams *a = of(ac);
     redisReply *rp = reply;
     uint64_t serial = (uint64_t)(uintptr_t)priv;
-    if (a == NULL || (rp && rp->type == REDIS_REPLY_STRING))
-        return; /* written: it reaches our clients when the reader reads it back */
-    for (emit_rec *e = a->head; e; e = e->next)
-        if (e->serial == serial) {
+    for (emit_rec *e = a ? a->head : NULL; e; e = e->next)
+        if (e->serial == serial && rp && rp->type == REDIS_REPLY_STRING) {
+            snprintf(e->id, sizeof e->id, "%s", rp->str); /* read back later: then delivered */
+            return;
+        } else if (e->serial == serial) {
             if (rp) /* NULL: the connection is going, flush_pending delivers it */
                 loop_log(a->l,
                          "Redis streams adapter: XADD refused (%s); \"%s\" reached only "
@@ -258,7 +269,8 @@ static void on_xadd(redisAsyncContext *ac, void *reply, void *priv)
                          rp->type == REDIS_REPLY_ERROR ? rp->str : "unexpected reply", e->event);
             e->failed = 1;
         }
-    pop_failed(a);
+    if (a)
+        pop_failed(a);
 }
 
 /* The iface's publish_first: every emit to rooms (and to one socket, with recovery on). */
@@ -279,11 +291,12 @@ static void publish_first(void *self, sio_nsp *n, const sio_target *t, const cha
                      STREAMS_MAX_PENDING);
         }
         a->dropped++;
-        names_copy(&rooms, t->rooms, t->nrooms, NULL);
-        names_copy(&except, t->except, t->nexcept, sender);
-        deliver(a, n, &rooms, &except, flags, event, args, bins, nbins, NULL);
+        if (names_copy(&rooms, t->rooms, t->nrooms, NULL) == 0 &&
+            names_copy(&except, t->except, t->nexcept, sender) == 0) {
+            deliver(a, n, &rooms, &except, flags, event, args, bins, nbins, NULL);
+            names_release(&except);
+        }
         names_release(&rooms);
-        names_release(&except);
         return;
     }
     emit_rec *e = calloc(1, sizeof *e);
@@ -295,23 +308,25 @@ static void publish_first(void *self, sio_nsp *n, const sio_target *t, const cha
             memcpy(c, bins[i].data, bins[i].len);
         copies[i] = (sio_bin){c, c ? bins[i].len : 0};
     }
+    if (e)
+        *e = (emit_rec){.bins = copies, .nbins = copies ? nbins : 0};
     if (e == NULL || data == NULL || (nbins && copies == NULL) ||
-        stream_encode_field(data, bins, nbins, &field) < 0) {
-        loop_log(a->l, "Redis streams adapter: cannot encode \"%s\" (out of memory)", event);
-        free(e);
+        stream_encode_field(data, bins, nbins, &field) < 0 ||
+        names_copy(&e->rooms, t->rooms, t->nrooms, NULL) < 0 ||
+        names_copy(&e->except, t->except, t->nexcept, sender) < 0 ||
+        (e->event = strdup(event)) == NULL || (e->args = strdup(args ? args : "[]")) == NULL) {
+        loop_log(a->l, "Redis streams adapter: out of memory for \"%s\"; nobody gets it", event);
+        if (e)
+            emit_free(e);
+        else
+            adapter_bins_free(copies, copies ? nbins : 0);
         free(data);
-        adapter_bins_free(copies, copies ? nbins : 0);
+        free(field);
         return;
     }
     e->serial = ++a->serial;
     e->n = n;
-    names_copy(&e->rooms, t->rooms, t->nrooms, NULL);
-    names_copy(&e->except, t->except, t->nexcept, sender);
     e->flags = flags;
-    e->event = strdup(event);
-    e->args = strdup(args ? args : "[]");
-    e->bins = copies;
-    e->nbins = nbins;
     if (a->tail)
         a->tail->next = e;
     else
@@ -454,6 +469,8 @@ static void on_entry(adapter_streams *a, const redisReply *entry)
     if (strcmp(m.uid, a->uid) == 0) { /* ours, read back: now it reaches our clients */
         if (stream_id_cmp(id, a->own_floor) > 0 && m.type == STREAM_BROADCAST) {
             pop_failed(a);
+            while (a->head && a->head->id[0] && stream_id_cmp(a->head->id, id) < 0)
+                pop_head(a, a->head->id); /* trimmed before we read it: delivered now */
             if (a->head)
                 pop_head(a, id);
         }
@@ -591,12 +608,14 @@ static int keep_missed(adapter_streams *a, restore *r, const redisReply *entry)
                stream_read_packet(m.data, event, sizeof event, &args, &ack) == 0;
         stream_opts_free(&o);
     }
-    if (keep && r->nmissed == STREAMS_MAX_MISSED) {
+    missed_rec *grown = keep && r->nmissed < STREAMS_MAX_MISSED
+                            ? realloc(r->missed, (r->nmissed + 1) * sizeof *grown)
+                            : NULL;
+    if (keep && grown == NULL) { /* never a partial replay */
         free(args);
         stream_msg_free(&m);
         return -1;
     }
-    missed_rec *grown = keep ? realloc(r->missed, (r->nmissed + 1) * sizeof *grown) : NULL;
     if (grown) { /* packet.data.push(entry.id): the offset goes last */
         r->missed = grown;
         adapter_text t = {0};
@@ -610,6 +629,12 @@ static int keep_missed(adapter_streams *a, restore *r, const redisReply *entry)
         adapter_text_str(&t, ",\"");
         adapter_text_str(&t, entry->element[0]->str);
         adapter_text_str(&t, "\"]");
+        if (t.failed) {
+            free(t.s);
+            free(args);
+            stream_msg_free(&m);
+            return -1;
+        }
         r->missed[r->nmissed++] = (missed_rec){t.s, m.bins, m.nbins};
         m.bins = NULL;
         m.nbins = 0;
@@ -641,7 +666,7 @@ static void on_range(redisAsyncContext *ac, void *reply, void *priv)
             return;
         }
         if (keep_missed(a, r, e) < 0) {
-            give_up(a, r, "more than " STREAMS_MAX_MISSED_TEXT " missed events");
+            give_up(a, r, "more than " STREAMS_MAX_MISSED_TEXT " missed events, or out of memory");
             return;
         }
         stream_id_next(e->element[0]->str, r->from, sizeof r->from);
