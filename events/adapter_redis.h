@@ -79,4 +79,9 @@ typedef char *(*adapter_server_event_fn)(sio_nsp *n, const char *event, const ch
                                          void *user);
 void adapter_redis_on(adapter_redis *a, adapter_server_event_fn fn, void *user);
 
+/* {"id","handshake","rooms","data"} of a local socket, as socket.io's fetchSockets answers it
+ * (both adapters; adapter_text from adapter_msg.h). */
+struct adapter_text;
+void adapter_socket_json(struct adapter_text *t, const sio_socket *s);
+
 #endif

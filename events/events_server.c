@@ -7,7 +7,7 @@
  *
  *   events_server [--port N] [--bind ADDR] [--demo chat|protocol-suite] [--verbose]
  *                 [--recovery-window MS] [--recovery-capacity N]
- *                 [--ping-interval MS] [--ping-timeout MS] [--adapter redis://HOST:PORT]
+ *                 [--ping-interval MS] [--ping-timeout MS] [--adapter redis[-streams]://HOST:PORT]
  *                 [limits: see --help and README]
  *
  * --demo chat (the default, port 3000; namespaces "/" and "/news", the same events in each): a
@@ -42,6 +42,9 @@
  *   the format of npm @socket.io/redis-adapter 8.x, so its rooms and broadcasts are shared with
  *   other events_servers and Node.js socket.io servers (chat_cluster.c, adapter_redis.c; Redis
  *   down at start is an error, exit status 1).
+ * --adapter redis-streams://HOST:PORT (chat only): the same on a Redis stream, in the format of
+ *   npm @socket.io/redis-streams-adapter 0.3.x (adapter_streams.c), and connection state
+ *   recovery kept in Redis: a client that drops from one server recovers on any other.
  */
 #include <limits.h>
 #include <stddef.h>
@@ -52,7 +55,6 @@
 
 #include "args.h"
 #include "chat_cluster.h"
-#include "adapter_redis.h"
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
@@ -78,6 +80,8 @@ extern const size_t chat_page_len;
     "  --ping-timeout MS     heartbeat timeout (chat; default 20000)\n"                            \
     "  --adapter redis://HOST:PORT  join a socket.io cluster on that Redis (chat; the format of\n" \
     "                        npm @socket.io/redis-adapter 8.x; events/README.md)\n"                \
+    "  --adapter redis-streams://HOST:PORT  the same on a Redis stream (npm\n"                     \
+    "                        @socket.io/redis-streams-adapter 0.3.x), recovery across servers\n"   \
     "limits (events/README.md, \"Limits\"; each is logged when it bites):\n"                       \
     "  --max-queue BYTES     bytes waiting for one client before it is cut (default 4194304)\n"    \
     "  --max-conns N         TCP connections; more get HTTP 503 (default 1000)\n"                  \
@@ -745,7 +749,7 @@ int main(int argc, char **argv)
         free(js);
         return 1;
     }
-    adapter_redis *cluster = NULL; /* --adapter: Redis down at start is an error, said here */
+    chat_cluster *cluster = NULL; /* --adapter: Redis down at start is an error, said here */
     if (o.adapter && (cluster = chat_cluster_start(l, sio, o.adapter, err, sizeof err)) == NULL) {
         fprintf(stderr, "events_server: %s\n", err);
         loop_free(l);
@@ -761,7 +765,7 @@ int main(int argc, char **argv)
     int rc = loop_run(l);
     if (rc == 0)
         stop_gracefully(eio, l);
-    adapter_redis_free(cluster); /* before the loop: its sockets are on it */
+    chat_cluster_stop(cluster); /* before the loop: its sockets are on it */
     loop_free(l);
     sio_server_free(sio);
     eio_server_free(eio);

@@ -131,8 +131,10 @@ typedef struct sio_target {
     const char *const *except; /* but nobody in these rooms */
     size_t nexcept;
     const sio_socket *except_socket; /* nor this socket (the sender): except(its id); or NULL */
-    unsigned flags; /* SIO_VOLATILE: may be dropped, never logged; SIO_LOCAL: this server's
-                       sockets only, not handed to the adapter (sio_adapter.h) */
+    unsigned flags;     /* SIO_VOLATILE: may be dropped, never logged; SIO_LOCAL: this server's
+                           sockets only, not handed to the adapter (sio_adapter.h) */
+    const char *offset; /* the event's offset from the adapter's log (a stream entry id), sent
+                           as its last argument instead of this process's log's; or NULL */
 } sio_target;
 
 /* Serve Socket.IO at path (usually "/socket.io/") of an Engine.IO server. NULL, with the reason

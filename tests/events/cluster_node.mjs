@@ -1,8 +1,9 @@
 // cluster_node.mjs - a Node.js socket.io server (npm socket.io 4.8.4) in a cluster with
-// @socket.io/redis-adapter 8.3.0 on node-redis, with the chat demo's events and its cluster
+// @socket.io/redis-adapter 8.3.0 (or, with "streams", @socket.io/redis-streams-adapter 0.3.1
+// and connection state recovery) on node-redis, with the chat demo's events and its cluster
 // events (events/chat_cluster.c), so tests/events/cluster.sh can run the same scenario from
 // either side of a cluster of events_server and Node.js.
-//   node cluster_node.mjs REDIS_PORT [--ping-interval MS] [--ping-timeout MS]
+//   node cluster_node.mjs REDIS_PORT [redis|streams] [--ping-interval MS] [--ping-timeout MS]
 //                        [--redis-command-timeout MS]
 //   (prints "node socket.io: listening on 127.0.0.1 port N")
 // The tests ping every 1 s (timeout 2 s) so a lost client is noticed quickly. bench/events_cluster
@@ -33,6 +34,7 @@ const ms = (name) => {
 const pingInterval = ms("ping-interval"), pingTimeout = ms("ping-timeout");
 const commandTimeout = opt["redis-command-timeout"] === undefined ? undefined : ms("redis-command-timeout");
 const redisPort = Number(positionals[0]);
+const streams = positionals[1] === "streams";
 const pub = createClient({
   url: `redis://127.0.0.1:${redisPort}`,
   // reconnect with a backoff, as events_server does (node-redis' default strategy)
@@ -42,13 +44,17 @@ const pub = createClient({
 });
 const sub = pub.duplicate();
 for (const c of [pub, sub]) c.on("error", (e) => console.log(`node socket.io: redis: ${e.message}`));
-await Promise.all([pub.connect(), sub.connect()]);
+await Promise.all([pub.connect(), streams ? null : sub.connect()]);
 
 const http = createServer();
+const adapter = streams
+  ? (await import("@socket.io/redis-streams-adapter")).createAdapter(pub) // it duplicates pub
+  : createAdapter(pub, sub);
 const io = new Server(http, {
-  adapter: createAdapter(pub, sub),
+  adapter,
   pingInterval,
   pingTimeout,
+  ...(streams ? { connectionStateRecovery: { maxDisconnectionDuration: 60000 } } : {}),
 });
 const ackOk = (ack, extra = {}) => typeof ack === "function" && ack({ ok: true, ...extra });
 const target = (nsp, room) => (room == null ? nsp : nsp.in(room));
@@ -58,7 +64,7 @@ for (const name of ["/", "/news"]) {
   // another server's serverSideEmit("echo", x, cb): cb(x) (events/chat_cluster.c does the same)
   nsp.on("echo", (x, cb) => typeof cb === "function" && cb(x));
   nsp.on("connection", (socket) => {
-    socket.emit("welcome", { id: socket.id, recovered: false });
+    socket.emit("welcome", { id: socket.id, recovered: socket.recovered });
     socket.on("join", (room, ack) => { socket.join(room); ackOk(ack, { room }); });
     socket.on("leave", (room, ack) => { socket.leave(room); ackOk(ack, { room }); });
     socket.on("say", (room, text, ack) => {
@@ -103,4 +109,4 @@ for (const name of ["/", "/news"]) {
 http.listen(0, "127.0.0.1", () => {
   console.log(`node socket.io: listening on 127.0.0.1 port ${http.address().port}`);
 });
-process.on("SIGTERM", () => { io.close(); pub.quit().catch(() => {}); sub.quit().catch(() => {}); process.exit(0); });
+process.on("SIGTERM", () => { io.close(); pub.quit().catch(() => {}); if (!streams) sub.quit().catch(() => {}); process.exit(0); });

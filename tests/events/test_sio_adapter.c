@@ -56,7 +56,7 @@ static void emits_to_rooms_reach_the_adapter_once(void **state)
     assert_non_null(srv);
     sio_nsp *n = sio_of(srv, "/news");
     record r = {0};
-    sio_adapter a = {fake_broadcast, &r};
+    sio_adapter a = {.broadcast = fake_broadcast, .self = &r};
     sio_set_adapter(srv, &a);
     assert_ptr_equal(sio_adapter_self(n), &r);
 
