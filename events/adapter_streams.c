@@ -123,11 +123,12 @@ struct adapter_streams {
     char uid[UID_LEN + 1];
     redisAsyncContext *ctx[NCONN]; /* NULL while down */
     int ready[NCONN];
-    int tailed;      /* the stream's last id at (re)connection is known */
-    int up;          /* all three connected and tailed */
-    int was_up;      /* up at least once */
-    int loss_logged; /* this outage was logged */
-    int reading;     /* an XREAD is waiting for its answer */
+    int tailed;         /* the stream's last id at (re)connection is known */
+    int up;             /* all three connected and tailed */
+    int was_up;         /* up at least once */
+    int loss_logged;    /* this outage was logged */
+    int unsaved_logged; /* a session that could not be saved was logged in this outage */
+    int reading;        /* an XREAD is waiting for its answer */
     int closing;
     char last_id[STREAM_ID_MAX];   /* the last entry read from the stream: XREAD goes on here */
     char own_floor[STREAM_ID_MAX]; /* our entries up to here were delivered before an outage */
@@ -535,11 +536,13 @@ static void persist(void *self, const sio_socket *s)
     snprintf(px, sizeof px, "%u", sio_recovery_window(sio_socket_nsp(s)));
     if (value && a->up)
         redisAsyncCommand(a->ctx[CMD], NULL, NULL, "SET %s %s PX %s", key, value, px);
-    else
+    else if (!a->unsaved_logged) { /* once per outage: many clients drop together */
+        a->unsaved_logged = 1;
         loop_log(a->l,
-                 "Redis streams adapter: socket %s dropped while Redis is %s; it cannot "
-                 "be recovered",
+                 "Redis streams adapter: socket %s dropped while Redis is %s; it (and "
+                 "any other that drops before Redis is back) cannot be recovered",
                  sio_socket_id(s), a->up ? "reachable but we are out of memory" : "down");
+    }
     free(value);
     free(rooms);
 }
@@ -1178,7 +1181,7 @@ static void check_up(adapter_streams *a)
                  a->host, a->port, (unsigned long long)a->attempts, (unsigned long long)a->dropped,
                  a->last_id);
     a->was_up = 1;
-    a->loss_logged = 0;
+    a->loss_logged = a->unsaved_logged = 0;
     a->attempts = a->dropped = 0;
     a->backoff_ms = ADAPTER_RETRY_MIN_MS;
     read_next(a);
