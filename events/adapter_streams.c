@@ -5,7 +5,8 @@
  *   cmd   XADD socket.io MAXLEN ~ 10000 * uid U nsp N type T data D   what must last: broadcasts,
  *                                                   socketsJoin, socketsLeave, disconnectSockets
  *         PUBLISH socket.io#<nsp># M                what only matters now: fetchSockets,
- *                                                   serverSideEmit (M: MessagePack)
+ *                                                   serverSideEmit, a broadcast with acks
+ *                                                   (M: MessagePack)
  *         PUBLISH socket.io#<nsp>#<uid># M          an answer, to the server uid that asked
  *         PUBSUB NUMSUB socket.io#<nsp>#            how many servers there are (each subscribes
  *                                                   once): how many answers to wait for
@@ -13,9 +14,11 @@
  *         MULTI GET DEL EXEC, XRANGE                a returning one: its session and the
  *                                                   entries after its offset
  *   sub   SUBSCRIBE socket.io#<nsp># socket.io#<nsp>#<uid>#
- *   read  XREAD COUNT 100 BLOCK 5000 STREAMS socket.io <the last id read>, again and again
+ *   read  XREVRANGE socket.io + - COUNT 1          the stream's last entry, once connected
+ *         XREAD COUNT 100 BLOCK 5000 STREAMS socket.io <the last id read>, again and again
  *
- * One thing differs from the Node.js adapter, on purpose: a broadcast of ours reaches our own
+ * Where it differs from the Node.js adapter, on purpose (events/README.md lists it): a server
+ * that stops saves its sockets' sessions (sio_server.c), and a broadcast of ours reaches our own
  * clients when the read connection reads its entry back from the stream, not when XADD
  * answers. Then every event reaches this server's clients in the stream's order, and "the last
  * id read" splits a recovery exactly: the entries up to it are replayed, the ones after it
