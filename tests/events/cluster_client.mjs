@@ -126,10 +126,14 @@ async function recoverAcross(from, to, label, senders, helper, drop = (x) => x.i
     await sleep(50);
   }
   const values = ["é\u0000\ud83d\ude00 \\ \"", "0.30000000000000004"];
-  const sent = [];
+  const sent = [], binaries = new Map();
   for (let i = 0; i < 6; i++) {
     const text = `${label}-missed-${i}${i < values.length ? values[i] : ""}`;
-    await ask(senders[i % senders.length], "say", "rec", text);
+    const sender = senders[i % senders.length];
+    const bytes = Buffer.from([0, 1, 254, 255, i]); // events_server's say takes bytes too
+    if (sender.label === "C-sender" && i >= 2) await ask(sender, "say", "rec", text, bytes);
+    else await ask(sender, "say", "rec", text);
+    if (sender.label === "C-sender" && i >= 2) binaries.set(text, bytes);
     for (const r of senders) await waitFor(r, `said:${text}`); // in the stream: the order is set
     sent.push(text);
     await ask(senders[i % senders.length], "say", "elsewhere", `${text}-elsewhere`); // not its room
@@ -142,6 +146,12 @@ async function recoverAcross(from, to, label, senders, helper, drop = (x) => x.i
   await waitFor(x, `said:${marker}`);
   const missed = x.said.slice(lastSeen).map((a) => a[0].text);
   eq(missed, [...sent, marker], `${label}: the missed events once, in order, then the live one`);
+  for (const a of x.said.slice(lastSeen)) { // binaries crossed the stream as MessagePack
+    const want = binaries.get(a[0].text);
+    if (want && !(Buffer.isBuffer(a[0].data) && want.equals(a[0].data)))
+      fail(`${label}: "${a[0].text}" came with data ${JSON.stringify(a[0].data)}, not ${want.toString("hex")}`);
+  }
+  if (binaries.size) console.log(`  ok: ${label}: ${binaries.size} binary arguments replayed byte for byte`);
   const offsets = x.said.slice(lastSeen).map((a) => a[a.length - 1]);
   for (const o of offsets) if (!/^[0-9]+-[0-9]+$/.test(o)) fail(`${label}: offset ${o} is no stream id`);
   return x;
