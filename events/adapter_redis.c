@@ -792,17 +792,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 
 static redisAsyncContext *open_ctx(adapter_redis *a)
 {
-    redisAsyncContext *ac = redisAsyncConnect(a->host, a->port);
-    if (ac == NULL)
-        return NULL;
-    if (ac->err || redis_loop_attach(a->l, ac) < 0) {
-        redisAsyncFree(ac);
-        return NULL;
-    }
-    ac->data = a;
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
-    return ac;
+    return redis_loop_connect(a->l, a->host, a->port, a, on_connect, on_disconnect);
 }
 
 static void retry_now(loop *l, void *arg)
@@ -824,9 +814,8 @@ static void schedule_retry(adapter_redis *a)
 {
     if (a->retry || a->closing)
         return;
-    a->retry = loop_timer_start(a->l, a->backoff_ms, retry_now, a);
-    a->backoff_ms =
-        a->backoff_ms * 2 > ADAPTER_RETRY_MAX_MS ? ADAPTER_RETRY_MAX_MS : a->backoff_ms * 2;
+    a->retry =
+        loop_timer_start(a->l, redis_backoff(&a->backoff_ms, ADAPTER_RETRY_MAX_MS), retry_now, a);
 }
 
 adapter_redis *adapter_redis_new(loop *l, sio_server *srv, const char *url, char *err,

@@ -132,8 +132,8 @@ struct adapter_streams {
     void *on_event_user;
 };
 
-static void schedule_retry(adapter_streams *a);
 static void read_next(adapter_streams *a);
+static void retry_now(loop *l, void *arg);
 static void continue_range(adapter_streams *a, restore *r);
 
 static adapter_streams *of(const redisAsyncContext *ac)
@@ -392,25 +392,47 @@ static void apply_broadcast(adapter_streams *a, sio_nsp *n, const stream_msg *m,
     stream_opts_free(&o);
 }
 
-/* One entry [id, [field, value, ...]] read by XREAD. */
-static void on_entry(adapter_streams *a, const redisReply *entry)
+/* Is this reply an entry [id, [field, value, ...]] with a valid id? */
+static int entry_ok(const redisReply *e)
 {
-    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
-        entry->element[0]->type != REDIS_REPLY_STRING ||
-        entry->element[1]->type != REDIS_REPLY_ARRAY || entry->element[1]->elements > 16 ||
-        !stream_id_valid(entry->element[0]->str))
-        return;
-    const char *id = entry->element[0]->str;
+    return e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+           e->element[0]->type == REDIS_REPLY_STRING && e->element[1]->type == REDIS_REPLY_ARRAY &&
+           stream_id_valid(e->element[0]->str);
+}
+
+/* Decode an entry_ok entry's fields (at most 16, each at most ADAPTER_MAX_MESSAGE bytes:
+ * anyone who can write to our Redis can write to the stream). 0, or < 0 and logged. */
+static int decode_entry(adapter_streams *a, const redisReply *entry, stream_msg *m)
+{
     const redisReply *f = entry->element[1];
     const char *kv[16];
     size_t kvlen[16];
-    for (size_t i = 0; i < f->elements; i++) {
-        kv[i] = f->element[i]->type == REDIS_REPLY_STRING ? f->element[i]->str : "";
-        kvlen[i] = f->element[i]->type == REDIS_REPLY_STRING ? f->element[i]->len : 0;
+    for (size_t i = 0; i < f->elements && i < 16; i++) {
+        int str = f->element[i]->type == REDIS_REPLY_STRING;
+        kv[i] = str ? f->element[i]->str : "";
+        kvlen[i] = str ? f->element[i]->len : 0;
+        if (kvlen[i] > ADAPTER_MAX_MESSAGE) {
+            loop_log(a->l,
+                     "Redis streams adapter: ignored entry %s (a field of %zu bytes, over %u)",
+                     entry->element[0]->str, kvlen[i], ADAPTER_MAX_MESSAGE);
+            return ADAPTER_E_LIMIT;
+        }
     }
+    int rc = f->elements > 16 ? ADAPTER_E_LIMIT : stream_decode_entry(kv, kvlen, f->elements, m);
+    if (rc < 0)
+        loop_log(a->l, "Redis streams adapter: ignored the malformed entry %s",
+                 entry->element[0]->str);
+    return rc;
+}
+
+/* One entry [id, [field, value, ...]] read by XREAD. */
+static void on_entry(adapter_streams *a, const redisReply *entry)
+{
+    if (!entry_ok(entry))
+        return;
+    const char *id = entry->element[0]->str;
     stream_msg m;
-    if (stream_decode_entry(kv, kvlen, f->elements, &m) < 0) {
-        loop_log(a->l, "Redis streams adapter: ignored the malformed entry %s", id);
+    if (decode_entry(a, entry, &m) < 0) {
         snprintf(a->last_id, sizeof a->last_id, "%s", id);
         return;
     }
@@ -540,19 +562,12 @@ static void give_up(adapter_streams *a, restore *r, const char *why)
  * adapter's restoreSession: type "3", this namespace, shouldIncludePacket). */
 static int keep_missed(adapter_streams *a, restore *r, const redisReply *entry)
 {
-    const redisReply *f = entry->element[1];
-    const char *kv[16];
-    size_t kvlen[16];
-    for (size_t i = 0; i < f->elements && i < 16; i++) {
-        kv[i] = f->element[i]->type == REDIS_REPLY_STRING ? f->element[i]->str : "";
-        kvlen[i] = f->element[i]->type == REDIS_REPLY_STRING ? f->element[i]->len : 0;
-    }
     stream_msg m;
     stream_opts o;
     char event[256];
     char *args = NULL;
     int64_t ack;
-    if (f->elements > 16 || stream_decode_entry(kv, kvlen, f->elements, &m) < 0)
+    if (decode_entry(a, entry, &m) < 0)
         return 0;
     int keep = m.type == STREAM_BROADCAST && m.data &&
                strcmp(m.nsp, sio_nsp_name(sio_pending_nsp(r->p))) == 0 &&
@@ -585,7 +600,6 @@ static int keep_missed(adapter_streams *a, restore *r, const redisReply *entry)
         m.bins = NULL;
         m.nbins = 0;
     }
-    (void)a;
     free(args);
     stream_msg_free(&m);
     return 0;
@@ -606,9 +620,7 @@ static void on_range(redisAsyncContext *ac, void *reply, void *priv)
     }
     for (size_t i = 0; i < rp->elements; i++) {
         const redisReply *e = rp->element[i];
-        if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-            e->element[0]->type != REDIS_REPLY_STRING || e->element[1]->type != REDIS_REPLY_ARRAY ||
-            !stream_id_valid(e->element[0]->str))
+        if (!entry_ok(e))
             continue;
         if (stream_id_cmp(e->element[0]->str, a->last_id) > 0) {
             finish_restore(a, r, 1);
@@ -1100,7 +1112,9 @@ static void lost(adapter_streams *a, const char *why)
     flush_pending(a);
     while (a->restores)
         give_up(a, a->restores, "Redis went away");
-    schedule_retry(a);
+    if (!a->retry && !a->closing) /* 100 ms, 200 ms, ... up to every 5 s */
+        a->retry = loop_timer_start(a->l, redis_backoff(&a->backoff_ms, ADAPTER_RETRY_MAX_MS),
+                                    retry_now, a);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -1135,17 +1149,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 
 static redisAsyncContext *open_ctx(adapter_streams *a)
 {
-    redisAsyncContext *ac = redisAsyncConnect(a->host, a->port);
-    if (ac == NULL)
-        return NULL;
-    if (ac->err || redis_loop_attach(a->l, ac) < 0) {
-        redisAsyncFree(ac);
-        return NULL;
-    }
-    ac->data = a;
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
-    return ac;
+    return redis_loop_connect(a->l, a->host, a->port, a, on_connect, on_disconnect);
 }
 
 static void retry_now(loop *l, void *arg)
@@ -1161,32 +1165,21 @@ static void retry_now(loop *l, void *arg)
         }
 }
 
-static void schedule_retry(adapter_streams *a)
-{
-    if (a->retry || a->closing)
-        return;
-    a->retry = loop_timer_start(a->l, a->backoff_ms, retry_now, a);
-    a->backoff_ms =
-        a->backoff_ms * 2 > ADAPTER_RETRY_MAX_MS ? ADAPTER_RETRY_MAX_MS : a->backoff_ms * 2;
-}
-
 adapter_streams *adapter_streams_new(loop *l, sio_server *srv, const char *url, char *err,
                                      size_t errlen)
 {
+    char host[256];
+    int port;
+    if (redis_url_parse(url, "redis-streams://", host, sizeof host, &port, err, errlen) < 0 ||
+        redis_check(host, port, err, errlen) < 0) /* down at start: say so, and stop */
+        return NULL;
     adapter_streams *a = calloc(1, sizeof *a);
     if (a == NULL) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    a->l = l;
-    a->srv = srv;
-    a->backoff_ms = ADAPTER_RETRY_MIN_MS;
-    if (redis_url_parse(url, "redis-streams://", a->host, sizeof a->host, &a->port, err, errlen) <
-            0 ||
-        redis_check(a->host, a->port, err, errlen) < 0) {
-        free(a);
-        return NULL;
-    }
+    *a = (adapter_streams){.l = l, .srv = srv, .port = port, .backoff_ms = ADAPTER_RETRY_MIN_MS};
+    memcpy(a->host, host, sizeof host);
     if (random_hex(a->uid, UID_LEN / 2) < 0) {
         snprintf(err, errlen, "no randomness for the adapter's uid (getrandom failed)");
         free(a);
@@ -1209,10 +1202,10 @@ void adapter_streams_free(adapter_streams *a)
 {
     if (a == NULL)
         return;
+    loop_timer_stop(a->l, a->retry); /* no more attempts, and from here no callback acts */
     a->closing = 1;
-    if (a->iface.self)
+    if (a->iface.publish_first) /* installed: this server goes back to its own rooms only */
         sio_set_adapter(a->srv, NULL);
-    loop_timer_stop(a->l, a->retry);
     for (int i = 0; i < NCONN; i++)
         if (a->ctx[i])
             redisAsyncFree(a->ctx[i]); /* the callbacks see closing and do nothing */

@@ -92,6 +92,30 @@ int redis_loop_attach(loop *l, redisAsyncContext *ac)
     return 0;
 }
 
+redisAsyncContext *redis_loop_connect(loop *l, const char *host, int port, void *data,
+                                      redisConnectCallback *on_connect,
+                                      redisDisconnectCallback *on_disconnect)
+{
+    redisAsyncContext *ac = redisAsyncConnect(host, port);
+    if (ac == NULL)
+        return NULL;
+    if (ac->err || redis_loop_attach(l, ac) < 0) {
+        redisAsyncFree(ac);
+        return NULL;
+    }
+    ac->data = data;
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    return ac;
+}
+
+unsigned redis_backoff(unsigned *ms, unsigned max_ms)
+{
+    unsigned now = *ms;
+    *ms = *ms > max_ms / 2 ? max_ms : *ms * 2;
+    return now;
+}
+
 int redis_url_parse(const char *url, const char *scheme, char *host, size_t cap, int *port,
                     char *err, size_t errlen)
 {
