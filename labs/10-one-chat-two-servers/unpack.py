@@ -1,7 +1,8 @@
 """labs/10-one-chat-two-servers/unpack.py - lab 10: the MessagePack inside a Redis PUBLISH,
 byte by byte.
 
-    unpack CAPTURE.pcap [FRAME]     (labs/bin/unpack; FRAME: default the first PUBLISH)
+    unpack CAPTURE.pcap [FRAME | TEXT]   (labs/bin/unpack; default: the first PUBLISH or XADD;
+                                          TEXT: the first one with TEXT in its bytes)
 
 The sniffer decodes RESP, Redis's protocol: `*3 "PUBLISH" "socket.io#/#lobby#" <bulk 131
 bytes>` is an array of three bulk strings, the command, the channel and the message. The
@@ -11,7 +12,9 @@ random id, so it can ignore its own messages; the Socket.IO packet; the rooms it
 takes the frame's bytes from `sniffer -r CAPTURE --frame N -x` (the RESP layer's hex), splits
 the RESP array, and prints the MessagePack value one item a line: its first byte(s) in hex,
 what they mean, and the value. Socket ids named in ids.txt (written by `cluster`) are printed
-by name, and the server's random uid as <uid>, so two runs print the same.
+by name, and the server's random uid as <uid>, so two runs print the same. The streams
+adapter's XADD carries its packet as the field `data`: JSON, unless it holds binary data (then
+base64 of MessagePack, printed here as the text it is); JSON is printed indented.
 """
 import json
 import os
@@ -63,8 +66,9 @@ def resp_bulks(data):
 class Reader:
     """MessagePack (github.com/msgpack/msgpack/blob/master/spec.md), one item a line."""
 
-    def __init__(self, data, ids):
+    def __init__(self, data, ids, adapter):
         self.data, self.at, self.ids, self.lines = data, 0, ids, []
+        self.adapter = adapter  # a PUBLISH of socket.io's Redis adapter: [uid, packet, opts]
 
     def take(self, n):
         if self.at + n > len(self.data):
@@ -135,42 +139,51 @@ class Reader:
         raise ValueError(f"byte {t:#04x} at offset {start}: a MessagePack type this lab does "
                          "not decode (ext)")
 
-    @staticmethod
-    def sublabel(depth, i):
-        if depth == 1:  # the adapter's message: [uid, packet, opts]
+    def sublabel(self, depth, i):
+        if depth == 1 and self.adapter:  # the adapter's message: [uid, packet, opts]
             return ["[0] uid: the server that published",
                     "[1] the Socket.IO packet", "[2] opts: where it goes"][i] if i < 3 else ""
         return f"[{i}]"
 
 
-def frame_bytes(pcap, n):
-    out = subprocess.run([SNIFFER, "-r", pcap, "--frame", str(n), "-x"], capture_output=True,
-                         text=True)
+def frames(pcap):
+    """{frame number: the bytes of its RESP layer} for every frame that has one, from
+    `sniffer -r CAPTURE -x`: a line per packet, then its bytes in hex rows, each layer's bytes
+    in brackets ([resp 2a 33 ...])."""
+    out = subprocess.run([SNIFFER, "-r", pcap, "-x"], capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"unpack: the sniffer could not read {pcap}: {out.stderr.strip()}")
-    hexed = " ".join(re.findall(r"\[resp ([0-9a-f ]+)\]", out.stdout))
-    return bytes.fromhex(hexed), out.stdout.splitlines()[0] if out.stdout else ""
-
-
-def first_publish(pcap):
-    out = subprocess.run([SNIFFER, "-r", pcap, "--json"], capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"unpack: the sniffer could not read {pcap}: {out.stderr.strip()}")
+    found, n = {}, 0
     for line in out.stdout.splitlines():
-        pkt = json.loads(line)
-        for lay in pkt["layers"]:
-            if lay["proto"] == "resp" and '"PUBLISH"' in lay.get("summary", ""):
-                return pkt["n"]
-    sys.exit(f"unpack: {pcap} has no PUBLISH (capture with -f 'tcp port 6379' while a client "
-             "says something in a room)")
+        if line and not line[0].isspace():
+            n += 1  # a packet's own line; its hex rows are indented
+            continue
+        hexed = " ".join(re.findall(r"\[resp ([0-9a-f ]+)\]", line))
+        if hexed:
+            found[n] = found.get(n, b"") + bytes.fromhex(hexed)
+    return found
+
+
+def choose(found, which):
+    """The frame to decode: a number, or the first PUBLISH or XADD (holding TEXT, if given)."""
+    if which.isdigit():
+        if int(which) not in found:
+            sys.exit(f"unpack: frame {which} carries no RESP (sniffer -r CAPTURE lists them)")
+        return int(which)
+    for n, data in sorted(found.items()):
+        if re.match(rb"\*\d+\r\n\$\d+\r\n(PUBLISH|XADD)\r\n", data) and which.encode() in data:
+            return n
+    sys.exit("unpack: no PUBLISH or XADD" + (f" with {which!r} in it" if which else "") +
+             " in the capture (capture with -f 'tcp port 6379' while a client says something)")
 
 
 def main():
-    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and not sys.argv[2].isdigit()):
-        sys.exit("usage: unpack CAPTURE.pcap [FRAME]   (default: the first PUBLISH)")
-    pcap = sys.argv[1]
-    n = int(sys.argv[2]) if len(sys.argv) == 3 else first_publish(pcap)
-    data, _ = frame_bytes(pcap, n)
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: unpack CAPTURE.pcap [FRAME | TEXT]   (default: the first PUBLISH or "
+                 "XADD; TEXT: the first one with TEXT in it)")
+    found = frames(sys.argv[1])
+    n = choose(found, sys.argv[2] if len(sys.argv) == 3 else "")
+    data = found[n]
     try:
         bulks = resp_bulks(data)
     except Truncated:
@@ -181,8 +194,21 @@ def main():
     print(f"frame {n}: a RESP array of {len(bulks)} bulk strings:")
     for i, b in enumerate(bulks[:-1]):
         print(f"  {i + 1}. {json.dumps(b.decode(errors='replace'))}")
-    print(f"  {len(bulks)}. {len(bulks[-1])} bytes of MessagePack:")
-    r = Reader(bulks[-1], names())
+    ids = names()
+    last = bulks[-1]
+    if last[:1] in (b"{", b"["):  # JSON, not MessagePack (the streams adapter's data field)
+        try:
+            text = json.dumps(json.loads(last), indent=2)
+        except ValueError:
+            text = None
+        if text is not None:
+            for real, name in ids.items():
+                text = text.replace(real, name)
+            print(f"  {len(bulks)}. {len(last)} bytes of JSON:")
+            print("\n".join("    " + ln for ln in text.splitlines()))
+            return
+    print(f"  {len(bulks)}. {len(last)} bytes of MessagePack:")
+    r = Reader(last, ids, bulks[0].upper() == b"PUBLISH")
     try:
         r.value()
     except Truncated:
