@@ -110,9 +110,14 @@ class Person:
         """Disconnect on purpose: Socket.IO's DISCONNECT (41), then the transport. (python-
         socketio's disconnect() queues the 41 and closes the WebSocket at once, so the server
         sees whichever comes first: "client namespace disconnect", which a server forgets, or
-        "transport close", which it keeps for recovery. Waiting a moment makes it the first.)"""
+        "transport close", which it keeps for recovery. Waiting until the sending thread has
+        written the 41 makes it the first: TCP keeps the order.)"""
         self.sio._send_packet(self.sio.packet_class(socketio.packet.DISCONNECT, namespace="/"))
-        time.sleep(0.3)
+        queue = self.sio.eio.queue  # the engine's send queue: task_done() once written
+        for _ in range(200):  # 2 s at most
+            if queue is None or queue.unfinished_tasks == 0:
+                break
+            time.sleep(0.01)
         self.sio.disconnect()
 
     def call(self, *args):
