@@ -300,7 +300,8 @@ static int on_readable(lg *g, lg_conn *c)
 {
     for (;;) {
         size_t have = c->carry_len;
-        memcpy(g->rbuf, c->carry, have);
+        if (have > 0) /* no carry yet: c->carry is NULL, and memcpy(NULL, 0) is undefined */
+            memcpy(g->rbuf, c->carry, have);
         ssize_t r = recv(c->fd, g->rbuf + have, LG_RBUF - have, 0);
         if (r < 0 && errno == EINTR)
             continue;
@@ -317,7 +318,8 @@ static int on_readable(lg *g, lg_conn *c)
         c->carry_len = len - (size_t)used; /* < LG_MAX_FRAME + header: fits the read buffer */
         if (grow(&c->carry, &c->carry_cap, c->carry_len) < 0)
             return fail(g, "out of memory");
-        memcpy(c->carry, g->rbuf + used, c->carry_len);
+        if (c->carry_len > 0)
+            memcpy(c->carry, g->rbuf + used, c->carry_len);
         if ((size_t)r < LG_RBUF - have) /* a short read: the socket is (almost surely) empty */
             return 0;
     }
