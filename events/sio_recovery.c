@@ -109,11 +109,14 @@ char *sio_log_emit(sio_nsp *n, const sio_target *t, const char *event, const cha
     return json;
 }
 
-/* Was this disconnection an accident (worth remembering) or a deliberate goodbye? */
+/* Was this disconnection an accident (worth remembering) or a deliberate goodbye? As
+ * socket.io's RECOVERABLE_DISCONNECT_REASONS (lib/socket.ts), a server that is shutting down
+ * (SIGTERM) counts too: its clients reconnect, maybe to another server of the cluster, which
+ * can recover them from the session an adapter kept in Redis (lab 10). */
 int sio_recoverable(const char *reason)
 {
     return strcmp(reason, "transport close") == 0 || strcmp(reason, "ping timeout") == 0 ||
-           strcmp(reason, "transport error") == 0;
+           strcmp(reason, "transport error") == 0 || strcmp(reason, "server shutting down") == 0;
 }
 
 void sio_saved_free(sio_saved *ss)
