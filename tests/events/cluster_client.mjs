@@ -279,7 +279,8 @@ const scenarios = {
     } // (the streams adapter has neither: its allRooms is socket.io-adapter's, this server's)
 
     console.log("serverSideEmit with an ack, from either side (the other server acks its argument)");
-    const value = { a: [1, 2.5, "x", null, true], s: "é\u0000\ud83d\ude00" };
+    const value = { a: [1, 2.5, "x", null, true], s: "é\u0000\ud83d\ude00",
+                    n: [2 ** 53 - 1, -(2 ** 53) + 1, 0.30000000000000004, -1e-7, 1.7976931348623157e308, 5e-324, 2 ** 60] };
     const others = c2Port ? [value, value] : [value]; // (streams: a second events_server too)
     const rc = await ask(c1, "cluster-emit", value);
     eq(rc, { ok: true, responses: others }, "events_server's serverSideEmit('echo'), the others' acks");
