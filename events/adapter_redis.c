@@ -844,6 +844,13 @@ adapter_redis *adapter_redis_new(loop *l, sio_server *srv, const char *url, char
     return a;
 }
 
+/* hiredis keeps a callback for every command sent and not yet answered: an empty list means
+ * Redis has answered all we sent. */
+int adapter_redis_busy(const adapter_redis *a)
+{
+    return a && a->pub && a->pub->replies.head != NULL;
+}
+
 void adapter_redis_free(adapter_redis *a)
 {
     if (a == NULL)

@@ -51,6 +51,9 @@ typedef struct adapter_redis adapter_redis;
 adapter_redis *adapter_redis_new(loop *l, sio_server *srv, const char *url, char *err,
                                  size_t errlen);
 void adapter_redis_free(adapter_redis *a);
+/* PUBLISHes Redis has not answered yet (1) or none (0): a stopping server runs its loop until
+ * this is 0, so what its clients said last reaches the other servers. */
+int adapter_redis_busy(const adapter_redis *a);
 
 /* Remote join or leave (join 1 or 0) of rooms for the sockets t selects on every server. */
 int adapter_redis_join(adapter_redis *a, sio_nsp *n, const sio_target *t, const char *const *rooms,

@@ -1338,6 +1338,13 @@ adapter_streams *adapter_streams_new(loop *l, sio_server *srv, const char *url, 
     return a;
 }
 
+/* hiredis keeps a callback for every command sent and not yet answered (even with no function
+ * to call): an empty list means Redis has answered, and so has stored, all we sent. */
+int adapter_streams_busy(const adapter_streams *a)
+{
+    return a && a->up && a->ctx[CMD] && a->ctx[CMD]->replies.head != NULL;
+}
+
 void adapter_streams_free(adapter_streams *a)
 {
     if (a == NULL)

@@ -58,6 +58,9 @@ typedef struct adapter_streams adapter_streams;
 adapter_streams *adapter_streams_new(loop *l, sio_server *srv, const char *url, char *err,
                                      size_t errlen);
 void adapter_streams_free(adapter_streams *a);
+/* Commands of ours Redis has not answered yet (1) or none (0): a stopping server runs its loop
+ * until this is 0, so the sessions its closing sockets hand over (SET ... PX) reach Redis. */
+int adapter_streams_busy(const adapter_streams *a);
 
 int adapter_streams_join(adapter_streams *a, sio_nsp *n, const sio_target *t,
                          const char *const *rooms, size_t nrooms, int join);

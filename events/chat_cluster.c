@@ -236,6 +236,11 @@ chat_cluster *chat_cluster_start(loop *l, sio_server *srv, const char *url, char
     return &ctx;
 }
 
+int chat_cluster_busy(const chat_cluster *c)
+{
+    return c && (c->st ? adapter_streams_busy(c->st) : adapter_redis_busy(c->a));
+}
+
 void chat_cluster_stop(chat_cluster *c)
 {
     if (c == NULL)

@@ -19,6 +19,9 @@ typedef struct chat_cluster chat_cluster;
  * in err when the URL is wrong or Redis is not there. */
 chat_cluster *chat_cluster_start(loop *l, sio_server *srv, const char *url, char *err,
                                  size_t errlen);
+/* 1 while Redis has not answered every command the adapter sent (a stopping server waits for
+ * that, so what its last moments said and saved reaches Redis); 0 otherwise, or for NULL. */
+int chat_cluster_busy(const chat_cluster *c);
 /* Leave it (before the loop is freed: the adapter's sockets are on it). */
 void chat_cluster_stop(chat_cluster *c);
 

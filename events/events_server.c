@@ -661,17 +661,24 @@ static char *load_client_js(size_t *len)
     return data;
 }
 
-/* A check every 50 ms while stopping: done when every connection is gone, or at the grace
- * time's end (a client that never answers our close does not keep us running). */
+/* A check every 50 ms while stopping: done when every connection is gone and Redis has
+ * answered the adapter's last commands, or at the grace time's end (a client that never
+ * answers our close does not keep us running). */
 typedef struct stopping {
     eio_server *eio;
+    const chat_cluster *cluster; /* NULL without --adapter */
     uint64_t deadline;
 } stopping;
+
+static int stopped(const stopping *st)
+{
+    return eio_server_conns(st->eio) == 0 && !chat_cluster_busy(st->cluster);
+}
 
 static void check_stopped(loop *l, void *arg)
 {
     const stopping *st = arg;
-    if (eio_server_conns(st->eio) == 0 || loop_now_ms() >= st->deadline)
+    if (stopped(st) || loop_now_ms() >= st->deadline)
         loop_stop(l);
 }
 
@@ -679,13 +686,15 @@ static void check_stopped(loop *l, void *arg)
  * SIGTERM or Ctrl-C: every client hears it. Each session closes (a WebSocket gets a close
  * frame 1001 "going away", a held GET is answered with a close packet), and the loop runs on
  * for up to 2 s so those bytes go out and the clients' close frames and FINs come back;
- * requests meanwhile get 503. Only then is the loop freed.
+ * requests meanwhile get 503. With --adapter it also runs until Redis has answered the last
+ * PUBLISHes and the sessions the closing sockets handed over (SET sio:session:...: with the
+ * streams adapter their clients recover on another server). Only then is the loop freed.
  */
-static void stop_gracefully(eio_server *eio, loop *l)
+static void stop_gracefully(eio_server *eio, const chat_cluster *cluster, loop *l)
 {
-    stopping st = {eio, loop_now_ms() + 2000};
+    stopping st = {eio, cluster, loop_now_ms() + 2000};
     eio_server_close_all(eio);
-    if (eio_server_conns(eio) > 0 && loop_add_timer(l, 50, check_stopped, &st) == 0)
+    if (!stopped(&st) && loop_add_timer(l, 50, check_stopped, &st) == 0)
         loop_run(l); /* (a second signal ends it at once) */
 }
 
@@ -764,7 +773,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     int rc = loop_run(l);
     if (rc == 0)
-        stop_gracefully(eio, l);
+        stop_gracefully(eio, cluster, l);
     chat_cluster_stop(cluster); /* before the loop: its sockets are on it */
     loop_free(l);
     sio_server_free(sio);

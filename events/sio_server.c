@@ -229,10 +229,9 @@ void sio_disconnect_socket(sio_socket *s, const char *reason)
     if (n->on_discing)
         n->on_discing(s, reason, n->discing_user);
     const sio_adapter *ad = n->srv->adapter;
-    /* With sessions in Redis, a server that stops hands its sockets to the others: their
-     * clients reconnect elsewhere and recover (socket.io forgets them: not on purpose here). */
-    int handover = ad && ad->persist && strcmp(reason, "server shutting down") == 0;
-    if (n->srv->cfg.recovery && (sio_recoverable(reason) || handover)) {
+    /* "server shutting down" is recoverable too: with sessions in Redis, a server that stops
+     * hands its sockets to the others, whose clients reconnect there and recover. */
+    if (n->srv->cfg.recovery && sio_recoverable(reason)) {
         if (ad && ad->persist) /* the adapter keeps it (in Redis), for any server */
             ad->persist(ad->self, s);
         else if (n->log)
