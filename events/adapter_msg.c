@@ -583,6 +583,26 @@ static int js_pack(msgpack_packer *pk, const char *s, size_t n, size_t i, const 
     }
 }
 
+int adapter_json_to_msgpack(const char *json, const sio_bin *bins, size_t nbins, uint8_t **out,
+                            size_t *len)
+{
+    size_t n = strlen(json);
+    if (sio_json_check(json, n, (size_t)-1, NULL) != SIO_JSON_OK)
+        return ADAPTER_E_MALFORMED;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    int rc = js_pack(&pk, json, n, 0, bins, nbins, 0);
+    if (rc < 0) {
+        msgpack_sbuffer_destroy(&sb);
+        return rc;
+    }
+    *len = sb.size;
+    *out = (uint8_t *)msgpack_sbuffer_release(&sb);
+    return *out ? 0 : ADAPTER_E_NOMEM;
+}
+
 static void pk_rooms(msgpack_packer *pk, const char *const *names, size_t n, const char *extra)
 {
     msgpack_pack_array(pk, n + (extra != NULL));

@@ -148,6 +148,12 @@ int adapter_msgpack_to_json(const uint8_t *buf, size_t len, char **json, sio_bin
                             size_t *nbins);
 void adapter_bins_free(sio_bin *bins, size_t nbins);
 
+/* The other way: checked JSON text as MessagePack, each {"_placeholder":true,"num":N} (N below
+ * nbins) as the binary bins[N], numbers as a JavaScript encoder writes them (an integer when
+ * whole and within 2^53, else float 64). *out malloc'd. Returns 0 or ADAPTER_E_*. */
+int adapter_json_to_msgpack(const char *json, const sio_bin *bins, size_t nbins, uint8_t **out,
+                            size_t *len);
+
 /* A packet's data ["event", ...args] split: the event name decoded into event (cap bytes)
  * and the arguments as a JSON array's text in *args (malloc'd). 0 or ADAPTER_E_*. */
 int adapter_split_event(const char *json, char *event, size_t cap, char **args);

@@ -158,7 +158,7 @@ static sio_target target_of(const adapter_rooms *rooms, const adapter_rooms *exc
 
 /* {"id","handshake","rooms","data"} of a local socket, as socket.io's fetchSockets answers
  * (the handshake has the fields a RemoteSocket reads; we keep no HTTP headers). */
-static void socket_json(adapter_text *t, const sio_socket *s)
+void adapter_socket_json(adapter_text *t, const sio_socket *s)
 {
     adapter_text_str(t, "{\"id\":");
     adapter_text_quoted(t, sio_socket_id(s), strlen(sio_socket_id(s)));
@@ -186,7 +186,7 @@ static void local_sockets(adapter_text *t, sio_nsp *n, const sio_target *tg, int
         if (i)
             adapter_text_str(t, ",");
         if (whole)
-            socket_json(t, s[i]);
+            adapter_socket_json(t, s[i]);
         else
             adapter_text_quoted(t, sio_socket_id(s[i]), strlen(sio_socket_id(s[i])));
     }
@@ -792,17 +792,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 
 static redisAsyncContext *open_ctx(adapter_redis *a)
 {
-    redisAsyncContext *ac = redisAsyncConnect(a->host, a->port);
-    if (ac == NULL)
-        return NULL;
-    if (ac->err || redis_loop_attach(a->l, ac) < 0) {
-        redisAsyncFree(ac);
-        return NULL;
-    }
-    ac->data = a;
-    redisAsyncSetConnectCallback(ac, on_connect);
-    redisAsyncSetDisconnectCallback(ac, on_disconnect);
-    return ac;
+    return redis_loop_connect(a->l, a->host, a->port, a, on_connect, on_disconnect);
 }
 
 static void retry_now(loop *l, void *arg)
@@ -824,48 +814,8 @@ static void schedule_retry(adapter_redis *a)
 {
     if (a->retry || a->closing)
         return;
-    a->retry = loop_timer_start(a->l, a->backoff_ms, retry_now, a);
-    a->backoff_ms =
-        a->backoff_ms * 2 > ADAPTER_RETRY_MAX_MS ? ADAPTER_RETRY_MAX_MS : a->backoff_ms * 2;
-}
-
-/* "redis://HOST:PORT" (PORT optional). */
-static int parse_url(adapter_redis *a, const char *url, char *err, size_t errlen)
-{
-    const char *p = strncmp(url, "redis://", 8) == 0 ? url + 8 : NULL;
-    const char *colon = p ? strrchr(p, ':') : NULL;
-    size_t hlen = p ? (colon ? (size_t)(colon - p) : strlen(p)) : 0;
-    char *end = NULL;
-    long port = colon ? strtol(colon + 1, &end, 10) : 6379;
-    if (p == NULL || hlen == 0 || hlen >= sizeof a->host || port < 1 || port > 65535 ||
-        (end && *end)) {
-        snprintf(err, errlen, "--adapter %s: expected redis://HOST:PORT", url);
-        return -1;
-    }
-    memcpy(a->host, p, hlen);
-    a->host[hlen] = '\0';
-    a->port = (int)port;
-    return 0;
-}
-
-/* Redis down at start is an error the operator must see: one blocking PING, 2 s at most. */
-static int check_redis(const adapter_redis *a, char *err, size_t errlen)
-{
-    struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout(a->host, a->port, tv);
-    redisReply *r = c && !c->err ? redisCommand(c, "PING") : NULL;
-    int ok = r && r->type == REDIS_REPLY_STATUS;
-    if (!ok)
-        snprintf(err, errlen,
-                 "cannot reach Redis at %s:%d (%s); start redis-server there or fix --adapter",
-                 a->host, a->port,
-                 c == NULL ? "out of memory"
-                 : c->err  ? c->errstr
-                 : r       ? r->str
-                           : "no answer to PING");
-    freeReplyObject(r);
-    redisFree(c);
-    return ok ? 0 : -1;
+    a->retry =
+        loop_timer_start(a->l, redis_backoff(&a->backoff_ms, ADAPTER_RETRY_MAX_MS), retry_now, a);
 }
 
 adapter_redis *adapter_redis_new(loop *l, sio_server *srv, const char *url, char *err,
@@ -879,8 +829,8 @@ adapter_redis *adapter_redis_new(loop *l, sio_server *srv, const char *url, char
     a->l = l;
     a->srv = srv;
     a->backoff_ms = ADAPTER_RETRY_MIN_MS;
-    if (parse_url(a, url, err, errlen) < 0 || check_redis(a, err, errlen) < 0 ||
-        token_random(a->uid, err, errlen) < 0) {
+    if (redis_url_parse(url, "redis://", a->host, sizeof a->host, &a->port, err, errlen) < 0 ||
+        redis_check(a->host, a->port, err, errlen) < 0 || token_random(a->uid, err, errlen) < 0) {
         adapter_redis_free(a);
         return NULL;
     }
@@ -889,9 +839,16 @@ adapter_redis *adapter_redis_new(loop *l, sio_server *srv, const char *url, char
         adapter_redis_free(a);
         return NULL;
     }
-    a->iface = (sio_adapter){publish_broadcast, a};
+    a->iface = (sio_adapter){.broadcast = publish_broadcast, .self = a};
     sio_set_adapter(srv, &a->iface);
     return a;
+}
+
+/* hiredis keeps a callback for every command sent and not yet answered: an empty list means
+ * Redis has answered all we sent. */
+int adapter_redis_busy(const adapter_redis *a)
+{
+    return a && a->pub && a->pub->replies.head != NULL;
 }
 
 void adapter_redis_free(adapter_redis *a)

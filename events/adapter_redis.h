@@ -51,6 +51,9 @@ typedef struct adapter_redis adapter_redis;
 adapter_redis *adapter_redis_new(loop *l, sio_server *srv, const char *url, char *err,
                                  size_t errlen);
 void adapter_redis_free(adapter_redis *a);
+/* PUBLISHes Redis has not answered yet (1) or none (0): a stopping server runs its loop until
+ * this is 0, so what its clients said last reaches the other servers. */
+int adapter_redis_busy(const adapter_redis *a);
 
 /* Remote join or leave (join 1 or 0) of rooms for the sockets t selects on every server. */
 int adapter_redis_join(adapter_redis *a, sio_nsp *n, const sio_target *t, const char *const *rooms,
@@ -78,5 +81,10 @@ int adapter_redis_emit(adapter_redis *a, sio_nsp *n, const char *event, const ch
 typedef char *(*adapter_server_event_fn)(sio_nsp *n, const char *event, const char *args,
                                          void *user);
 void adapter_redis_on(adapter_redis *a, adapter_server_event_fn fn, void *user);
+
+/* {"id","handshake","rooms","data"} of a local socket, as socket.io's fetchSockets answers it
+ * (both adapters; adapter_text from adapter_msg.h). */
+struct adapter_text;
+void adapter_socket_json(struct adapter_text *t, const sio_socket *s);
 
 #endif

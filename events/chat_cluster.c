@@ -14,8 +14,12 @@
  * did not answer in time. And every server answers another's serverSideEmit("echo", x, cb)
  * with cb(x): the argument unchanged (tests/events/cluster_node.mjs does the same in Node).
  *
+ * The same with either adapter: redis:// (pub/sub, adapter_redis.c) or redis-streams:// (a
+ * stream, adapter_streams.c; its allRooms is this server's rooms only, as socket.io's).
+ *
  * Run: redis-server --port 6390 --save '' --appendonly no &
  *      events_server --adapter redis://127.0.0.1:6390 --port 3001
+ *      events_server --adapter redis-streams://127.0.0.1:6390 --port 3002
  */
 #include "chat_cluster.h"
 
@@ -25,13 +29,17 @@
 
 #include "adapter_msg.h"
 #include "adapter_redis.h"
+#include "adapter_streams.h"
 #include "sio_adapter.h"
 
 #define ROOM_MAX 256
 
-typedef struct cluster_ctx {
+/* One of the two adapters: pub/sub (redis://) or a stream (redis-streams://). */
+struct chat_cluster {
     adapter_redis *a;
-} cluster_ctx;
+    adapter_streams *st;
+};
+typedef struct chat_cluster cluster_ctx;
 
 /* A later ack: the socket is found again by id, as it may have gone meanwhile. */
 typedef struct later {
@@ -89,7 +97,7 @@ static sio_target in_target(const sio_msg *m, char *room, const char **rooms)
     return t;
 }
 
-static void on_join_leave(sio_socket *s, const sio_msg *m, int join, adapter_redis *a)
+static void on_join_leave(sio_socket *s, const sio_msg *m, int join, cluster_ctx *c)
 {
     char in[ROOM_MAX], room[ROOM_MAX];
     const char *rooms[1], *target = room;
@@ -98,18 +106,21 @@ static void on_join_leave(sio_socket *s, const sio_msg *m, int join, adapter_red
         ack_json(s, m->ack_id, "[{\"ok\":false}]");
         return;
     }
-    adapter_redis_join(a, sio_socket_nsp(s), &t, &target, 1, join);
+    if (c->st)
+        adapter_streams_join(c->st, sio_socket_nsp(s), &t, &target, 1, join);
+    else
+        adapter_redis_join(c->a, sio_socket_nsp(s), &t, &target, 1, join);
     ack_json(s, m->ack_id, "[{\"ok\":true}]");
 }
 
 static void cluster_join(sio_socket *s, const sio_msg *m, void *user)
 {
-    on_join_leave(s, m, 1, ((cluster_ctx *)user)->a);
+    on_join_leave(s, m, 1, user);
 }
 
 static void cluster_leave(sio_socket *s, const sio_msg *m, void *user)
 {
-    on_join_leave(s, m, 0, ((cluster_ctx *)user)->a);
+    on_join_leave(s, m, 0, user);
 }
 
 static void cluster_disconnect(sio_socket *s, const sio_msg *m, void *user)
@@ -120,7 +131,11 @@ static void cluster_disconnect(sio_socket *s, const sio_msg *m, void *user)
     sio_target t = in_target(m, in, rooms);
     int cl = sio_arg(m, 1, &close, &n) && n == 4 && memcmp(close, "true", 4) == 0;
     ack_json(s, m->ack_id, "[{\"ok\":true}]"); /* first: the sender may be among them */
-    adapter_redis_disconnect(((cluster_ctx *)user)->a, sio_socket_nsp(s), &t, cl);
+    cluster_ctx *c = user;
+    if (c->st)
+        adapter_streams_disconnect(c->st, sio_socket_nsp(s), &t, cl);
+    else
+        adapter_redis_disconnect(c->a, sio_socket_nsp(s), &t, cl);
 }
 
 static void cluster_fetch(sio_socket *s, const sio_msg *m, void *user)
@@ -129,21 +144,48 @@ static void cluster_fetch(sio_socket *s, const sio_msg *m, void *user)
     const char *rooms[1];
     sio_target t = in_target(m, in, rooms);
     later *w = later_new(s, m, "sockets");
-    if (w && adapter_redis_fetch(((cluster_ctx *)user)->a, w->n, &t, ack_later, w) < 0)
+    cluster_ctx *c = user;
+    if (w && (c->st ? adapter_streams_fetch(c->st, w->n, &t, ack_later, w)
+                    : adapter_redis_fetch(c->a, w->n, &t, ack_later, w)) < 0)
         ack_later("[]", 0, w);
+}
+
+/* This server's rooms (the streams adapter's allRooms is socket.io-adapter's in-memory one). */
+static void local_rooms(later *w)
+{
+    size_t total = sio_nsp_rooms(w->n, NULL, 0);
+    const char **names = malloc((total + 1) * sizeof *names);
+    adapter_text t = {0};
+    adapter_text_str(&t, "[");
+    if (names)
+        sio_nsp_rooms(w->n, names, total);
+    for (size_t i = 0; names && i < total; i++) {
+        if (i)
+            adapter_text_str(&t, ",");
+        adapter_text_quoted(&t, names[i], strlen(names[i]));
+    }
+    adapter_text_str(&t, "]");
+    ack_later(t.failed || names == NULL ? "[]" : t.s, names != NULL && !t.failed, w);
+    free(t.s);
+    free(names);
 }
 
 static void cluster_rooms(sio_socket *s, const sio_msg *m, void *user)
 {
     later *w = later_new(s, m, "rooms");
-    if (w && adapter_redis_rooms(((cluster_ctx *)user)->a, w->n, ack_later, w) < 0)
+    cluster_ctx *c = user;
+    if (w && c->st) /* the streams adapter has no allRooms: this server's rooms, as there */
+        local_rooms(w);
+    else if (w && adapter_redis_rooms(c->a, w->n, ack_later, w) < 0)
         ack_later("[]", 0, w);
 }
 
 static void cluster_emit(sio_socket *s, const sio_msg *m, void *user)
 {
     later *w = later_new(s, m, "responses");
-    if (w && adapter_redis_emit(((cluster_ctx *)user)->a, w->n, "echo", m->args, ack_later, w) < 0)
+    cluster_ctx *c = user;
+    if (w && (c->st ? adapter_streams_emit(c->st, w->n, "echo", m->args, ack_later, w)
+                    : adapter_redis_emit(c->a, w->n, "echo", m->args, ack_later, w)) < 0)
         ack_later("[]", 0, w);
 }
 
@@ -169,14 +211,19 @@ static char *server_echo(sio_nsp *n, const char *event, const char *args, void *
     return out;
 }
 
-adapter_redis *chat_cluster_start(loop *l, sio_server *srv, const char *url, char *err,
-                                  size_t errlen)
+chat_cluster *chat_cluster_start(loop *l, sio_server *srv, const char *url, char *err,
+                                 size_t errlen)
 {
     static cluster_ctx ctx; /* one cluster per process */
-    ctx.a = adapter_redis_new(l, srv, url, err, errlen);
-    if (ctx.a == NULL)
-        return NULL;
-    adapter_redis_on(ctx.a, server_echo, NULL);
+    if (strncmp(url, "redis-streams://", 16) == 0) {
+        if ((ctx.st = adapter_streams_new(l, srv, url, err, errlen)) == NULL)
+            return NULL;
+        adapter_streams_on(ctx.st, server_echo, NULL);
+    } else {
+        if ((ctx.a = adapter_redis_new(l, srv, url, err, errlen)) == NULL)
+            return NULL;
+        adapter_redis_on(ctx.a, server_echo, NULL);
+    }
     for (size_t i = 0; sio_nsp_at(srv, i); i++) {
         sio_nsp *n = sio_nsp_at(srv, i);
         sio_on(n, "cluster-join", cluster_join, &ctx);
@@ -186,5 +233,19 @@ adapter_redis *chat_cluster_start(loop *l, sio_server *srv, const char *url, cha
         sio_on(n, "cluster-rooms", cluster_rooms, &ctx);
         sio_on(n, "cluster-emit", cluster_emit, &ctx);
     }
-    return ctx.a;
+    return &ctx;
+}
+
+int chat_cluster_busy(const chat_cluster *c)
+{
+    return c && (c->st ? adapter_streams_busy(c->st) : adapter_redis_busy(c->a));
+}
+
+void chat_cluster_stop(chat_cluster *c)
+{
+    if (c == NULL)
+        return;
+    adapter_redis_free(c->a);
+    adapter_streams_free(c->st);
+    *c = (chat_cluster){0};
 }

@@ -7,7 +7,7 @@
  *
  *   events_server [--port N] [--bind ADDR] [--demo chat|protocol-suite] [--verbose]
  *                 [--recovery-window MS] [--recovery-capacity N]
- *                 [--ping-interval MS] [--ping-timeout MS] [--adapter redis://HOST:PORT]
+ *                 [--ping-interval MS] [--ping-timeout MS] [--adapter redis[-streams]://HOST:PORT]
  *                 [limits: see --help and README]
  *
  * --demo chat (the default, port 3000; namespaces "/" and "/news", the same events in each): a
@@ -42,6 +42,9 @@
  *   the format of npm @socket.io/redis-adapter 8.x, so its rooms and broadcasts are shared with
  *   other events_servers and Node.js socket.io servers (chat_cluster.c, adapter_redis.c; Redis
  *   down at start is an error, exit status 1).
+ * --adapter redis-streams://HOST:PORT (chat only): the same on a Redis stream, in the format of
+ *   npm @socket.io/redis-streams-adapter 0.3.x (adapter_streams.c), and connection state
+ *   recovery kept in Redis: a client that drops from one server recovers on any other.
  */
 #include <limits.h>
 #include <stddef.h>
@@ -52,7 +55,6 @@
 
 #include "args.h"
 #include "chat_cluster.h"
-#include "adapter_redis.h"
 #include "eio_server.h"
 #include "loop.h"
 #include "net.h"
@@ -78,6 +80,8 @@ extern const size_t chat_page_len;
     "  --ping-timeout MS     heartbeat timeout (chat; default 20000)\n"                            \
     "  --adapter redis://HOST:PORT  join a socket.io cluster on that Redis (chat; the format of\n" \
     "                        npm @socket.io/redis-adapter 8.x; events/README.md)\n"                \
+    "  --adapter redis-streams://HOST:PORT  the same on a Redis stream (npm\n"                     \
+    "                        @socket.io/redis-streams-adapter 0.3.x), recovery across servers\n"   \
     "limits (events/README.md, \"Limits\"; each is logged when it bites):\n"                       \
     "  --max-queue BYTES     bytes waiting for one client before it is cut (default 4194304)\n"    \
     "  --max-conns N         TCP connections; more get HTTP 503 (default 1000)\n"                  \
@@ -657,17 +661,24 @@ static char *load_client_js(size_t *len)
     return data;
 }
 
-/* A check every 50 ms while stopping: done when every connection is gone, or at the grace
- * time's end (a client that never answers our close does not keep us running). */
+/* A check every 50 ms while stopping: done when every connection is gone and Redis has
+ * answered the adapter's last commands, or at the grace time's end (a client that never
+ * answers our close does not keep us running). */
 typedef struct stopping {
     eio_server *eio;
+    const chat_cluster *cluster; /* NULL without --adapter */
     uint64_t deadline;
 } stopping;
+
+static int stopped(const stopping *st)
+{
+    return eio_server_conns(st->eio) == 0 && !chat_cluster_busy(st->cluster);
+}
 
 static void check_stopped(loop *l, void *arg)
 {
     const stopping *st = arg;
-    if (eio_server_conns(st->eio) == 0 || loop_now_ms() >= st->deadline)
+    if (stopped(st) || loop_now_ms() >= st->deadline)
         loop_stop(l);
 }
 
@@ -675,13 +686,15 @@ static void check_stopped(loop *l, void *arg)
  * SIGTERM or Ctrl-C: every client hears it. Each session closes (a WebSocket gets a close
  * frame 1001 "going away", a held GET is answered with a close packet), and the loop runs on
  * for up to 2 s so those bytes go out and the clients' close frames and FINs come back;
- * requests meanwhile get 503. Only then is the loop freed.
+ * requests meanwhile get 503. With --adapter it also runs until Redis has answered the last
+ * PUBLISHes and the sessions the closing sockets handed over (SET sio:session:...: with the
+ * streams adapter their clients recover on another server). Only then is the loop freed.
  */
-static void stop_gracefully(eio_server *eio, loop *l)
+static void stop_gracefully(eio_server *eio, const chat_cluster *cluster, loop *l)
 {
-    stopping st = {eio, loop_now_ms() + 2000};
+    stopping st = {eio, cluster, loop_now_ms() + 2000};
     eio_server_close_all(eio);
-    if (eio_server_conns(eio) > 0 && loop_add_timer(l, 50, check_stopped, &st) == 0)
+    if (!stopped(&st) && loop_add_timer(l, 50, check_stopped, &st) == 0)
         loop_run(l); /* (a second signal ends it at once) */
 }
 
@@ -745,7 +758,7 @@ int main(int argc, char **argv)
         free(js);
         return 1;
     }
-    adapter_redis *cluster = NULL; /* --adapter: Redis down at start is an error, said here */
+    chat_cluster *cluster = NULL; /* --adapter: Redis down at start is an error, said here */
     if (o.adapter && (cluster = chat_cluster_start(l, sio, o.adapter, err, sizeof err)) == NULL) {
         fprintf(stderr, "events_server: %s\n", err);
         loop_free(l);
@@ -760,8 +773,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     int rc = loop_run(l);
     if (rc == 0)
-        stop_gracefully(eio, l);
-    adapter_redis_free(cluster); /* before the loop: its sockets are on it */
+        stop_gracefully(eio, cluster, l);
+    chat_cluster_stop(cluster); /* before the loop: its sockets are on it */
     loop_free(l);
     sio_server_free(sio);
     eio_server_free(eio);

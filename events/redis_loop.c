@@ -7,7 +7,10 @@
  */
 #include "redis_loop.h"
 
+#include <hiredis/hiredis.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct redis_events {
     redisAsyncContext *ac;
@@ -87,4 +90,66 @@ int redis_loop_attach(loop *l, redisAsyncContext *ac)
     ac->ev.cleanup = cleanup;
     ac->ev.data = e;
     return 0;
+}
+
+redisAsyncContext *redis_loop_connect(loop *l, const char *host, int port, void *data,
+                                      redisConnectCallback *on_connect,
+                                      redisDisconnectCallback *on_disconnect)
+{
+    redisAsyncContext *ac = redisAsyncConnect(host, port);
+    if (ac == NULL)
+        return NULL;
+    if (ac->err || redis_loop_attach(l, ac) < 0) {
+        redisAsyncFree(ac);
+        return NULL;
+    }
+    ac->data = data;
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    return ac;
+}
+
+unsigned redis_backoff(unsigned *ms, unsigned max_ms)
+{
+    unsigned now = *ms;
+    *ms = *ms > max_ms / 2 ? max_ms : *ms * 2;
+    return now;
+}
+
+int redis_url_parse(const char *url, const char *scheme, char *host, size_t cap, int *port,
+                    char *err, size_t errlen)
+{
+    size_t sl = strlen(scheme);
+    const char *p = strncmp(url, scheme, sl) == 0 ? url + sl : NULL;
+    const char *colon = p ? strrchr(p, ':') : NULL;
+    size_t hlen = p ? (colon ? (size_t)(colon - p) : strlen(p)) : 0;
+    char *end = NULL;
+    long v = colon ? strtol(colon + 1, &end, 10) : 6379;
+    if (p == NULL || hlen == 0 || hlen >= cap || v < 1 || v > 65535 || (end && *end)) {
+        snprintf(err, errlen, "--adapter %s: expected %sHOST:PORT", url, scheme);
+        return -1;
+    }
+    memcpy(host, p, hlen);
+    host[hlen] = '\0';
+    *port = (int)v;
+    return 0;
+}
+
+int redis_check(const char *host, int port, char *err, size_t errlen)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
+    redisReply *r = c && !c->err ? redisCommand(c, "PING") : NULL;
+    int ok = r && r->type == REDIS_REPLY_STATUS;
+    if (!ok)
+        snprintf(err, errlen,
+                 "cannot reach Redis at %s:%d (%s); start redis-server there or fix --adapter",
+                 host, port,
+                 c == NULL ? "out of memory"
+                 : c->err  ? c->errstr
+                 : r       ? r->str
+                           : "no answer to PING");
+    freeReplyObject(r);
+    redisFree(c);
+    return ok ? 0 : -1;
 }

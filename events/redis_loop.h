@@ -18,4 +18,22 @@
  * already attached, or epoll refused). */
 int redis_loop_attach(loop *l, redisAsyncContext *ac);
 
+/* A new asynchronous connection to host:port on l, with data in ac->data and the two
+ * callbacks set; NULL when hiredis could not even start it (then nothing is left to free). */
+redisAsyncContext *redis_loop_connect(loop *l, const char *host, int port, void *data,
+                                      redisConnectCallback *on_connect,
+                                      redisDisconnectCallback *on_disconnect);
+
+/* The wait before the next reconnection attempt: *ms now, and *ms doubled for the one after,
+ * up to max_ms. */
+unsigned redis_backoff(unsigned *ms, unsigned max_ms);
+
+/* "SCHEME//HOST:PORT" (scheme "redis://" or "redis-streams://"; PORT defaults to 6379) into
+ * host (cap bytes) and *port. 0, or -1 and a sentence in err. */
+int redis_url_parse(const char *url, const char *scheme, char *host, size_t cap, int *port,
+                    char *err, size_t errlen);
+/* Redis down at start is an error the operator must see: one blocking PING, 2 s at most.
+ * 0, or -1 and a sentence in err that says what to do. */
+int redis_check(const char *host, int port, char *err, size_t errlen);
+
 #endif

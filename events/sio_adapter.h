@@ -17,6 +17,8 @@
 
 #include "sio_server.h"
 
+typedef struct sio_pending sio_pending; /* a CONNECT waiting for the adapter's restore */
+
 typedef struct sio_adapter {
     /* A local emit to t was just delivered to this server's own sockets; hand it on to the
      * other servers. Called for every sio_emit_target (and so sio_emit_to and sio_broadcast)
@@ -24,7 +26,53 @@ typedef struct sio_adapter {
     void (*broadcast)(void *self, sio_nsp *n, const sio_target *t, const char *event,
                       const char *args, const sio_bin *bins, size_t nbins);
     void *self;
+    /*
+     * Optional (NULL: broadcast above, after local delivery). An adapter whose log gives every
+     * event its offset (a Redis stream's entry id, adapter_streams.c) must publish FIRST and
+     * deliver once the offset is known, as socket.io's ClusterAdapter awaits its XADD. Called
+     * instead of the local delivery for every emit to rooms without SIO_LOCAL, and, when
+     * recovery is on, for every emit to one socket (t: the room of its id), since socket.io
+     * then sends socket.emit through adapter.broadcast too. The adapter copies what it needs
+     * and later delivers with sio_emit_target(n, t with SIO_LOCAL and .offset = its id).
+     */
+    void (*publish_first)(void *self, sio_nsp *n, const sio_target *t, const char *event,
+                          const char *args, const sio_bin *bins, size_t nbins);
+    /* Optional: connection state recovery kept by the adapter (in Redis) instead of this
+     * process. persist: s dropped by accident (socket.io's persistSession). restore: a CONNECT
+     * with pid and offset (socket.io's restoreSession), answered later with sio_restore_done;
+     * return -1 to have the socket connect as new at once. */
+    void (*persist)(void *self, const sio_socket *s);
+    int (*restore)(void *self, sio_pending *p, const char *pid, const char *offset);
 } sio_adapter;
+
+/* What restore found: the socket's old id, pid and rooms, and the events it missed, each an
+ * EVENT's data ["event", ...args, offset] as JSON text (binaries as placeholders + bins). */
+typedef struct sio_missed {
+    const char *json;
+    const sio_bin *bins;
+    size_t nbins;
+} sio_missed;
+typedef struct sio_restored {
+    const char *sid, *pid;
+    const char *const *rooms;
+    size_t nrooms;
+    const sio_missed *missed;
+    size_t nmissed;
+} sio_restored;
+
+/* The CONNECT p waits for: connect it, recovered with r (its id, pid and rooms back, then every
+ * missed event, then the connection handler) or as new (r NULL). Frees p. Nothing happens
+ * when the client went away meanwhile. */
+void sio_restore_done(sio_pending *p, const sio_restored *r);
+/* The namespace p connects to (valid while p is). */
+sio_nsp *sio_pending_nsp(const sio_pending *p);
+
+/* The private id s sends back to recover (socket.io's socket.pid), and whether recovery is on. */
+const char *sio_socket_pid(const sio_socket *s);
+int sio_recovery_on(const sio_nsp *n);
+/* How long a dropped socket may come back (recovery_window_ms, socket.io's
+ * maxDisconnectionDuration). */
+unsigned sio_recovery_window(const sio_nsp *n);
 
 /* Install a (at most one) adapter; NULL goes back to rooms of this process only. *a must live
  * as long as srv. */

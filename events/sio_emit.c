@@ -113,6 +113,11 @@ int sio_emit_bin(sio_socket *s, const char *event, const char *args, const sio_b
         return SIO_E_CLOSED;
     const char *own[1] = {s->id}; /* as socket.io: a socket.emit is a send to room s->id */
     sio_target t = {.rooms = own, .nrooms = 1};
+    const sio_adapter *a = s->nsp->srv->adapter;
+    if (a && a->publish_first && s->nsp->srv->cfg.recovery) { /* its offset comes from there */
+        a->publish_first(a->self, s->nsp, &t, event, args, bins, nbins);
+        return 0;
+    }
     char *json = sio_log_emit(s->nsp, &t, event, args, bins, nbins);
     if (json == NULL)
         return SIO_E_NOMEM;
@@ -240,7 +245,15 @@ int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const ch
         return rc;
     if (nbins > SIO_MAX_ATTACHMENTS)
         return SIO_E_ARGS;
-    char *json = sio_log_emit(n, t, event, args, bins, nbins);
+    const sio_adapter *a = n->srv->adapter; /* the other servers' sockets */
+    if (a && a->publish_first && !(t->flags & SIO_LOCAL)) {
+        a->publish_first(a->self, n, t, event, args, bins, nbins); /* delivered with its offset */
+        return 0;
+    }
+    /* an adapter with a log of its own gives the offset (t->offset), or there is none */
+    char *json = a && a->publish_first
+                     ? sio_event_json(event, args, (t->flags & SIO_VOLATILE) ? NULL : t->offset)
+                     : sio_log_emit(n, t, event, args, bins, nbins);
     if (json == NULL)
         return SIO_E_NOMEM;
     /* encode once: the Socket.IO packet, then its WebSocket frames, the same for everyone */
@@ -261,8 +274,7 @@ int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const ch
     size_t count = deliver_all(n, t, &prep);
     eio_prepared_free(&prep);
     free(text);
-    const sio_adapter *a = n->srv->adapter; /* and to the other servers' sockets */
-    if (a && !(t->flags & SIO_LOCAL))
+    if (a && a->broadcast && !(t->flags & SIO_LOCAL))
         a->broadcast(a->self, n, t, event, args, bins, nbins);
     return count > INT32_MAX ? INT32_MAX : (int)count;
 }

@@ -101,6 +101,18 @@ struct sio_nsp {
 
 typedef struct sio_client sio_client;
 
+typedef struct sio_pending sio_pending;
+
+/* A CONNECT whose recovery the adapter is looking up (sio_adapter.h: restore). The adapter
+ * holds it until sio_restore_done; if the client goes away first, c becomes NULL. */
+struct sio_pending {
+    sio_client *c;
+    sio_nsp *n;
+    char *auth; /* the CONNECT payload, as the client sent it */
+    size_t len;
+    struct sio_pending *next; /* in c's list */
+};
+
 struct sio_socket {
     char id[TOKEN_LEN + 1];
     char pid[TOKEN_LEN + 1];
@@ -127,6 +139,7 @@ struct sio_client {
     sio_server *srv;
     eio_session *eio;
     sio_socket *sockets;
+    sio_pending *pending;      /* CONNECTs waiting for the adapter's restore */
     uint64_t connect_deadline; /* 0 once a namespace is connected */
     /* a binary packet waiting for its attachments */
     char *bin_text;
@@ -184,5 +197,6 @@ sio_saved *sio_try_recover(sio_nsp *n, const char *auth, size_t len, uint64_t *o
 int sio_replay_possible(const sio_nsp *n, uint64_t offset);
 int sio_replay(sio_socket *s, const sio_saved *ss, uint64_t offset);
 void sio_saved_free(sio_saved *ss);
+int sio_auth_string(const char *auth, size_t len, const char *key, char *out, size_t cap);
 
 #endif

@@ -109,11 +109,14 @@ char *sio_log_emit(sio_nsp *n, const sio_target *t, const char *event, const cha
     return json;
 }
 
-/* Was this disconnection an accident (worth remembering) or a deliberate goodbye? */
+/* Was this disconnection an accident (worth remembering) or a deliberate goodbye? As
+ * socket.io's RECOVERABLE_DISCONNECT_REASONS (lib/socket.ts), a server that is shutting down
+ * (SIGTERM) counts too: its clients reconnect, maybe to another server of the cluster, which
+ * can recover them from the session an adapter kept in Redis (lab 10). */
 int sio_recoverable(const char *reason)
 {
     return strcmp(reason, "transport close") == 0 || strcmp(reason, "ping timeout") == 0 ||
-           strcmp(reason, "transport error") == 0;
+           strcmp(reason, "transport error") == 0 || strcmp(reason, "server shutting down") == 0;
 }
 
 void sio_saved_free(sio_saved *ss)
@@ -295,7 +298,7 @@ int sio_replay(sio_socket *s, const sio_saved *ss, uint64_t offset)
 }
 
 /* A string member of the auth object, decoded into out; 0 when absent or not a string. */
-static int auth_string(const char *auth, size_t len, const char *key, char *out, size_t cap)
+int sio_auth_string(const char *auth, size_t len, const char *key, char *out, size_t cap)
 {
     const char *v;
     size_t vl;
@@ -309,8 +312,8 @@ static int auth_string(const char *auth, size_t len, const char *key, char *out,
 sio_saved *sio_try_recover(sio_nsp *n, const char *auth, size_t len, uint64_t *offset)
 {
     char pid[TOKEN_LEN + 8], off[32];
-    if (n->log == NULL || !auth_string(auth, len, "pid", pid, sizeof pid) ||
-        !auth_string(auth, len, "offset", off, sizeof off))
+    if (n->log == NULL || !sio_auth_string(auth, len, "pid", pid, sizeof pid) ||
+        !sio_auth_string(auth, len, "offset", off, sizeof off))
         return NULL;
     char *end;
     unsigned long long v = strtoull(off, &end, 10);

@@ -7,6 +7,7 @@
  * namespaces' handlers. Receiving, emitting, rooms and recovery each have a file of their own
  * (sio_internal.h lists them).
  */
+#include "sio_adapter.h"
 #include "sio_internal.h"
 #include "sio_json.h"
 
@@ -88,15 +89,12 @@ static void link_socket(sio_client *c, sio_nsp *n, sio_socket *s)
     c->connect_deadline = 0;
 }
 
-void sio_connect_socket(sio_client *c, sio_nsp *n, const char *auth, size_t len)
+/* A new socket of c in n with the CONNECT payload auth, and the ids of ss (or fresh ones);
+ * NULL after refusing the CONNECT (out of memory, no randomness). */
+static sio_socket *new_socket(sio_client *c, sio_nsp *n, const char *auth, size_t len,
+                              const sio_saved *ss)
 {
     char err[128] = "out of memory";
-    uint64_t offset = 0;
-    sio_saved *ss = sio_try_recover(n, auth, len, &offset);
-    if (ss && !sio_replay_possible(n, offset)) { /* never a partial replay: connect as new */
-        sio_saved_free(ss);
-        ss = NULL;
-    }
     sio_socket *s = calloc(1, sizeof *s);
     if (s && (s->auth = malloc(len ? len + 1 : 3)) != NULL) /* as socket.io: the whole auth */
         snprintf(s->auth, len ? len + 1 : 3, "%.*s", len ? (int)len : 2, len ? auth : "{}");
@@ -104,23 +102,102 @@ void sio_connect_socket(sio_client *c, sio_nsp *n, const char *auth, size_t len)
         if (s)
             free(s->auth);
         free(s);
-        if (ss)
-            sio_saved_free(ss);
         refuse_connect(c, n, err);
-        return;
+        return NULL;
     }
     link_socket(c, n, s);
     sio_join(s, s->id);
     for (size_t i = 0; ss && i < ss->nrooms; i++)
         sio_join(s, ss->rooms[i]);
     connect_reply(s);
-    if (ss) {
+    return s;
+}
+
+/* Does the adapter keep the sessions (sio_adapter.h: restore)? Then hand it the CONNECT: 1
+ * when it will answer later with sio_restore_done. */
+static int adapter_restore(sio_client *c, sio_nsp *n, const char *auth, size_t len)
+{
+    const sio_adapter *a = n->srv->adapter;
+    char pid[TOKEN_LEN + 8], offset[64];
+    if (a == NULL || a->restore == NULL || !n->srv->cfg.recovery ||
+        !sio_auth_string(auth, len, "pid", pid, sizeof pid) ||
+        !sio_auth_string(auth, len, "offset", offset, sizeof offset))
+        return 0;
+    sio_pending *p = calloc(1, sizeof *p);
+    if (p == NULL || (p->auth = malloc(len + 1)) == NULL) {
+        free(p);
+        return 0;
+    }
+    memcpy(p->auth, auth, len);
+    p->auth[len] = '\0';
+    p->len = len;
+    p->c = c;
+    p->n = n;
+    p->next = c->pending;
+    c->pending = p;
+    if (a->restore(a->self, p, pid, offset) == 0)
+        return 1;
+    c->pending = p->next;
+    free(p->auth);
+    free(p);
+    return 0;
+}
+
+void sio_connect_socket(sio_client *c, sio_nsp *n, const char *auth, size_t len)
+{
+    uint64_t offset = 0;
+    if (adapter_restore(c, n, auth, len))
+        return;
+    const sio_adapter *a = n->srv->adapter;
+    sio_saved *ss = a && a->restore ? NULL : sio_try_recover(n, auth, len, &offset);
+    if (ss && !sio_replay_possible(n, offset)) { /* never a partial replay: connect as new */
+        sio_saved_free(ss);
+        ss = NULL;
+    }
+    sio_socket *s = new_socket(c, n, auth, len, ss);
+    if (s && ss) {
         sio_replay(s, ss, offset);
         s->recovered = 1;
-        sio_saved_free(ss);
     }
-    if (n->on_conn)
+    if (ss)
+        sio_saved_free(ss);
+    if (s && n->on_conn)
         n->on_conn(s, n->conn_user);
+}
+
+void sio_restore_done(sio_pending *p, const sio_restored *r)
+{
+    sio_client *c = p->c;
+    for (sio_pending **pp = c ? &c->pending : NULL; pp && *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = p->next;
+            break;
+        }
+    sio_saved ss = {.nrooms = r ? r->nrooms : 0, .rooms = r ? (char **)r->rooms : NULL};
+    if (r && (strlen(r->sid) > TOKEN_LEN || strlen(r->pid) > TOKEN_LEN))
+        r = NULL; /* not ids we could have handed out: connect as new */
+    if (r) {
+        snprintf(ss.id, sizeof ss.id, "%s", r->sid);
+        snprintf(ss.pid, sizeof ss.pid, "%s", r->pid);
+    }
+    sio_socket *s = c && sio_client_socket(c, p->n) == NULL
+                        ? new_socket(c, p->n, p->auth, p->len, r ? &ss : NULL)
+                        : NULL;
+    for (size_t i = 0; s && r && i < r->nmissed; i++)
+        sio_send_packet(c, r->missed[i].nbins ? SIO_BINARY_EVENT : SIO_EVENT, p->n, -1,
+                        r->missed[i].json, r->missed[i].bins, r->missed[i].nbins);
+    if (s) {
+        s->recovered = r != NULL;
+        if (p->n->on_conn)
+            p->n->on_conn(s, p->n->conn_user);
+    }
+    free(p->auth);
+    free(p);
+}
+
+sio_nsp *sio_pending_nsp(const sio_pending *p)
+{
+    return p->n;
 }
 
 static void unlink_socket(sio_socket *s)
@@ -151,8 +228,15 @@ void sio_disconnect_socket(sio_socket *s, const char *reason)
     sio_nsp *n = s->nsp;
     if (n->on_discing)
         n->on_discing(s, reason, n->discing_user);
-    if (n->log && sio_recoverable(reason))
-        sio_save_session(s);
+    const sio_adapter *ad = n->srv->adapter;
+    /* "server shutting down" is recoverable too: with sessions in Redis, a server that stops
+     * hands its sockets to the others, whose clients reconnect there and recover. */
+    if (n->srv->cfg.recovery && sio_recoverable(reason)) {
+        if (ad && ad->persist) /* the adapter keeps it (in Redis), for any server */
+            ad->persist(ad->self, s);
+        else if (n->log)
+            sio_save_session(s);
+    }
     sio_leave_all(s);
     unlink_socket(s);
     if (n->on_disc)
@@ -218,6 +302,8 @@ static void on_engine_close(eio_session *e, const char *reason, void *user)
         return;
     while (c->sockets)
         sio_disconnect_socket(c->sockets, reason);
+    for (sio_pending *p = c->pending; p; p = p->next)
+        p->c = NULL; /* the adapter still holds it: sio_restore_done frees it */
     sio_binary_reset(c);
     if (c->prev)
         c->prev->next = c->next;
@@ -421,4 +507,19 @@ void sio_socket_set_user(sio_socket *s, void *user)
 void *sio_socket_user(const sio_socket *s)
 {
     return s->user;
+}
+
+const char *sio_socket_pid(const sio_socket *s)
+{
+    return s->pid;
+}
+
+int sio_recovery_on(const sio_nsp *n)
+{
+    return n->srv->cfg.recovery;
+}
+
+unsigned sio_recovery_window(const sio_nsp *n)
+{
+    return n->srv->cfg.recovery_window_ms;
 }

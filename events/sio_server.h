@@ -131,8 +131,10 @@ typedef struct sio_target {
     const char *const *except; /* but nobody in these rooms */
     size_t nexcept;
     const sio_socket *except_socket; /* nor this socket (the sender): except(its id); or NULL */
-    unsigned flags; /* SIO_VOLATILE: may be dropped, never logged; SIO_LOCAL: this server's
-                       sockets only, not handed to the adapter (sio_adapter.h) */
+    unsigned flags;     /* SIO_VOLATILE: may be dropped, never logged; SIO_LOCAL: this server's
+                           sockets only, not handed to the adapter (sio_adapter.h) */
+    const char *offset; /* the event's offset from the adapter's log (a stream entry id), sent
+                           as its last argument instead of this process's log's; or NULL */
 } sio_target;
 
 /* Serve Socket.IO at path (usually "/socket.io/") of an Engine.IO server. NULL, with the reason
@@ -175,7 +177,8 @@ int sio_emit_ack_bin(sio_socket *s, const char *event, const char *args, const s
  * never logged for recovery; no binary attachments. Returns 1 (sent), 0 (dropped), SIO_E_*. */
 int sio_emit_volatile(sio_socket *s, const char *event, const char *args);
 /* Emit to the target's sockets (see sio_target). Returns how many sockets it was sent to (a
- * volatile emit does not count the ones it skipped), or SIO_E_*. */
+ * volatile emit does not count the ones it skipped), or SIO_E_*; 0 with an adapter that
+ * publishes first (sio_adapter.h), which delivers it once its log gave it an offset. */
 int sio_emit_target(sio_nsp *n, const sio_target *t, const char *event, const char *args,
                     const sio_bin *bins, size_t nbins);
 /* Emit to everyone in room (NULL: the whole namespace) except `except` (may be NULL).

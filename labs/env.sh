@@ -1,9 +1,9 @@
 # labs/env.sh - what ./wirelab, every lab (labs/lib.sh) and `./wirelab shell` share. Sourced.
 # shellcheck shell=bash
 #
-# 1. PATH. Debian installs nft, sysctl, setcap, getcap (and on older systems ip) in /usr/sbin
-#    and /sbin, which an ordinary user's login PATH (/etc/login.defs ENV_PATH, what `su -l`
-#    gives) leaves out. The labs run them inside a namespace of their own, where they work
+# 1. PATH. Debian installs nft, sysctl, setcap, getcap, haproxy (and on older systems ip) in
+#    /usr/sbin and /sbin, which an ordinary user's login PATH (/etc/login.defs ENV_PATH, what
+#    `su -l` gives) leaves out. The labs run them inside a namespace of their own, where they work
 #    without sudo, so they must be found: both folders are appended (the user's own come first).
 # 2. npm packages, installed only for the labs and tests that use them (wirelab_npm_ready).
 

@@ -26,7 +26,7 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
 LABS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$LABS_ROOT/.." && pwd)
 BIN=${WIRELAB_BIN:-$ROOT/build/bin}
-. "$LABS_ROOT/env.sh" # /usr/sbin and /sbin on PATH: nft (lab 3), sysctl (lab 9)
+. "$LABS_ROOT/env.sh" # /usr/sbin and /sbin on PATH: nft (lab 3), sysctl (lab 9), haproxy (lab 10)
 # The programs, then the helpers the pages show as commands (labs/bin: frames, client, ...).
 export PATH="$BIN:$LABS_ROOT/bin:$PATH"
 PY=/usr/bin/python3

@@ -11,11 +11,12 @@
 enum echo_args_result echo_server_parse_args(int argc, char **argv, echo_server_opts *o, char *err,
                                              size_t errlen)
 {
-    *o = (echo_server_opts){.port = ECHO_DEFAULT_PORT};
+    *o = (echo_server_opts){.port = ECHO_DEFAULT_PORT, .idle_s = ECHO_DEFAULT_IDLE_S};
     const args_opt table[] = {
         ARGS_NUMBER_OPT("--port", NULL, o->port, 0, 65535),
         ARGS_TEXT_OPT("--bind", NULL, o->bind),
         ARGS_NUMBER_OPT("--max-clients", NULL, o->max_clients, 1, 1000000),
+        ARGS_NUMBER_OPT("--idle-timeout", NULL, o->idle_s, 0, 86400),
         ARGS_FLAG_OPT("--verbose", "-v", o->verbose),
     };
     return (enum echo_args_result)args_parse(argc, argv, table, ARGS_COUNT(table), err, errlen);
@@ -51,11 +52,14 @@ enum echo_args_result echo_client_parse_args(int argc, char **argv, echo_client_
 
 void echo_server_usage(FILE *to)
 {
-    fputs("usage: tcp_echo_server [--port N] [--bind ADDR] [--max-clients N] [--verbose]\n"
-          "  --port N         TCP port to listen on (default 7007; 0 = any free port, printed)\n"
-          "  --bind ADDR      listen on one address only (default: every IPv6 and IPv4 address)\n"
-          "  --max-clients N  close new connections beyond N at once (default: no limit)\n"
-          "  --verbose        explain each socket call and what it means on the wire\n",
+    fputs("usage: tcp_echo_server [--port N] [--bind ADDR] [--max-clients N] [--idle-timeout S]\n"
+          "                       [--verbose]\n"
+          "  --port N          TCP port to listen on (default 7007; 0 = any free port, printed)\n"
+          "  --bind ADDR       listen on one address only (default: every IPv6 and IPv4 address)\n"
+          "  --max-clients N   close new connections beyond N at once (default: no limit)\n"
+          "  --idle-timeout S  close a client that sent nothing for S seconds (default 300;\n"
+          "                    0 = never), so silent connections cannot hold every slot\n"
+          "  --verbose         explain each socket call and what it means on the wire\n",
           to);
 }
 

@@ -9,12 +9,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define ECHO_DEFAULT_PORT 7007
+#define ECHO_DEFAULT_PORT   7007
+#define ECHO_DEFAULT_IDLE_S 300 /* 5 minutes: long enough to type a line, short enough to free */
 
 typedef struct echo_server_opts {
     int port;           /* --port N (0 = any free port) */
     const char *bind;   /* --bind ADDR, NULL = every address, IPv6 and IPv4 */
     size_t max_clients; /* --max-clients N, 0 = no limit */
+    unsigned idle_s;    /* --idle-timeout S: close a client silent this long (0 = never) */
     int verbose;        /* --verbose */
 } echo_server_opts;
 

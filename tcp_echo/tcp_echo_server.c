@@ -50,6 +50,28 @@ static void on_close(conn *c, const char *why)
     fflush(stdout);
 }
 
+/*
+ * Idle clients. TCP has no idle timeout of its own: a connection where nobody sends stays open
+ * for ever (keepalive, off by default, only finds peers that vanished). So a client that
+ * connects and says nothing would hold its descriptor, and with --max-clients one of the
+ * slots, until it leaves. Once a second the server closes each connection that has sent
+ * nothing for --idle-timeout seconds: an ordinary close, our FIN after any echo still queued.
+ */
+static void close_if_idle(conn *c, void *arg)
+{
+    const echo_server_opts *o = arg;
+    if (conn_is_closing(c) || loop_now_ms() - conn_last_read_ms(c) < 1000 * (uint64_t)o->idle_s)
+        return;
+    loop_log(conn_loop(c), "client #%llu (%s) sent nothing for %u s: closing it (--idle-timeout)",
+             (unsigned long long)conn_id(c), conn_peer(c), o->idle_s);
+    conn_close(c);
+}
+
+static void close_idle_clients(loop *l, void *arg)
+{
+    loop_foreach_conn(l, close_if_idle, arg);
+}
+
 static void explain_listen(int port)
 {
     fprintf(stderr,
@@ -84,6 +106,11 @@ int main(int argc, char **argv)
     if (!l || loop_add_listener(l, fd, err, sizeof err) < 0 ||
         loop_stop_on_signals(l, err, sizeof err) < 0) {
         fprintf(stderr, "tcp_echo_server: cannot start the event loop: %s\n", err);
+        return 1;
+    }
+    if (o.idle_s && loop_add_timer(l, 1000, close_idle_clients, &o) < 0) {
+        fprintf(stderr, "tcp_echo_server: the loop has no timer left for --idle-timeout; "
+                        "start without it (--idle-timeout 0)\n");
         return 1;
     }
     printf("tcp_echo_server: listening on %s port %d (%s); stop with Ctrl-C\n",

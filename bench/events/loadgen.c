@@ -66,7 +66,7 @@ typedef enum lg_state {
 } lg_state;
 
 typedef struct lg_conn {
-    int fd;
+    int fd, port; /* port: the server it talks to (two servers: A or B) */
     lg_state state;
     ws_http *resp; /* the 101 being read (upgrading only: 8 KiB, freed after) */
     char key[WS_KEY_LEN + 1];
@@ -85,7 +85,7 @@ typedef struct lg {
     size_t nconns, opened, ready;
     uint64_t said; /* over all connections */
     uint64_t rng;  /* xorshift64 state: masking keys and nonces */
-    char err[256];
+    char err[512];
     uint8_t rbuf[LG_RBUF];
 } lg;
 
@@ -101,6 +101,27 @@ static int fail(lg *g, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(g->err, sizeof g->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const char *state_name(lg_state s)
+{
+    static const char *const names[] = {"upgrading", "opening", "connecting", "joining", "ready"};
+    return names[s];
+}
+
+/* fail() for one connection: says which client, on which server, in which state, so a lost
+ * client in a run of 1,000 can be found in that server's log. */
+static int conn_fail(lg *g, const lg_conn *c, const char *fmt, ...)
+{
+    int k = snprintf(g->err, sizeof g->err,
+                     "client %zu of %zu (server port %d, %s, %llu said): ", (size_t)(c - g->conns),
+                     g->nconns, c->port, state_name(c->state), (unsigned long long)c->said);
+    size_t at = k < 0 ? 0 : (size_t)k < sizeof g->err ? (size_t)k : sizeof g->err - 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g->err + at, sizeof g->err - at, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -153,7 +174,7 @@ static int flush_out(lg *g, lg_conn *c)
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
         if (w < 0)
-            return fail(g, "send to the server failed: %s", strerror(errno));
+            return conn_fail(g, c, "send to the server failed: %s", strerror(errno));
         at += (size_t)w;
     }
     memmove(c->out, c->out + at, c->out_len - at);
@@ -216,7 +237,8 @@ static int on_text(lg *g, lg_conn *c, const uint8_t *p, size_t n)
         return send_text(g, c, "420[\"join\",\"bench\"]");
     }
     if (starts(p, n, "44") || (n == 1 && p[0] == '1'))
-        return fail(g, "the server refused or closed a session: %.*s", (int)(n < 80 ? n : 80), p);
+        return conn_fail(g, c, "the server refused or closed the session: %.*s",
+                         (int)(n < 80 ? n : 80), p);
     return 0; /* welcome, acks of say, ...: not counted */
 }
 
@@ -227,10 +249,11 @@ static long take_frames(lg *g, lg_conn *c, const uint8_t *buf, size_t len)
     ws_frame_header h;
     while (ws_frame_describe(buf + at, len - at, &h, NULL) == WS_HDR_OK) {
         if (h.masked || !h.fin || ws_frame_header_check(&h, WS_ROLE_CLIENT) != WS_OK)
-            return fail(g, "the server broke a WebSocket rule (masked, fragmented or bad header)");
+            return conn_fail(
+                g, c, "the server broke a WebSocket rule (masked, fragmented or bad header)");
         if (h.payload_len > LG_MAX_FRAME)
-            return fail(g, "a %llu-byte frame: larger than this generator expects",
-                        (unsigned long long)h.payload_len);
+            return conn_fail(g, c, "a %llu-byte frame: larger than this generator expects",
+                             (unsigned long long)h.payload_len);
         /* describe guarantees header_len <= len - at; so this cannot underflow */
         if (h.payload_len > len - at - h.header_len)
             break;
@@ -244,8 +267,11 @@ static long take_frames(lg *g, lg_conn *c, const uint8_t *buf, size_t len)
             uint8_t pong[WS_MAX_HEADER + WS_MAX_CONTROL];
             size_t k = ws_encode_frame(pong, sizeof pong, 1, WS_OP_PONG, p, n, mask_key, g);
             rc = queue_bytes(g, c, pong, k);
-        } else if (h.opcode == WS_OP_CLOSE)
-            rc = fail(g, "the server closed a WebSocket (close frame)");
+        } else if (h.opcode == WS_OP_CLOSE) /* code (2 bytes, big-endian) and reason, if any */
+            rc = conn_fail(g, c,
+                           "the server closed the WebSocket: close frame, code %u, reason '%.*s'",
+                           n >= 2 ? (unsigned)p[0] << 8 | p[1] : 1005u, n > 2 ? (int)(n - 2) : 0,
+                           (const char *)p + 2);
         if (rc < 0)
             return -1;
     }
@@ -261,7 +287,7 @@ static long take_upgrade(lg *g, lg_conn *c, const uint8_t *buf, size_t len)
     char why[WS_ERR_LEN] = "not an HTTP response";
     if (c->resp->result != WS_HTTP_DONE ||
         ws_handshake_check_response(c->resp, c->key, NULL, why, sizeof why) < 0)
-        return fail(g, "WebSocket handshake failed: %s", why);
+        return conn_fail(g, c, "WebSocket handshake failed: %s", why);
     free(c->resp);
     c->resp = NULL;
     c->state = LG_OPENING;
@@ -274,14 +300,16 @@ static int on_readable(lg *g, lg_conn *c)
 {
     for (;;) {
         size_t have = c->carry_len;
-        memcpy(g->rbuf, c->carry, have);
+        if (have > 0) /* no carry yet: c->carry is NULL, and memcpy(NULL, 0) is undefined */
+            memcpy(g->rbuf, c->carry, have);
         ssize_t r = recv(c->fd, g->rbuf + have, LG_RBUF - have, 0);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return 0;
         if (r <= 0)
-            return fail(g, "the server closed a connection (%s)", r == 0 ? "FIN" : strerror(errno));
+            return conn_fail(g, c, "the connection ended without a close frame (%s)",
+                             r == 0 ? "FIN" : strerror(errno));
         size_t len = have + (size_t)r;
         long used = c->state == LG_UPGRADING ? take_upgrade(g, c, g->rbuf, len)
                                              : take_frames(g, c, g->rbuf, len);
@@ -290,7 +318,8 @@ static int on_readable(lg *g, lg_conn *c)
         c->carry_len = len - (size_t)used; /* < LG_MAX_FRAME + header: fits the read buffer */
         if (grow(&c->carry, &c->carry_cap, c->carry_len) < 0)
             return fail(g, "out of memory");
-        memcpy(c->carry, g->rbuf + used, c->carry_len);
+        if (c->carry_len > 0)
+            memcpy(c->carry, g->rbuf + used, c->carry_len);
         if ((size_t)r < LG_RBUF - have) /* a short read: the socket is (almost surely) empty */
             return 0;
     }
@@ -302,6 +331,7 @@ static int open_one(lg *g)
     lg_conn *c = &g->conns[g->opened];
     char err[NET_ERR_LEN], host[32], req[512];
     int port = (g->port2 != 0 && g->opened % 2 == 1) ? g->port2 : g->port;
+    c->port = port;
     c->fd = net_connect("127.0.0.1", port, err, sizeof err);
     if (c->fd < 0)
         return fail(g, "connection %zu: %s", g->opened, err);
@@ -374,12 +404,31 @@ static int ack_reached(lg *g, void *want)
     return g->conns[g->nconns - 1].acks >= *(uint64_t *)want;
 }
 
-static int report(lg *g, int rc, const char *what)
+/* How many clients of each server have fewer than `want` said events: who is behind. */
+static void print_short(lg *g, uint64_t want)
 {
-    if (rc == -2)
-        printf("error=timeout while %s (ready=%zu of %zu, said=%llu)\n", what, g->ready, g->nconns,
+    size_t on_a = 0, on_b = 0, first = g->nconns;
+    for (size_t i = 0; i < g->nconns; i++)
+        if (g->conns[i].said < want) {
+            on_a += g->conns[i].port == g->port;
+            on_b += g->conns[i].port != g->port;
+            first = first < i ? first : i;
+        }
+    if (first < g->nconns)
+        printf(" short_of_%llu: %zu on port %d, %zu on port %d, first client %zu with %llu",
+               (unsigned long long)want, on_a, g->port, on_b, g->port2, first,
+               (unsigned long long)g->conns[first].said);
+}
+
+static int report(lg *g, int rc, const char *what, uint64_t want)
+{
+    if (rc == -2) {
+        printf("error=timeout while %s (ready=%zu of %zu, said=%llu)", what, g->ready, g->nconns,
                (unsigned long long)g->said);
-    else
+        if (want > 0)
+            print_short(g, want);
+        printf("\n");
+    } else
         printf("error=%s\n", g->err);
     fprintf(stderr, "loadgen: %s while %s\n", rc == -2 ? "timed out" : g->err, what);
     return 1;
@@ -421,7 +470,7 @@ static int broadcast(lg *g, size_t messages, int paced)
     if (rc == 0)
         rc = run_until(g, never, NULL, 0.5); /* let the welcome events and acks settle */
     if (rc == -1)
-        return report(g, rc, "connecting");
+        return report(g, rc, "connecting", 0);
     g->said = 0;
     for (size_t i = 0; i < g->nconns; i++)
         g->conns[i].said = 0;
@@ -437,17 +486,19 @@ static int broadcast(lg *g, size_t messages, int paced)
         len += n;
     }
     if (all == NULL)
-        return fail(g, "out of memory"), report(g, -1, "preparing");
+        return fail(g, "out of memory"), report(g, -1, "preparing", 0);
     uint64_t want = (uint64_t)g->nconns * messages;
     double *lat = paced ? malloc(messages * sizeof *lat) : NULL;
     if (paced && lat == NULL)
-        return free(all), fail(g, "out of memory"), report(g, -1, "preparing");
+        return free(all), fail(g, "out of memory"), report(g, -1, "preparing", 0);
     double t0 = now_s();
+    uint64_t each = messages; /* what every client must have when the wait ends */
     if (paced) {
         rc = 0;
         for (size_t i = 0, at = 0; i < messages && rc == 0; i++) {
             size_t n = frame_size(all + at, len - at);
             uint64_t due = (uint64_t)g->nconns * (i + 1);
+            each = i + 1;
             double sent = now_s();
             rc = queue_bytes(g, &g->conns[0], all + at, n);
             if (rc == 0)
@@ -463,12 +514,14 @@ static int broadcast(lg *g, size_t messages, int paced)
     free(all);
     double secs = now_s() - t0;
     if (rc < 0)
-        return free(lat), report(g, rc, "broadcasting");
-    size_t short_of = 0;
+        return free(lat), report(g, rc, "broadcasting", each);
+    size_t wrong = 0; /* g->said is a total: one client's surplus could hide another's loss */
     for (size_t i = 0; i < g->nconns; i++)
-        short_of += g->conns[i].said != messages;
-    if (short_of) {
-        printf("error=%zu_clients_did_not_get_%zu\n", short_of, messages);
+        wrong += g->conns[i].said != messages;
+    if (wrong) {
+        printf("error=%zu_clients_did_not_get_exactly_%zu", wrong, messages);
+        print_short(g, messages);
+        printf("\n");
         free(lat);
         return 1;
     }
@@ -492,11 +545,11 @@ static int latency(lg *g, size_t rounds)
 {
     int rc = run_until(g, all_ready, NULL, 60);
     if (rc < 0)
-        return report(g, rc, "connecting");
+        return report(g, rc, "connecting", 0);
     lg_conn *probe = &g->conns[g->nconns - 1];
     double *rtt = malloc((rounds ? rounds : 1) * sizeof *rtt);
     if (rtt == NULL)
-        return fail(g, "out of memory"), report(g, -1, "preparing");
+        return fail(g, "out of memory"), report(g, -1, "preparing", 0);
     for (size_t i = 0; i < rounds && rc == 0; i++) {
         char text[96];
         uint64_t want = probe->acks + 1;
@@ -509,7 +562,7 @@ static int latency(lg *g, size_t rounds)
     }
     if (rc < 0) {
         free(rtt);
-        return report(g, rc, "measuring round trips");
+        return report(g, rc, "measuring round trips", 0);
     }
     printf("rounds=%zu", rounds);
     print_percentiles(rtt, rounds);
@@ -522,11 +575,11 @@ static int idle(lg *g, size_t seconds)
 {
     int rc = run_until(g, all_ready, NULL, 60);
     if (rc < 0)
-        return report(g, rc, "connecting");
+        return report(g, rc, "connecting", 0);
     printf("connected=%zu\n", g->nconns);
     fflush(stdout);
     rc = run_until(g, never, NULL, (double)seconds);
-    return rc == -1 ? report(g, rc, "idling") : 0;
+    return rc == -1 ? report(g, rc, "idling", 0) : 0;
 }
 
 static int parse_size(const char *s, size_t max, size_t *out)

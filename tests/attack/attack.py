@@ -113,6 +113,31 @@ def tcp_hold(port, n):
     hold()
 
 
+def tcp_silent(port, n):
+    """n connections that never send, and one that says a line every 0.2 s: the silent ones
+    must be closed by the server (--idle-timeout), the talking one must keep its echo."""
+    silent = [connect(port) for _ in range(int(n))]
+    talker = connect(port)
+    closed, rounds = set(), 0
+    while len(closed) < len(silent) and rounds < 150:  # 30 s at most: a deadline, not a timing
+        rounds += 1
+        talker.sendall(b"still here\n")
+        got = b""
+        while len(got) < 11:
+            chunk = talker.recv(64)
+            if not chunk:
+                fail(f"the talking client was closed after {rounds} lines (it was not idle)")
+            got += chunk
+        for i, s in enumerate(silent):
+            if i not in closed and closed_by_peer(s, within=0.01):
+                closed.add(i)
+        time.sleep(0.2)
+    if len(closed) < len(silent):
+        fail(f"only {len(closed)} of {len(silent)} silent clients were closed within 30 s")
+    print(f"OK: {len(closed)} of {len(silent)} silent clients closed by the server; the talking "
+          f"client kept its echo for {rounds} lines", flush=True)
+
+
 def tcp_pipeline(port, n):
     """n requests in one write: every answer must come back, in order."""
     n = int(n)
@@ -332,7 +357,7 @@ def udp_lockstep(port, n):
 
 
 SCENARIOS = {f.__name__: f for f in (
-    tcp_innocent, tcp_nonreader, tcp_hold, tcp_pipeline, abrupt, tcp_busy,
+    tcp_innocent, tcp_nonreader, tcp_hold, tcp_silent, tcp_pipeline, abrupt, tcp_busy,
     ws_innocent, ws_slowheads, ws_endless_head, ws_huge, ws_nonreader, ws_hold, ws_pipeline,
     ws_sigterm, udp_innocent, udp_many, udp_flood, udp_lockstep)}
 

@@ -1,6 +1,7 @@
 # tcp_echo_server.sh - the attack suite against tcp_echo_server (see tests/attack/lib.sh).
 # One client can only hurt itself: a client that never reads, a connection flood over the cap,
-# pipelined requests, resets mid-stream, an unread stdout, and SIGTERM with clients connected.
+# pipelined requests, resets mid-stream, an unread stdout, SIGTERM with clients connected, silent
+# clients (--idle-timeout) and the descriptor limit.
 . "$WIRELAB_SOURCE/tests/lib.sh"
 . "$WIRELAB_SOURCE/tests/attack/lib.sh"
 CAP=40
@@ -58,6 +59,16 @@ innocent tcp_innocent "$SERVER_PORT"
 stop_within 5
 expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"
 expect_log unread.err 'log lines dropped in all: stdout was not being read' "the dropped log lines"
+
+step "10 silent clients and one that talks, --max-clients 11 --idle-timeout 2: the silent are closed"
+start_server idle "$WIRELAB_BIN/tcp_echo_server" --port 0 --max-clients 11 --idle-timeout 2
+out=$(timeout 60 $ATTACK_PY tcp_silent "$SERVER_PORT" 10 2>&1) || fail "${out:-tcp_silent hung}"
+printf '      %s\n' "$out"
+expect_log "$SERVER_LOG" 'client #[0-9]+ \(127\.0\.0\.1:[0-9]+\) sent nothing for 2 s: closing it \(--idle-timeout\)' \
+  "the idle timeout"
+innocent tcp_innocent "$SERVER_PORT"
+stop_within 5
+expect_eq "exit status after SIGTERM" 0 "$SERVER_RC"
 
 step "fd exhaustion: 'ulimit -n 48' and no --max-clients; 60 connections held open"
 start_server emfile /usr/bin/prlimit --nofile=48 "$WIRELAB_BIN/tcp_echo_server" --port 0

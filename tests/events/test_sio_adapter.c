@@ -56,7 +56,7 @@ static void emits_to_rooms_reach_the_adapter_once(void **state)
     assert_non_null(srv);
     sio_nsp *n = sio_of(srv, "/news");
     record r = {0};
-    sio_adapter a = {fake_broadcast, &r};
+    sio_adapter a = {.broadcast = fake_broadcast, .self = &r};
     sio_set_adapter(srv, &a);
     assert_ptr_equal(sio_adapter_self(n), &r);
 
@@ -99,6 +99,37 @@ static void emits_to_rooms_reach_the_adapter_once(void **state)
     eio_server_free(eio);
 }
 
+/* An adapter that publishes first (adapter_streams.c: the stream gives each event its offset)
+ * is handed every emit to rooms instead of the local delivery, and then delivers it itself
+ * with SIO_LOCAL and the offset, which it is not handed again. */
+static void an_adapter_that_publishes_first_gets_every_emit(void **state)
+{
+    (void)state;
+    char err[128];
+    eio_config ec = {0};
+    eio_server *eio = eio_server_new(&ec, err, sizeof err);
+    sio_config sc = {.recovery = 1};
+    sio_server *srv = sio_server_new(eio, "/socket.io/", &sc, err, sizeof err);
+    sio_nsp *n = sio_of(srv, "/");
+    record r = {0};
+    sio_adapter a = {.publish_first = fake_broadcast, .self = &r}; /* no broadcast hook */
+    sio_set_adapter(srv, &a);
+    const char *rooms[] = {"a"};
+    sio_target t = {.rooms = rooms, .nrooms = 1};
+    assert_int_equal(sio_emit_target(n, &t, "ev", "[2]", NULL, 0), 0); /* delivered later */
+    assert_int_equal(r.calls, 1);
+    assert_string_equal(r.args, "[2]");
+    t.flags = SIO_LOCAL; /* its own delivery, with the entry's id */
+    t.offset = "1796371702024-0";
+    assert_int_equal(sio_emit_target(n, &t, "ev", "[2]", NULL, 0), 0);
+    assert_int_equal(r.calls, 1);
+    t.flags = 0; /* refused emits are not handed over either */
+    assert_int_equal(sio_emit_target(n, &t, "disconnect", "[]", NULL, 0), SIO_E_RESERVED);
+    assert_int_equal(r.calls, 1);
+    sio_server_free(srv);
+    eio_server_free(eio);
+}
+
 /* The local questions an adapter answers for other servers, on an empty namespace. */
 static void local_answers_on_an_empty_namespace(void **state)
 {
@@ -127,6 +158,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(emits_to_rooms_reach_the_adapter_once),
+        cmocka_unit_test(an_adapter_that_publishes_first_gets_every_emit),
         cmocka_unit_test(local_answers_on_an_empty_namespace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -586,6 +586,21 @@ static void unanswered_acks_are_capped(void **state)
     close_client(a);
 }
 
+/* The reasons a dropped socket is kept for recovery are socket.io's
+ * RECOVERABLE_DISCONNECT_REASONS that events_server has: an accident, or the server stopping
+ * (its clients reconnect, maybe to another server of a cluster: lab 10); never a goodbye. */
+static void recoverable_reasons_are_socketios(void **state)
+{
+    (void)state;
+    assert_true(sio_recoverable("transport close"));
+    assert_true(sio_recoverable("transport error"));
+    assert_true(sio_recoverable("ping timeout"));
+    assert_true(sio_recoverable("server shutting down"));
+    assert_false(sio_recoverable("client namespace disconnect"));
+    assert_false(sio_recoverable("server namespace disconnect"));
+    assert_false(sio_recoverable("parse error"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -605,6 +620,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rooms_keep_join_order_and_are_capped, setup, teardown),
         cmocka_unit_test_setup_teardown(saved_sockets_are_capped, setup, teardown),
         cmocka_unit_test_setup_teardown(unanswered_acks_are_capped, setup, teardown),
+        cmocka_unit_test(recoverable_reasons_are_socketios),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

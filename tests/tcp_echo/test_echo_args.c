@@ -40,6 +40,7 @@ static void server_defaults(void **state)
     assert_int_equal(o.port, 7007);
     assert_null(o.bind);
     assert_int_equal(o.max_clients, 0);
+    assert_int_equal(o.idle_s, 300);
     assert_int_equal(o.verbose, 0);
 }
 
@@ -55,6 +56,12 @@ static void server_all_options(void **state)
     assert_string_equal(o.bind, "::1");
     assert_int_equal(o.max_clients, 5);
     assert_int_equal(o.verbose, 1);
+    assert_int_equal(server(ARGC("--idle-timeout", "0"), ARGV("--idle-timeout", "0"), &o),
+                     ECHO_ARGS_OK);
+    assert_int_equal(o.idle_s, 0);
+    assert_int_equal(server(ARGC("--idle-timeout", "86401"), ARGV("--idle-timeout", "86401"), &o),
+                     ECHO_ARGS_ERROR);
+    assert_non_null(strstr(err, "--idle-timeout"));
 }
 
 static void server_rejects_bad_ports(void **state)
