@@ -552,14 +552,24 @@ static void on_numsub(redisAsyncContext *ac, void *reply, void *priv)
         publish(q->a, q->channel, q->payload, strlen(q->payload));
 }
 
+/* The adapter's ids, this server's uid and each request's requestId, as its uid2(6): 6
+ * characters of base64url's alphabet, each from one random byte's low 6 bits. The first 6
+ * characters of a random token are exactly that. -1 (err says why) without randomness. */
+static int uid2(char out[TOKEN_LEN + 1], char *err, size_t errlen)
+{
+    if (token_random(out, err, errlen) < 0)
+        return -1;
+    out[ADAPTER_UID_LEN] = '\0';
+    return 0;
+}
+
 /* Start a cluster request: local answers first, then NUMSUB, then the request itself. */
 static int start_request(adapter_redis *a, sio_nsp *n, adapter_req *r, adapter_text *local,
                          adapter_result_fn fn, void *user)
 {
     request *q = calloc(1, sizeof *q);
     char err[128];
-    if (q == NULL || a->nrequests >= ADAPTER_MAX_REQUESTS ||
-        token_random(q->id, err, sizeof err) < 0 ||
+    if (q == NULL || a->nrequests >= ADAPTER_MAX_REQUESTS || uid2(q->id, err, sizeof err) < 0 ||
         !adapter_channel(q->channel, sizeof q->channel, "-request", sio_nsp_name(n), NULL)) {
         if (q && a->nrequests >= ADAPTER_MAX_REQUESTS)
             loop_log(a->l,
@@ -830,7 +840,7 @@ adapter_redis *adapter_redis_new(loop *l, sio_server *srv, const char *url, char
     a->srv = srv;
     a->backoff_ms = ADAPTER_RETRY_MIN_MS;
     if (redis_url_parse(url, "redis://", a->host, sizeof a->host, &a->port, err, errlen) < 0 ||
-        redis_check(a->host, a->port, err, errlen) < 0 || token_random(a->uid, err, errlen) < 0) {
+        redis_check(a->host, a->port, err, errlen) < 0 || uid2(a->uid, err, errlen) < 0) {
         adapter_redis_free(a);
         return NULL;
     }

@@ -42,6 +42,7 @@
 #define ADAPTER_MAX_REQUESTS     256        /* cluster requests of ours waiting for answers */
 #define ADAPTER_MAX_UNACKED      10000      /* publishes Redis has not confirmed yet */
 #define ADAPTER_MAX_MESSAGE      (4u << 20) /* a received message longer is dropped */
+#define ADAPTER_UID_LEN          6          /* the uid and requestIds: uid2(6), as the adapter */
 
 typedef struct adapter_redis adapter_redis;
 
